@@ -1,0 +1,178 @@
+"""Build the index: chunk -> embed -> upsert, then switch to it atomically.
+
+A local build goes into a fresh folder; only when it is complete does ``CURRENT`` point to it,
+so a running app keeps answering from the old index and a killed ingest leaves it intact.
+A lock file keeps two ingests from running at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ingest.chunk import chunk_sections
+from k2chat.corpus import read_corpus
+from k2chat.embeddings import MODEL_NAME, SentenceTransformerEmbeddings
+from k2chat.errors import IngestBusyError, K2ChatError
+from k2chat.index import (
+    COMPLETE_KEY,
+    CURRENT_FILE,
+    INDEX_VERSION,
+    MANIFEST_FILE,
+    Manifest,
+    chroma_client,
+    current_build_dir,
+    fingerprint,
+    remote_collection_name,
+    write_atomic,
+)
+from k2chat.settings import Settings
+from k2chat.types import Chunk
+
+__all__ = ["BuildReport", "build_index", "LOCK_TIMEOUT_S"]
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_S = 3.0
+EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    manifest: Manifest
+    location: str
+    embed_seconds: float
+    total_seconds: float
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.manifest.chunk_count / max(self.embed_seconds, 1e-9)
+
+
+def _embed(chunks: list[Chunk], embeddings: Any, show_progress: bool) -> list[list[float]]:
+    from tqdm import tqdm
+
+    texts = [c.embedding_text() for c in chunks]
+    vectors: list[list[float]] = []
+    with tqdm(total=len(texts), desc="Embedding passages", unit="passage",
+              disable=not show_progress, file=sys.stderr) as bar:
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            vectors.extend(embeddings.embed_documents(batch))
+            bar.update(len(batch))
+    return vectors
+
+
+def _upsert(collection: Any, chunks: list[Chunk], vectors: list[list[float]],
+            batch: int) -> None:
+    for start in range(0, len(chunks), batch):
+        part = chunks[start : start + batch]
+        collection.upsert(
+            ids=[c.id for c in part],
+            documents=[c.text for c in part],
+            metadatas=[c.metadata() for c in part],  # type: ignore[misc]
+            embeddings=vectors[start : start + batch],  # type: ignore[arg-type]
+        )
+
+
+def _prune(builds: Path, keep: set[str]) -> None:
+    for old in builds.iterdir():
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
+                 vectors: list[list[float]]) -> str:
+    builds = settings.index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    previous = current_build_dir(settings)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    build = builds / f"{stamp}-{manifest.fingerprint[:8]}"
+    client = chroma_client(settings, build)
+    collection = client.create_collection(
+        manifest.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+    )
+    _upsert(collection, chunks, vectors, client.get_max_batch_size())
+    if collection.count() != len(chunks):
+        raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
+    write_atomic(build / MANIFEST_FILE, manifest.to_json())
+    write_atomic(settings.index_dir / CURRENT_FILE, build.name)  # the switch
+    _prune(builds, {build.name} | ({previous.name} if previous else set()))
+    return str(build)
+
+
+def _write_remote(settings: Settings, manifest: Manifest, chunks: list[Chunk],
+                  vectors: list[list[float]]) -> str:
+    client = chroma_client(settings)
+    name = manifest.collection
+    collection = client.get_or_create_collection(
+        name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+    )
+    _upsert(collection, chunks, vectors, client.get_max_batch_size())
+    keep = {c.id for c in chunks}
+    stale = [i for i in collection.get(include=[])["ids"] if i not in keep]
+    if stale:
+        collection.delete(ids=stale)
+    collection.modify(metadata={"hnsw:space": "cosine", COMPLETE_KEY: manifest.to_json()})
+    return f"{settings.chroma_url}/{name}"
+
+
+def build_index(
+    settings: Settings,
+    *,
+    embeddings: SentenceTransformerEmbeddings | None = None,
+    show_progress: bool | None = None,
+) -> BuildReport:
+    """Build a complete new index from ``settings.corpus_dir`` and switch to it."""
+    started = time.perf_counter()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.data_dir / "ingest.lock"))
+    try:
+        lock.acquire(timeout=LOCK_TIMEOUT_S)
+    except Timeout as exc:
+        raise IngestBusyError(
+            f"Another ingest is running (lock {lock.lock_file}). Wait for it to finish, "
+            "then try again."
+        ) from exc
+    try:
+        fp, corpus_digest = fingerprint(settings)
+        chunks = chunk_sections(read_corpus(settings.corpus_dir))
+        if not chunks:
+            raise K2ChatError(f"The corpus in {settings.corpus_dir} has no passages to index.")
+        embeddings = embeddings or SentenceTransformerEmbeddings()
+        if show_progress is None:
+            show_progress = sys.stderr.isatty() or len(chunks) > 500
+        embed_started = time.perf_counter()
+        vectors = _embed(chunks, embeddings, show_progress)
+        embed_seconds = time.perf_counter() - embed_started
+        if not settings.onnx_path.is_file():
+            from ingest.onnx_export import export_onnx
+
+            export_onnx(embeddings.model, settings.onnx_path)
+        collection = (
+            remote_collection_name(settings, fp) if settings.chroma_url else settings.collection
+        )
+        manifest = Manifest(
+            fingerprint=fp,
+            corpus_hash=corpus_digest,
+            model=MODEL_NAME,
+            chunk_count=len(chunks),
+            index_version=INDEX_VERSION,
+            collection=collection,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        writer = _write_remote if settings.chroma_url else _write_local
+        location = writer(settings, manifest, chunks, vectors)
+        total = time.perf_counter() - started
+        log.info("Indexed %d passages in %.2fs (%s)", len(chunks), total, location)
+        return BuildReport(manifest, location, embed_seconds, total)
+    finally:
+        lock.release()

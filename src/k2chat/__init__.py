@@ -1,0 +1,43 @@
+"""k2chat: cited answers from the article "Vitamin K2 dosage for bone health".
+
+>>> import k2chat
+>>> print(k2chat.ask("Can I take K2 with warfarin?").to_markdown())
+"""
+
+from __future__ import annotations
+
+from k2chat.answer import EXAMPLE_QUESTIONS, Request
+from k2chat.chat import Chat
+from k2chat.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexNotBuiltError,
+    IngestBusyError,
+    K2ChatError,
+    PortInUseError,
+)
+from k2chat.pipeline import get_pipeline
+from k2chat.safety import DISCLAIMER
+from k2chat.settings import Settings
+from k2chat.types import Answer, Citation
+
+__all__ = [
+    "DISCLAIMER",
+    "EXAMPLE_QUESTIONS",
+    "Answer",
+    "Chat",
+    "Citation",
+    "CorpusError",
+    "IndexCorruptError",
+    "IndexNotBuiltError",
+    "IngestBusyError",
+    "K2ChatError",
+    "PortInUseError",
+    "Settings",
+    "ask",
+]
+
+
+def ask(question: str, settings: Settings | None = None) -> Answer:
+    """Answer one question (no conversation) from the article, with citations and disclaimer."""
+    return get_pipeline(settings).answer(Request(question))

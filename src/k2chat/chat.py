@@ -1,0 +1,114 @@
+"""Conversations: follow-up questions are resolved against earlier turns before retrieval."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from k2chat.answer import Request
+from k2chat.pipeline import Pipeline, get_pipeline
+from k2chat.settings import Settings
+from k2chat.text import STOPWORDS, clean_question
+from k2chat.types import Answer
+
+__all__ = ["Chat", "Turn", "resolve_followup", "is_followup"]
+
+_FOLLOWUP_START = re.compile(
+    r"^(and|but|also|so|then|what about|how about|what if|same for|is that|is it|are they|"
+    r"does it|does that|do they|can it|will it|should it|why|how come|ok|okay|what else)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|these|there)\b", re.IGNORECASE)
+_ENTITY = re.compile(
+    r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d+|k[\s-]?[12]|vitamin k[12]?|phylloquinone|warfarin|"
+    r"coumadin|osteoporosis|osteopenia)\b",
+    re.IGNORECASE,
+)
+_FORM = re.compile(r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d+|k[\s-]?[12])\b", re.IGNORECASE)
+# Words that say what the earlier question wanted, not what it was about.
+_INTENT = frozenset(
+    "much many long dose doses dosage dosing take taking used use work works working safe "
+    "often need needed recommended best good bad okay should daily day best right".split()
+)
+
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on an earlier turn ("And for MK-4?", "Is that safe?")?"""
+    q = question.strip()
+    words = [w for w in re.findall(r"[\w-]+", q.lower()) if w not in STOPWORDS]
+    if _FOLLOWUP_START.match(q):
+        return True
+    if len(words) <= 2 and not _ENTITY.search(q):
+        return True
+    return bool(_PRONOUN.search(q)) and not _ENTITY.search(q)
+
+
+def resolve_followup(question: str, previous: str | None) -> str | None:
+    """The question made self-contained with the earlier turn's topic, or None if it is."""
+    if not previous or not is_followup(question):
+        return None
+    new_forms = _FORM.findall(question)
+    old_forms = _FORM.findall(previous)
+    if new_forms and old_forms:
+        # "And for MK-4?" after "How much MK-7 ...?" asks the same about MK-4.
+        base = _FORM.sub(new_forms[0], previous)
+        rest = _FORM.sub(" ", _FOLLOWUP_START.sub(" ", question))
+        return clean_question(f"{base} {rest}")
+    asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
+    carry = [
+        w for w in re.findall(r"[\w-]+", previous)
+        if w.lower() not in STOPWORDS and w.lower() not in _INTENT and w.lower() not in asked
+    ]
+    return clean_question(f"{question} {' '.join(dict.fromkeys(carry))}")
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    search_query: str  # what was searched: the question, resolved when it was a follow-up
+    answer: Answer | None = None
+
+
+class Chat:
+    """A conversation. ``chat.ask(q)`` answers like :func:`k2chat.ask` but remembers turns.
+
+    ``history`` takes earlier questions (for example from a chat UI) without answering them.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        history: Iterable[str] = (),
+        *,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        self._settings = settings
+        self._pipeline = pipeline
+        self._turns: list[Turn] = []
+        self._lock = threading.Lock()
+        for question in history:
+            self._turns.append(Turn(question, self._resolve(clean_question(question))))
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        return tuple(self._turns)
+
+    def _resolve(self, question: str) -> str:
+        previous = self._turns[-1].search_query if self._turns else None
+        return resolve_followup(question, previous) or question
+
+    def ask(self, question: str) -> Answer:
+        pipeline = self._pipeline or get_pipeline(self._settings)
+        with self._lock:
+            cleaned = clean_question(question)
+            search_query = self._resolve(cleaned)
+            answer = pipeline.answer(Request(question, search_query))
+            if answer.grounded or answer.emergency:
+                self._turns.append(Turn(cleaned, search_query, answer))
+            return answer
+
+    def reset(self) -> None:
+        with self._lock:
+            self._turns.clear()

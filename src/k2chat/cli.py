@@ -1,0 +1,107 @@
+"""The ``k2chat`` command: serve, ask, ingest, eval, status. Heavy imports happen per command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="k2chat",
+        description="Cited answers from the article 'Vitamin K2 dosage for bone health'.",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the chat UI (http://127.0.0.1:7860)")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1, or K2CHAT_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 7860, or K2CHAT_PORT)")
+
+    ask = sub.add_parser("ask", help="print the answer to one question")
+    ask.add_argument("question", nargs="+", help="the question")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    sub.add_parser("ingest", help="rebuild the search index from corpus/ now")
+    sub.add_parser("status", help="say whether the index is ready, missing, stale or corrupt")
+
+    ev = sub.add_parser("eval", help="print retrieval and answer quality on an evaluation set")
+    ev.add_argument("--file", type=Path, help="YAML cases (default tests/eval/questions.yaml)")
+    ev.add_argument("--failures", action="store_true", help="also list the cases that missed")
+    return p
+
+
+def _serve(args: argparse.Namespace, settings: object) -> int:
+    from k2chat.settings import Settings
+    from k2chat.ui import serve
+
+    assert isinstance(settings, Settings)
+    changes: dict[str, object] = {}
+    if args.host:
+        changes["host"] = args.host
+    if args.port is not None:
+        changes["port"] = args.port
+    serve(settings.with_(**changes) if changes else settings)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from k2chat.settings import Settings
+
+    settings = Settings.from_env()
+    if args.command == "serve":
+        return _serve(args, settings)
+    if args.command == "ask":
+        from k2chat import ask
+
+        answer = ask(" ".join(args.question), settings)
+        print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_markdown())
+        return 0
+    if args.command == "ingest":
+        from ingest.build import build_index
+
+        report = build_index(settings, show_progress=True)
+        m = report.manifest
+        print(f"Indexed {m.chunk_count} passages in {report.total_seconds:.2f}s "
+              f"({report.chunks_per_second:.0f} passages/s embedding) -> {report.location}")
+        return 0
+    if args.command == "status":
+        from k2chat.index import index_status
+
+        status = index_status(settings)
+        print(f"index: {status}")
+        return 0 if status == "ready" else 1
+    if args.command == "eval":
+        from k2chat.evaluate import evaluate, load_cases
+        from k2chat.pipeline import get_pipeline
+
+        path = args.file or settings.corpus_dir.parent / "tests" / "eval" / "questions.yaml"
+        report = evaluate(get_pipeline(settings), load_cases(path))
+        print(report.table())
+        if args.failures:
+            print("\n".join(["", "Cases that missed:", *report.failures()]))
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from k2chat.errors import K2ChatError
+
+    try:
+        return _run(args)
+    except K2ChatError as exc:
+        print(f"k2chat: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

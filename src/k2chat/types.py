@@ -1,0 +1,135 @@
+"""The shared records: what ingest writes, what retrieval reads, what an answer carries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from k2chat.safety import DISCLAIMER
+from k2chat.text import markdown_escape
+
+__all__ = ["Section", "Chunk", "Citation", "Answer"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One numbered section of an article, as read from ``corpus/*.md``."""
+
+    article: str  # the file's stem, e.g. "vitamin-k2-dosage-bone-health"
+    article_title: str
+    number: int
+    title: str
+    body: str  # the section's Markdown, headings of sub-parts included
+    navigation: bool = False  # site navigation (link lists): never retrievable
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage small enough to quote. ``text`` is verbatim article text."""
+
+    id: str
+    article: str
+    article_title: str
+    section: int
+    section_title: str
+    position: int
+    text: str
+    heading: str = ""  # the sub-heading the passage sits under, if any
+    context: str = ""  # a lead-in line ("... include:") that the passage continues
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the passage with its headings, so short bullets keep their topic."""
+        parts = [self.section_title, self.heading, self.context, self.text]
+        return " \n".join(p for p in parts if p)
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "article": self.article,
+            "article_title": self.article_title,
+            "section": self.section,
+            "section_title": self.section_title,
+            "position": self.position,
+            "heading": self.heading,
+            "context": self.context,
+        }
+
+    @classmethod
+    def from_record(cls, id: str, text: str, metadata: Mapping[str, Any]) -> Chunk:
+        return cls(
+            id=id,
+            article=str(metadata["article"]),
+            article_title=str(metadata.get("article_title", "")),
+            section=int(metadata["section"]),
+            section_title=str(metadata["section_title"]),
+            position=int(metadata["position"]),
+            text=text,
+            heading=str(metadata.get("heading", "")),
+            context=str(metadata.get("context", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One source of an answer: where it is and the exact words quoted."""
+
+    marker: int
+    section: int
+    section_title: str
+    quote: str
+    chunk_id: str
+    score: float
+    article_title: str = ""
+
+    def to_markdown(self) -> str:
+        return (
+            f"[{self.marker}] **Section {self.section}. {markdown_escape(self.section_title)}**"
+            f"\n> {markdown_escape(self.quote)}"
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What k2chat says: a body with inline markers, its citations and the disclaimer."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = field(default_factory=tuple)
+    grounded: bool = True
+    emergency: bool = False
+
+    @property
+    def disclaimer(self) -> str:
+        """Always the one fixed disclaimer; no question can change it."""
+        return DISCLAIMER
+
+    @property
+    def chunk_ids(self) -> tuple[str, ...]:
+        return tuple(c.chunk_id for c in self.citations)
+
+    def body_markdown(self) -> str:
+        return self.text
+
+    def sources_markdown(self) -> str:
+        return "\n\n".join(c.to_markdown() for c in self.citations)
+
+    def disclaimer_markdown(self) -> str:
+        return f"_{DISCLAIMER}_"
+
+    def to_markdown(self) -> str:
+        """Body, sources and disclaimer: exactly what the chat UI shows."""
+        parts = [self.body_markdown()]
+        if self.citations:
+            parts.append("**Sources**\n\n" + self.sources_markdown())
+        parts.append(self.disclaimer_markdown())
+        return "\n\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "grounded": self.grounded,
+            "emergency": self.emergency,
+            "citations": [c.__dict__ for c in self.citations],
+            "disclaimer": self.disclaimer,
+        }
