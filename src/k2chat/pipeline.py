@@ -34,6 +34,11 @@ class Pipeline:
         from k2chat.index import open_index
 
         self.settings = settings
+        # Imports are not safe to race (numpy half-initialised in two threads): do them here.
+        import numpy  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The ONNX session loads while Chroma opens; both mostly release the GIL.
             onnx_ready = settings.onnx_path.is_file()
