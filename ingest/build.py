@@ -78,8 +78,8 @@ def _upsert(collection: Any, chunks: list[Chunk], vectors: list[list[float]],
         collection.upsert(
             ids=[c.id for c in part],
             documents=[c.text for c in part],
-            metadatas=[c.metadata() for c in part],  # type: ignore[misc]
-            embeddings=vectors[start : start + batch],  # type: ignore[arg-type]
+            metadatas=[c.metadata() for c in part],
+            embeddings=vectors[start : start + batch],
         )
 
 

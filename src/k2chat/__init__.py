@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from k2chat import offline  # noqa: F401  (sets the no-network environment first)
 from k2chat.answer import EXAMPLE_QUESTIONS, Request
 from k2chat.chat import Chat
 from k2chat.errors import (

@@ -211,9 +211,9 @@ def _compose(prepared: _Prepared, docs: list[Document], retriever: HybridRetriev
     if flags.anticoagulant:
         cited = {c.chunk_id for c in citations}
         caution_cited = any(safety.mentions_anticoagulant(c.quote) for c in citations)
-        doc = None if caution_cited else _caution(docs, retriever, query)
-        if doc is not None and doc.id not in cited:
-            extra = _citation(len(citations) + 1, doc, doc.page_content)
+        caution = None if caution_cited else _caution(docs, retriever, query)
+        if caution is not None and caution.id not in cited:
+            extra = _citation(len(citations) + 1, caution, caution.page_content)
             citations.append(extra)
             parts.append(f"{safety.ANTICOAGULANT_NOTE}\n{_bullets([extra])}")
     if flags.personal_dosing and grounded:
@@ -264,8 +264,11 @@ def build_chain(retriever: HybridRetriever, max_chars: int) -> Runnable[Request,
         docs = [] if prepared.early is not None else retriever.search(prepared.query)
         return {"prepared": prepared, "docs": docs}
 
-    chain = (
-        RunnableLambda(lambda r: _prepare(r, max_chars), name="prepare")
+    def prepare(request: Request) -> _Prepared:
+        return _prepare(request, max_chars)
+
+    chain: Runnable[Request, Answer] = (
+        RunnableLambda(prepare, name="prepare")
         | RunnableLambda(retrieve, name="retrieve")
         | RunnableLambda(lambda x: _compose(x["prepared"], x["docs"], retriever), name="compose")
         | RunnableLambda(_finalize, name="finalize")

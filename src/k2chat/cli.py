@@ -66,10 +66,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "ingest":
         from ingest.build import build_index
 
-        report = build_index(settings, show_progress=True)
-        m = report.manifest
-        print(f"Indexed {m.chunk_count} passages in {report.total_seconds:.2f}s "
-              f"({report.chunks_per_second:.0f} passages/s embedding) -> {report.location}")
+        built = build_index(settings, show_progress=True)
+        m = built.manifest
+        print(f"Indexed {m.chunk_count} passages in {built.total_seconds:.2f}s "
+              f"({built.chunks_per_second:.0f} passages/s embedding) -> {built.location}")
         return 0
     if args.command == "status":
         from k2chat.index import index_status

@@ -9,7 +9,6 @@ process never imports torch.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,8 +52,6 @@ class SentenceTransformerEmbeddings(Embeddings):
     def model(self) -> Any:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(str(model_dir()), device="cpu")

@@ -46,8 +46,6 @@ CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 
 @dataclass(frozen=True)
 class Manifest:

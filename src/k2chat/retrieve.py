@@ -94,7 +94,8 @@ class HybridRetriever(BaseRetriever):
         k = k or self.k
         by_id = {c.id: c for c in self.lexical.chunks}
         dense = self.dense(self.embeddings.embed_query(query), self.fetch_k)
-        lexical = [(self.lexical.chunks[i].id, s) for i, s in self.lexical.search(query, self.fetch_k)]
+        found = self.lexical.search(query, self.fetch_k)
+        lexical = [(self.lexical.chunks[i].id, s) for i, s in found]
         fused: dict[str, float] = {}
         for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical)):
             for rank, (cid, _) in enumerate(ranked):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DISCLAIMER",
+    "BANNER",
     "EMERGENCY_MESSAGE",
     "PERSONAL_ADVICE_NOTE",
     "INSTRUCTION_NOTE",
@@ -85,7 +86,8 @@ _ALWAYS_EMERGENCY = [
     r"\bchest (pain|pains|tightness|pressure)\b|\bheart attack\b",
     r"\b(having|had|signs of|symptoms of|think i'?m having|is having) a stroke\b",
     r"\b(face|mouth) (is )?droop|\bslurred speech\b|\bnumb(ness)? on one side\b",
-    r"\boverdos(e|ed|ing)\b|\b(took|swallowed|ate) (a|the|an) (whole|entire|full) (bottle|pack|box)\b",
+    r"\boverdos(e|ed|ing)\b",
+    r"\b(took|swallowed|ate) (a|the|an) (whole|entire|full) (bottle|pack|box)\b",
     r"\btook (way )?too (many|much)\b",
     r"\bsuicid|\bkill (myself|himself|herself)\b|\bend (my|his|her) life\b|\bwant to die\b",
     r"\bself[- ]?harm|\bhurt(ing)? myself\b",
@@ -174,7 +176,7 @@ _LATIN_FOREIGN = {
     "quel", "quelle", "combien", "dois", "je", "prendre", "pour", "les", "des", "une", "est",
     "avec", "vitamine", "os", "comment", "wie", "viel", "soll", "ich", "nehmen", "für", "und",
     "ist", "der", "die", "das", "mit", "knochen", "welche", "quanto", "quanta", "devo",
-    "prendere", "per", "il", "ossa", "posso", "não", "nao", "tomar", "hoeveel", "moet", "ik",
+    "prendere", "per", "il", "ossa", "posso", "não", "nao", "hoeveel", "moet", "ik",
     "voor", "een", "het", "botten", "wat", "welke", "ossos", "quantos", "dose",
 }
 _ENGLISH = {
@@ -227,3 +229,9 @@ def assess(question: str) -> SafetyFlags:
         non_english=_is_non_english(question),
         cleaned=cleaned,
     )
+
+BANNER = (
+    "**k2chat is an AI assistant that answers only from one article, \"Vitamin K2 dosage for "
+    "bone health\".** Every answer quotes the article and names its section. It is not medical "
+    "advice."
+)

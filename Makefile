@@ -1,0 +1,43 @@
+# k2chat: `make run` sets everything up and starts the chat; `make test` sets up and tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.k2chat-installed
+
+.PHONY: setup run test lint eval ingest bench screenshot clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "k2chat needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU wheel; an unpinned torch is a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/k2chat serve
+
+lint: setup
+	$(BIN)/ruff check src ingest tests bench scripts
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+eval: setup
+	$(BIN)/k2chat eval
+
+ingest: setup
+	$(BIN)/k2chat ingest
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+screenshot: setup
+	$(BIN)/python scripts/screenshot.py
+
+clean:
+	rm -rf $(VENV) .k2chat .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""Conversations: follow-ups are resolved against earlier turns."""
+
+import pytest
+
+import k2chat
+from k2chat.chat import is_followup, resolve_followup
+
+
+def test_follow_up_about_time_to_work_answers_onset(settings) -> None:  # type: ignore[no-untyped-def]
+    chat = k2chat.Chat(settings)
+    chat.ask("How much MK-7 is used for osteoporosis?")
+    a = chat.ask("How long does it take to work?")
+    assert a.grounded
+    assert "within weeks" in a.text or "over years" in a.text, a.text
+
+
+def test_and_for_mk4_swaps_the_form(settings) -> None:  # type: ignore[no-untyped-def]
+    chat = k2chat.Chat(settings)
+    chat.ask("How much MK-7 is used for osteoporosis?")
+    a = chat.ask("And for MK-4?")
+    assert "45 mg" in a.text or "45 milligrams" in a.text, a.text
+
+
+def test_medication_follow_up_brings_the_caution(settings) -> None:  # type: ignore[no-untyped-def]
+    chat = k2chat.Chat(settings)
+    chat.ask("What dose of MK-7 is typical for bone health?")
+    a = chat.ask("Is that safe with warfarin?")
+    assert any("warfarin" in c.quote.lower() or "anticoagulant" in c.quote.lower()
+               for c in a.citations)
+
+
+def test_separate_chats_do_not_share_turns(settings) -> None:  # type: ignore[no-untyped-def]
+    one, two = k2chat.Chat(settings), k2chat.Chat(settings)
+    one.ask("How much MK-7 is used for osteoporosis?")
+    assert len(one.turns) == 1 and two.turns == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("And for MK-4?", True), ("How long does it take to work?", True), ("why?", True),
+     ("Is that safe with my medication?", True),
+     ("How much MK-7 is used for osteoporosis?", False),
+     ("What are the side effects of vitamin K2?", False)],
+)
+def test_followup_detection(question: str, expected: bool) -> None:
+    assert is_followup(question) is expected
+
+
+def test_a_self_contained_question_is_not_rewritten() -> None:
+    assert resolve_followup("Can I take vitamin K2 with warfarin?", "How much MK-7?") is None
+    assert resolve_followup("And for MK-4?", None) is None

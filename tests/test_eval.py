@@ -1,0 +1,33 @@
+"""Quality floors on the project's evaluation set (`k2chat eval` prints the same figures)."""
+
+import pytest
+
+from k2chat.evaluate import evaluate, load_cases
+
+from .conftest import EVAL_FILE
+
+
+@pytest.fixture(scope="module")
+def metrics(pipeline):  # type: ignore[no-untyped-def]
+    return evaluate(pipeline, load_cases(EVAL_FILE)).metrics()
+
+
+def test_the_set_is_big_and_varied() -> None:
+    cases = load_cases(EVAL_FILE)
+    assert len(cases) >= 100
+    assert sum(c.refuse for c in cases) >= 15
+    assert sum(bool(c.history) for c in cases) >= 10
+    covered = {s for c in cases for s in c.sections}
+    assert covered == {1, 2, 3, 4, 5, 6}
+
+
+def test_retrieval_floors(metrics) -> None:  # type: ignore[no-untyped-def]
+    assert metrics["hit@3"] >= 0.95
+    assert metrics["hit@1"] >= 0.85
+    assert metrics["mrr"] >= 0.9
+
+
+def test_answer_floors(metrics) -> None:  # type: ignore[no-untyped-def]
+    assert metrics["key_fact_recall"] >= 0.80
+    assert metrics["refusal_accuracy"] >= 0.90
+    assert metrics["invented_numbers"] == 0

@@ -1,0 +1,61 @@
+"""Ingest: passages stay inside sections, ids are stable, navigation is never indexed."""
+
+from pathlib import Path
+
+from ingest.build import build_index
+from ingest.chunk import MAX_CHARS, chunk_sections
+from k2chat.corpus import read_corpus
+from k2chat.index import current_build_dir, index_status, open_index
+from k2chat.settings import Settings
+
+from .conftest import CORPUS
+
+
+def test_passages_are_verbatim_small_and_within_one_section() -> None:
+    sections = {s.number: s for s in read_corpus(CORPUS)}
+    chunks = chunk_sections(sections.values())
+    assert len(chunks) > 50
+    for c in chunks:
+        assert c.text in sections[c.section].body, c.id
+        assert len(c.text) <= MAX_CHARS or "." not in c.text[:-1].rstrip(".")
+        assert c.id.endswith(f"-s{c.section}-p{c.position:02d}")
+
+
+def test_navigation_sections_produce_no_passages() -> None:
+    chunks = chunk_sections(read_corpus(CORPUS))
+    assert not [c for c in chunks if c.section in (7, 8)]
+    assert not [c for c in chunks if "Apple Cider" in c.text or "placeholder" in c.text]
+
+
+def test_ids_are_stable_across_runs() -> None:
+    a = [c.id for c in chunk_sections(read_corpus(CORPUS))]
+    b = [c.id for c in chunk_sections(read_corpus(CORPUS))]
+    assert a == b and len(set(a)) == len(a)
+
+
+def test_ingest_twice_leaves_the_same_ids_and_count(tmp_path: Path, st_embeddings) -> None:  # type: ignore[no-untyped-def]
+    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path)
+    first = build_index(s, embeddings=st_embeddings, show_progress=False)
+    ids1 = sorted(c.id for c in open_index(s, build=False).chunks)
+    second = build_index(s, embeddings=st_embeddings, show_progress=False)
+    ids2 = sorted(c.id for c in open_index(s, build=False).chunks)
+    assert first.manifest.chunk_count == second.manifest.chunk_count == len(ids1)
+    assert ids1 == ids2
+    assert index_status(s) == "ready"
+    assert len(list((tmp_path / "index" / "builds").iterdir())) <= 2
+
+
+def test_a_changed_corpus_makes_the_index_stale(tmp_path: Path, st_embeddings) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "k2.md").write_text((CORPUS / "vitamin-k2-dosage-bone-health.md").read_text())
+    s = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    assert index_status(s) == "missing"
+    build_index(s, embeddings=st_embeddings, show_progress=False)
+    assert index_status(s) == "ready"
+    old = current_build_dir(s)
+    (corpus / "extra.md").write_text("# Extra\n\n## 1. Natto\n\nNatto is fermented soy.\n")
+    assert index_status(s) == "stale"
+    index = open_index(s)  # rebuilds because it is stale
+    assert current_build_dir(s) != old
+    assert any(c.article == "extra" for c in index.chunks)

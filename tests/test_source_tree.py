@@ -1,0 +1,27 @@
+"""One fact, one place: the fixed safety texts are defined exactly once."""
+
+from k2chat import safety
+
+from .conftest import REPO
+
+
+def _sources() -> str:
+    files = [*REPO.joinpath("src").rglob("*.py"), *REPO.joinpath("ingest").rglob("*.py")]
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def test_the_disclaimer_is_written_once() -> None:
+    text = _sources()
+    assert text.count("It is not medical advice, diagnosis or treatment") == 1
+    assert text.count("DISCLAIMER = (") == 1
+
+
+def test_the_emergency_message_is_written_once() -> None:
+    assert _sources().count("Call your local emergency number now") == 1
+    assert "emergency number" in safety.EMERGENCY_MESSAGE
+
+
+def test_the_ui_has_no_safety_text_of_its_own() -> None:
+    ui = REPO.joinpath("src", "k2chat", "ui.py").read_text(encoding="utf-8")
+    assert "not medical advice" not in ui.lower()
+    assert "retriever" not in ui
