@@ -48,8 +48,7 @@ def chunk_section(section: Section) -> list[Chunk]:
             heading, context = line.lstrip("#").strip(), ""
         elif line.startswith("- "):
             item = line[2:].strip()
-            if item:
-                passages.append((item, heading, context))
+            passages.extend((g, heading, context) for g in _group_sentences(item))
         elif line.endswith(":") and len(line) <= _LEAD_IN_MAX:
             context = line
         else:
