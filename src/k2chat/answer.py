@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from k2chat import safety
 from k2chat.retrieve import HybridRetriever, chunk_of
+from k2chat.scope import ScopeJudge
 from k2chat.text import clean_question, numbers_in, split_sentences, tokenize
 from k2chat.types import Answer, Citation
 
@@ -25,8 +26,6 @@ __all__ = [
     "Request",
     "build_chain",
     "unsupported_numbers",
-    "MIN_DENSE",
-    "MIN_SUPPORT",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,10 +38,7 @@ EXAMPLE_QUESTIONS = (
     "Who should avoid vitamin K2 supplements?",
 )
 
-# Calibrated on tests/eval/questions.yaml (see `k2chat eval`): below these the article is
-# judged not to answer the question.
-MIN_DENSE = 0.40  # cosine similarity of the best passage
-MIN_SUPPORT = 0.50  # share of the question's content terms the article knows
+MIN_PASSAGE_DENSE = 0.40  # a runner-up passage must be at least this close to be quoted
 MAX_PASSAGES = 3
 MAX_FIGURE_PASSAGES = 4
 NEAR_TOP = 0.10  # passages this close to the best one's similarity are also quoted
@@ -87,21 +83,6 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
     return _Prepared(question, query, flags)
 
 
-def _query_terms(query: str) -> list[str]:
-    return [t for t in tokenize(query) if len(t) > 1 or t.isdigit()]
-
-
-def support(query: str, retriever: HybridRetriever) -> float:
-    """Share of the question's content terms that the indexed passages use at all."""
-    terms = _query_terms(query)
-    if not terms:
-        return 0.0
-    known = set(retriever.lexical.query_terms(" ".join(terms)))
-    vocab = retriever.lexical.vocabulary
-    hits = sum(1 for t in terms if t in vocab or t in known)
-    return hits / len(terms)
-
-
 def _select_sentences(text: str, terms: set[str]) -> str:
     """The contiguous run of sentences that carries the question's terms (verbatim)."""
     sentences = split_sentences(text)
@@ -126,7 +107,7 @@ def _pick(docs: list[Document], query: str) -> list[Document]:
     for doc in docs[1:]:
         if len(chosen) >= MAX_PASSAGES:
             break
-        if doc.metadata["dense"] >= best - NEAR_TOP and doc.metadata["dense"] >= MIN_DENSE:
+        if doc.metadata["dense"] >= best - NEAR_TOP and doc.metadata["dense"] >= MIN_PASSAGE_DENSE:
             chosen.append(doc)
     if _DOSE_QUESTION.search(query) and _DOSE_FIGURE.search(chosen[0].page_content):
         sections = {d.metadata["section"] for d in chosen}
@@ -169,7 +150,9 @@ def _bullets(citations: list[Citation]) -> str:
     return "\n".join(f"- {c.quote} [{c.marker}]" for c in citations)
 
 
-def _compose(prepared: _Prepared, docs: list[Document], retriever: HybridRetriever) -> Answer:
+def _compose(
+    prepared: _Prepared, docs: list[Document], retriever: HybridRetriever, judge: ScopeJudge
+) -> Answer:
     if prepared.early is not None:
         return prepared.early
     flags = prepared.flags
@@ -185,15 +168,15 @@ def _compose(prepared: _Prepared, docs: list[Document], retriever: HybridRetriev
     grounded = (
         not flags.non_english
         and bool(docs)
-        and best >= MIN_DENSE
-        and support(query, retriever) >= MIN_SUPPORT
+        and judge.judge(flags.cleaned or question, best).covered
     )
     citations: list[Citation] = []
     terms = set(tokenize(query, expand=True))
     if grounded:
         chosen = _pick(docs, query)
         for doc in chosen:
-            quote = _select_sentences(doc.page_content, terms)
+            keep_whole = flags.anticoagulant and safety.mentions_anticoagulant(doc.page_content)
+            quote = doc.page_content if keep_whole else _select_sentences(doc.page_content, terms)
             citations.append(_citation(len(citations) + 1, doc, quote))
         figures = {frozenset(numbers_in(c.quote)) for c in citations if numbers_in(c.quote)}
         sections = {c.section for c in citations}
@@ -257,7 +240,9 @@ def _finalize(answer: Answer) -> Answer:
     return answer
 
 
-def build_chain(retriever: HybridRetriever, max_chars: int) -> Runnable[Request, Answer]:
+def build_chain(
+    retriever: HybridRetriever, judge: ScopeJudge, max_chars: int
+) -> Runnable[Request, Answer]:
     """retrieve -> compose -> finalize, as one LCEL runnable taking a :class:`Request`."""
 
     def retrieve(prepared: _Prepared) -> dict[str, Any]:
@@ -270,7 +255,7 @@ def build_chain(retriever: HybridRetriever, max_chars: int) -> Runnable[Request,
     chain: Runnable[Request, Answer] = (
         RunnableLambda(prepare, name="prepare")
         | RunnableLambda(retrieve, name="retrieve")
-        | RunnableLambda(lambda x: _compose(x["prepared"], x["docs"], retriever), name="compose")
+        | RunnableLambda(lambda x: _compose(x["prepared"], x["docs"], retriever, judge), name="compose")
         | RunnableLambda(_finalize, name="finalize")
     )
     return chain.with_config(run_name="k2chat")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ INDEX_VERSION = 4  # bump whenever chunking or stored metadata change: old index
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
+CHROMA_DB_FILE = "chroma.sqlite3"
+# What chromadb 1.5 writes for each vector segment, in a folder named after the segment id.
+HNSW_FILES = ("header.bin", "data_level0.bin", "length.bin", "link_lists.bin")
+_NONEMPTY_HNSW_FILES = ("header.bin", "data_level0.bin")
+SELF_MATCH_DISTANCE = 1e-3  # a stored vector's nearest neighbour is itself (cosine distance ~0)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,16 @@ def write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    try:  # make the rename itself durable
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def chroma_client(settings: Settings, path: Path | None = None) -> Any:
@@ -144,8 +160,17 @@ def _load_chunks(collection: Any, expected: int) -> tuple[Chunk, ...]:
     return tuple(chunks)
 
 
+def _probe_ids(chunks: tuple[Chunk, ...]) -> list[str]:
+    picks = {0, len(chunks) // 2, len(chunks) - 1}
+    return [chunks[i].id for i in sorted(picks)]
+
+
 def _verify(collection: Any, manifest: Manifest) -> tuple[Chunk, ...]:
-    """Read everything once and run one real vector query; any failure means corrupt."""
+    """Read everything once and run real vector queries; any failure means corrupt.
+
+    Stored vectors (first, middle, last passage) must find themselves: a vector index that
+    lost entries would return some other, farther passage.
+    """
     try:
         count = collection.count()
         if count != manifest.chunk_count:
@@ -154,15 +179,84 @@ def _verify(collection: Any, manifest: Manifest) -> tuple[Chunk, ...]:
         chunks = _load_chunks(collection, count)
         if len(chunks) != count:
             raise IndexCorruptError(f"read {len(chunks)} of {count} passages")
-        probe = collection.get(ids=[chunks[0].id], include=["embeddings"])
-        result = collection.query(query_embeddings=probe["embeddings"], n_results=1)
-        if not result["ids"] or not result["ids"][0]:
-            raise IndexCorruptError("a vector query returned nothing")
+        probe = collection.get(ids=_probe_ids(chunks), include=["embeddings"])
+        if len(probe["ids"]) != len(_probe_ids(chunks)):
+            raise IndexCorruptError("stored vectors are missing")
+        k = min(count, 3)
+        result = collection.query(
+            query_embeddings=probe["embeddings"], n_results=k, include=["distances"]
+        )
+        for id_, ids, distances in zip(probe["ids"], result["ids"], result["distances"],
+                                       strict=True):
+            if len(ids) != k:
+                raise IndexCorruptError(f"a vector query returned {len(ids)} of {k} passages")
+            if float(distances[0]) > SELF_MATCH_DISTANCE:
+                raise IndexCorruptError(f"the vector index does not find passage {id_}")
         return chunks
     except IndexCorruptError:
         raise
     except Exception as exc:
         raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _check_files(build: Path) -> None:
+    """Check a local build's files before Chroma opens them.
+
+    Chroma itself would quietly start an empty database over an empty ``chroma.sqlite3``, and
+    quietly re-create a deleted HNSW segment from its log; a damaged build is rebuilt from the
+    corpus instead, so what is served is always a complete, known build.
+    """
+    db = build / CHROMA_DB_FILE
+    try:
+        if db.stat().st_size == 0:
+            raise IndexCorruptError(f"{db} is empty")
+        con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+        try:
+            check = con.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                raise IndexCorruptError(f"{db} failed its integrity check: {check}")
+            segments = [
+                str(row[0])
+                for row in con.execute("SELECT id FROM segments WHERE scope = 'VECTOR'")
+            ]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise IndexCorruptError(f"{db} is unreadable: {exc}") from exc
+    except OSError as exc:
+        raise IndexCorruptError(f"{db} is unreadable: {exc}") from exc
+    if not segments:
+        raise IndexCorruptError(f"{db} lists no vector segment")
+    for segment in segments:
+        folder = build / segment
+        missing = [name for name in HNSW_FILES if not (folder / name).is_file()]
+        missing += [name for name in _NONEMPTY_HNSW_FILES
+                    if name not in missing and (folder / name).stat().st_size == 0]
+        if missing:
+            raise IndexCorruptError(
+                f"vector segment {segment} in {build.name} is missing or empty: "
+                f"{', '.join(missing)}"
+            )
+
+
+def _forget_client(path: Path) -> None:
+    """Drop Chroma's in-process cached client for a damaged build.
+
+    ``chromadb.PersistentClient`` shares one system per path inside a process; without this a
+    later open of the same path would reuse connections and memory from before the damage.
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+    except ImportError:  # pragma: no cover - chromadb is a dependency
+        return
+    key = str(path)
+    system = SharedSystemClient._identifier_to_system.pop(key, None)
+    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception as exc:  # a broken database may not even stop cleanly
+            log.debug("Stopping Chroma for %s: %s", path, exc)
 
 
 def _open_local(settings: Settings, fp: str) -> Index | None:
@@ -177,11 +271,16 @@ def _open_local(settings: Settings, fp: str) -> Index | None:
         log.info("Index %s is stale (corpus, model or format changed)", build.name)
         return None
     try:
-        client = chroma_client(settings, build)
-        collection = client.get_collection(manifest.collection)
-    except Exception as exc:
-        raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
-    chunks = _verify(collection, manifest)
+        _check_files(build)
+        try:
+            client = chroma_client(settings, build)
+            collection = client.get_collection(manifest.collection)
+        except Exception as exc:
+            raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
+        chunks = _verify(collection, manifest)
+    except IndexCorruptError:
+        _forget_client(build)
+        raise
     return Index(client, collection, manifest, chunks, str(build))
 
 
@@ -234,11 +333,12 @@ def open_index(settings: Settings, *, build: bool = True) -> Index:
         return index
     if not build:
         raise IndexNotBuiltError(
-            "The search index is missing or out of date. Build it with `k2chat ingest` "
-            "(or `python -m ingest`)."
+            "The search index is missing, out of date or damaged. Build it with "
+            "`k2chat ingest` (or `python -m ingest`)."
         )
     from ingest.build import build_index
 
+    log.warning("Building the search index from %s (this takes a moment)", settings.corpus_dir)
     build_index(settings)
     index = _open(settings, fp)
     if index is None:

@@ -50,6 +50,7 @@ class Pipeline:
 
         from k2chat.answer import build_chain
         from k2chat.retrieve import HybridRetriever, LexicalIndex
+        from k2chat.scope import ScopeJudge
 
         store = Chroma(
             client=self.index.client,
@@ -60,7 +61,9 @@ class Pipeline:
         self.retriever = HybridRetriever(
             store=store, embeddings=embeddings, lexical=LexicalIndex(self.index.chunks)
         )
-        self.chain = build_chain(self.retriever, settings.max_question_chars)
+        self.judge = ScopeJudge(self.retriever.lexical, embeddings)
+        self.judge.warm()
+        self.chain = build_chain(self.retriever, self.judge, settings.max_question_chars)
         log.info("Ready: %d passages from %s", len(self.index.chunks), self.index.location)
 
     def answer(self, request: Request) -> Answer:

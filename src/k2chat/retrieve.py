@@ -7,7 +7,6 @@ both raw scores so the composer can judge how strong the evidence is.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from k2chat.text import tokenize
+from k2chat.text import tokenize, typo_match
 from k2chat.types import Chunk
 
 __all__ = ["LexicalIndex", "HybridRetriever", "chunk_of"]
@@ -42,10 +41,8 @@ class LexicalIndex:
         for token in tokenize(query, expand=True):
             if token in self.vocabulary:
                 terms.append(token)
-            elif len(token) >= 4 and token.isalpha():
-                close = difflib.get_close_matches(token, self._sorted_vocab, n=1, cutoff=0.8)
-                if close:
-                    terms.append(close[0])
+            elif token.isalpha() and (fixed := typo_match(token, self._sorted_vocab)):
+                terms.append(fixed)
         return terms
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:

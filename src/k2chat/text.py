@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 __all__ = [
     "clean_question",
@@ -13,6 +14,9 @@ __all__ = [
     "numbers_in",
     "markdown_escape",
     "STOPWORDS",
+    "compounds",
+    "typo_match",
+    "expansions",
 ]
 
 # Zero-width and bidirectional control characters: invisible, and a classic way to hide text.
@@ -39,6 +43,8 @@ def normalize(text: str) -> str:
     t = re.sub(r"\bmenaquinone[\s-]?(\d+)\b", r"mk\1", t)
     t = re.sub(r"\bk[\s-]([12])\b", r"k\1", t)
     t = re.sub(r"\bvitamin[\s-]?k\b", "vitamin k", t)
+    t = re.sub(r"\bvit\.? ", "vitamin ", t)
+    t = re.sub(r"\bmeds\b", "medications", t)
     return t
 
 
@@ -51,7 +57,8 @@ STOPWORDS = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
     yourselves im i'm ive i've it's dont don't s t also get got tell know please thanks thank
-    much many really ok okay hi hello""".split()
+    much many really ok okay hi hello isn doesn don aren wasn weren won wouldn shouldn couldn
+    didn haven hasn hadn ll ve re""".split()
 )
 
 # Words a reader uses for what the article says in other words (applied to queries only).
@@ -78,7 +85,60 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "danger": ("risk", "risks"),
     "safe": ("safety",),
     "work": ("mechanism", "effect"),
+    "kids": ("children",),
+    "kid": ("children",),
+    "cells": ("osteoblasts",),
+    "countries": ("populations", "regions"),
+    "country": ("populations", "regions"),
+    "stomach": ("gastrointestinal",),
+    "epilepsy": ("seizures", "anticonvulsants"),
+    "seizure": ("seizures", "anticonvulsants"),
+    "statin": ("cholesterol",),
+    "statins": ("cholesterol",),
+    "heart": ("cardiovascular",),
+    "bleed": ("bleeding",),
+    "bruise": ("bruising",),
 }
+
+
+def expansions(word: str) -> tuple[str, ...]:
+    """Words the article uses for what a reader calls ``word`` (a small domain thesaurus)."""
+    return _EXPANSIONS.get(word, ())
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (typos: insert, delete, replace, swap), capped."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_match(word: str, words: Iterable[str]) -> str | None:
+    """The word ``word`` is a misspelling of, if any: same first letter, one typo (two for
+    words of seven letters or more). Words under four letters are never corrected."""
+    if len(word) < 4:
+        return None
+    limit = 2 if len(word) >= 7 else 1
+    best: tuple[int, str] | None = None
+    for w in words:
+        if w[:1] != word[:1] or abs(len(w) - len(word)) > limit or w == word:
+            continue
+        d = _osa_distance(word, w, limit)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, w)
+    return best[1] if best else None
 
 
 def _stem(word: str) -> str:
@@ -93,8 +153,21 @@ def _stem(word: str) -> str:
     return word
 
 
+_VITAMIN = re.compile(r"\bvitamin (b\d{1,2}|[a-z]\d?)\b")
+_HYPHENATED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
+
+
+def compounds(text: str) -> list[str]:
+    """Multi-part names as one token: "vitamin c" -> vitaminc, "t-score" -> tscore."""
+    t = normalize(text)
+    found = [f"vitamin{m.group(1)}" for m in _VITAMIN.finditer(t)]
+    found += [m.group(0).replace("-", "") for m in _HYPHENATED.finditer(t)]
+    return found
+
+
 def tokenize(text: str, *, expand: bool = False) -> list[str]:
-    """Content tokens for lexical search: normalised, without stopwords, lightly stemmed."""
+    """Content tokens for lexical search: normalised, without stopwords, lightly stemmed,
+    plus compound tokens for names written in parts (see :func:`compounds`)."""
     words = re.findall(r"[a-z0-9]+", normalize(text))
     out: list[str] = []
     for w in words:
@@ -103,6 +176,7 @@ def tokenize(text: str, *, expand: bool = False) -> list[str]:
         out.append(_stem(w))
         if expand and w in _EXPANSIONS:
             out.extend(_stem(x) for x in _EXPANSIONS[w])
+    out.extend(compounds(text))
     return out
 
 

@@ -1,0 +1,155 @@
+"""Does the article cover this question? Decided by code, before anything is quoted.
+
+A question is out of scope when it names something the article never talks about (a word the
+article does not use, that is no misspelling or near-synonym of one it does use), when it asks
+for the dose of something other than vitamin K2, or when even the best passage is far from it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from k2chat import safety
+from k2chat.text import STOPWORDS, compounds, expansions, normalize, tokenize, typo_match
+
+if TYPE_CHECKING:
+    import numpy as np
+    from langchain_core.embeddings import Embeddings
+
+    from k2chat.retrieve import LexicalIndex
+
+__all__ = ["Scope", "ScopeJudge", "MIN_DENSE", "SYNONYM_SIMILARITY"]
+
+# Calibrated on tests/eval/questions.yaml (`k2chat eval` prints refusal accuracy).
+MIN_DENSE = 0.25  # cosine similarity of the best passage, below which nothing is answered
+SYNONYM_SIMILARITY = 0.65  # an unknown word this close to an article word means the same
+
+# Everyday words that say how something is asked, not what about: never a topic on their own.
+GENERIC = frozenset(
+    """able about actual actually advice affect after again ago ahead all allowed alone along
+    already alright also always amount answer anybody anyone anything anyway appointment are
+    ask asked asking avoid bad be bear become begin believe best better big bit bother bring
+    buy call called can cant capsule capsules care careful case cause certain chance change
+    check come comes coming common compare compared consider contain contains correct could
+    count counts daily day days deal decide decided difference different do does doing done
+    dont doubt down each easy effect effects else enough even ever every everyday everyone
+    everything exactly example expect explain extra fact far feel fine find first follow
+    forget free get gets getting give given go goes going good great guess guy happen happens
+    happened hard have help high higher how however idea important instead issue issues keep
+    kind know last later least less let like likely little long look looking lot lots low
+    lower main make makes many matter matters maybe mean means might mind more most much must
+    need needed needs never new next nice normal normally now number often ok okay old older
+    one ones only or other others over own part people per perhaps person pill pills plan
+    point possible pretty probably problem problems put question questions quick quite rather
+    real really reason regular regularly right safe same say says see seem seems set should
+    show simple since small so some someone something sometimes soon sort start started
+    starting still stop stopped stopping sure take takes taking talk tell than thank thanks
+    thing things think though till time times tip tips today together too total true try
+    trying type typical typically under understand until up us use used useful uses using
+    usual usually very want wants way ways week weeks well what whatever when which while who
+    whole why will wish with without wonder work worked works worth would wrong year years yes
+    yet elderly senior seniors older adult adults adolescent teen teens teenager teenagers
+    man men woman women male female kid kids child children athlete athletes runner someone
+    tablet tablets dosage doses dose supplement supplements stuff accept accepted account act acting add added adding admit afford agree aim allow alright answer apply applies applied approach argue arrange arrive assume attempt based basis belong benefit beat begin behind being belong bet beyond born borrow break bring brought build built busy calculate cancel carry catch caught choose chose claim clear close collect combine combined combining complete concerned confirm confused connect consist continue cost count cover create cross cut date deal depend depends describe deserve detail determine develop die discuss doing double drink drive drop earlier early eat effect effective efficient else end ended ending enjoy ensure enter entire equal especially estimate etc event exact exist expect expected experience explain express extend face fail fair fall familiar fast feature feel felt figure fill final finally finish fit fix focus force form found friend full fully gain general generally gets goal gone got handle hang happy hate head hear heard hold hope hour hours imagine impact improve include included increase indeed inform information instance intend interested involve join jump just kept key kill knew known lack large late lead learn leave left lend level lie life lift light likely limit line list listen live living lose lost love made maintain manage mark meet mention met middle miss mix month months move moved near nearly necessary note notice obvious offer officially open order otherwise outcome overall pass past pay perfect pick pin place play please plus pop practical prefer prepare present press prevent previous produce promise proper prove provide pull purpose push raise reach read ready realise realize receive recent recently recommend recommended reduce refer regard relate relevant remain remember remove repeat replace reply report require rest result return review rid rise rule run save saw search second seen select sell send sense serious serve share short side sign similar simply single sit situation size skip slow sound speak special specific spend stand stay step stick story straight strong study stuck suggest suit support suppose switch tell telling tend term terms test thank then therefore third thought throw tie told top touch toward towards track tried trust turn twice understand unless update upon urgent value various view visit wait walk warn watch wear went whether win word worry worse worst write written yesterday tomorrow morning evening night week daily weekly monthly yearly everyday sometime somehow somewhere anywhere everywhere nowhere happens happening telling told says said asks asked answers answered gonna wanna gotta hey hi hello please thanks thank lol pls plz""".split()
+)
+
+# Things the article names but gives no dose for: a dose question about them is not covered.
+OTHER_SUBSTANCES = frozenset(
+    {"calcium", "vitamink1", "k1", "phylloquinone", "alendronate", "denosumab",
+     "bisphosphonate", "bisphosphonates", "orlistat", "antibiotic", "antibiotics",
+     "anticonvulsant", "anticonvulsants", "sequestrant", "sequestrants", "statin", "statins"}
+    | set(safety.ANTICOAGULANT_TERMS)
+)
+K2_TERMS = frozenset({"k2", "mk4", "mk7", "menaquinone", "vitamink2", "vitamink", "mk"})
+_DOSE_ASK = re.compile(
+    r"\b(how much|how many|dose|doses|dosage|dosing|mg|mcg|micrograms?|milligrams?|iu|"
+    r"upper limit|maximum|max|per day|a day|daily)\b"
+)
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Scope:
+    covered: bool
+    reason: str
+    unknown: tuple[str, ...] = ()
+
+
+class ScopeJudge:
+    """Knows the article's words; judges questions against them and the retrieved evidence."""
+
+    def __init__(self, lexical: LexicalIndex, embeddings: Embeddings) -> None:
+        self._lexical = lexical
+        self._embeddings = embeddings
+        words: set[str] = set()
+        for chunk in lexical.chunks:
+            words.update(_WORD.findall(normalize(chunk.embedding_text())))
+        self._words = sorted(w for w in words if len(w) > 2 and w not in STOPWORDS)
+        self._matrix: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Embed the article's words now (about 0.2 s), not on the first unusual question."""
+        self._word_matrix()
+
+    def _word_matrix(self) -> np.ndarray:
+        with self._lock:
+            if self._matrix is None:
+                import numpy as np
+
+                self._matrix = np.asarray(self._embeddings.embed_documents(self._words))
+            return self._matrix
+
+    def _known(self, word: str) -> bool:
+        """The article uses the word, a form of it or a listed synonym, or the word (or its
+        stem) is a typo of an article word."""
+        vocab = self._lexical.vocabulary
+        stems = tokenize(word)
+        if stems and all(s in vocab for s in stems):
+            return True
+        if any(s in vocab for e in expansions(word) for s in tokenize(e)):
+            return True
+        return any(typo_match(w, self._words) for w in {word, *stems} if w.isalpha())
+
+    def unknown_words(self, question: str) -> list[str]:
+        """Words of the question the article neither uses nor has a near-synonym for."""
+        text = normalize(question)
+        vitamins = [c for c in compounds(text) if c.startswith("vitamin")]
+        unknown = [v for v in vitamins if v not in self._lexical.vocabulary]
+        text = re.sub(r"\bvitamin (b\d{1,2}|[a-z]\d?)\b", " ", text)
+        candidates = []
+        for word in dict.fromkeys(_WORD.findall(text)):
+            parts = word.split("-")
+            if word in STOPWORDS or word in GENERIC or all(p in GENERIC for p in parts):
+                continue
+            if len(word) <= 2 or word.isdigit() or self._known(word):
+                continue
+            candidates.append(word)
+        if candidates:
+            import numpy as np
+
+            vectors = np.asarray(self._embeddings.embed_documents(candidates))
+            best = (vectors @ self._word_matrix().T).max(axis=1)
+            unknown += [w for w, s in zip(candidates, best, strict=True)
+                        if s < SYNONYM_SIMILARITY]
+        return unknown
+
+    def judge(self, question: str, best_dense: float) -> Scope:
+        """``question``: what the user asked (resolved follow-ups are judged on their own words)."""
+        unknown = self.unknown_words(question)
+        if unknown:
+            return Scope(False, "the article never mentions " + ", ".join(unknown), tuple(unknown))
+        text = normalize(question)
+        terms = set(tokenize(text)) | set(re.findall(r"[a-z0-9]+", text))
+        others_named = {t for t in terms if t in OTHER_SUBSTANCES
+                        or (t.startswith("vitamin") and t != "vitamin" and t not in K2_TERMS)}
+        if _DOSE_ASK.search(text) and others_named and not terms & K2_TERMS:
+            others = ", ".join(sorted(others_named))
+            return Scope(False, f"the article gives no dose for {others}")
+        if best_dense < MIN_DENSE:
+            return Scope(False, "no passage is close to the question")
+        return Scope(True, "covered")
+
