@@ -14,11 +14,15 @@ __all__ = ["record_feedback"]
 _lock = threading.Lock()
 
 
-def record_feedback(path: Path, liked: bool, answer: Answer) -> dict[str, object]:
-    """Append the vote with its question, answer and cited chunk ids; return the record."""
+def record_feedback(path: Path, liked: bool | None, answer: Answer) -> dict[str, object]:
+    """Append the vote with its question, answer and cited chunk ids; return the record.
+
+    ``liked`` is True for a like, False for a dislike and None when a vote is taken back.
+    """
+    rating = "withdrawn" if liked is None else "like" if liked else "dislike"
     record: dict[str, object] = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "rating": "like" if liked else "dislike",
+        "rating": rating,
         "question": answer.question,
         "answer": answer.text,
         "chunk_ids": list(answer.chunk_ids),

@@ -78,8 +78,6 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "food": ("diet", "foods"),
     "foods": ("diet", "food"),
     "eat": ("diet", "foods"),
-    "k2": ("menaquinone",),
-    "menaquinone": ("k2",),
     "k1": ("phylloquinone",),
     "dangerous": ("risk", "risks"),
     "danger": ("risk", "risks"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -14,19 +15,34 @@ from k2chat.chat import Chat
 from k2chat.errors import K2ChatError, PortInUseError
 from k2chat.feedback import record_feedback
 from k2chat.pipeline import get_pipeline
-from k2chat.safety import BANNER, DISCLAIMER
+from k2chat.safety import BANNER
 from k2chat.settings import Settings
+from k2chat.text import markdown_escape
 from k2chat.types import Answer
 
-__all__ = ["API_NAME", "create_app", "respond", "serve", "check_port"]
+__all__ = ["API_NAME", "create_app", "respond", "launch", "serve", "check_port"]
 
 log = logging.getLogger(__name__)
 
 API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..., api_name="/ask")
+TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
 STREAM_STEPS = 6
+MAX_HISTORY_QUESTIONS = 50  # earlier questions a follow-up is resolved against (bounds the work)
+
+CSS = """
+#k2chat-header h1 { margin: 0 0 .15rem 0; font-size: 1.6rem; }
+#k2chat-header p { margin: 0; color: var(--body-text-color-subdued); }
+#k2chat-banner { border-left: 4px solid #d97706; background: #fffbeb; color: #451a03;
+  border-radius: 6px; padding: .6rem .9rem; }
+#k2chat-banner p { margin: 0; }
+.dark #k2chat-banner { background: #451a03; color: #fef3c7; }
+#k2chat-clear { max-width: 14rem; margin-left: auto; }
+"""
+THEME = gr.themes.Default(primary_hue="emerald", neutral_hue="slate")
 
 
+# --- What the chat shows -------------------------------------------------------------------
 
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
@@ -38,18 +54,34 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _as_text(text: str, limit: int) -> str:
+    """A user's words for display: Markdown/HTML escaped, cut to the question limit."""
+    shown = text if len(text) <= limit else text[:limit] + "…"
+    return markdown_escape(shown)
+
+
+def _unescape(text: str) -> str:
+    """Undo :func:`markdown_escape` (every backslash it leaves is an escape)."""
+    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+
+
+def _role(message: Any) -> str:
+    return str(message.get("role") if isinstance(message, dict) else getattr(message, "role", ""))
+
+
 def _questions(history: list[Any]) -> list[str]:
+    """The user's questions in a chat history, as typed (the display escapes them)."""
     out = []
     for message in history or []:
-        role = message.get("role") if isinstance(message, dict) else getattr(message, "role", "")
         content = (message.get("content") if isinstance(message, dict)
                    else getattr(message, "content", ""))
-        if role == "user":
-            out.append(_text_of(content))
-    return out
+        if _role(message) == "user":
+            out.append(_unescape(_text_of(content)))
+    return out[-MAX_HISTORY_QUESTIONS:]
 
 
 def _messages(answer: Answer, body: str | None = None) -> list[dict[str, Any]]:
+    """Body (with markers), a collapsible Sources block, then the disclaimer."""
     messages: list[dict[str, Any]] = [
         {"role": "assistant", "content": answer.body_markdown() if body is None else body}
     ]
@@ -65,10 +97,31 @@ def _messages(answer: Answer, body: str | None = None) -> list[dict[str, Any]]:
     return messages
 
 
-def _error_messages(text: str) -> list[dict[str, Any]]:
-    return [{"role": "assistant", "content": text},
-            {"role": "assistant", "content": f"_{DISCLAIMER}_"}]
+class _ChatInterface(gr.ChatInterface):
+    """``gr.ChatInterface`` that shows the user's words as text, never as Markdown or HTML.
 
+    The chat history keeps each question escaped (and cut to the question limit); retry and
+    undo get the typed text back, and :func:`_questions` reads it back the same way.
+    """
+
+    def __init__(self, *args: Any, max_chars: int, **kwargs: Any) -> None:
+        self.max_chars = max_chars
+        super().__init__(*args, **kwargs)
+
+    def _append_message_to_history(self, message: Any, history: Any, role: Any = "user") -> Any:
+        if role == "user":
+            if isinstance(message, str):
+                message = _as_text(message, self.max_chars)
+            elif isinstance(message, dict) and "text" in message and "content" not in message:
+                message = {**message, "text": _as_text(str(message["text"]), self.max_chars)}
+        return super()._append_message_to_history(message, history, role)
+
+    def _pop_last_user_message(self, history: Any) -> Any:
+        history_, message = super()._pop_last_user_message(history)
+        return history_, _unescape(message) if isinstance(message, str) else message
+
+
+# --- Answering ---------------------------------------------------------------------------------
 
 def answer_for(settings: Settings, message: str, history: list[Any]) -> Answer:
     chat = Chat(settings, history=_questions(history))
@@ -77,14 +130,17 @@ def answer_for(settings: Settings, message: str, history: list[Any]) -> Answer:
 
 def respond(settings: Settings, message: Any, history: list[Any]) -> Iterator[list[dict[str, Any]]]:
     """Stream one answer: the body in a few steps, then body, sources and disclaimer."""
+    question = _text_of(message)
     try:
-        answer = answer_for(settings, _text_of(message), history)
+        answer = answer_for(settings, question, history)
     except K2ChatError as exc:
-        yield _error_messages(f"k2chat cannot answer right now: {exc}")
+        text = f"k2chat cannot answer right now: {markdown_escape(str(exc))}"
+        yield _messages(Answer(question[:200], text, grounded=False))
         return
     except Exception:
         log.exception("Unexpected error while answering")
-        yield _error_messages("Something went wrong while answering. Please try again.")
+        text = "Something went wrong while answering. Please try again."
+        yield _messages(Answer(question[:200], text, grounded=False))
         return
     body = answer.body_markdown()
     words = body.split(" ")
@@ -94,6 +150,33 @@ def respond(settings: Settings, message: Any, history: list[Any]) -> Iterator[li
     yield _messages(answer)
 
 
+def _last_user(history: list[Any]) -> int | None:
+    for i in range(len(history) - 1, -1, -1):
+        if _role(history[i]) == "user":
+            return i
+    return None
+
+
+def answer_at(settings: Settings, history: list[Any], index: int) -> Answer | None:
+    """The answer shown at ``index`` of a chat history, answered again from the same turns.
+
+    Answers are deterministic, so this gives the displayed answer with its cited chunk ids.
+    """
+    earlier = history[: index + 1]
+    user = _last_user(earlier)
+    if user is None:
+        return None
+    question = _questions(earlier[user : user + 1])[0]
+    return answer_for(settings, question, earlier[:user])
+
+
+def _rating(liked: Any) -> bool | None:
+    """LikeData.liked: True (like), False (dislike), "" or None when a vote is taken back."""
+    return liked if isinstance(liked, bool) else None
+
+
+# --- The app -----------------------------------------------------------------------------------
+
 def create_app(settings: Settings) -> gr.Blocks:
     def chat_fn(message: str, history: list[Any]) -> Iterator[list[dict[str, Any]]]:
         yield from respond(settings, message, history)
@@ -101,26 +184,33 @@ def create_app(settings: Settings) -> gr.Blocks:
     def on_like(history: list[Any], data: gr.LikeData) -> None:
         try:
             index = data.index if isinstance(data.index, int) else data.index[0]
-            earlier = history[: index + 1]
-            questions = _questions(earlier)
-            if not questions:
-                return
-            answer = answer_for(settings, questions[-1], earlier[: _last_user(earlier)])
-            record_feedback(settings.feedback_path, bool(data.liked), answer)
+            answer = answer_at(settings, history, index)
+            if answer is not None:
+                record_feedback(settings.feedback_path, _rating(data.liked), answer)
         except Exception:
             log.exception("Could not record feedback")
 
-    with gr.Blocks(title="k2chat · Vitamin K2 and bone health", analytics_enabled=False) as app:
+    def clear() -> tuple[list[Any], list[Any], list[Any]]:
+        return [], [], []
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
+        gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
         gr.Markdown(BANNER, elem_id="k2chat-banner")
         chatbot = gr.Chatbot(
             label="k2chat",
+            show_label=False,
             elem_id="k2chat-chatbot",
-            height=560,
+            scale=1,
+            height="62vh",
+            min_height=360,
             buttons=["copy", "copy_all"],
             sanitize_html=True,
+            allow_tags=False,
+            latex_delimiters=[],
             render_markdown=True,
             feedback_options=("Like", "Dislike"),
-            placeholder="Ask about vitamin K2 doses, forms, evidence and safety.",
+            placeholder="**Ask about vitamin K2 doses, forms, evidence and safety.**\n\n"
+                        "Pick an example or type your own question.",
         )
         textbox = gr.Textbox(
             placeholder="Ask a question about vitamin K2 and bone health",
@@ -129,28 +219,28 @@ def create_app(settings: Settings) -> gr.Blocks:
             show_label=False,
             elem_id="k2chat-input",
         )
-        gr.ChatInterface(
+        chat = _ChatInterface(
             chat_fn,
+            max_chars=settings.max_question_chars,
             chatbot=chatbot,
             textbox=textbox,
             examples=list(EXAMPLE_QUESTIONS),
             api_name=API_NAME,
+            api_description="Ask one question; returns the answer's messages: body with [n] "
+                            "markers, Sources (if any) and the disclaimer. Each client session "
+                            "is its own conversation.",
             concurrency_limit=settings.concurrency_limit,
             flagging_mode="never",
             save_history=False,
+            analytics_enabled=False,
             fill_height=True,
         )
-        chatbot.like(on_like, chatbot, None, api_visibility="undocumented")
+        clear_btn = gr.Button("Clear conversation", size="sm", variant="secondary",
+                              elem_id="k2chat-clear")
+        clear_btn.click(clear, None, [chatbot, chat.chatbot_state, chat.chatbot_value],
+                        queue=False, api_visibility="private")
+        chatbot.like(on_like, chatbot, None, api_visibility="private")
     return app
-
-
-def _last_user(history: list[Any]) -> int:
-    for i in range(len(history) - 1, -1, -1):
-        message = history[i]
-        role = message.get("role") if isinstance(message, dict) else getattr(message, "role", "")
-        if role == "user":
-            return i
-    return 0
 
 
 def check_port(host: str, port: int) -> None:
@@ -176,17 +266,22 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=256)
     app.launch(
-        server_name=settings.host,
+        server_name=settings.host,  # 127.0.0.1 unless K2CHAT_HOST says otherwise
         server_port=settings.port,
         share=False,
         show_error=False,
         max_file_size="1mb",
+        strict_cors=True,
+        enable_monitoring=False,
+        run_history=False,
         ssr_mode=False,
         prevent_thread_lock=not block,
         quiet=not block,
         pwa=False,
         mcp_server=False,
         footer_links=["api"],
+        theme=THEME,
+        css=CSS,
     )
     return app
 
