@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from k2chat import safety
-from k2chat.retrieve import HybridRetriever, chunk_of
+from k2chat.retrieve import AMOUNT, AMOUNT_QUESTION, HybridRetriever, chunk_of
 from k2chat.scope import ScopeJudge
 from k2chat.text import clean_question, numbers_in, split_sentences, tokenize
 from k2chat.types import Answer, Citation
@@ -39,17 +39,10 @@ EXAMPLE_QUESTIONS = (
 )
 
 MIN_PASSAGE_DENSE = 0.40  # a runner-up passage must be at least this close to be quoted
-MAX_PASSAGES = 3
+MAX_PASSAGES = 5
+ANSWER_CHARS = 650  # stop adding runner-up passages once the quotes are this long
 MAX_FIGURE_PASSAGES = 4
 NEAR_TOP = 0.10  # passages this close to the best one's similarity are also quoted
-
-_DOSE_QUESTION = re.compile(
-    r"\b(dose|doses|dosage|dosing|how much|how many|mcg|micrograms?|mg|milligrams?|amount|"
-    r"daily|per day|range)\b",
-    re.IGNORECASE,
-)
-_DOSE_FIGURE = re.compile(r"\d[\d,.]*\s*(?:–|-)?\s*\d*[\d,.]*\s*(mcg|mg|micrograms|milligrams)")
-
 
 @dataclass(frozen=True)
 class Request:
@@ -104,18 +97,20 @@ def _pick(docs: list[Document], query: str) -> list[Document]:
         return []
     best = max(d.metadata["dense"] for d in docs)
     chosen: list[Document] = [docs[0]]
+    length = len(docs[0].page_content)
     for doc in docs[1:]:
-        if len(chosen) >= MAX_PASSAGES:
+        if len(chosen) >= MAX_PASSAGES or length >= ANSWER_CHARS:
             break
         if doc.metadata["dense"] >= best - NEAR_TOP and doc.metadata["dense"] >= MIN_PASSAGE_DENSE:
             chosen.append(doc)
-    if _DOSE_QUESTION.search(query) and _DOSE_FIGURE.search(chosen[0].page_content):
+            length += len(doc.page_content)
+    if AMOUNT_QUESTION.search(query) and AMOUNT.search(chosen[0].page_content):
         sections = {d.metadata["section"] for d in chosen}
         for doc in docs[1:]:
             if len(chosen) >= MAX_FIGURE_PASSAGES:
                 break
             if (doc not in chosen and doc.metadata["section"] not in sections
-                    and _DOSE_FIGURE.search(doc.page_content)
+                    and AMOUNT.search(doc.page_content)
                     and doc.metadata["dense"] >= best - 2 * NEAR_TOP):
                 chosen.append(doc)
                 sections.add(doc.metadata["section"])
@@ -255,7 +250,9 @@ def build_chain(
     chain: Runnable[Request, Answer] = (
         RunnableLambda(prepare, name="prepare")
         | RunnableLambda(retrieve, name="retrieve")
-        | RunnableLambda(lambda x: _compose(x["prepared"], x["docs"], retriever, judge), name="compose")
+        | RunnableLambda(
+            lambda x: _compose(x["prepared"], x["docs"], retriever, judge), name="compose"
+        )
         | RunnableLambda(_finalize, name="finalize")
     )
     return chain.with_config(run_name="k2chat")

@@ -14,6 +14,7 @@ scores, so the composer can judge how strong the evidence is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +27,14 @@ from pydantic import ConfigDict
 from k2chat.text import tokenize, typo_match
 from k2chat.types import Chunk
 
-__all__ = ["LexicalIndex", "HybridRetriever", "chunk_of"]
+__all__ = ["AMOUNT", "AMOUNT_QUESTION", "LexicalIndex", "HybridRetriever", "chunk_of"]
+
+AMOUNT_QUESTION = re.compile(
+    r"\b(dose|doses|dosage|dosing|how much|how many|mcg|micrograms?|mg|milligrams?|amount|"
+    r"daily|per day|range)\b",
+    re.IGNORECASE,
+)
+AMOUNT = re.compile(r"\d[\d,.]*\s*(?:–|-)?\s*\d*[\d,.]*\s*(mcg|mg|micrograms|milligrams)")
 
 
 class LexicalIndex:
@@ -99,6 +107,7 @@ class HybridRetriever(BaseRetriever):
     k: int = 8
     fetch_k: int = 24
     lexical_weight: float = 0.7
+    figure_bonus: float = 0.1  # for "how much" questions, passages that state an amount
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -132,13 +141,17 @@ class HybridRetriever(BaseRetriever):
         bm25 = {lex.chunks[i].id: s for i, s in found}
         top_bm25 = max(bm25.values(), default=0.0)
         dense.update(self._cosines(vector, [i for i in bm25 if i not in dense]))
+        wants_amount = bool(AMOUNT_QUESTION.search(query))
         scored = []
         for cid, cosine in dense.items():
             index = lex.position.get(cid)
             if index is None:
                 continue
             cover = lex.coverage(terms, index)
-            scored.append((cosine + self.lexical_weight * cover, cid, cosine, cover, index))
+            score = cosine + self.lexical_weight * cover
+            if wants_amount and AMOUNT.search(lex.chunks[index].text):
+                score += self.figure_bonus
+            scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)
         docs = []
         for score, cid, cosine, cover, index in scored[:k]:

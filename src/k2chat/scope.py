@@ -51,9 +51,37 @@ GENERIC = frozenset(
     trying type typical typically under understand until up us use used useful uses using
     usual usually very want wants way ways week weeks well what whatever when which while who
     whole why will wish with without wonder work worked works worth would wrong year years yes
-    yet elderly senior seniors older adult adults adolescent teen teens teenager teenagers
-    man men woman women male female kid kids child children athlete athletes runner someone
-    tablet tablets dosage doses dose supplement supplements stuff accept accepted account act acting add added adding admit afford agree aim allow alright answer apply applies applied approach argue arrange arrive assume attempt based basis belong benefit beat begin behind being belong bet beyond born borrow break bring brought build built busy calculate cancel carry catch caught choose chose claim clear close collect combine combined combining complete concerned confirm confused connect consist continue cost count cover create cross cut date deal depend depends describe deserve detail determine develop die discuss doing double drink drive drop earlier early eat effect effective efficient else end ended ending enjoy ensure enter entire equal especially estimate etc event exact exist expect expected experience explain express extend face fail fair fall familiar fast feature feel felt figure fill final finally finish fit fix focus force form found friend full fully gain general generally gets goal gone got handle hang happy hate head hear heard hold hope hour hours imagine impact improve include included increase indeed inform information instance intend interested involve join jump just kept key kill knew known lack large late lead learn leave left lend level lie life lift light likely limit line list listen live living lose lost love made maintain manage mark meet mention met middle miss mix month months move moved near nearly necessary note notice obvious offer officially open order otherwise outcome overall pass past pay perfect pick pin place play please plus pop practical prefer prepare present press prevent previous produce promise proper prove provide pull purpose push raise reach read ready realise realize receive recent recently recommend recommended reduce refer regard relate relevant remain remember remove repeat replace reply report require rest result return review rid rise rule run save saw search second seen select sell send sense serious serve share short side sign similar simply single sit situation size skip slow sound speak special specific spend stand stay step stick story straight strong study stuck suggest suit support suppose switch tell telling tend term terms test thank then therefore third thought throw tie told top touch toward towards track tried trust turn twice understand unless update upon urgent value various view visit wait walk warn watch wear went whether win word worry worse worst write written yesterday tomorrow morning evening night week daily weekly monthly yearly everyday sometime somehow somewhere anywhere everywhere nowhere happens happening telling told says said asks asked answers answered gonna wanna gotta hey hi hello please thanks thank lol pls plz""".split()
+    yet elderly senior seniors adult adults adolescent teen teens teenager teenagers man men
+    woman women male female kid kids child children athlete athletes runner tablet tablets
+    dosage doses dose supplement supplements stuff accept accepted account act acting add
+    added adding admit afford agree aim allow apply applies applied approach argue arrange
+    arrive assume attempt based basis belong benefit beat behind being bet beyond born borrow
+    break brought build built busy calculate cancel carry catch caught choose chose claim
+    clear close collect combine combined combining complete concerned confirm confused connect
+    consist continue cost cover create cross cut date depend depends describe deserve detail
+    determine develop die discuss double drink drive drop earlier early eat effective
+    efficient end ended ending enjoy ensure enter entire equal especially estimate etc event
+    exact exist expected experience express extend face fail fair fall familiar fast feature
+    felt figure fill final finally finish fit fix focus force form found friend full fully
+    gain general generally goal gone got handle hang happy hate head hear heard hold hope hour
+    hours imagine impact improve include included increase indeed inform information instance
+    intend interested involve join jump just kept key kill knew known lack large late lead
+    learn leave left lend level lie life lift light limit line list listen live living lose
+    lost love made maintain manage mark meet mention met middle miss mix month months move
+    moved near nearly necessary note notice obvious offer officially open order otherwise
+    outcome overall pass past pay perfect pick pin place play please plus pop practical prefer
+    prepare present press prevent previous produce promise proper prove provide pull purpose
+    push raise reach read ready realise realize receive recent recently recommend recommended
+    reduce refer regard relate relevant remain remember remove repeat replace reply report
+    require rest result return review rid rise rule run save saw search second seen select
+    sell send sense serious serve share short side sign similar simply single sit situation
+    size skip slow sound speak special specific spend stand stay step stick story straight
+    strong study stuck suggest suit support suppose switch telling tend term terms test then
+    therefore third thought throw tie told top touch toward towards track tried trust turn
+    twice unless update upon urgent value various view visit wait walk warn watch wear went
+    whether win word worry worse worst write written yesterday tomorrow morning evening night
+    weekly monthly yearly sometime somehow somewhere anywhere everywhere nowhere happening
+    said asks answers answered gonna wanna gotta hey hi hello lol pls plz""".split()
 )
 
 # Things the article names but gives no dose for: a dose question about them is not covered.

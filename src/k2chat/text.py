@@ -63,16 +63,12 @@ STOPWORDS = frozenset(
 
 # Words a reader uses for what the article says in other words (applied to queries only).
 _EXPANSIONS: dict[str, tuple[str, ...]] = {
-    "thinner": ("anticoagulant", "warfarin"),
-    "thinners": ("anticoagulant", "warfarin"),
     "dose": ("dosage", "mcg"),
     "dosage": ("dose", "mcg"),
     "daily": ("day", "dose"),
-    "side": ("adverse",),
     "pregnant": ("pregnancy",),
     "pregnancy": ("pregnant",),
     "breastfeeding": ("pregnant",),
-    "long": ("onset", "weeks", "years"),
     "kidney": ("kidneys",),
     "liver": ("liver",),
     "food": ("diet", "foods"),
@@ -97,6 +93,17 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "bleed": ("bleeding",),
     "bruise": ("bruising",),
 }
+
+
+# Phrases a reader uses for a concept the article names differently (queries only).
+_PHRASE_EXPANSIONS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\b(how long|how soon|how quickly|when)\b.*\b(work|works|working|effect|"
+                r"results?|difference|notice|see|kick in|take|takes|start)\b|\bkick in\b|"
+                r"\buntil it works\b"),
+     ("onset", "weeks", "years")),
+    (re.compile(r"\bside[- ]effects?\b"), ("adverse", "gastrointestinal")),
+    (re.compile(r"\bblood[- ]thinn"), ("anticoagulant", "warfarin")),
+)
 
 
 def expansions(word: str) -> tuple[str, ...]:
@@ -174,6 +181,11 @@ def tokenize(text: str, *, expand: bool = False) -> list[str]:
         out.append(_stem(w))
         if expand and w in _EXPANSIONS:
             out.extend(_stem(x) for x in _EXPANSIONS[w])
+    if expand:
+        normalized = normalize(text)
+        for pattern, extra in _PHRASE_EXPANSIONS:
+            if pattern.search(normalized):
+                out.extend(_stem(x) for x in extra)
     out.extend(compounds(text))
     return out
 
