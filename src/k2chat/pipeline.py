@@ -1,20 +1,30 @@
-"""Everything a process needs to answer, loaded once per Settings and shared by threads."""
+"""Everything a process needs to answer, loaded once per Settings and shared by threads.
+
+Start-up is on the critical path of every one-shot ``k2chat ask``, so it does only what the
+first answer needs: the ONNX encoder loads in a thread while Chroma opens, and the scope
+judge's vocabulary is embedded in the background once the pipeline can answer (a question that
+needs it waits for it). ``Pipeline.timings`` records where the start-up time went
+(``bench/cold_start.py`` prints it).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from k2chat.settings import Settings
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.runnables import Runnable
 
     from k2chat.answer import Request
     from k2chat.index import Index
     from k2chat.retrieve import HybridRetriever
+    from k2chat.scope import ScopeJudge
     from k2chat.types import Answer
 
 __all__ = ["Pipeline", "get_pipeline", "reset_pipelines"]
@@ -27,30 +37,19 @@ class Pipeline:
 
     index: Index
     retriever: HybridRetriever
+    judge: ScopeJudge
     chain: Runnable[Request, Answer]
 
-    def __init__(self, settings: Settings) -> None:
-        from k2chat.embeddings import load_query_embeddings
-        from k2chat.index import open_index
-
+    def __init__(self, settings: Settings, *, warm_in_background: bool = True) -> None:
+        started = time.perf_counter()
         self.settings = settings
-        # Imports are not safe to race (numpy half-initialised in two threads): do them here.
-        import numpy  # noqa: F401
-        import onnxruntime  # noqa: F401
-        import tokenizers  # noqa: F401
+        self.timings: dict[str, float] = {}
+        embeddings = self._open(settings)
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # The ONNX session loads while Chroma opens; both mostly release the GIL.
-            onnx_ready = settings.onnx_path.is_file()
-            future = pool.submit(load_query_embeddings, settings.onnx_path) if onnx_ready else None
-            self.index = open_index(settings)
-            embeddings = future.result() if future else load_query_embeddings(settings.onnx_path)
-
+        mark = time.perf_counter()
         from langchain_chroma import Chroma
 
-        from k2chat.answer import build_chain
         from k2chat.retrieve import HybridRetriever, LexicalIndex
-        from k2chat.scope import ScopeJudge
 
         store = Chroma(
             client=self.index.client,
@@ -61,10 +60,77 @@ class Pipeline:
         self.retriever = HybridRetriever(
             store=store, embeddings=embeddings, lexical=LexicalIndex(self.index.chunks)
         )
+        mark = self._lap("retriever", mark)
+
+        from k2chat.answer import build_chain
+        from k2chat.scope import ScopeJudge
+
         self.judge = ScopeJudge(self.retriever.lexical, embeddings)
-        self.judge.warm()
         self.chain = build_chain(self.retriever, self.judge, settings.max_question_chars)
-        log.info("Ready: %d passages from %s", len(self.index.chunks), self.index.location)
+        self._lap("chain", mark)
+        self._warm_thread: threading.Thread | None = None
+        if warm_in_background:
+            # Not a daemon: interpreter exit waits for it instead of killing it inside ORT.
+            self._warm_thread = threading.Thread(
+                target=self._warm, name="k2chat-warm", daemon=False
+            )
+            self._warm_thread.start()
+        else:
+            self._warm()
+        self.timings["ready"] = time.perf_counter() - started
+        log.info("Ready in %.2fs: %d passages from %s", self.timings["ready"],
+                 len(self.index.chunks), self.index.location)
+
+    def _open(self, settings: Settings) -> Embeddings:
+        """Open the index and load the query encoder at the same time."""
+        from k2chat.embeddings import load_query_embeddings
+        from k2chat.index import open_index
+
+        mark = time.perf_counter()
+        # Imports are not safe to race (numpy half-initialised in two threads): do them here.
+        import numpy  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+
+        mark = self._lap("import_encoder_libs", mark)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="k2chat-encoder") as pool:
+            # The ONNX session loads (mostly outside the GIL) while Chroma opens.
+            future = (
+                pool.submit(self._timed, "encoder_load", load_query_embeddings, settings.onnx_path)
+                if settings.onnx_path.is_file()
+                else None
+            )
+            self.index = open_index(settings)
+            mark = self._lap("open_index", mark)
+            embeddings = future.result() if future else load_query_embeddings(settings.onnx_path)
+            self._lap("wait_encoder", mark)
+        return embeddings
+
+    def _timed(self, name: str, fn: Any, *args: Any) -> Any:
+        mark = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.timings[name] = time.perf_counter() - mark
+
+    def _lap(self, name: str, mark: float) -> float:
+        now = time.perf_counter()
+        self.timings[name] = now - mark
+        return now
+
+    def _warm(self) -> None:
+        """Embed the scope judge's vocabulary now rather than on the first unusual question."""
+        try:
+            self._timed("warm_judge", self.judge.warm)
+        except Exception:  # the judge embeds on demand instead; answers are unaffected
+            log.exception("Warming the scope judge failed")
+
+    def wait_until_warm(self, timeout: float | None = None) -> bool:
+        """Block until background warm-up is done (benchmarks and tests); True if it is."""
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout)
+            return not self._warm_thread.is_alive()
+        return True
 
     def answer(self, request: Request) -> Answer:
         return self.chain.invoke(request)

@@ -24,10 +24,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from k2chat.text import tokenize, typo_match
+from k2chat.text import GENERIC_STEMS, tokenize, typo_match
 from k2chat.types import Chunk
 
 __all__ = ["AMOUNT", "AMOUNT_QUESTION", "LexicalIndex", "HybridRetriever", "chunk_of"]
+
+GENERIC_WEIGHT = 0.5
 
 AMOUNT_QUESTION = re.compile(
     r"\b(dose|doses|dosage|dosing|how much|how many|mcg|micrograms?|mg|milligrams?|amount|"
@@ -70,14 +72,18 @@ class LexicalIndex:
                 terms.append(fixed)
         return terms
 
+    def weight(self, term: str) -> float:
+        """IDF, damped for everyday words ("used", "take") that say how, not what."""
+        return self.idf.get(term, 0.0) * (GENERIC_WEIGHT if term in GENERIC_STEMS else 1.0)
+
     def coverage(self, terms: list[str], index: int) -> float:
-        """IDF-weighted share of ``terms`` that passage ``index`` contains (0..1)."""
+        """Weighted share of ``terms`` that passage ``index`` contains (0..1)."""
         unique = set(terms)
-        total = sum(self.idf.get(t, 0.0) for t in unique)
+        total = sum(self.weight(t) for t in unique)
         if not total:
             return 0.0
         have = self.terms[index]
-        return sum(self.idf.get(t, 0.0) for t in unique if t in have) / total
+        return sum(self.weight(t) for t in unique if t in have) / total
 
     def search(self, query: str, k: int, terms: list[str] | None = None) -> list[tuple[int, float]]:
         import numpy as np

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from k2chat import safety
-from k2chat.text import STOPWORDS, compounds, expansions, normalize, tokenize, typo_match
+from k2chat.text import (
+    GENERIC,
+    STOPWORDS,
+    compounds,
+    expansions,
+    normalize,
+    tokenize,
+    typo_match,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -27,62 +35,6 @@ __all__ = ["Scope", "ScopeJudge", "MIN_DENSE", "SYNONYM_SIMILARITY"]
 MIN_DENSE = 0.25  # cosine similarity of the best passage, below which nothing is answered
 SYNONYM_SIMILARITY = 0.65  # an unknown word this close to an article word means the same
 
-# Everyday words that say how something is asked, not what about: never a topic on their own.
-GENERIC = frozenset(
-    """able about actual actually advice affect after again ago ahead all allowed alone along
-    already alright also always amount answer anybody anyone anything anyway appointment are
-    ask asked asking avoid bad be bear become begin believe best better big bit bother bring
-    buy call called can cant capsule capsules care careful case cause certain chance change
-    check come comes coming common compare compared consider contain contains correct could
-    count counts daily day days deal decide decided difference different do does doing done
-    dont doubt down each easy effect effects else enough even ever every everyday everyone
-    everything exactly example expect explain extra fact far feel fine find first follow
-    forget free get gets getting give given go goes going good great guess guy happen happens
-    happened hard have help high higher how however idea important instead issue issues keep
-    kind know last later least less let like likely little long look looking lot lots low
-    lower main make makes many matter matters maybe mean means might mind more most much must
-    need needed needs never new next nice normal normally now number often ok okay old older
-    one ones only or other others over own part people per perhaps person pill pills plan
-    point possible pretty probably problem problems put question questions quick quite rather
-    real really reason regular regularly right safe same say says see seem seems set should
-    show simple since small so some someone something sometimes soon sort start started
-    starting still stop stopped stopping sure take takes taking talk tell than thank thanks
-    thing things think though till time times tip tips today together too total true try
-    trying type typical typically under understand until up us use used useful uses using
-    usual usually very want wants way ways week weeks well what whatever when which while who
-    whole why will wish with without wonder work worked works worth would wrong year years yes
-    yet elderly senior seniors adult adults adolescent teen teens teenager teenagers man men
-    woman women male female kid kids child children athlete athletes runner tablet tablets
-    dosage doses dose supplement supplements stuff accept accepted account act acting add
-    added adding admit afford agree aim allow apply applies applied approach argue arrange
-    arrive assume attempt based basis belong benefit beat behind being bet beyond born borrow
-    break brought build built busy calculate cancel carry catch caught choose chose claim
-    clear close collect combine combined combining complete concerned confirm confused connect
-    consist continue cost cover create cross cut date depend depends describe deserve detail
-    determine develop die discuss double drink drive drop earlier early eat effective
-    efficient end ended ending enjoy ensure enter entire equal especially estimate etc event
-    exact exist expected experience express extend face fail fair fall familiar fast feature
-    felt figure fill final finally finish fit fix focus force form found friend full fully
-    gain general generally goal gone got handle hang happy hate head hear heard hold hope hour
-    hours imagine impact improve include included increase indeed inform information instance
-    intend interested involve join jump just kept key kill knew known lack large late lead
-    learn leave left lend level lie life lift light limit line list listen live living lose
-    lost love made maintain manage mark meet mention met middle miss mix month months move
-    moved near nearly necessary note notice obvious offer officially open order otherwise
-    outcome overall pass past pay perfect pick pin place play please plus pop practical prefer
-    prepare present press prevent previous produce promise proper prove provide pull purpose
-    push raise reach read ready realise realize receive recent recently recommend recommended
-    reduce refer regard relate relevant remain remember remove repeat replace reply report
-    require rest result return review rid rise rule run save saw search second seen select
-    sell send sense serious serve share short side sign similar simply single sit situation
-    size skip slow sound speak special specific spend stand stay step stick story straight
-    strong study stuck suggest suit support suppose switch telling tend term terms test then
-    therefore third thought throw tie told top touch toward towards track tried trust turn
-    twice unless update upon urgent value various view visit wait walk warn watch wear went
-    whether win word worry worse worst write written yesterday tomorrow morning evening night
-    weekly monthly yearly sometime somehow somewhere anywhere everywhere nowhere happening
-    said asks answers answered gonna wanna gotta hey hi hello lol pls plz""".split()
-)
 
 # Things the article names but gives no dose for: a dose question about them is not covered.
 OTHER_SUBSTANCES = frozenset(

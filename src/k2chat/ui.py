@@ -31,7 +31,7 @@ STREAM_STEPS = 6
 MAX_HISTORY_QUESTIONS = 50  # earlier questions a follow-up is resolved against (bounds the work)
 
 CSS = """
-#k2chat-header h1 { margin: 0 0 .15rem 0; font-size: 1.6rem; }
+#k2chat-header h1 { margin: 0; font-size: 1.6rem; font-weight: 600; }
 #k2chat-header p { margin: 0; color: var(--body-text-color-subdued); }
 #k2chat-banner { border-left: 4px solid #d97706; background: #fffbeb; color: #451a03;
   border-radius: 6px; padding: .6rem .9rem; }
@@ -39,7 +39,12 @@ CSS = """
 .dark #k2chat-banner { background: #451a03; color: #fef3c7; }
 #k2chat-clear { max-width: 14rem; margin-left: auto; }
 """
-THEME = gr.themes.Default(primary_hue="emerald", neutral_hue="slate")
+THEME = gr.themes.Default(
+    primary_hue="emerald",
+    neutral_hue="slate",
+    font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600, 700)), "ui-sans-serif",
+          "system-ui", "sans-serif"),
+)
 
 
 # --- What the chat shows -------------------------------------------------------------------
