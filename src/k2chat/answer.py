@@ -25,6 +25,7 @@ __all__ = [
     "EXAMPLE_QUESTIONS",
     "Request",
     "build_chain",
+    "retrieve_documents",
     "unsupported_numbers",
 ]
 
@@ -235,14 +236,28 @@ def _finalize(answer: Answer) -> Answer:
     return answer
 
 
+def _search(retriever: HybridRetriever, prepared: _Prepared) -> list[Document]:
+    if prepared.early is not None or prepared.flags is None:
+        return []
+    own_words = prepared.flags.cleaned
+    focus = own_words if prepared.query != own_words else None  # a resolved follow-up
+    return retriever.search(prepared.query, focus=focus)
+
+
+def retrieve_documents(
+    retriever: HybridRetriever, request: Request, max_chars: int
+) -> list[Document]:
+    """The passages the chain would retrieve for ``request`` (for evaluation)."""
+    return _search(retriever, _prepare(request, max_chars))
+
+
 def build_chain(
     retriever: HybridRetriever, judge: ScopeJudge, max_chars: int
 ) -> Runnable[Request, Answer]:
     """retrieve -> compose -> finalize, as one LCEL runnable taking a :class:`Request`."""
 
     def retrieve(prepared: _Prepared) -> dict[str, Any]:
-        docs = [] if prepared.early is not None else retriever.search(prepared.query)
-        return {"prepared": prepared, "docs": docs}
+        return {"prepared": prepared, "docs": _search(retriever, prepared)}
 
     def prepare(request: Request) -> _Prepared:
         return _prepare(request, max_chars)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from k2chat.answer import Request, unsupported_numbers
+from k2chat.answer import Request, retrieve_documents, unsupported_numbers
 from k2chat.chat import Chat
 from k2chat.pipeline import Pipeline
 from k2chat.types import Answer
@@ -140,10 +140,9 @@ def run_case(pipeline: Pipeline, case: Case) -> CaseResult:
     started = time.perf_counter()
     answer = chat.ask(case.question)
     seconds = time.perf_counter() - started
-    query = chat.turns[-1].search_query if chat.turns and chat.turns[-1].answer is answer \
-        else None
-    query = query or Chat(history=[*case.history, case.question]).turns[-1].search_query
-    docs = pipeline.retriever.search(query)
+    query = Chat(history=[*case.history, case.question]).turns[-1].search_query
+    request = Request(case.question, query)
+    docs = retrieve_documents(pipeline.retriever, request, pipeline.settings.max_question_chars)
     ranked = tuple(dict.fromkeys(int(d.metadata["section"]) for d in docs))
     body = normalize_fact(answer.text)
     found = sum(1 for f in case.facts if normalize_fact(f) in body)

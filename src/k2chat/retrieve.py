@@ -85,7 +85,9 @@ class LexicalIndex:
         have = self.terms[index]
         return sum(self.weight(t) for t in unique if t in have) / total
 
-    def search(self, query: str, k: int, terms: list[str] | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, query: str, k: int, terms: list[str] | None = None
+    ) -> list[tuple[int, float]]:
         import numpy as np
 
         terms = self.query_terms(query) if terms is None else terms
@@ -137,12 +139,15 @@ class HybridRetriever(BaseRetriever):
         sims = matrix @ np.asarray(vector, dtype=np.float32)
         return {str(i): float(s) for i, s in zip(got["ids"], sims, strict=True)}
 
-    def search(self, query: str, k: int | None = None) -> list[Document]:
+    def search(self, query: str, k: int | None = None, focus: str | None = None) -> list[Document]:
+        """Passages for ``query``. ``focus``: the words that must be matched (a follow-up's
+        own words, when ``query`` also carries the topic of earlier turns)."""
         k = k or self.k
         lex = self.lexical
         vector = self.embeddings.embed_query(query)
         dense = dict(self.dense(vector, self.fetch_k))
         terms = lex.query_terms(query)
+        focus_terms = lex.query_terms(focus) if focus else terms
         found = lex.search(query, self.fetch_k, terms)
         bm25 = {lex.chunks[i].id: s for i, s in found}
         top_bm25 = max(bm25.values(), default=0.0)
@@ -153,7 +158,7 @@ class HybridRetriever(BaseRetriever):
             index = lex.position.get(cid)
             if index is None:
                 continue
-            cover = lex.coverage(terms, index)
+            cover = lex.coverage(focus_terms or terms, index)
             score = cosine + self.lexical_weight * cover
             if wants_amount and AMOUNT.search(lex.chunks[index].text):
                 score += self.figure_bonus
