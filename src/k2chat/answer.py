@@ -41,6 +41,7 @@ EXAMPLE_QUESTIONS = (
 
 MIN_PASSAGE_DENSE = 0.40  # a runner-up passage must be at least this close to be quoted
 MAX_PASSAGES = 5
+LABEL_CHARS = 60  # a first sentence this short labels the passage and is always quoted
 ANSWER_CHARS = 650  # stop adding runner-up passages once the quotes are this long
 MAX_FIGURE_PASSAGES = 4
 NEAR_TOP = 0.10  # passages this close to the best one's similarity are also quoted
@@ -78,7 +79,10 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
 
 
 def _select_sentences(text: str, terms: set[str]) -> str:
-    """The contiguous run of sentences that carries the question's terms (verbatim)."""
+    """The contiguous run of sentences that carries the question's terms (verbatim).
+
+    A short first sentence is a label ("For MK-4 (Menaquinone-4): 45 milligrams (mg).") and is
+    kept whenever a later sentence is, so a quote never loses what it is about."""
     sentences = split_sentences(text)
     if len(sentences) <= 2:
         return text
@@ -87,6 +91,8 @@ def _select_sentences(text: str, terms: set[str]) -> str:
         return text
     first = marks.index(True)
     last = len(marks) - 1 - marks[::-1].index(True)
+    if len(sentences[0]) <= LABEL_CHARS:
+        first = 0
     quote = " ".join(sentences[first : last + 1])
     return quote if quote in text else text
 
@@ -174,11 +180,12 @@ def _compose(
             keep_whole = flags.anticoagulant and safety.mentions_anticoagulant(doc.page_content)
             quote = doc.page_content if keep_whole else _select_sentences(doc.page_content, terms)
             citations.append(_citation(len(citations) + 1, doc, quote))
-        figures = {frozenset(numbers_in(c.quote)) for c in citations if numbers_in(c.quote)}
-        sections = {c.section for c in citations}
+        with_amounts = [c for c in citations if AMOUNT.search(c.quote)]
+        figures = {frozenset(numbers_in(c.quote)) for c in with_amounts}
         lead = (
-            "The article gives these figures in different sections:"
-            if len(figures) > 1 and len(sections) > 1
+            "The article gives different figures in different sections:"
+            if AMOUNT_QUESTION.search(query) and len(figures) > 1
+            and len({c.section for c in with_amounts}) > 1
             else "The article says:"
         )
         parts.append(f"{lead}\n{_bullets(citations)}")

@@ -52,9 +52,13 @@ def _serve(args: argparse.Namespace, settings: object) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from k2chat.errors import K2ChatError
     from k2chat.settings import Settings
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a malformed K2CHAT_* variable
+        raise K2ChatError(str(exc)) from exc
     if args.command == "serve":
         return _serve(args, settings)
     if args.command == "ask":
@@ -76,6 +80,9 @@ def _run(args: argparse.Namespace) -> int:
 
         status = index_status(settings)
         print(f"index: {status}")
+        if status != "ready":
+            print(f"k2chat: the index is {status}; build it with `k2chat ingest` "
+                  "(k2chat ask and k2chat serve also build it on first use).", file=sys.stderr)
         return 0 if status == "ready" else 1
     if args.command == "eval":
         from k2chat.evaluate import evaluate, load_cases
@@ -105,3 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback only with -v
+        if args.verbose:
+            logging.getLogger("k2chat").exception("Unexpected error")
+        print(f"k2chat: unexpected error ({type(exc).__name__}: {exc}). Run with -v for "
+              "details, and please report it.", file=sys.stderr)
+        return 1

@@ -2,23 +2,26 @@
 
 Start-up is on the critical path of every one-shot ``k2chat ask``, so it does only what the
 first answer needs: the ONNX encoder loads in a thread while Chroma opens, and the scope
-judge's vocabulary is embedded in the background once the pipeline can answer (a question that
-needs it waits for it). ``Pipeline.timings`` records where the start-up time went
-(``bench/cold_start.py`` prints it).
+judge's vocabulary (about 0.5 s of embedding) is embedded in the background once the pipeline
+can answer; a question that needs it waits for it, and a process that exits first stops it
+between two batches instead of waiting. ``Pipeline.timings`` records where the start-up time
+went (``bench/cold_start.py`` prints it).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from langchain_core.embeddings import Embeddings
+
 from k2chat.settings import Settings
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
     from langchain_core.runnables import Runnable
 
     from k2chat.answer import Request
@@ -65,15 +68,14 @@ class Pipeline:
         from k2chat.answer import build_chain
         from k2chat.scope import ScopeJudge
 
-        self.judge = ScopeJudge(self.retriever.lexical, embeddings)
+        self.judge = ScopeJudge(self.retriever.lexical, _Interruptible(embeddings))
         self.chain = build_chain(self.retriever, self.judge, settings.max_question_chars)
         self._lap("chain", mark)
         self._warm_thread: threading.Thread | None = None
         if warm_in_background:
-            # Not a daemon: interpreter exit waits for it instead of killing it inside ORT.
-            self._warm_thread = threading.Thread(
-                target=self._warm, name="k2chat-warm", daemon=False
-            )
+            self._warm_thread = threading.Thread(target=self._warm, name="k2chat-warm",
+                                                 daemon=True)
+            _warming.add(self._warm_thread)
             self._warm_thread.start()
         else:
             self._warm()
@@ -122,8 +124,12 @@ class Pipeline:
         """Embed the scope judge's vocabulary now rather than on the first unusual question."""
         try:
             self._timed("warm_judge", self.judge.warm)
+        except _Exiting:
+            pass
         except Exception:  # the judge embeds on demand instead; answers are unaffected
             log.exception("Warming the scope judge failed")
+        finally:
+            _warming.discard(threading.current_thread())
 
     def wait_until_warm(self, timeout: float | None = None) -> bool:
         """Block until background warm-up is done (benchmarks and tests); True if it is."""
@@ -134,6 +140,45 @@ class Pipeline:
 
     def answer(self, request: Request) -> Answer:
         return self.chain.invoke(request)
+
+
+class _Exiting(Exception):
+    """The interpreter is exiting: background embedding stops."""
+
+
+_exiting = threading.Event()
+_warming: set[threading.Thread] = set()
+
+
+class _Interruptible(Embeddings):
+    """The query encoder, embedding long lists in batches that stop when the process exits.
+
+    Background warm-up runs in a daemon thread; at exit it is stopped between two batches and
+    joined, so the interpreter never shuts down under a thread that is inside onnxruntime.
+    """
+
+    BATCH = 32
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner = inner
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.BATCH):
+            if _exiting.is_set():
+                raise _Exiting()
+            out.extend(self.inner.embed_documents(texts[start : start + self.BATCH]))
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+@atexit.register
+def _stop_warming() -> None:
+    _exiting.set()
+    for thread in list(_warming):
+        thread.join(timeout=10)
 
 
 _pipelines: dict[Settings, Pipeline] = {}

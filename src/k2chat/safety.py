@@ -155,7 +155,7 @@ _PERSONAL_DOSING = re.compile(
     r"child|son|daughter)\b|\bhow much (do|should|can|must) (i|we|he|she)\b|\bam i\b|"
     r"\bprescribe\b|\bwhat (dose|dosage|amount) (is|would be) (right|best|safe) for\b"
 )
-_DOSE_WORDS = re.compile(r"\b(dose|doses|dosage|dosing|how much|how many|mcg|mg|amount|take)\b")
+_DOSE_WORDS = re.compile(r"\b(dose|doses|dosage|dosing|how much|how many|mcg|mg|amount)\b")
 
 _INSTRUCTIONS = [
     r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]*?\b(instruction|instructions|rules|"

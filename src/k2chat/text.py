@@ -117,7 +117,10 @@ GENERIC = frozenset(
     twice unless update upon urgent value various view visit wait walk warn watch wear went
     whether win word worry worse worst write written yesterday tomorrow morning evening night
     weekly monthly yearly sometime somehow somewhere anywhere everywhere nowhere happening
-    said asks answers answered gonna wanna gotta hey hi hello lol pls plz""".split()
+    said asks answers answered gonna wanna gotta hey hi hello lol pls plz
+    mom mum mother dad father wife husband son daughter parent parents partner friend
+    sister brother grandma grandmother grandpa grandfather aunt uncle family boyfriend
+    girlfriend baby""".split()
 )
 # Words a reader uses for what the article says in other words (applied to queries only).
 _EXPANSIONS: dict[str, tuple[str, ...]] = {
