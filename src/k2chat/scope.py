@@ -16,9 +16,11 @@ from k2chat import safety
 from k2chat.text import (
     GENERIC,
     STOPWORDS,
+    THESAURUS_WORDS,
     compounds,
     expansions,
     normalize,
+    same_family,
     tokenize,
     typo_match,
 )
@@ -33,7 +35,7 @@ __all__ = ["Scope", "ScopeJudge", "MIN_DENSE", "SYNONYM_SIMILARITY"]
 
 # Calibrated on tests/eval/questions.yaml (`k2chat eval` prints refusal accuracy).
 MIN_DENSE = 0.25  # cosine similarity of the best passage, below which nothing is answered
-SYNONYM_SIMILARITY = 0.65  # an unknown word this close to an article word means the same
+SYNONYM_SIMILARITY = 0.75  # an unknown word this close to an article word means the same
 
 
 # Things the article names but gives no dose for: a dose question about them is not covered.
@@ -92,7 +94,15 @@ class ScopeJudge:
             return True
         if any(s in vocab for e in expansions(word) for s in tokenize(e)):
             return True
-        return any(typo_match(w, self._words) for w in {word, *stems} if w.isalpha())
+        if any(same_family(word, w) for w in self._words if w[:5] == word[:5]):
+            return True
+        for w in {word, *stems}:
+            if not w.isalpha():
+                continue
+            fixed = typo_match(w, self._words) or typo_match(w, THESAURUS_WORDS)
+            if fixed:
+                return True
+        return False
 
     def unknown_words(self, question: str) -> list[str]:
         """Words of the question the article neither uses nor has a near-synonym for."""

@@ -19,6 +19,8 @@ __all__ = [
     "compounds",
     "typo_match",
     "expansions",
+    "same_family",
+    "THESAURUS_WORDS",
 ]
 
 # Zero-width and bidirectional control characters: invisible, and a classic way to hide text.
@@ -120,7 +122,9 @@ GENERIC = frozenset(
     said asks answers answered gonna wanna gotta hey hi hello lol pls plz
     mom mum mother dad father wife husband son daughter parent parents partner friend
     sister brother grandma grandmother grandpa grandfather aunt uncle family boyfriend
-    girlfriend baby""".split()
+    girlfriend baby upper limit limits maximum max minimum min ceiling besides beside except
+    deciding decide decision occasional occasionally sometimes frequent frequently rarely
+    mch hw abt thx u ur r pls plz ppl""".split()
 )
 # Words a reader uses for what the article says in other words (applied to queries only).
 _EXPANSIONS: dict[str, tuple[str, ...]] = {
@@ -153,6 +157,16 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "heart": ("cardiovascular",),
     "bleed": ("bleeding",),
     "bruise": ("bruising",),
+    "thinner": ("anticoagulant",),
+    "thinners": ("anticoagulant",),
+    "operation": ("surgery",),
+    "procedure": ("surgery",),
+    "surgical": ("surgery",),
+    "tummy": ("gastrointestinal",),
+    "nausea": ("gastrointestinal",),
+    "clot": ("clotting", "thrombosis"),
+    "clots": ("clotting", "thrombosis"),
+    "osteoblast": ("osteoblasts",),
 }
 
 
@@ -170,6 +184,20 @@ _PHRASE_EXPANSIONS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 def expansions(word: str) -> tuple[str, ...]:
     """Words the article uses for what a reader calls ``word`` (a small domain thesaurus)."""
     return _EXPANSIONS.get(word, ())
+
+
+THESAURUS_WORDS = frozenset(_EXPANSIONS)
+
+
+def same_family(word: str, other: str) -> bool:
+    """"treat" and "treatment", "measure" and "measurable": a shared stem of 5+ letters
+    covering most of the shorter word."""
+    n = 0
+    for a, b in zip(word, other, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n >= 5 and n >= 0.8 * min(len(word), len(other))
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
