@@ -1,30 +1,50 @@
-"""The running Gradio app answers through gradio_client with sources and the disclaimer."""
+"""The running Gradio app answers through gradio_client with sources and the disclaimer; the
+UI's own helpers keep questions as typed and record feedback for the right turn."""
+
+from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from gradio_client import Client
 
 import k2chat
+from k2chat import ui
+from k2chat.chat import Chat
+from k2chat.errors import IndexNotBuiltError
+from k2chat.feedback import record_feedback
+from k2chat.safety import too_long_message
+from k2chat.text import markdown_escape
+from k2chat.types import Answer
 
-pytestmark = pytest.mark.server
+server = pytest.mark.server
 
 
-def _contents(result) -> list[str]:  # type: ignore[no-untyped-def]
+def _contents(result: Any) -> list[str]:
     return [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
             for m in result]
 
 
+def _titles(result: Any) -> list[str]:
+    return [(m.get("metadata") or {}).get("title", "") for m in result]
+
+
+@server
 def test_api_answers_with_sources_and_disclaimer(server: str) -> None:
     client = Client(server, verbose=False)
     result = client.predict("How much MK-7 is used for osteoporosis?", api_name="/ask")
     contents = _contents(result)
     assert "180–200 mcg" in contents[0] and "[1]" in contents[0]
-    sources = [m for m in result if (m.get("metadata") or {}).get("title", "").startswith("Sources")]
+    sources = [m for m, title in zip(result, _titles(result), strict=True)
+               if title.startswith("Sources")]
     assert sources and "Section 2" in sources[0]["content"]
     assert k2chat.DISCLAIMER in contents[-1]
 
 
+@server
 def test_api_keeps_each_client_session_separate(server: str) -> None:
     a, b = Client(server, verbose=False), Client(server, verbose=False)
     a.predict("How much MK-7 is used for osteoporosis?", api_name="/ask")
@@ -34,8 +54,129 @@ def test_api_keeps_each_client_session_separate(server: str) -> None:
     assert k2chat.DISCLAIMER in fresh[-1]
 
 
+@server
 def test_out_of_scope_through_the_api_has_no_sources(server: str) -> None:
     result = Client(server, verbose=False).predict("Who won the 2022 World Cup?", api_name="/ask")
-    assert not [m for m in result if (m.get("metadata") or {}).get("title")]
+    assert not [title for title in _titles(result) if title]
     assert "does not cover" in _contents(result)[0]
     assert k2chat.DISCLAIMER in _contents(result)[-1]
+
+
+@server
+def test_api_streams_the_body_before_sources_and_disclaimer(server: str) -> None:
+    job = Client(server, verbose=False).submit(
+        "How much MK-7 is used for osteoporosis?", api_name="/ask")
+    final = job.result(timeout=60)
+    outputs = job.outputs()
+    assert len(outputs) > 2
+    first = _contents(outputs[0])
+    assert len(first) == 1 and k2chat.DISCLAIMER not in first[0]
+    assert len(first[0]) < len(_contents(final)[0])
+    assert k2chat.DISCLAIMER in _contents(final)[-1]
+
+
+@server
+def test_api_enforces_the_question_limit_in_the_handler(server: str, settings) -> None:  # type: ignore[no-untyped-def]
+    """A direct API call skips the textbox's max_length; the handler still refuses."""
+    result = Client(server, verbose=False).predict("vitamin K2 " * 10_000, api_name="/ask")
+    contents = _contents(result)
+    assert contents[0] == too_long_message(settings.max_question_chars)
+    assert k2chat.DISCLAIMER in contents[-1]
+    assert "Traceback" not in "".join(contents)
+
+
+@server
+@pytest.mark.parametrize("question", [
+    "<img src=x onerror=alert(1)> How much MK-7?",
+    "[click](javascript:alert(1)) **K2** `code` | table | $$x$$",
+    "",
+    "\x00\u202e\u200b emoji 🦴 مرحبا",
+])
+def test_api_answers_odd_input_with_the_disclaimer(server: str, question: str) -> None:
+    contents = _contents(Client(server, verbose=False).predict(question, api_name="/ask"))
+    assert contents[0].strip()
+    assert k2chat.DISCLAIMER in contents[-1]
+    assert "Traceback" not in "".join(contents)
+
+
+@server
+def test_api_survives_a_lone_surrogate(server: str) -> None:
+    """JSON may carry a lone surrogate that no client library would send; it is answered."""
+    base = server.rstrip("/")
+    body = b'{"data": ["\\ud800\\u0000 How much MK-7 is used for osteoporosis?"]}'
+    with httpx.Client(timeout=30) as http:
+        started = http.post(f"{base}/gradio_api/call/ask", content=body,
+                            headers={"content-type": "application/json"})
+        assert started.status_code == 200
+        stream = http.get(f"{base}/gradio_api/call/ask/{started.json()['event_id']}").text
+    assert "event: complete" in stream and "Traceback" not in stream
+    final = json.loads(stream.split("event: complete\ndata: ")[1].splitlines()[0])[0]
+    assert k2chat.DISCLAIMER in final[-1]["content"]
+
+
+# --- The UI's helpers (no server needed) ------------------------------------------------------
+
+def _turn(question: str, answer: Answer) -> list[dict[str, Any]]:
+    """One turn as the chat history holds it: the escaped question, then the answer's messages."""
+    return [{"role": "user", "content": [{"type": "text", "text": markdown_escape(question)}]},
+            *ui._messages(answer)]
+
+
+@pytest.mark.parametrize("text", [
+    "plain", r"a\b", "<img src=x onerror=alert(1)>", "[a](b) *c* _d_ `e` #f |g| ~h~ $i$ \\[",
+])
+def test_questions_come_back_as_typed(text: str) -> None:
+    shown = ui._as_text(text, 2000)
+    assert ui._unescape(shown) == text
+    assert ui._questions([{"role": "user", "content": shown}]) == [text]
+
+
+def test_shown_questions_are_cut_to_the_limit() -> None:
+    shown = ui._as_text("x" * 5000, 2000)
+    assert len(shown) == 2001 and shown.endswith("…")
+
+
+def test_like_finds_the_question_of_a_later_turn(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The like event gives the index of an answer's first message; later turns resolve too."""
+    q1, q2 = "How much MK-7 is used for osteoporosis?", "How long does it take to work?"
+    chat = Chat(pipeline=pipeline)
+    a1, a2 = chat.ask(q1), chat.ask(q2)
+    history = _turn(q1, a1) + _turn(q2, a2)
+    second_body = len(_turn(q1, a1)) + 1
+    for index in (second_body, len(history) - 1):
+        again = ui.answer_at(settings, history, index)
+        assert again is not None
+        assert again.question == q2 and again.chunk_ids == a2.chunk_ids and again.text == a2.text
+    first = ui.answer_at(settings, history, 1)
+    assert first is not None and first.question == q1 and first.chunk_ids == a1.chunk_ids
+
+
+def test_respond_turns_errors_into_friendly_answers(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args: object) -> Answer:
+        raise RuntimeError("secret internals")
+
+    def not_built(*args: object) -> Answer:
+        raise IndexNotBuiltError("Run `k2chat ingest` first.")
+
+    for fail, expected in ((broken, "Something went wrong"), (not_built, "k2chat ingest")):
+        monkeypatch.setattr(ui, "answer_for", fail)
+        *_, last = ui.respond(settings, "How much K2?", [])
+        text = "\n".join(m["content"] for m in last)
+        assert expected in text and "secret internals" not in text
+        assert k2chat.DISCLAIMER in last[-1]["content"]
+
+
+@pytest.mark.parametrize(("liked", "rating"), [(True, "like"), (False, "dislike"),
+                                                (None, "withdrawn")])
+def test_feedback_is_one_json_line_per_vote(tmp_path: Path, liked: bool | None,
+                                            rating: str) -> None:
+    answer = Answer("Q?", "A [1]", citations=())
+    path = tmp_path / "sub" / "feedback.jsonl"
+    record_feedback(path, liked, answer)
+    record_feedback(path, liked, answer)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    record = json.loads(lines[0])
+    assert record["rating"] == rating and record["question"] == "Q?"
+    assert record["answer"] == "A [1]" and record["chunk_ids"] == []
+    assert ui._rating(liked if liked is not None else "") is liked

@@ -31,18 +31,24 @@ STREAM_STEPS = 6
 MAX_HISTORY_QUESTIONS = 50  # earlier questions a follow-up is resolved against (bounds the work)
 
 CSS = """
-#k2chat-header h1 { margin: 0; font-size: 1.6rem; font-weight: 600; }
+#k2chat-header h1 { margin: 0; font-size: 1.6rem; font-weight: 700; }
 #k2chat-header p { margin: 0; color: var(--body-text-color-subdued); }
 #k2chat-banner { border-left: 4px solid #d97706; background: #fffbeb; color: #451a03;
   border-radius: 6px; padding: .6rem .9rem; }
 #k2chat-banner p { margin: 0; }
 .dark #k2chat-banner { background: #451a03; color: #fef3c7; }
 #k2chat-clear { max-width: 14rem; margin-left: auto; }
+.main.app { padding-left: clamp(8px, 2.5vw, 32px) !important;
+  padding-right: clamp(8px, 2.5vw, 32px) !important; }
+@media (max-width: 640px) {
+  #k2chat-header h1 { font-size: 1.2rem; }
+  #k2chat-banner { padding: .4rem .6rem; font-size: .9rem; }
+}
 """
 THEME = gr.themes.Default(
     primary_hue="emerald",
     neutral_hue="slate",
-    font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600, 700)), "ui-sans-serif",
+    font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "ui-sans-serif",
           "system-ui", "sans-serif"),
 )
 
@@ -206,7 +212,7 @@ def create_app(settings: Settings) -> gr.Blocks:
             show_label=False,
             elem_id="k2chat-chatbot",
             scale=1,
-            height="62vh",
+            height="calc(100vh - 300px)",
             min_height=360,
             buttons=["copy", "copy_all"],
             sanitize_html=True,

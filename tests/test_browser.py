@@ -1,0 +1,315 @@
+"""The chat in a real browser: headless Debian Chromium driven by Playwright against a real
+k2chat server. Each test protects one thing a person sees or does in the page."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from k2chat.answer import EXAMPLE_QUESTIONS, Request
+from k2chat.chat import Chat
+from k2chat.safety import BANNER, DISCLAIMER
+
+from .conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts"
+TIMEOUT_MS = 30_000
+
+DISCLAIMER_END = DISCLAIMER.rsplit(". ", 1)[-1].rstrip(".")  # "Talk to your doctor or ..."
+BANNER_START = "answers only from one article"
+MK7 = "How much MK-7 is used for osteoporosis?"
+CHAT = "#k2chat-chatbot"
+
+
+def _need_chromium() -> None:
+    if Path(CHROMIUM).is_file():
+        return
+    reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if os.environ.get("K2CHAT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"K2CHAT_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Tab:
+    """One browser context (one visitor) with one page, and what it saw go wrong."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.outside: list[str] = []  # requests to anywhere but this machine (blocked)
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._guard)
+        self.page = self.context.new_page()
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.goto(url)
+        self.page.locator("#k2chat-banner").wait_for()
+        self.input.wait_for()
+
+    def _guard(self, route: Any) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    @property
+    def input(self) -> Any:
+        return self.page.locator("#k2chat-input textarea")
+
+    @property
+    def answers(self) -> Any:
+        """One row per finished answer (its last message is the disclaimer)."""
+        return self.page.locator(f"{CHAT} .message-row.bot-row").filter(has_text=DISCLAIMER_END)
+
+    @property
+    def questions(self) -> Any:
+        return self.page.locator(f"{CHAT} .message-row.user-row")
+
+    def send(self, question: str) -> None:
+        self.input.fill(question)
+        self.input.press("Enter")
+
+    def wait_answers(self, n: int) -> Any:
+        from playwright.sync_api import expect
+
+        expect(self.answers).to_have_count(n)
+        expect(self.input).to_be_editable()  # the chat is done streaming
+        return self.answers.nth(n - 1)
+
+    def ask(self, question: str) -> Any:
+        """Send a question and return the row of its finished answer."""
+        n = self.answers.count()
+        self.send(question)
+        return self.wait_answers(n + 1)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tabs(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Open visitors with ``tabs()``; on failure each one's screen goes to test-artifacts/."""
+    opened: list[Tab] = []
+    failed_before = request.session.testsfailed
+
+    def open_tab() -> Tab:
+        tab = Tab(browser, server)
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    if request.session.testsfailed > failed_before:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i, tab in enumerate(opened):
+            name = f"{request.node.name}-{i}.png".replace("/", "_")
+            try:
+                tab.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+            except Exception as exc:  # the page may be gone; the failure itself matters more
+                print(f"could not save {name}: {exc}")
+    for tab in opened:
+        assert not tab.outside, f"the page tried to reach other hosts: {tab.outside}"
+        tab.close()
+
+
+@pytest.fixture
+def tab(tabs: Any) -> Tab:
+    return tabs()  # type: ignore[no-any-return]
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def test_page_shows_the_banner_the_examples_and_the_controls(tab: Tab, settings) -> None:  # type: ignore[no-untyped-def]
+    expect = _expect()
+    banner = tab.page.locator("#k2chat-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(BANNER_START)
+    expect(banner).to_contain_text("It is not medical advice")
+    assert BANNER_START in BANNER
+    assert tab.page.title().startswith("k2chat")
+    for question in EXAMPLE_QUESTIONS:
+        expect(tab.page.get_by_role("button", name=question)).to_be_visible()
+    expect(tab.page.locator("#k2chat-clear")).to_be_visible()
+    assert tab.input.get_attribute("maxlength") == str(settings.max_question_chars)
+
+
+def test_an_answer_has_markers_sources_and_the_disclaimer(tab: Tab, pipeline) -> None:  # type: ignore[no-untyped-def]
+    expect = _expect()
+    expected = pipeline.answer(Request(MK7))
+    first = expected.citations[0]
+    row = tab.ask(MK7)
+    body = row.locator(".message-content").first
+    expect(body).to_contain_text("[1]")
+    expect(body).to_contain_text("180–200 mcg")
+    expect(row).to_contain_text(DISCLAIMER_END)
+
+    section = f"Section {first.section}. {first.section_title}"
+    title = row.locator(".thought-group .title")
+    expect(title).to_contain_text(f"Sources ({len(expected.citations)})")
+    expect(row).not_to_contain_text(section)  # collapsed until opened
+    title.click()
+    sources = row.locator(".thought-group")
+    expect(sources).to_contain_text(section)
+    expect(sources).to_contain_text(first.quote[:60])
+    expect(sources).to_contain_text("[1]")
+
+    for name in ("Copy message", "Retry", "Undo", "Like", "Dislike", "Clear",
+                 "Copy conversation"):
+        expect(tab.page.locator(f"{CHAT} button[aria-label='{name}']").first).to_be_visible()
+    assert not tab.errors
+
+
+def test_a_follow_up_is_answered_from_the_earlier_turn(tab: Tab) -> None:
+    tab.ask(MK7)
+    follow = tab.ask("How long does it take to work?").inner_text()
+    assert "within weeks" in follow or "over years" in follow
+    assert tab.questions.count() == 2
+
+
+def test_an_out_of_scope_question_gets_no_sources(tab: Tab) -> None:
+    expect = _expect()
+    row = tab.ask("Who won the 2022 World Cup?")
+    expect(row).to_contain_text("does not cover")
+    expect(row).to_contain_text(DISCLAIMER_END)
+    expect(row.locator(".thought-group")).to_have_count(0)
+
+
+def _feedback_lines(path: Path, after: int, n: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        if len(lines) >= after + n:
+            return [json.loads(line) for line in lines[after:]]
+        time.sleep(0.2)
+    raise AssertionError(f"{n} feedback line(s) were not written to {path}")
+
+
+def test_like_and_dislike_record_the_right_turn(tab: Tab, settings, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Each answer has its own buttons; the vote names that turn's question and chunk ids."""
+    feedback = settings.data_dir / "feedback-server.jsonl"  # as the `server` fixture sets it
+    before = len(feedback.read_text(encoding="utf-8").splitlines()) if feedback.exists() else 0
+    q2 = "Can I take vitamin K2 with warfarin?"
+    tab.ask(MK7)
+    tab.ask(q2)
+    chat = Chat(pipeline=pipeline)
+    first, second = chat.ask(MK7), chat.ask(q2)
+
+    likes = tab.page.locator(f"{CHAT} button[aria-label='Like']")
+    dislikes = tab.page.locator(f"{CHAT} button[aria-label='Dislike']")
+    assert likes.count() == 2 and dislikes.count() == 2
+    likes.nth(1).click()
+    [liked] = _feedback_lines(feedback, before, 1)
+    dislikes.nth(0).click()
+    [_, disliked] = _feedback_lines(feedback, before, 2)
+
+    assert liked["rating"] == "like" and liked["question"] == q2
+    assert liked["chunk_ids"] == list(second.chunk_ids) and liked["chunk_ids"]
+    assert liked["answer"] == second.text
+    assert disliked["rating"] == "dislike" and disliked["question"] == MK7
+    assert disliked["chunk_ids"] == list(first.chunk_ids)
+
+
+@pytest.mark.parametrize("question", [
+    "<img src=x onerror=\"window.__pwned=1;alert(1)\"> How much MK-7?",
+    "[click me](javascript:alert(1)) <script>alert(2)</script> **MK-7** <b>dose</b>",
+])
+def test_injected_html_and_markdown_are_shown_as_text(tab: Tab, question: str) -> None:
+    expect = _expect()
+    tab.ask(question)
+    bubble = tab.questions.last
+    expect(bubble).to_have_text(question)  # every character shown, nothing interpreted
+    assert bubble.locator("img, script, a, b, strong").count() == 0
+    chat = tab.page.locator(CHAT)
+    assert chat.locator("img[src='x'], script, a[href^='javascript']").count() == 0
+    assert tab.page.evaluate("window.__pwned") is None
+    assert not tab.dialogs
+
+
+def test_two_visitors_never_see_each_others_turns(tabs: Any) -> None:
+    alice, bob = tabs(), tabs()
+    q_bob = "Who should avoid vitamin K2 supplements?"
+    alice.send(MK7)
+    bob.send(q_bob)  # both in flight at once
+    alice.wait_answers(1)
+    bob.wait_answers(1)
+    follow = alice.ask("How long does it take to work?").inner_text()
+    assert "within weeks" in follow or "over years" in follow
+    alice_text = alice.page.locator(CHAT).inner_text()
+    bob_text = bob.page.locator(CHAT).inner_text()
+    assert q_bob not in alice_text and MK7 in alice_text
+    assert MK7 not in bob_text and "How long does it take" not in bob_text
+    assert bob.questions.count() == 1 and alice.questions.count() == 2
+
+
+def test_clicking_an_example_answers_it(tab: Tab) -> None:
+    expect = _expect()
+    question = EXAMPLE_QUESTIONS[1]
+    tab.page.get_by_role("button", name=question).click()
+    row = tab.wait_answers(1)
+    expect(tab.questions.last).to_have_text(question)
+    expect(row).to_contain_text("[1]")
+    expect(row.locator(".thought-group .title")).to_contain_text("Sources")
+
+
+def test_the_clear_button_starts_a_new_conversation(tab: Tab) -> None:
+    """Cleared turns are gone from the page and from the conversation the server keeps."""
+    expect = _expect()
+    tab.ask(MK7)
+    tab.page.locator("#k2chat-clear").click()
+    expect(tab.questions).to_have_count(0)
+    expect(tab.page.get_by_role("button", name=EXAMPLE_QUESTIONS[0])).to_be_visible()
+    tab.ask(EXAMPLE_QUESTIONS[4])
+    expect(tab.questions).to_have_count(1)
+    assert MK7 not in tab.page.locator(CHAT).inner_text()
+
+
+def test_retry_and_undo_keep_the_question_as_typed(tab: Tab) -> None:
+    expect = _expect()
+    question = "Is <b>MK-7</b> safe with [warfarin](x)?"
+    tab.ask(question)
+    rows = tab.page.locator(f"{CHAT} .message-row")
+    rows.evaluate_all("rows => rows.forEach(r => r.dataset.old = '1')")
+    tab.page.locator(f"{CHAT} button[aria-label='Retry']").click()
+    fresh = tab.page.locator(f"{CHAT} .message-row.bot-row:not([data-old])")
+    expect(fresh.filter(has_text=DISCLAIMER_END)).to_have_count(1)  # answered again
+    expect(tab.input).to_be_editable()
+    expect(tab.questions).to_have_count(1)
+    expect(tab.questions.last).to_have_text(question)
+    tab.page.locator(f"{CHAT} button[aria-label='Undo']").click()
+    expect(tab.questions).to_have_count(0)
+    expect(tab.input).to_have_value(question)
