@@ -14,6 +14,7 @@ scores, so the composer can judge how strong the evidence is.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,7 @@ class LexicalIndex:
 
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         self.chunks = tuple(chunks)
         corpus = [tokenize(c.embedding_text()) for c in self.chunks]
         self.terms = [frozenset(doc) for doc in corpus]
