@@ -108,7 +108,11 @@ class Answer:
         return tuple(c.chunk_id for c in self.citations)
 
     def body_markdown(self) -> str:
-        return self.text
+        """The body as Markdown: quoted article text is escaped, so it shows as written."""
+        body = self.text
+        for quote in sorted({c.quote for c in self.citations}, key=len, reverse=True):
+            body = body.replace(quote, markdown_escape(quote))
+        return body
 
     def sources_markdown(self) -> str:
         return "\n\n".join(c.to_markdown() for c in self.citations)
