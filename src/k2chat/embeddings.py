@@ -106,9 +106,15 @@ class OnnxEmbeddings(Embeddings):
         return pooled / np.clip(norms, 1e-12, None)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        out: list[list[float]] = []
-        for start in range(0, len(texts), self.batch_size):
-            out.extend(self._encode(texts[start : start + self.batch_size]).tolist())
+        """Vectors in the order of ``texts``; batched by length, as sentence-transformers does,
+        so short texts are not padded to the length of long ones."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            part = order[start : start + self.batch_size]
+            vectors = self._encode([texts[i] for i in part]).tolist()
+            for i, vector in zip(part, vectors, strict=True):
+                out[i] = vector
         return out
 
     def embed_query(self, text: str) -> list[float]:

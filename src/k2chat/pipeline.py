@@ -155,19 +155,24 @@ class _Interruptible(Embeddings):
 
     Background warm-up runs in a daemon thread; at exit it is stopped between two batches and
     joined, so the interpreter never shuts down under a thread that is inside onnxruntime.
+    Batches hold texts of similar length (less padding), in the caller's order on return.
     """
 
-    BATCH = 32
+    BATCH = 64
 
     def __init__(self, inner: Embeddings) -> None:
         self.inner = inner
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        out: list[list[float]] = []
-        for start in range(0, len(texts), self.BATCH):
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.BATCH):
             if _exiting.is_set():
                 raise _Exiting()
-            out.extend(self.inner.embed_documents(texts[start : start + self.BATCH]))
+            part = order[start : start + self.BATCH]
+            vectors = self.inner.embed_documents([texts[i] for i in part])
+            for i, vector in zip(part, vectors, strict=True):
+                out[i] = vector
         return out
 
     def embed_query(self, text: str) -> list[float]:
