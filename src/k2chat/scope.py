@@ -50,6 +50,11 @@ _DOSE_ASK = re.compile(
     r"\b(how much|how many|dose|doses|dosage|dosing|mg|mcg|micrograms?|milligrams?|iu|"
     r"upper limit|maximum|max|per day|a day|daily)\b"
 )
+_HOW_MUCH_OF = re.compile(r"\bhow (?:much|many) ([a-z][a-z0-9-]*)")
+_AMOUNT_WORDS = frozenset(
+    "mcg mg micrograms microgram milligrams milligram grams iu units tablets capsules pills "
+    "drops servings doses time times days years weeks".split()
+)
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
@@ -134,6 +139,12 @@ class ScopeJudge:
             return Scope(False, "the article never mentions " + ", ".join(unknown), tuple(unknown))
         text = normalize(question)
         terms = set(tokenize(text)) | set(re.findall(r"[a-z0-9]+", text))
+        asked_of = _HOW_MUCH_OF.search(text)
+        if asked_of and not terms & K2_TERMS:
+            thing = asked_of.group(1)
+            if thing not in STOPWORDS and thing not in GENERIC and thing not in _AMOUNT_WORDS:
+                # "How much protein/calcium/water ...?": an amount of something else.
+                return Scope(False, f"the article gives no amount for {thing}")
         others_named = {t for t in terms if t in OTHER_SUBSTANCES
                         or (t.startswith("vitamin") and t != "vitamin" and t not in K2_TERMS)}
         if _DOSE_ASK.search(text) and others_named and not terms & K2_TERMS:

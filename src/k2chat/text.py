@@ -70,7 +70,7 @@ GENERIC = frozenset(
     """able about actual actually advice affect after again ago ahead all allowed alone along
     already alright also always amount answer anybody anyone anything anyway appointment are
     ask asked asking avoid bad be bear become begin believe best better big bit bother bring
-    buy call called can cant capsule capsules care careful case cause certain chance change
+    call called can cant capsule capsules care careful case cause certain chance change
     check come comes coming common compare compared consider contain contains correct could
     count counts daily day days deal decide decided difference different do does doing done
     dont doubt down each easy effect effects else enough even ever every everyday everyone
@@ -112,7 +112,7 @@ GENERIC = frozenset(
     push raise reach read ready realise realize receive recent recently recommend recommended
     reduce refer regard relate relevant remain remember remove repeat replace reply report
     require rest result return review rid rise rule run save saw search second seen select
-    sell send sense serious serve share short side sign similar simply single sit situation
+    send sense serious serve share short side sign similar simply single sit situation
     size skip slow sound speak special specific spend stand stay step stick story straight
     strong study stuck suggest suit support suppose switch telling tend term terms test then
     therefore third thought throw tie told top touch toward towards track tried trust turn
