@@ -91,22 +91,40 @@ def _prune(builds: Path, keep: set[str]) -> None:
 
 def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
                  vectors: list[list[float]]) -> str:
+    """Write a complete build in a new folder, then point ``CURRENT`` at it (one rename).
+
+    Until that rename every reader keeps using the previous build; a build that fails is
+    removed, and one left by a killed ingest is pruned by the next successful one.
+    """
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     previous = current_build_dir(settings)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     build = builds / f"{stamp}-{manifest.fingerprint[:8]}"
     client = chroma_client(settings, build)
-    collection = client.create_collection(
-        manifest.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
-    )
-    _upsert(collection, chunks, vectors, client.get_max_batch_size())
-    if collection.count() != len(chunks):
-        raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
+    try:
+        collection = client.create_collection(
+            manifest.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        _upsert(collection, chunks, vectors, client.get_max_batch_size())
+        if collection.count() != len(chunks):
+            raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
+    except BaseException:
+        _close(client)
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    _close(client)  # flushes, and frees Chroma's per-path cache for the readers' own client
     write_atomic(build / MANIFEST_FILE, manifest.to_json())
     write_atomic(settings.index_dir / CURRENT_FILE, build.name)  # the switch
     _prune(builds, {build.name} | ({previous.name} if previous else set()))
     return str(build)
+
+
+def _close(client: Any) -> None:
+    try:
+        client.close()
+    except Exception as exc:
+        log.debug("Closing the Chroma client: %s", exc)
 
 
 def _write_remote(settings: Settings, manifest: Manifest, chunks: list[Chunk],

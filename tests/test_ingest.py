@@ -1,6 +1,10 @@
 """Ingest: passages stay inside sections, ids are stable, navigation is never indexed."""
 
+import os
+import shutil
 from pathlib import Path
+
+import pytest
 
 from ingest.build import build_index
 from ingest.chunk import MAX_CHARS, chunk_sections
@@ -60,3 +64,32 @@ def test_a_changed_corpus_makes_the_index_stale(tmp_path: Path, st_embeddings) -
     index = open_index(s)  # rebuilds because it is stale
     assert current_build_dir(s) != old
     assert any(c.article == "extra" for c in index.chunks)
+
+
+def test_a_failed_build_leaves_no_folder_and_keeps_the_current_index(  # type: ignore[no-untyped-def]
+    tmp_path: Path, settings: Settings, st_embeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest that fails half-way removes its new folder, never switches CURRENT and frees
+    the lock; the app keeps the index it had."""
+    from filelock import FileLock
+
+    from ingest import build as build_module
+
+    index = tmp_path / "data" / "index"
+    shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns("*.onnx"))
+    (index / settings.onnx_path.name).symlink_to(settings.onnx_path)
+    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path / "data")
+    old = current_build_dir(s)
+    assert old is not None
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build_module, "_upsert", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index(s, embeddings=st_embeddings, show_progress=False)
+    assert os.listdir(index / "builds") == [old.name]
+    assert current_build_dir(s) == old and index_status(s) == "ready"
+    lock = FileLock(str(s.data_dir / "ingest.lock"))
+    lock.acquire(timeout=0)
+    lock.release()
