@@ -139,7 +139,8 @@ def _write_remote(settings: Settings, manifest: Manifest, chunks: list[Chunk],
     stale = [i for i in collection.get(include=[])["ids"] if i not in keep]
     if stale:
         collection.delete(ids=stale)
-    collection.modify(metadata={"hnsw:space": "cosine", COMPLETE_KEY: manifest.to_json()})
+    # chromadb 1.5 refuses "hnsw:space" in modify(); the distance lives in the configuration.
+    collection.modify(metadata={COMPLETE_KEY: manifest.to_json()})
     return f"{settings.chroma_url}/{name}"
 
 
