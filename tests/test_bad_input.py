@@ -44,7 +44,7 @@ CASES = [
     Case("100k-chars", LONG, TOO_LONG),
     Case("nul", "How much MK-7\x00 is used\x00 for osteoporosis?\x00", ANSWERED),
     Case("control-chars", f"\x01\x02\x1b{Q}\x07\x08\x0b\x0c\x7f\x85\x9b", ANSWERED),
-    Case("ansi-escapes", f"\x1b[31m{Q}\x1b[0m\x1b]0;title\x07", ANY),
+    Case("ansi-escapes", f"\x1b[31m{Q}\x1b[0m\x1b]0;title\x07", ANSWERED),
     Case("zero-width", "How\u200b much\u200d MK\u2060-7 is\u00ad used for\ufeff osteoporosis?",
          ANSWERED),
     Case("bidi-controls", f"\u202e{Q}\u202c\u2066\u2067\u2069\u200f", ANSWERED),

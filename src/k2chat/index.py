@@ -42,7 +42,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 4  # bump whenever chunking or stored metadata change: old indexes go stale
+INDEX_VERSION = 7  # bump whenever chunking or stored metadata change: old indexes go stale
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"

@@ -26,6 +26,8 @@ __all__ = [
 # Zero-width and bidirectional control characters: invisible, and a classic way to hide text.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Terminal escape sequences (colours, titles) pasted from a console: dropped whole.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 
 def clean_question(raw: object) -> str:
@@ -34,6 +36,7 @@ def clean_question(raw: object) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
+    text = _ANSI.sub("", text)
     text = _CONTROL.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
 

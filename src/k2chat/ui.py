@@ -28,6 +28,7 @@ API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..
 TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
 STREAM_STEPS = 6
+SESSION_CAPACITY = 500  # conversations kept in memory; the oldest are dropped beyond this
 MAX_HISTORY_QUESTIONS = 50  # earlier questions a follow-up is resolved against (bounds the work)
 
 CSS = """
@@ -277,6 +278,7 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=256)
     app.launch(
+        state_session_capacity=SESSION_CAPACITY,  # Gradio keeps 10,000 sessions by default
         server_name=settings.host,  # 127.0.0.1 unless K2CHAT_HOST says otherwise
         server_port=settings.port,
         share=False,
