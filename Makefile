@@ -4,15 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.k2chat-installed
 
-.PHONY: setup run test lint eval ingest bench screenshot clean
+.PHONY: setup run test lint eval ingest bench screenshot audit lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "k2chat needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel; an unpinned torch is a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -38,6 +38,14 @@ bench: setup
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py
+
+# Known-vulnerability audit of the locked versions (needs PyPI's JSON API; see README).
+audit: setup
+	$(BIN)/pip-audit --strict -r requirements.lock --no-deps --disable-pip
+
+lock: setup
+	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 clean:
 	rm -rf $(VENV) .k2chat .pytest_cache .mypy_cache .ruff_cache
