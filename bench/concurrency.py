@@ -13,6 +13,7 @@ p95 <= 1 s.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -94,6 +95,12 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def body_of(result: Any) -> str:
     first = result[0]["content"] if result else ""
     return first if isinstance(first, str) else str(first)
@@ -168,11 +175,14 @@ def main() -> None:
                    for c, s in zip(clients, sessions, strict=True)]
         for t in threads:
             t.start()
+        server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
         barrier.wait()
         started = time.perf_counter()
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
+        server_cpu = cpu_seconds(proc.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         stop_server(proc)
 
@@ -197,6 +207,8 @@ def main() -> None:
         ("one at a time (reference)", ms(percentile(sequential, 50)),
          ms(percentile(sequential, 95)), ms(max(sequential))),
     ]))
+    print(f"CPU per request: server {ms(server_cpu / total)}, these {n_clients} gradio_client "
+          f"sessions {ms(client_cpu / total)} (same {os.cpu_count()} CPUs)")
     print(f"answers equal to the local Chat's for the same conversation: {own}/{total}; "
           f"{followups_distinct} distinct expected follow-up answers")
     for line in (errors[:5] + mixed[:10]):
