@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from k2chat import offline  # noqa: F401  (sets the no-network environment first)
-from k2chat.answer import EXAMPLE_QUESTIONS, Request
-from k2chat.chat import Chat
 from k2chat.errors import (
     CorpusError,
     IndexCorruptError,
@@ -17,7 +17,6 @@ from k2chat.errors import (
     K2ChatError,
     PortInUseError,
 )
-from k2chat.pipeline import get_pipeline
 from k2chat.safety import DISCLAIMER
 from k2chat.settings import Settings
 from k2chat.types import Answer, Citation
@@ -39,6 +38,27 @@ __all__ = [
 ]
 
 
+if TYPE_CHECKING:
+    from k2chat.answer import EXAMPLE_QUESTIONS
+    from k2chat.chat import Chat
+
+# Loaded on first use, so that `import k2chat` (and `k2chat --help`) stays light.
+_LAZY = {"Chat": "k2chat.chat", "EXAMPLE_QUESTIONS": "k2chat.answer"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'k2chat' has no attribute {name!r}")
+
+
 def ask(question: str, settings: Settings | None = None) -> Answer:
     """Answer one question (no conversation) from the article, with citations and disclaimer."""
+    from k2chat.answer import Request
+    from k2chat.pipeline import get_pipeline
+
     return get_pipeline(settings).answer(Request(question))

@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from k2chat.text import GENERIC_STEMS, tokenize, typo_match
+from k2chat.text import GENERIC_STEMS, TypoIndex, tokenize
 from k2chat.types import Chunk
 
 __all__ = ["AMOUNT", "AMOUNT_QUESTION", "LexicalIndex", "HybridRetriever", "chunk_of"]
@@ -59,8 +59,8 @@ class LexicalIndex:
         n = max(len(corpus), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.vocabulary = frozenset(df)
+        self._typos = TypoIndex(t for t in df if t.isalpha())
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
-        self._sorted_vocab = sorted(self.vocabulary)
         self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
         self._bm25.index(corpus, show_progress=False)
 
@@ -70,7 +70,7 @@ class LexicalIndex:
         for token in tokenize(query, expand=True):
             if token in self.vocabulary:
                 terms.append(token)
-            elif token.isalpha() and (fixed := typo_match(token, self._sorted_vocab)):
+            elif token.isalpha() and (fixed := self._typos.match(token)):
                 terms.append(fixed)
         return terms
 

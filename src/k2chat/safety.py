@@ -3,9 +3,11 @@ instructions hidden in questions and the answer language. Every fixed message li
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
 from dataclasses import dataclass
+
+from k2chat.text import TypoIndex
 
 __all__ = [
     "DISCLAIMER",
@@ -134,15 +136,19 @@ _ANTICOAG_PHRASES = re.compile(
 )
 
 
+_ANTICOAG_TYPOS = TypoIndex(t for t in ANTICOAGULANT_TERMS if len(t) >= 6)
+
+
+@functools.lru_cache(maxsize=4096)
 def mentions_anticoagulant(question: str) -> bool:
-    """True when the question names an anticoagulant or antiplatelet, even misspelled."""
+    """True when the text names an anticoagulant or antiplatelet, even misspelled."""
     q = question.lower()
     if _ANTICOAG_PHRASES.search(q):
         return True
-    for word in re.findall(r"[a-z]+", q):
+    for word in set(re.findall(r"[a-z]+", q)):
         if word in ANTICOAGULANT_TERMS:
             return True
-        if len(word) >= 6 and difflib.get_close_matches(word, ANTICOAGULANT_TERMS, 1, 0.8):
+        if len(word) >= 6 and _ANTICOAG_TYPOS.match(word):
             return True
     return False
 

@@ -17,12 +17,12 @@ from k2chat.text import (
     GENERIC,
     STOPWORDS,
     THESAURUS_WORDS,
+    TypoIndex,
     compounds,
     expansions,
     normalize,
     same_family,
     tokenize,
-    typo_match,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +75,10 @@ class ScopeJudge:
         for chunk in lexical.chunks:
             words.update(_WORD.findall(normalize(chunk.embedding_text())))
         self._words = sorted(w for w in words if len(w) > 2 and w not in STOPWORDS)
+        self._typos = TypoIndex([*self._words, *THESAURUS_WORDS])
+        self._by_prefix: dict[str, list[str]] = {}
+        for w in self._words:
+            self._by_prefix.setdefault(w[:5], []).append(w)
         self._matrix: np.ndarray | None = None
         self._lock = threading.Lock()
 
@@ -99,15 +103,9 @@ class ScopeJudge:
             return True
         if any(s in vocab for e in expansions(word) for s in tokenize(e)):
             return True
-        if any(same_family(word, w) for w in self._words if w[:5] == word[:5]):
+        if any(same_family(word, w) for w in self._by_prefix.get(word[:5], ())):
             return True
-        for w in {word, *stems}:
-            if not w.isalpha():
-                continue
-            fixed = typo_match(w, self._words) or typo_match(w, THESAURUS_WORDS)
-            if fixed:
-                return True
-        return False
+        return any(w.isalpha() and self._typos.match(w) for w in {word, *stems})
 
     def unknown_words(self, question: str) -> list[str]:
         """Words of the question the article neither uses nor has a near-synonym for."""

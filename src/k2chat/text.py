@@ -18,6 +18,7 @@ __all__ = [
     "GENERIC_STEMS",
     "compounds",
     "typo_match",
+    "TypoIndex",
     "expansions",
     "same_family",
     "THESAURUS_WORDS",
@@ -220,6 +221,40 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
+
+
+def _letters(word: str) -> int:
+    mask = 0
+    for ch in word:
+        mask |= 1 << (ord(ch) & 63)
+    return mask
+
+
+class TypoIndex:
+    """:func:`typo_match` over a fixed vocabulary, fast at any size: words are bucketed by
+    first letter and length, and a letter-set mask skips words that differ too much."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._buckets: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for w in sorted(set(words)):
+            if w:
+                self._buckets.setdefault((w[0], len(w)), []).append((w, _letters(w)))
+
+    def match(self, word: str) -> str | None:
+        if len(word) < 4:
+            return None
+        limit = 2 if len(word) >= 7 else 1
+        mask = _letters(word)
+        best: tuple[int, str] | None = None
+        for n in range(len(word) - limit, len(word) + limit + 1):
+            for w, m in self._buckets.get((word[0], n), ()):
+                # one edit changes at most two letters of the letter set
+                if w == word or (m ^ mask).bit_count() > 2 * limit:
+                    continue
+                d = _osa_distance(word, w, limit)
+                if d <= limit and (best is None or (d, w) < best):
+                    best = (d, w)
+        return best[1] if best else None
 
 
 def typo_match(word: str, words: Iterable[str]) -> str | None:
