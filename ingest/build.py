@@ -141,7 +141,24 @@ def _write_remote(settings: Settings, manifest: Manifest, chunks: list[Chunk],
         collection.delete(ids=stale)
     # chromadb 1.5 refuses "hnsw:space" in modify(); the distance lives in the configuration.
     collection.modify(metadata={COMPLETE_KEY: manifest.to_json()})
+    _prune_remote(client, settings, name)
     return f"{settings.chroma_url}/{name}"
+
+
+def _prune_remote(client: Any, settings: Settings, current: str) -> None:
+    """Keep the new collection and the newest earlier complete one; drop older builds."""
+    prefix = f"{settings.collection}-"
+    earlier = []
+    for c in client.list_collections():
+        name = getattr(c, "name", c)
+        if name == current or not str(name).startswith(prefix):
+            continue
+        raw = (client.get_collection(name).metadata or {}).get(COMPLETE_KEY)
+        built = Manifest.from_json(str(raw)).built_at if raw else ""
+        earlier.append((built, name))
+    earlier.sort(reverse=True)
+    for _, name in earlier[1:]:
+        client.delete_collection(name)
 
 
 def build_index(

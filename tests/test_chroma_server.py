@@ -183,3 +183,32 @@ def test_an_unreachable_server_says_how_to_start_one(tmp_path: Path) -> None:
     s = Settings(corpus_dir=CORPUS, data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(K2ChatError, match="chroma run"):
         open_index(s, build=False)
+
+
+def test_status_is_missing_before_the_first_ingest_to_a_server(chroma_url: str,
+                                                                tmp_path: Path) -> None:
+    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path, chroma_url=chroma_url,
+                 collection=f"k2empty-{uuid.uuid4().hex[:8]}")
+    assert index_status(s) == "missing"
+
+
+def test_builds_of_older_corpora_are_pruned_from_the_server(chroma_url: str, tmp_path: Path,
+                                                            st_embeddings) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    article = (CORPUS / "vitamin-k2-dosage-bone-health.md").read_text(encoding="utf-8")
+    s = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", chroma_url=chroma_url,
+                 collection=f"k2prune-{uuid.uuid4().hex[:8]}")
+    names = []
+    try:
+        for version in range(3):  # three different corpora -> three fingerprints
+            (corpus / "k2.md").write_text(article + f"\n<!-- edition {version} -->\n")
+            names.append(build_index(s, embeddings=st_embeddings,
+                                     show_progress=False).manifest.collection)
+        assert len(set(names)) == 3
+        assert set(_server_collections(s)) == {names[1], names[2]}  # new + the one before
+        assert index_status(s) == "ready"
+    finally:
+        client = chroma_client(s)
+        for name in _server_collections(s):
+            client.delete_collection(name)

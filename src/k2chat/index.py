@@ -315,6 +315,14 @@ def index_status(settings: Settings) -> str:
     fp, _ = fingerprint(settings)
     if not settings.chroma_url and current_build_dir(settings) is None:
         return "missing"
+    if settings.chroma_url:
+        prefix = f"{settings.collection}-"
+        try:
+            names = [str(getattr(c, "name", c)) for c in chroma_client(settings).list_collections()]
+        except Exception:
+            names = [prefix]  # unreachable: let _open raise its clear message below
+        if not any(n.startswith(prefix) for n in names):
+            return "missing"
     try:
         return "ready" if _open(settings, fp) is not None else "stale"
     except IndexCorruptError:
