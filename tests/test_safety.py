@@ -94,8 +94,10 @@ def test_instructions_in_questions_change_nothing(settings, question) -> None:  
 
 @pytest.mark.parametrize(
     "question",
-    ["¿Cuánta vitamina K2 debo tomar para los huesos?", "Combien de vitamine K2 dois-je prendre ?",
-     "Wie viel Vitamin K2 soll ich für die Knochen nehmen?", "ビタミンK2はどのくらい飲めばいいですか",
+    ["¿Cuánta vitamina K2 debo tomar para los huesos?",
+     "Combien de vitamine K2 dois-je prendre ?",
+     "Wie viel Vitamin K2 soll ich für die Knochen nehmen?",
+     "ビタミンK2はどのくらい飲めばいいですか",
      "Сколько витамина К2 нужно принимать?"],
 )
 def test_other_languages_get_a_clear_english_only_sentence(settings, question: str) -> None:  # type: ignore[no-untyped-def]
