@@ -52,6 +52,7 @@ class Request:
 
     question: str  # what the user typed
     search_query: str | None = None  # the question resolved against earlier turns, if any
+    in_conversation: bool = False  # earlier turns exist: the topic (K2) is already set
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class _Prepared:
     query: str
     flags: safety.SafetyFlags | None
     early: Answer | None = None
+    in_conversation: bool = False
 
 
 def _prepare(request: Request, max_chars: int) -> _Prepared:
@@ -75,7 +77,7 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
     query = clean_question(request.search_query) if request.search_query else flags.cleaned
     if request.search_query and flags.instructions:
         query = safety.assess(query).cleaned
-    return _Prepared(question, query, flags)
+    return _Prepared(question, query, flags, in_conversation=request.in_conversation)
 
 
 def _select_sentences(text: str, terms: set[str]) -> str:
@@ -170,7 +172,12 @@ def _compose(
     grounded = (
         not flags.non_english
         and bool(docs)
-        and judge.judge(flags.cleaned or question, best).covered
+        and judge.judge(
+            flags.cleaned or question,
+            best,
+            docs[0].metadata.get("coverage", 1.0),
+            followup=prepared.in_conversation or query != flags.cleaned,
+        ).covered
     )
     citations: list[Citation] = []
     terms = set(tokenize(query, expand=True))

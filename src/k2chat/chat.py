@@ -104,7 +104,9 @@ class Chat:
         with self._lock:
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
-            answer = pipeline.answer(Request(question, search_query))
+            answer = pipeline.answer(
+                Request(question, search_query, in_conversation=bool(self._turns))
+            )
             if answer.grounded or answer.emergency:
                 self._turns.append(Turn(cleaned, search_query, answer))
             return answer

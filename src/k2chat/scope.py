@@ -35,6 +35,8 @@ __all__ = ["Scope", "ScopeJudge", "MIN_DENSE", "SYNONYM_SIMILARITY"]
 
 # Calibrated on tests/eval/questions.yaml (`k2chat eval` prints refusal accuracy).
 MIN_DENSE = 0.25  # cosine similarity of the best passage, below which nothing is answered
+MIN_DENSE_OFF_TOPIC = 0.45  # ... for a question that does not mention K2 at all
+FULL_COVERAGE = 0.9  # share of the question's words a passage holds to answer it by itself
 SYNONYM_SIMILARITY = 0.75  # an unknown word this close to an article word means the same
 
 
@@ -45,7 +47,10 @@ OTHER_SUBSTANCES = frozenset(
      "anticonvulsant", "anticonvulsants", "sequestrant", "sequestrants", "statin", "statins"}
     | set(safety.ANTICOAGULANT_TERMS)
 )
-K2_TERMS = frozenset({"k2", "mk4", "mk7", "menaquinone", "vitamink2", "vitamink", "mk"})
+K2_TERMS = frozenset(
+    {"k2", "mk4", "mk7", "menaquinone", "vitamink2", "vitamink", "mk", "supplement",
+     "supplementation", "supplementing"}
+)
 _DOSE_ASK = re.compile(
     r"\b(how much|how many|dose|doses|dosage|dosing|mg|mcg|micrograms?|milligrams?|iu|"
     r"upper limit|maximum|max|per day|a day|daily)\b"
@@ -105,7 +110,8 @@ class ScopeJudge:
             return True
         if any(same_family(word, w) for w in self._by_prefix.get(word[:5], ())):
             return True
-        return any(w.isalpha() and self._typos.match(w) for w in {word, *stems})
+        missing = [s for s in stems if s not in vocab] or [word]
+        return all(w.isalpha() and self._typos.match(w) for w in missing)
 
     def unknown_words(self, question: str) -> list[str]:
         """Words of the question the article neither uses nor has a near-synonym for."""
@@ -130,8 +136,13 @@ class ScopeJudge:
                         if s < SYNONYM_SIMILARITY]
         return unknown
 
-    def judge(self, question: str, best_dense: float) -> Scope:
-        """``question``: what the user asked (resolved follow-ups are judged on their own words)."""
+    def judge(
+        self, question: str, best_dense: float, best_coverage: float = 1.0,
+        followup: bool = False,
+    ) -> Scope:
+        """``question``: what the user asked (resolved follow-ups are judged on their own words).
+        ``best_dense`` / ``best_coverage``: the top passage's similarity and share of the
+        question's words; ``followup``: the question leans on an earlier turn about K2."""
         unknown = self.unknown_words(question)
         if unknown:
             return Scope(False, "the article never mentions " + ", ".join(unknown), tuple(unknown))
@@ -150,5 +161,9 @@ class ScopeJudge:
             return Scope(False, f"the article gives no dose for {others}")
         if best_dense < MIN_DENSE:
             return Scope(False, "no passage is close to the question")
+        if (not followup and not terms & K2_TERMS and best_dense < MIN_DENSE_OFF_TOPIC
+                and best_coverage < FULL_COVERAGE):
+            # Not about K2, far from every passage, and no passage holds all its words.
+            return Scope(False, "the question is not about vitamin K2 and no passage answers it")
         return Scope(True, "covered")
 
