@@ -180,6 +180,9 @@ _PHRASE_EXPANSIONS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
                 r"results?|difference|notice|see|kick in|take|takes|start)\b|\bkick in\b|"
                 r"\buntil it works\b"),
      ("onset", "weeks", "years")),
+    (re.compile(r"\bhow long\b.*\b(trials?|stud(y|ies)|research)\b|"
+                r"\b(trials?|stud(y|ies))\b.*\b(last|lasted|duration)\b"),
+     ("shorter", "years", "duration")),
     (re.compile(r"\bside[- ]effects?\b"), ("adverse", "gastrointestinal")),
     (re.compile(r"\bblood[- ]thinn"), ("anticoagulant", "warfarin")),
 )
