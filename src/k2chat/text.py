@@ -17,7 +17,6 @@ __all__ = [
     "GENERIC",
     "GENERIC_STEMS",
     "compounds",
-    "typo_match",
     "TypoIndex",
     "expansions",
     "same_family",
@@ -139,7 +138,6 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "pregnancy": ("pregnant",),
     "breastfeeding": ("pregnant",),
     "kidney": ("kidneys",),
-    "liver": ("liver",),
     "food": ("diet", "foods"),
     "foods": ("diet", "food"),
     "eat": ("diet", "foods"),
@@ -234,8 +232,10 @@ def _letters(word: str) -> int:
 
 
 class TypoIndex:
-    """:func:`typo_match` over a fixed vocabulary, fast at any size: words are bucketed by
-    first letter and length, and a letter-set mask skips words that differ too much."""
+    """The word of a fixed vocabulary that ``word`` is a misspelling of, if any: same first
+    letter, one typo (two for words of seven letters or more); words under four letters are
+    never corrected. Fast at any size: words are bucketed by first letter and length, and a
+    letter-set mask skips words that differ too much."""
 
     def __init__(self, words: Iterable[str]) -> None:
         self._buckets: dict[tuple[str, int], list[tuple[str, int]]] = {}
@@ -259,21 +259,6 @@ class TypoIndex:
                     best = (d, w)
         return best[1] if best else None
 
-
-def typo_match(word: str, words: Iterable[str]) -> str | None:
-    """The word ``word`` is a misspelling of, if any: same first letter, one typo (two for
-    words of seven letters or more). Words under four letters are never corrected."""
-    if len(word) < 4:
-        return None
-    limit = 2 if len(word) >= 7 else 1
-    best: tuple[int, str] | None = None
-    for w in words:
-        if w[:1] != word[:1] or abs(len(w) - len(word)) > limit or w == word:
-            continue
-        d = _osa_distance(word, w, limit)
-        if d <= limit and (best is None or d < best[0]):
-            best = (d, w)
-    return best[1] if best else None
 
 
 def _stem(word: str) -> str:
