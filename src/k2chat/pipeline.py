@@ -83,7 +83,8 @@ class Pipeline:
             create_collection_if_not_exists=False,
         )
         self.retriever = HybridRetriever(
-            store=store, embeddings=embeddings, lexical=LexicalIndex(self.index.chunks)
+            store=store, embeddings=embeddings, lexical=LexicalIndex(self.index.chunks),
+            vectors=self.index.vectors,
         )
         mark = self._lap("retriever", mark)
 

@@ -61,6 +61,7 @@ class LexicalIndex:
         self.vocabulary = frozenset(df)
         self._typos = TypoIndex(t for t in df if t.isalpha())
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self.states_amount = [bool(AMOUNT.search(c.text)) for c in self.chunks]
         self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
         self._bm25.index(corpus, show_progress=False)
 
@@ -78,14 +79,14 @@ class LexicalIndex:
         """IDF, damped for everyday words ("used", "take") that say how, not what."""
         return self.idf.get(term, 0.0) * (GENERIC_WEIGHT if term in GENERIC_STEMS else 1.0)
 
-    def coverage(self, terms: list[str], index: int) -> float:
-        """Weighted share of ``terms`` that passage ``index`` contains (0..1)."""
-        unique = set(terms)
-        total = sum(self.weight(t) for t in unique)
+    def coverage(self, terms: list[str], indexes: Sequence[int]) -> list[float]:
+        """For each passage in ``indexes``, the weighted share of ``terms`` it contains (0..1)."""
+        weights = {t: self.weight(t) for t in set(terms)}
+        total = sum(weights.values())
         if not total:
-            return 0.0
-        have = self.terms[index]
-        return sum(self.weight(t) for t in unique if t in have) / total
+            return [0.0] * len(indexes)
+        return [sum(w for t, w in weights.items() if t in self.terms[i]) / total
+                for i in indexes]
 
     def search(
         self, query: str, k: int, terms: list[str] | None = None
@@ -107,13 +108,16 @@ def chunk_of(doc: Document) -> Chunk:
 
 
 class HybridRetriever(BaseRetriever):
-    """A LangChain retriever: dense (Chroma) + lexical (BM25), fused by reciprocal rank."""
+    """A LangChain retriever: dense (Chroma, or exact in memory) + lexical (BM25), one score."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any  # langchain_chroma.Chroma over the index's collection
     embeddings: Embeddings
     lexical: LexicalIndex
+    # The passages' vectors (rows aligned with lexical.chunks) when the index keeps them in
+    # memory (index.IN_MEMORY_MAX): dense search is then exact and skips the Chroma query.
+    vectors: Any = None
     k: int = 8
     fetch_k: int = 24
     lexical_weight: float = 0.7
@@ -127,6 +131,15 @@ class HybridRetriever(BaseRetriever):
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the ``k`` nearest passages."""
         n = min(k, len(self.lexical.chunks))
+        if n <= 0:
+            return []
+        if self.vectors is not None:
+            import numpy as np
+
+            sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+            top = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(n)
+            ranked = sorted(top.tolist(), key=lambda i: -sims[i])
+            return [(self.lexical.chunks[i].id, float(sims[i])) for i in ranked]
         hits = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=n)
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
 
@@ -136,9 +149,13 @@ class HybridRetriever(BaseRetriever):
             return {}
         import numpy as np
 
+        query = np.asarray(vector, dtype=np.float32)
+        if self.vectors is not None:
+            rows = [self.lexical.position[i] for i in ids]
+            return {i: float(s) for i, s in zip(ids, self.vectors[rows] @ query, strict=True)}
         got = self.store._collection.get(ids=ids, include=["embeddings"])
         matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        sims = matrix @ np.asarray(vector, dtype=np.float32)
+        sims = matrix @ query
         return {str(i): float(s) for i, s in zip(got["ids"], sims, strict=True)}
 
     def search(self, query: str, k: int | None = None, focus: str | None = None) -> list[Document]:
@@ -146,23 +163,22 @@ class HybridRetriever(BaseRetriever):
         own words, when ``query`` also carries the topic of earlier turns)."""
         k = k or self.k
         lex = self.lexical
-        vector = self.embeddings.embed_query(query)
-        dense = dict(self.dense(vector, self.fetch_k))
         terms = lex.query_terms(query)
         focus_terms = lex.query_terms(focus) if focus else terms
         found = lex.search(query, self.fetch_k, terms)
         bm25 = {lex.chunks[i].id: s for i, s in found}
+        vector = self.embeddings.embed_query(query)
+        dense = dict(self.dense(vector, self.fetch_k))
         top_bm25 = max(bm25.values(), default=0.0)
         dense.update(self._cosines(vector, [i for i in bm25 if i not in dense]))
         wants_amount = bool(AMOUNT_QUESTION.search(query))
         scored = []
-        for cid, cosine in dense.items():
-            index = lex.position.get(cid)
-            if index is None:
-                continue
-            cover = lex.coverage(focus_terms or terms, index)
+        candidates = [(cid, cosine, lex.position[cid]) for cid, cosine in dense.items()
+                      if cid in lex.position]
+        covers = lex.coverage(focus_terms or terms, [index for _, _, index in candidates])
+        for (cid, cosine, index), cover in zip(candidates, covers, strict=True):
             score = cosine + self.lexical_weight * cover
-            if wants_amount and AMOUNT.search(lex.chunks[index].text):
+            if wants_amount and lex.states_amount[index]:
                 score += self.figure_bonus
             scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from k2chat import safety
 from k2chat.text import (
     GENERIC,
+    MEMO_SIZE,
     STOPWORDS,
     THESAURUS_WORDS,
     TypoIndex,
@@ -86,6 +87,8 @@ class ScopeJudge:
             self._by_prefix.setdefault(w[:5], []).append(w)
         self._matrix: np.ndarray | None = None
         self._lock = threading.Lock()
+        self._known_words: dict[str, bool] = {}  # memo of _known
+        self._near_words: dict[str, bool] = {}  # memo: a word has a near-synonym in the article
 
     def warm(self) -> None:
         """Embed the article's words now (about 0.2 s), not on the first unusual question."""
@@ -102,6 +105,14 @@ class ScopeJudge:
     def _known(self, word: str) -> bool:
         """The article uses the word, a form of it or a listed synonym, or the word (or its
         stem) is a typo of an article word."""
+        if word in self._known_words:
+            return self._known_words[word]
+        known = self._lookup(word)
+        if len(self._known_words) < MEMO_SIZE:
+            self._known_words[word] = known
+        return known
+
+    def _lookup(self, word: str) -> bool:
         vocab = self._lexical.vocabulary
         stems = tokenize(word)
         if stems and all(s in vocab for s in stems):
@@ -127,13 +138,17 @@ class ScopeJudge:
             if len(word) <= 2 or word.isdigit() or self._known(word):
                 continue
             candidates.append(word)
-        if candidates:
+        new = [w for w in candidates if w not in self._near_words]
+        near: dict[str, bool] = {}
+        if new:
             import numpy as np
 
-            vectors = np.asarray(self._embeddings.embed_documents(candidates))
+            vectors = np.asarray(self._embeddings.embed_documents(new))
             best = (vectors @ self._word_matrix().T).max(axis=1)
-            unknown += [w for w, s in zip(candidates, best, strict=True)
-                        if s < SYNONYM_SIMILARITY]
+            near = {w: bool(s >= SYNONYM_SIMILARITY) for w, s in zip(new, best, strict=True)}
+            if len(self._near_words) + len(near) <= MEMO_SIZE:
+                self._near_words.update(near)
+        unknown += [w for w in candidates if not near.get(w, self._near_words.get(w))]
         return unknown
 
     def judge(

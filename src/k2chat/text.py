@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -231,6 +232,9 @@ def _letters(word: str) -> int:
     return mask
 
 
+MEMO_SIZE = 50_000  # per-word answers kept by TypoIndex and the scope judge (~5 MB at most)
+
+
 class TypoIndex:
     """The word of a fixed vocabulary that ``word`` is a misspelling of, if any: same first
     letter, one typo (two for words of seven letters or more); words under four letters are
@@ -242,8 +246,17 @@ class TypoIndex:
         for w in sorted(set(words)):
             if w:
                 self._buckets.setdefault((w[0], len(w)), []).append((w, _letters(w)))
+        self._seen: dict[str, str | None] = {}  # answers so far: readers repeat their words
 
     def match(self, word: str) -> str | None:
+        if word in self._seen:
+            return self._seen[word]
+        found = self._match(word)
+        if len(self._seen) < MEMO_SIZE:
+            self._seen[word] = found
+        return found
+
+    def _match(self, word: str) -> str | None:
         if len(word) < 4:
             return None
         limit = 2 if len(word) >= 7 else 1
@@ -291,6 +304,11 @@ GENERIC_STEMS = frozenset(_stem(w) for w in GENERIC)
 def tokenize(text: str, *, expand: bool = False) -> list[str]:
     """Content tokens for lexical search: normalised, without stopwords, lightly stemmed,
     plus compound tokens for names written in parts (see :func:`compounds`)."""
+    return list(_tokenize(text, expand))
+
+
+@functools.lru_cache(maxsize=8192)  # the article's sentences are tokenized for every answer
+def _tokenize(text: str, expand: bool) -> tuple[str, ...]:
     words = re.findall(r"[a-z0-9]+", normalize(text))
     out: list[str] = []
     for w in words:
@@ -305,7 +323,7 @@ def tokenize(text: str, *, expand: bool = False) -> list[str]:
             if pattern.search(normalized):
                 out.extend(_stem(x) for x in extra)
     out.extend(compounds(text))
-    return out
+    return tuple(out)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
