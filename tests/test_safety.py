@@ -32,7 +32,8 @@ ANTICOAGULANT_QUESTIONS = [
     "Can I combine apixaban and K2?", "rivaroxaban and menaquinone",
     "I'm on dabigatran", "What about edoxaban?", "I take a blood thinner",
     "I'm on blood-thinning medication, can I take MK-7?", "Clopidogrel and vitamin K2",
-    "Is it OK on Eliquis?", "waferin and vitamn k2",
+    "Is it OK on Eliquis?", "waferin and vitamn k2", "k2 ok with blood thiners?",
+    "on anticoagualnts, is k2 fine", "blod thinners and mk7",
 ]
 
 
@@ -105,3 +106,9 @@ def test_other_languages_get_a_clear_english_only_sentence(settings, question: s
     assert safety.ENGLISH_ONLY_MESSAGE in a.text
     assert not a.grounded
     assert a.to_markdown().endswith(f"_{k2chat.DISCLAIMER}_")
+
+
+@pytest.mark.parametrize("text", ["Do I need a blood test first?", "bloodthirsty", "anticipate",
+                                  "plates and platelets of food", "K2 and heart health"])
+def test_words_near_anticoagulant_names_are_not_flagged(text: str) -> None:
+    assert not safety.mentions_anticoagulant(text)

@@ -42,9 +42,11 @@ EXAMPLE_QUESTIONS = (
 MIN_PASSAGE_DENSE = 0.40  # a runner-up passage must be at least this close to be quoted
 MAX_PASSAGES = 5
 LABEL_CHARS = 60  # a first sentence this short labels the passage and is always quoted
-ANSWER_CHARS = 650  # stop adding runner-up passages once the quotes are this long
+ANSWER_CHARS = 700  # stop adding runner-up passages once the quotes are this long
 MAX_FIGURE_PASSAGES = 4
-NEAR_TOP = 0.10  # passages this close to the best one's similarity are also quoted
+NEAR_TOP = 0.10  # passages this close to the best one's similarity are also quoted,
+NEAR_TOP_SCORE = 0.30  # and so are passages this close to the best one's retrieval score
+MIN_SCORED_DENSE = 0.30  # (those must still be at least this similar to the question)
 
 @dataclass(frozen=True)
 class Request:
@@ -99,20 +101,24 @@ def _select_sentences(text: str, terms: set[str]) -> str:
     return quote if quote in text else text
 
 
-def _pick(docs: list[Document], query: str) -> list[Document]:
-    """The passages to quote: the best one, close runners-up, and for dose questions every
-    passage that states a figure, so differing figures are all shown with their sources."""
+def _pick(docs: list[Document], terms: set[str], query: str) -> list[Document]:
+    """The passages to quote: the best one, close runners-up (by similarity or by retrieval
+    score), and for dose questions every passage that states a figure, so differing figures
+    are all shown with their sources."""
     if not docs:
         return []
     best = max(d.metadata["dense"] for d in docs)
+    best_score = docs[0].metadata["fused"]
     chosen: list[Document] = [docs[0]]
-    length = len(docs[0].page_content)
+    length = len(_select_sentences(docs[0].page_content, terms))
     for doc in docs[1:]:
         if len(chosen) >= MAX_PASSAGES or length >= ANSWER_CHARS:
             break
-        if doc.metadata["dense"] >= best - NEAR_TOP and doc.metadata["dense"] >= MIN_PASSAGE_DENSE:
+        dense, score = doc.metadata["dense"], doc.metadata["fused"]
+        if ((dense >= best - NEAR_TOP and dense >= MIN_PASSAGE_DENSE)
+                or (score >= best_score - NEAR_TOP_SCORE and dense >= MIN_SCORED_DENSE)):
             chosen.append(doc)
-            length += len(doc.page_content)
+            length += len(_select_sentences(doc.page_content, terms))
     if AMOUNT_QUESTION.search(query) and AMOUNT.search(chosen[0].page_content):
         sections = {d.metadata["section"] for d in chosen}
         for doc in docs[1:]:
@@ -182,7 +188,7 @@ def _compose(
     citations: list[Citation] = []
     terms = set(tokenize(query, expand=True))
     if grounded:
-        chosen = _pick(docs, query)
+        chosen = _pick(docs, terms, query)
         for doc in chosen:
             keep_whole = flags.anticoagulant and safety.mentions_anticoagulant(doc.page_content)
             quote = doc.page_content if keep_whole else _select_sentences(doc.page_content, terms)

@@ -131,7 +131,7 @@ ANTICOAGULANT_TERMS = (
     "noac", "noacs", "inr",
 )
 _ANTICOAG_PHRASES = re.compile(
-    r"\bblood[- ]?thinn(er|ers|ing)\b|\banti[- ]coagul|\banti[- ]platelet|"
+    r"\bbloo?d[- ]?th[iy]n+(er|ers|ing|r|rs)\b|\banti[- ]?coagu|\banti[- ]?plate?let|"
     r"\bvitamin k antagonists?\b|\bthin(s|ning)? (my|the|your) blood\b|\bclot[- ]?buster"
 )
 
