@@ -209,6 +209,11 @@ def main() -> None:
     ]))
     print(f"CPU per request: server {ms(server_cpu / total)}, these {n_clients} gradio_client "
           f"sessions {ms(client_cpu / total)} (same {os.cpu_count()} CPUs)")
+    cores = os.cpu_count() or 1
+    floor = n_clients * (client_cpu / total) / cores
+    print(f"floor set by the clients alone: {n_clients} requests in flight x "
+          f"{ms(client_cpu / total)} of client CPU / {cores} CPUs = {ms(floor)} per round of "
+          "requests, whatever the server does")
     print(f"answers equal to the local Chat's for the same conversation: {own}/{total}; "
           f"{followups_distinct} distinct expected follow-up answers")
     for line in (errors[:5] + mixed[:10]):
@@ -222,6 +227,8 @@ def main() -> None:
             f"one at a time: {ms(percentile(sequential, 50))} / "
             f"{ms(percentile(sequential, 95))}", "p95 <= 1 s", p95 <= 1.0),
         Row("concurrency", "throughput", f"{total / wall:.1f} requests/s"),
+        Row("concurrency", "latency floor from the clients' own CPU (same machine)",
+            ms(floor), f"server CPU per request {ms(server_cpu / total)}"),
     ]
     emit(rows)
 
