@@ -76,7 +76,7 @@ def main() -> None:
         ("  retriever.search (embed + dense + BM25 + scoring)", ms(p(search, 50)),
          ms(p(search, 95))),
         ("    query embedding (ONNX)", ms(o50), ms(p(onnx, 95))),
-        ("    dense: langchain-chroma similarity search, k=fetch_k", ms(p(dense, 50)),
+        ("    dense: exact in-memory search (Chroma HNSW above 20k passages)", ms(p(dense, 50)),
          ms(p(dense, 95))),
         ("    BM25 (LexicalIndex.search)", ms(p(lexical, 50)), ms(p(lexical, 95))),
         ("  rest: scope judge, composer, safety, LCEL", ms(a50 - p(search, 50)), ""),
