@@ -31,7 +31,6 @@ def main() -> None:
     rounds = arg("rounds", 2)
     ensure_index()
     import k2chat
-    from k2chat.answer import Request
     from k2chat.evaluate import load_cases
     from k2chat.pipeline import get_pipeline
 
@@ -48,7 +47,7 @@ def main() -> None:
     for _ in range(rounds):
         for q in questions:
             onnx.append(timed(encoder.embed_query, q))
-            asks.append(timed(pipeline.answer, Request(q)))
+            asks.append(timed(k2chat.ask, q, s))
     for q in questions:
         vector = encoder.embed_query(q)
         dense.append(timed(retriever.dense, vector, retriever.fetch_k))
@@ -63,7 +62,7 @@ def main() -> None:
     st_times, asks_torch = [], []
     for q in questions:
         st_times.append(timed(st.embed_query, q))
-        asks_torch.append(timed(pipeline.answer, Request(q)))
+        asks_torch.append(timed(k2chat.ask, q, s))
 
     def p(values: list[float], q: float) -> float:
         return percentile(values, q)

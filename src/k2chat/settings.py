@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,9 @@ from pathlib import Path
 __all__ = ["Settings", "ENV_PREFIX"]
 
 ENV_PREFIX = "K2CHAT_"
+# Every variable read, without the prefix (the README's Settings table lists each one).
+ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_PATH",
+             "MAX_QUESTION_CHARS", "CONCURRENCY_LIMIT", "COLLECTION")
 
 
 def _default_root() -> Path:
@@ -20,8 +24,8 @@ def _default_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(ENV_PREFIX + name)
+def _int(env: Mapping[str, str | None], name: str, default: int) -> int:
+    raw = env[name]
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -59,21 +63,29 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        """Settings from ``env`` (default: this process's environment and working directory;
+        read once per distinct environment, since ``k2chat.ask()`` calls this every time)."""
+        if env is None:
+            values = tuple(os.environ.get(ENV_PREFIX + name) for name in ENV_NAMES)
+            return _from_process_env(os.getcwd(), values)
+        return cls._read({name: env.get(ENV_PREFIX + name) for name in ENV_NAMES})
+
+    @classmethod
+    def _read(cls, env: Mapping[str, str | None]) -> Settings:
         root = _default_root()
-        corpus = Path(env.get(ENV_PREFIX + "CORPUS_DIR") or root / "corpus")
-        data = Path(env.get(ENV_PREFIX + "DATA_DIR") or root / ".k2chat")
-        feedback = env.get(ENV_PREFIX + "FEEDBACK_PATH")
+        corpus = Path(env["CORPUS_DIR"] or root / "corpus")
+        data = Path(env["DATA_DIR"] or root / ".k2chat")
+        feedback = env["FEEDBACK_PATH"]
         return cls(
             corpus_dir=corpus.expanduser().resolve(),
             data_dir=data.expanduser().resolve(),
-            host=env.get(ENV_PREFIX + "HOST") or "127.0.0.1",
+            host=env["HOST"] or "127.0.0.1",
             port=_int(env, "PORT", 7860),
-            chroma_url=env.get(ENV_PREFIX + "CHROMA_URL") or None,
+            chroma_url=env["CHROMA_URL"] or None,
             feedback_path=Path(feedback).expanduser().resolve() if feedback else Path(),
             max_question_chars=_int(env, "MAX_QUESTION_CHARS", 2000),
             concurrency_limit=_int(env, "CONCURRENCY_LIMIT", 8),
-            collection=env.get(ENV_PREFIX + "COLLECTION") or "k2chat",
+            collection=env["COLLECTION"] or "k2chat",
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -82,3 +94,10 @@ class Settings:
             if self.feedback_path == self.data_dir / "feedback.jsonl":
                 changes["feedback_path"] = Path()
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=32)
+def _from_process_env(cwd: str, values: tuple[str | None, ...]) -> Settings:
+    """Settings for one working directory and one set of ``K2CHAT_*`` values."""
+    del cwd  # part of the cache key: the default corpus is found from the working directory
+    return Settings._read(dict(zip(ENV_NAMES, values, strict=True)))
