@@ -21,6 +21,7 @@ from k2chat.text import (
     TypoIndex,
     compounds,
     expansions,
+    is_generic,
     normalize,
     same_family,
     tokenize,
@@ -62,6 +63,7 @@ _AMOUNT_WORDS = frozenset(
     "drops servings doses time times days years weeks".split()
 )
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_CODE = re.compile(r"[a-z]{2,4}\d{1,2}")  # "mk9" from "MK-9", "glp1" from "GLP-1"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class ScopeJudge:
         return known
 
     def _lookup(self, word: str) -> bool:
+        parts = word.split("-")
+        if len(parts) > 1 and all(p and (p.isdigit() or self._known(p)) for p in parts):
+            return True  # "bone-loss", "long-term": every part is the article's
+        if safety.mentions_anticoagulant(word):
+            return True  # the article's anticoagulant caution covers every such drug
         vocab = self._lexical.vocabulary
         stems = tokenize(word)
         if stems and all(s in vocab for s in stems):
@@ -127,13 +134,17 @@ class ScopeJudge:
     def unknown_words(self, question: str) -> list[str]:
         """Words of the question the article neither uses nor has a near-synonym for."""
         text = normalize(question)
-        vitamins = [c for c in compounds(text) if c.startswith("vitamin")]
-        unknown = [v for v in vitamins if v not in self._lexical.vocabulary]
+        # Named forms the article never mentions: "vitamin C", "MK-9", "GLP-1".
+        codes = [c for c in compounds(text) if c.startswith("vitamin")]
+        codes += [w.replace("-", "") for w in _WORD.findall(text)
+                  if _CODE.fullmatch(w.replace("-", ""))]
+        unknown = [c for c in dict.fromkeys(codes) if c not in self._lexical.vocabulary]
+        text = re.sub(r"\b[a-z]{2,4}-?\d{1,2}\b", " ", text)  # judged just above
         text = re.sub(r"\bvitamin (b\d{1,2}|[a-z]\d?)\b", " ", text)
         candidates = []
         for word in dict.fromkeys(_WORD.findall(text)):
             parts = word.split("-")
-            if word in STOPWORDS or word in GENERIC or all(p in GENERIC for p in parts):
+            if word in STOPWORDS or is_generic(word) or all(is_generic(p) for p in parts):
                 continue
             if len(word) <= 2 or word.isdigit() or self._known(word):
                 continue

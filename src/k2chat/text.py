@@ -17,6 +17,7 @@ __all__ = [
     "STOPWORDS",
     "GENERIC",
     "GENERIC_STEMS",
+    "is_generic",
     "compounds",
     "TypoIndex",
     "expansions",
@@ -128,8 +129,35 @@ GENERIC = frozenset(
     sister brother grandma grandmother grandpa grandfather aunt uncle family boyfriend
     girlfriend baby upper limit limits maximum max minimum min ceiling besides beside except
     deciding decide decision occasional occasionally sometimes frequent frequently rarely
-    mch hw abt thx u ur r pls plz ppl""".split()
+    mch hw abt thx u ur r pls plz ppl
+    name names named define defined definition article articles text page author writer aspect
+    aspects according regarding concerning around approximately roughly steady solid reliable
+    weak encourage encouraging convincing preserve protect buy purchase behave regimen routine
+    schedule protocol chemical claims state states stated mentioned described summarize
+    summary overview mainly mostly largely basically essentially precise precisely proof
+    category measure measured comparison versus unlike warning warnings thinking wise sensible
+    reasonable insufficient plenty""".split()
 )
+_SUFFIXES = (("iest", "y"), ("ies", "y"), ("ied", "y"), ("ily", "y"), ("ing", ""), ("ing", "e"),
+             ("est", ""), ("est", "e"), ("ed", ""), ("ed", "e"), ("er", ""), ("er", "e"),
+             ("es", ""), ("s", ""), ("ly", ""))
+
+
+def is_generic(word: str) -> bool:
+    """A word that frames a question rather than naming its topic ("name", "raised",
+    "weakest", "buying"): one of GENERIC, or an inflected form of one."""
+    if word in GENERIC:
+        return True
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: len(word) - len(suffix)]
+            if base + repl in GENERIC:
+                return True
+            if not repl and len(base) >= 4 and base[-1] == base[-2] and base[:-1] in GENERIC:
+                return True  # "stopped", "bigger": a doubled last consonant
+    return False
+
+
 # Words a reader uses for what the article says in other words (applied to queries only).
 _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "dose": ("dosage", "mcg"),
@@ -170,6 +198,18 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "clot": ("clotting", "thrombosis"),
     "clots": ("clotting", "thrombosis"),
     "osteoblast": ("osteoblasts",),
+    "dvt": ("thrombosis",),
+    "embolism": ("thrombosis",),
+    "aspirin": ("antiplatelet",),
+    "cholestyramine": ("sequestrants",),
+    "colestipol": ("sequestrants",),
+    "colesevelam": ("sequestrants",),
+    "kefir": ("fermented",),
+    "sauerkraut": ("fermented",),
+    "kimchi": ("fermented",),
+    "miso": ("fermented",),
+    "tempeh": ("fermented",),
+    "cheese": ("cheeses",),
 }
 
 

@@ -1,0 +1,55 @@
+"""The scope check: words that only frame a question never make k2chat refuse it, while
+named things the article never mentions (other vitamins, MK-9, GLP-1) still do."""
+
+from __future__ import annotations
+
+import pytest
+
+import k2chat
+from k2chat.text import is_generic
+
+FRAMED_IN_SCOPE = [
+    "What is the other name for vitamin K1?",
+    "Where does the most encouraging fracture data for K2 come from?",
+    "Which K2 dose range has been tested most often in bone-loss trials?",
+    "Which part of the K2 evidence is the weakest?",
+    "Why do people on vitamin K antagonists need a steady vitamin K intake?",
+    "Is around 50 mcg of K2 a day enough for a healthy person?",
+]
+NAMED_OUT_OF_SCOPE = [
+    "What's the difference between MK-7 and MK-9?",
+    "How do GLP-1 medications actually work?",
+    "How much vitamin C should I take a day?",
+    "Does vitamin K2 prevent cancer?",
+    "Does smoking weaken bones?",
+]
+
+
+@pytest.mark.parametrize("word", ["raised", "weakest", "buying", "behaves", "encouraging",
+                                  "stopped", "name", "according"])
+def test_inflected_framing_words_are_generic(word: str) -> None:
+    assert is_generic(word)
+
+
+@pytest.mark.parametrize("word", ["smoking", "cancer", "prostate", "diabetes", "kefir",
+                                  "brand", "boiling", "sprained", "prostates"])
+def test_topic_words_are_not_generic(word: str) -> None:
+    assert not is_generic(word)
+
+
+@pytest.mark.parametrize("question", FRAMED_IN_SCOPE)
+def test_framing_words_do_not_refuse_an_answerable_question(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded and answer.citations, answer.text
+
+
+@pytest.mark.parametrize("question", NAMED_OUT_OF_SCOPE)
+def test_things_the_article_never_names_are_refused(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask(question, settings)
+    assert not answer.grounded and not answer.citations, answer.text
+
+
+def test_an_antiplatelet_by_name_gets_an_answer_and_the_caution(settings) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask("aspirin + k2, need to ask a doctor?", settings)
+    assert answer.grounded
+    assert any("anticoagulant" in c.quote.lower() for c in answer.citations)
