@@ -15,6 +15,8 @@ FRAMED_IN_SCOPE = [
     "Which part of the K2 evidence is the weakest?",
     "Why do people on vitamin K antagonists need a steady vitamin K intake?",
     "Is around 50 mcg of K2 a day enough for a healthy person?",
+    "What's the normal dose of K2?",
+    "What is the therapeutic range for osteopenia?",
 ]
 NAMED_OUT_OF_SCOPE = [
     "What's the difference between MK-7 and MK-9?",
@@ -22,6 +24,9 @@ NAMED_OUT_OF_SCOPE = [
     "How much vitamin C should I take a day?",
     "Does vitamin K2 prevent cancer?",
     "Does smoking weaken bones?",
+    "What's the best time of day to take vitamin K2?",
+    "Should I take K2 in the morning?",
+    "What is the normal range for osteocalcin on a blood test?",
 ]
 
 

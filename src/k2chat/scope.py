@@ -63,6 +63,14 @@ _AMOUNT_WORDS = frozenset(
     "drops servings doses time times days years weeks".split()
 )
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+# Topics the article leaves out, asked in words it does use ("best time of day to take K2").
+_LEFT_OUT = (
+    (re.compile(r"\b(time of (the )?day|what time|morning or (at )?night|night or (in the )?"
+                r"morning|at night|at bedtime|before bed|in the (morning|evening))\b"),
+     "the article does not say at what time of day to take K2"),
+    (re.compile(r"\b(normal|reference) (range|level|value)s?\b"),
+     "the article gives no laboratory reference values"),
+)
 _CODE = re.compile(r"[a-z]{2,4}\d{1,2}")  # "mk9" from "MK-9", "glp1" from "GLP-1"
 
 
@@ -173,6 +181,9 @@ class ScopeJudge:
         if unknown:
             return Scope(False, "the article never mentions " + ", ".join(unknown), tuple(unknown))
         text = normalize(question)
+        for pattern, reason in _LEFT_OUT:
+            if pattern.search(text) and not _DOSE_ASK.search(text):
+                return Scope(False, reason)
         terms = set(tokenize(text)) | set(re.findall(r"[a-z0-9]+", text))
         asked_of = _HOW_MUCH_OF.search(text)
         if asked_of and not terms & K2_TERMS:
