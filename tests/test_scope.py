@@ -17,6 +17,11 @@ FRAMED_IN_SCOPE = [
     "Is around 50 mcg of K2 a day enough for a healthy person?",
     "What's the normal dose of K2?",
     "What is the therapeutic range for osteopenia?",
+    # a detail of the reader's life among the article's own words
+    "Dad's been on Coumadin since his valve replacement and wants to start K2. Thoughts?",
+    "My INR keeps jumping around lately. Could the K2 gummies I started be the reason?",
+    "I get Prolia shots. Could I drop them and just take K2?",
+    "Do eggs or meat have any K2 in them?",
 ]
 NAMED_OUT_OF_SCOPE = [
     "What's the difference between MK-7 and MK-9?",
@@ -27,6 +32,10 @@ NAMED_OUT_OF_SCOPE = [
     "What's the best time of day to take vitamin K2?",
     "Should I take K2 in the morning?",
     "What is the normal range for osteocalcin on a blood test?",
+    "Should I take K2 with a meal or on an empty stomach?",
+    "Does K2 help with hair loss?",
+    "Is vitamin K2 safe for my teeth and gums?",
+    "What DEXA T-score counts as osteoporosis?",
 ]
 
 

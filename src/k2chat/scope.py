@@ -63,12 +63,14 @@ _AMOUNT_WORDS = frozenset(
     "drops servings doses time times days years weeks".split()
 )
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+UNKNOWN_SHARE = 0.5  # refuse when at least this share of the topic words are unknown
 # Topics the article leaves out, asked in words it does use ("best time of day to take K2").
 _LEFT_OUT = (
     (re.compile(r"\b(time of (the )?day|what time|morning or (at )?night|night or (in the )?"
-                r"morning|at night|at bedtime|before bed|in the (morning|evening))\b"),
-     "the article does not say at what time of day to take K2"),
-    (re.compile(r"\b(normal|reference) (range|level|value)s?\b"),
+                r"morning|at night|at bedtime|before bed|in the (morning|evening)|empty stomach|"
+                r"with (a |my |your )?(meal|meals|food|breakfast|lunch|dinner))\b"),
+     "the article does not say when to take K2 (time of day, with or without food)"),
+    (re.compile(r"\b(normal|reference) (range|level|value)s?\b|\b[tz]-?scores?\b"),
      "the article gives no laboratory reference values"),
 )
 _CODE = re.compile(r"[a-z]{2,4}\d{1,2}")  # "mk9" from "MK-9", "glp1" from "GLP-1"
@@ -141,22 +143,31 @@ class ScopeJudge:
 
     def unknown_words(self, question: str) -> list[str]:
         """Words of the question the article neither uses nor has a near-synonym for."""
+        named, words, _ = self._unknown(question)
+        return named + words
+
+    def _unknown(self, question: str) -> tuple[list[str], list[str], int]:
+        """(named forms the article never mentions, other unknown words, how many words of
+        the question name its topic: content words other than K2's own names)."""
         text = normalize(question)
         # Named forms the article never mentions: "vitamin C", "MK-9", "GLP-1".
         codes = [c for c in compounds(text) if c.startswith("vitamin")]
         codes += [w.replace("-", "") for w in _WORD.findall(text)
                   if _CODE.fullmatch(w.replace("-", ""))]
-        unknown = [c for c in dict.fromkeys(codes) if c not in self._lexical.vocabulary]
+        named = [c for c in dict.fromkeys(codes) if c not in self._lexical.vocabulary]
         text = re.sub(r"\b[a-z]{2,4}-?\d{1,2}\b", " ", text)  # judged just above
         text = re.sub(r"\bvitamin (b\d{1,2}|[a-z]\d?)\b", " ", text)
         candidates = []
+        topic = 0
         for word in dict.fromkeys(_WORD.findall(text)):
             parts = word.split("-")
             if word in STOPWORDS or is_generic(word) or all(is_generic(p) for p in parts):
                 continue
-            if len(word) <= 2 or word.isdigit() or self._known(word):
+            if len(word) <= 2 or word.isdigit():
                 continue
-            candidates.append(word)
+            topic += word not in K2_TERMS and word != "vitamin"
+            if not self._known(word):
+                candidates.append(word)
         new = [w for w in candidates if w not in self._near_words]
         near: dict[str, bool] = {}
         if new:
@@ -167,8 +178,8 @@ class ScopeJudge:
             near = {w: bool(s >= SYNONYM_SIMILARITY) for w, s in zip(new, best, strict=True)}
             if len(self._near_words) + len(near) <= MEMO_SIZE:
                 self._near_words.update(near)
-        unknown += [w for w in candidates if not near.get(w, self._near_words.get(w))]
-        return unknown
+        words = [w for w in candidates if not near.get(w, self._near_words.get(w))]
+        return named, words, topic
 
     def judge(
         self, question: str, best_dense: float, best_coverage: float = 1.0,
@@ -177,9 +188,13 @@ class ScopeJudge:
         """``question``: what the user asked (resolved follow-ups are judged on their own words).
         ``best_dense`` / ``best_coverage``: the top passage's similarity and share of the
         question's words; ``followup``: the question leans on an earlier turn about K2."""
-        unknown = self.unknown_words(question)
-        if unknown:
-            return Scope(False, "the article never mentions " + ", ".join(unknown), tuple(unknown))
+        named, words, topic = self._unknown(question)
+        if named or (words and len(words) >= UNKNOWN_SHARE * topic):
+            # Another vitamin or drug form, or a question mostly about things the article
+            # never mentions. A word or two of personal context ("my heart valve", "gummies")
+            # among the article's own words does not stop an answer.
+            unknown = tuple(named + words)
+            return Scope(False, "the article never mentions " + ", ".join(unknown), unknown)
         text = normalize(question)
         for pattern, reason in _LEFT_OUT:
             if pattern.search(text) and not _DOSE_ASK.search(text):

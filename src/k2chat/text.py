@@ -136,7 +136,9 @@ GENERIC = frozenset(
     schedule protocol chemical claims state states stated mentioned described summarize
     summary overview mainly mostly largely basically essentially precise precisely proof
     category measure measured comparison versus unlike warning warnings thinking wise sensible
-    reasonable insufficient plenty""".split()
+    reasonable insufficient plenty borderline paper papers settle settled back gummy gummies
+    softgel softgels bottle bottles label labels naturopath nutritionist dietitian dietician
+    chiropractor trainer coach pharmacy store shop""".split()
 )
 _SUFFIXES = (("iest", "y"), ("ies", "y"), ("ied", "y"), ("ily", "y"), ("ing", ""), ("ing", "e"),
              ("est", ""), ("est", "e"), ("ed", ""), ("ed", "e"), ("er", ""), ("er", "e"),
@@ -210,6 +212,36 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "miso": ("fermented",),
     "tempeh": ("fermented",),
     "cheese": ("cheeses",),
+    "dairy": ("cheeses",),
+    "eggs": ("animal",),
+    "egg": ("animal",),
+    "meat": ("animal",),
+    "meats": ("animal",),
+    "fosamax": ("alendronate", "bisphosphonates"),
+    "actonel": ("bisphosphonates",),
+    "boniva": ("bisphosphonates",),
+    "reclast": ("bisphosphonates",),
+    "prolia": ("denosumab",),
+    "harmless": ("safe", "safety"),
+    "menopause": ("postmenopausal",),
+    "dense": ("density",),
+    "denser": ("density",),
+    "broken": ("fracture", "fractures"),
+    "break": ("fracture", "fractures"),
+    "breaks": ("fracture", "fractures"),
+    "upkeep": ("maintenance",),
+    "crohn": ("malabsorption",),
+    "crohns": ("malabsorption",),
+    "celiac": ("malabsorption",),
+    "coeliac": ("malabsorption",),
+    "valve": ("heart",),
+    "stent": ("heart",),
+    "bloated": ("gastrointestinal",),
+    "bloating": ("gastrointestinal",),
+    "diarrhea": ("gastrointestinal",),
+    "diarrhoea": ("gastrointestinal",),
+    "stools": ("gastrointestinal",),
+    "constipation": ("gastrointestinal",),
 }
 
 
