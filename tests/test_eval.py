@@ -46,10 +46,10 @@ def test_every_expected_fact_is_verbatim_in_the_article(path) -> None:  # type: 
 
 
 def test_holdout_floors(pipeline) -> None:  # type: ignore[no-untyped-def]
-    """The 130 cases written after tuning: looser floors, they measure generalisation."""
+    """The 180 cases written after tuning: looser floors, they measure generalisation."""
     m = evaluate(pipeline, load_cases(HOLDOUT_FILE)).metrics()
-    # Measured 2026-11-26: hit@1 0.776, hit@3 0.953, recall 0.671, refusal 0.938, invented 0.
-    assert m["hit@3"] >= 0.92
+    # Measured 2026-11-26: hit@1 0.761, hit@3 0.940, recall 0.692, refusal 0.933, invented 0.
+    assert m["hit@3"] >= 0.91
     assert m["refusal_accuracy"] >= 0.9
-    assert m["key_fact_recall"] >= 0.62
+    assert m["key_fact_recall"] >= 0.64
     assert m["invented_numbers"] == 0

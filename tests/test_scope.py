@@ -22,6 +22,8 @@ FRAMED_IN_SCOPE = [
     "My INR keeps jumping around lately. Could the K2 gummies I started be the reason?",
     "I get Prolia shots. Could I drop them and just take K2?",
     "Do eggs or meat have any K2 in them?",
+    "I have cirrhosis of the liver. Is K2 risky for me?",
+    "Could K2 undo the effect of my Coumadin?",
 ]
 NAMED_OUT_OF_SCOPE = [
     "What's the difference between MK-7 and MK-9?",
@@ -36,6 +38,8 @@ NAMED_OUT_OF_SCOPE = [
     "Does K2 help with hair loss?",
     "Is vitamin K2 safe for my teeth and gums?",
     "What DEXA T-score counts as osteoporosis?",
+    "How much does a month of vitamin K2 supplements cost?",
+    "Does apple cider vinegar strengthen bones?",
 ]
 
 

@@ -101,7 +101,7 @@ GENERIC = frozenset(
     arrive assume attempt based basis belong benefit beat behind being bet beyond born borrow
     break brought build built busy calculate cancel carry catch caught choose chose claim
     clear close collect combine combined combining complete concerned confirm confused connect
-    consist continue cost cover create cross cut date depend depends describe deserve detail
+    consist continue cover create cross cut date depend depends describe deserve detail
     determine develop die discuss double drink drive drop earlier early eat effective
     efficient end ended ending enjoy ensure enter entire equal especially estimate etc event
     exact exist expected experience express extend face fail fair fall familiar fast feature
@@ -138,7 +138,8 @@ GENERIC = frozenset(
     category measure measured comparison versus unlike warning warnings thinking wise sensible
     reasonable insufficient plenty borderline paper papers settle settled back gummy gummies
     softgel softgels bottle bottles label labels naturopath nutritionist dietitian dietician
-    chiropractor trainer coach pharmacy store shop""".split()
+    chiropractor trainer coach pharmacy store shop cure cures cured fix fixes undo clash
+    course strengthen strengthens weaken weakens""".split()
 )
 _SUFFIXES = (("iest", "y"), ("ies", "y"), ("ied", "y"), ("ily", "y"), ("ing", ""), ("ing", "e"),
              ("est", ""), ("est", "e"), ("ed", ""), ("ed", "e"), ("er", ""), ("er", "e"),
@@ -242,6 +243,21 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "diarrhoea": ("gastrointestinal",),
     "stools": ("gastrointestinal",),
     "constipation": ("gastrointestinal",),
+    "cirrhosis": ("liver",),
+    "hepatitis": ("liver",),
+    "brittle": ("osteoporosis",),
+    "clopidogrel": ("antiplatelet",),
+    "plavix": ("antiplatelet",),
+    "prasugrel": ("antiplatelet",),
+    "ticagrelor": ("antiplatelet",),
+    "brilinta": ("antiplatelet",),
+    "apixaban": ("doacs", "anticoagulant"),
+    "eliquis": ("doacs", "anticoagulant"),
+    "rivaroxaban": ("doacs", "anticoagulant"),
+    "xarelto": ("doacs", "anticoagulant"),
+    "dabigatran": ("doacs", "anticoagulant"),
+    "pradaxa": ("doacs", "anticoagulant"),
+    "edoxaban": ("doacs", "anticoagulant"),
 }
 
 
