@@ -24,6 +24,8 @@ FRAMED_IN_SCOPE = [
     "Do eggs or meat have any K2 in them?",
     "I have cirrhosis of the liver. Is K2 risky for me?",
     "Could K2 undo the effect of my Coumadin?",
+    "Is MK-4 from animal products?",
+    "I weigh 90 kg, is the normal dose enough?",
 ]
 NAMED_OUT_OF_SCOPE = [
     "What's the difference between MK-7 and MK-9?",
@@ -40,6 +42,8 @@ NAMED_OUT_OF_SCOPE = [
     "What DEXA T-score counts as osteoporosis?",
     "How much does a month of vitamin K2 supplements cost?",
     "Does apple cider vinegar strengthen bones?",
+    "Can I give vitamin K2 to my dog?",
+    "My son weighs about 25 kg. How many mcg of K2 per kg should he get?",
 ]
 
 

@@ -65,13 +65,20 @@ _AMOUNT_WORDS = frozenset(
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 UNKNOWN_SHARE = 0.5  # refuse when at least this share of the topic words are unknown
 # Topics the article leaves out, asked in words it does use ("best time of day to take K2").
+# (pattern, reason, whether a question about a dose is exempt: "normal range" of a dose is
+# covered, a dose "per kg" is not.)
 _LEFT_OUT = (
     (re.compile(r"\b(time of (the )?day|what time|morning or (at )?night|night or (in the )?"
                 r"morning|at night|at bedtime|before bed|in the (morning|evening)|empty stomach|"
                 r"with (a |my |your )?(meal|meals|food|breakfast|lunch|dinner))\b"),
-     "the article does not say when to take K2 (time of day, with or without food)"),
+     "the article does not say when to take K2 (time of day, with or without food)", True),
     (re.compile(r"\b(normal|reference) (range|level|value)s?\b|\b[tz]-?scores?\b"),
-     "the article gives no laboratory reference values"),
+     "the article gives no laboratory reference values", True),
+    (re.compile(r"\b(dogs?|cats?|pets?|puppy|puppies|kittens?|horses?)\b"),
+     "the article is about people, not animals", False),
+    (re.compile(r"\b(per|a|each|/) ?(kg|kilo|kilos|kilogram|kilograms|lb|lbs|pound|pounds)\b"
+                r"|\bbody ?weight\b"),
+     "the article gives no dose by body weight", False),
 )
 _CODE = re.compile(r"[a-z]{2,4}\d{1,2}")  # "mk9" from "MK-9", "glp1" from "GLP-1"
 
@@ -196,8 +203,8 @@ class ScopeJudge:
             unknown = tuple(named + words)
             return Scope(False, "the article never mentions " + ", ".join(unknown), unknown)
         text = normalize(question)
-        for pattern, reason in _LEFT_OUT:
-            if pattern.search(text) and not _DOSE_ASK.search(text):
+        for pattern, reason, unless_dose in _LEFT_OUT:
+            if pattern.search(text) and not (unless_dose and _DOSE_ASK.search(text)):
                 return Scope(False, reason)
         terms = set(tokenize(text)) | set(re.findall(r"[a-z0-9]+", text))
         asked_of = _HOW_MUCH_OF.search(text)
