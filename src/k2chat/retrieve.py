@@ -62,6 +62,7 @@ class LexicalIndex:
         self._typos = TypoIndex(t for t in df if t.isalpha())
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
         self.states_amount = [bool(AMOUNT.search(c.text)) for c in self.chunks]
+        self.metadata = [c.metadata() for c in self.chunks]
         self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
         self._bm25.index(corpus, show_progress=False)
 
@@ -184,13 +185,12 @@ class HybridRetriever(BaseRetriever):
         scored.sort(reverse=True)
         docs = []
         for score, cid, cosine, cover, index in scored[:k]:
-            chunk = lex.chunks[index]
-            meta: dict[str, Any] = dict(chunk.metadata())
-            meta.update(
-                dense=cosine,
-                coverage=cover,
-                lexical=bm25.get(cid, 0.0) / top_bm25 if top_bm25 else 0.0,
-                fused=score,
-            )
-            docs.append(Document(id=cid, page_content=chunk.text, metadata=meta))
+            meta: dict[str, Any] = {
+                **lex.metadata[index],
+                "dense": cosine,
+                "coverage": cover,
+                "lexical": bm25.get(cid, 0.0) / top_bm25 if top_bm25 else 0.0,
+                "fused": score,
+            }
+            docs.append(Document(id=cid, page_content=lex.chunks[index].text, metadata=meta))
         return docs

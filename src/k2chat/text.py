@@ -43,6 +43,7 @@ def clean_question(raw: object) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)  # a question is normalised by several rules in turn
 def normalize(text: str) -> str:
     """Lower-case, unify dashes and spell K2 forms one way (MK-7, mk 7 -> mk7; K-2 -> k2)."""
     t = unicodedata.normalize("NFKC", text).lower()
@@ -419,6 +420,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
 
 def split_sentences(text: str) -> list[str]:
     """Split a paragraph into sentences; every sentence is a verbatim slice of ``text``."""
+    return list(_split_sentences(text))
+
+
+@functools.lru_cache(maxsize=8192)  # passages are split again for every answer that quotes them
+def _split_sentences(text: str) -> tuple[str, ...]:
     parts = [p.strip() for p in _SENTENCE_END.split(text.strip())]
     merged: list[str] = []
     for p in parts:
@@ -427,7 +433,7 @@ def split_sentences(text: str) -> list[str]:
             merged[-1] = f"{merged[-1]} {p}"
         elif p:
             merged.append(p)
-    return merged
+    return tuple(merged)
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
