@@ -19,6 +19,7 @@ from k2chat.text import (
     STOPWORDS,
     THESAURUS_WORDS,
     TypoIndex,
+    WordMemo,
     compounds,
     expansions,
     is_generic,
@@ -106,7 +107,7 @@ class ScopeJudge:
             self._by_prefix.setdefault(w[:5], []).append(w)
         self._matrix: np.ndarray | None = None
         self._lock = threading.Lock()
-        self._known_words: dict[str, bool] = {}  # memo of _known
+        self._known_words = WordMemo(self._lookup)
         self._near_words: dict[str, bool] = {}  # memo: a word has a near-synonym in the article
 
     def warm(self) -> None:
@@ -124,12 +125,7 @@ class ScopeJudge:
     def _known(self, word: str) -> bool:
         """The article uses the word, a form of it or a listed synonym, or the word (or its
         stem) is a typo of an article word."""
-        if word in self._known_words:
-            return self._known_words[word]
-        known = self._lookup(word)
-        if len(self._known_words) < MEMO_SIZE:
-            self._known_words[word] = known
-        return known
+        return self._known_words(word)
 
     def _lookup(self, word: str) -> bool:
         parts = word.split("-")

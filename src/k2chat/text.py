@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 __all__ = [
     "clean_question",
@@ -20,6 +21,7 @@ __all__ = [
     "is_generic",
     "compounds",
     "TypoIndex",
+    "WordMemo",
     "expansions",
     "same_family",
     "THESAURUS_WORDS",
@@ -322,6 +324,24 @@ def _letters(word: str) -> int:
 
 
 MEMO_SIZE = 50_000  # per-word answers kept by TypoIndex and the scope judge (~5 MB at most)
+_T = TypeVar("_T")
+
+
+class WordMemo(Generic[_T]):
+    """``fn``'s answer for each word, remembered (readers repeat their words) for up to
+    MEMO_SIZE words; past that, answers are computed and not kept."""
+
+    def __init__(self, fn: Callable[[str], _T]) -> None:
+        self._fn = fn
+        self._seen: dict[str, _T] = {}
+
+    def __call__(self, word: str) -> _T:
+        if word in self._seen:
+            return self._seen[word]
+        value = self._fn(word)
+        if len(self._seen) < MEMO_SIZE:
+            self._seen[word] = value
+        return value
 
 
 class TypoIndex:
@@ -335,15 +355,10 @@ class TypoIndex:
         for w in sorted(set(words)):
             if w:
                 self._buckets.setdefault((w[0], len(w)), []).append((w, _letters(w)))
-        self._seen: dict[str, str | None] = {}  # answers so far: readers repeat their words
+        self._memo = WordMemo(self._match)
 
     def match(self, word: str) -> str | None:
-        if word in self._seen:
-            return self._seen[word]
-        found = self._match(word)
-        if len(self._seen) < MEMO_SIZE:
-            self._seen[word] = found
-        return found
+        return self._memo(word)
 
     def _match(self, word: str) -> str | None:
         if len(word) < 4:
