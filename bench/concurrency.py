@@ -14,12 +14,10 @@ p95 <= 1 s.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +30,14 @@ from _common import (
     child_env,
     emit,
     ensure_index,
+    free_port,
     ms,
     percentile,
     secs,
     settings,
+    stop_process,
     table,
+    wait_until_serving,
 )
 
 FOLLOWUPS = (
@@ -59,12 +60,6 @@ class Session:
     errors: list[str] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(port: int) -> tuple[subprocess.Popen[bytes], float]:
     log = CACHE / "concurrency-serve.log"
     env = child_env(K2CHAT_FEEDBACK_PATH=str(CACHE / "concurrency-feedback.jsonl"))
@@ -72,27 +67,12 @@ def start_server(port: int) -> tuple[subprocess.Popen[bytes], float]:
     with open(log, "wb") as out:  # the child keeps its own handle
         proc = subprocess.Popen([PY, "-m", "k2chat", "serve", "--port", str(port)], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    while time.perf_counter() - started < 180:
-        if proc.poll() is not None:
-            raise SystemExit(f"k2chat serve exited ({proc.returncode}); see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return proc, time.perf_counter() - started
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("k2chat serve did not answer within 180 s")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        wait_until_serving(f"http://127.0.0.1:{port}/", proc, timeout=180)
+    except SystemExit as exc:
+        stop_process(proc)
+        raise SystemExit(f"k2chat serve: {exc} (see {log})") from None
+    return proc, time.perf_counter() - started
 
 
 def cpu_seconds(pid: int) -> float:
@@ -184,7 +164,7 @@ def main() -> None:
         server_cpu = cpu_seconds(proc.pid) - server_cpu
         client_cpu = time.process_time() - client_cpu
     finally:
-        stop_server(proc)
+        stop_process(proc)
 
     latencies = [x for s in sessions for x in s.latencies]
     errors = [e for s in sessions for e in s.errors]

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _common import free_port, stop_process, wait_until_serving
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # loopback only, whatever the environment says
@@ -58,12 +59,6 @@ REQUEST_TIMEOUT_S = 120.0
 DISCLAIMER_START = "k2chat shares general information"  # checked against k2chat.DISCLAIMER below
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def proc_figures(pid: int) -> dict[str, int]:
     """Resident memory (kB), open file descriptors and threads of a process, from /proc."""
     figures = {"rss_kb": 0, "fds": 0, "threads": 0}
@@ -75,22 +70,6 @@ def proc_figures(pid: int) -> dict[str, int]:
                 figures["threads"] = int(line.split()[1])
     figures["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
     return figures
-
-
-def wait_until_serving(url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with code {server.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the server did not answer on {url} within {timeout:.0f}s")
 
 
 def body_of(result: Any) -> str:
@@ -236,7 +215,7 @@ def main() -> int:
 
     disclaimer = k2chat.DISCLAIMER
     assert disclaimer.startswith(DISCLAIMER_START)
-    port = args.port or free_port()
+    port = args.port or free_port(HOST)
     url = f"http://{HOST}:{port}/"
     env = dict(os.environ, K2CHAT_HOST=HOST, K2CHAT_PORT=str(port))
     log = tempfile.NamedTemporaryFile(prefix="k2chat-soak-", suffix=".log", delete=False)
@@ -277,13 +256,7 @@ def main() -> int:
         end = proc_figures(server.pid)
     finally:
         stop.set()
-        if server.poll() is None:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(30)
+        stop_process(server, signal.SIGINT)
         log.close()
 
     peak_rss = max([start["rss_kb"], end["rss_kb"], *(s["rss_kb"] for _, s in samples)])
