@@ -62,7 +62,6 @@ class LexicalIndex:
         self._typos = TypoIndex(t for t in df if t.isalpha())
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
         self.states_amount = [bool(AMOUNT.search(c.text)) for c in self.chunks]
-        self.metadata = [c.metadata() for c in self.chunks]
         self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
         self._bm25.index(corpus, show_progress=False)
 
@@ -186,7 +185,7 @@ class HybridRetriever(BaseRetriever):
         docs = []
         for score, cid, cosine, cover, index in scored[:k]:
             meta: dict[str, Any] = {
-                **lex.metadata[index],
+                **lex.chunks[index].metadata(),
                 "dense": cosine,
                 "coverage": cover,
                 "lexical": bm25.get(cid, 0.0) / top_bm25 if top_bm25 else 0.0,
