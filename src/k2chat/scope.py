@@ -107,7 +107,7 @@ class ScopeJudge:
             self._by_prefix.setdefault(w[:5], []).append(w)
         self._matrix: np.ndarray | None = None
         self._lock = threading.Lock()
-        self._known_words = WordMemo(self._lookup)
+        self._known = WordMemo(self._lookup)
         self._near_words: dict[str, bool] = {}  # memo: a word has a near-synonym in the article
 
     def warm(self) -> None:
@@ -122,12 +122,9 @@ class ScopeJudge:
                 self._matrix = np.asarray(self._embeddings.embed_documents(self._words))
             return self._matrix
 
-    def _known(self, word: str) -> bool:
-        """The article uses the word, a form of it or a listed synonym, or the word (or its
-        stem) is a typo of an article word."""
-        return self._known_words(word)
-
     def _lookup(self, word: str) -> bool:
+        """The article uses the word, a form of it or a listed synonym, or the word (or its
+        stem) is a typo of an article word (answers are kept in ``self._known``)."""
         parts = word.split("-")
         if len(parts) > 1 and all(p and (p.isdigit() or self._known(p)) for p in parts):
             return True  # "bone-loss", "long-term": every part is the article's
