@@ -1,4 +1,4 @@
-"""The answering chain (LangChain LCEL): retrieve (safety rules + search) -> answer.
+"""The answering chain (LangChain LCEL): retrieve -> judge -> compose, one way.
 
 The composer is extractive: every sentence of an answer body is a verbatim quote of a retrieved
 passage, marked [n] and cited, so no fact enters an answer that the article does not state.
@@ -12,20 +12,23 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from k2chat import safety
-from k2chat.retrieve import AMOUNT, AMOUNT_QUESTION, HybridRetriever, chunk_of
-from k2chat.scope import ScopeJudge
-from k2chat.text import clean_question, numbers_in, split_sentences, tokenize
+from k2chat.classify import Fitted
+from k2chat.drugs import generic_names
+from k2chat.evidence import Examples, Unit, UnitVectors
+from k2chat.judge import Evidence, Judgement, judge
+from k2chat.retrieve import Hit, HybridRetriever
+from k2chat.text import clean_question, numbers_in, split_sentences
 from k2chat.types import Answer, Citation
 
 __all__ = [
     "EXAMPLE_QUESTIONS",
     "Request",
     "build_chain",
-    "retrieve_documents",
+    "compose",
+    "retrieve_hits",
     "unsupported_numbers",
 ]
 
@@ -39,14 +42,8 @@ EXAMPLE_QUESTIONS = (
     "Who should avoid vitamin K2 supplements?",
 )
 
-MIN_PASSAGE_DENSE = 0.40  # a runner-up passage must be at least this close to be quoted
-MAX_PASSAGES = 5
-LABEL_CHARS = 60  # a first sentence this short labels the passage and is always quoted
-ANSWER_CHARS = 700  # stop adding runner-up passages once the quotes are this long
-MAX_FIGURE_PASSAGES = 4
-NEAR_TOP = 0.10  # passages this close to the best one's similarity are also quoted,
-NEAR_TOP_SCORE = 0.30  # and so are passages this close to the best one's retrieval score
-MIN_SCORED_DENSE = 0.30  # (those must still be at least this similar to the question)
+CAUTION_QUERY = "anticoagulant warfarin caution consult physician"
+
 
 @dataclass(frozen=True)
 class Request:
@@ -59,11 +56,19 @@ class Request:
 
 @dataclass(frozen=True)
 class _Prepared:
-    question: str
-    query: str
+    question: str  # cleaned, as asked
+    own: str  # the question's own words: instructions removed, drug names resolved
+    query: str  # what to search: ``own``, or a follow-up resolved against earlier turns
     flags: safety.SafetyFlags | None
     early: Answer | None = None
     in_conversation: bool = False
+
+
+def _with_generics(text: str) -> str:
+    """The text plus the generic names of the drugs it names by brand ("Eliquis" ->
+    apixaban), so search and scope see the article's words."""
+    extra = [g for g in generic_names(text) if g not in text.lower()]
+    return f"{text} {' '.join(extra)}" if extra else text
 
 
 def _prepare(request: Request, max_chars: int) -> _Prepared:
@@ -71,167 +76,110 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
     question = clean_question(raw)
     if len(raw) > max_chars:
         text = safety.too_long_message(max_chars)
-        return _Prepared(question[:200], "", None, Answer(question[:200], text, grounded=False))
+        return _Prepared(question[:200], "", "", None, Answer(question[:200], text, grounded=False))
     if not re.search(r"\w", question):
         text = safety.EMPTY_QUESTION_MESSAGE
-        return _Prepared(question, "", None, Answer(question, text, grounded=False))
+        return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
     flags = safety.assess(question)
-    query = clean_question(request.search_query) if request.search_query else flags.cleaned
-    if request.search_query and flags.instructions:
-        query = safety.assess(query).cleaned
-    return _Prepared(question, query, flags, in_conversation=request.in_conversation)
+    own = _with_generics(flags.cleaned or question)
+    query = own
+    if request.search_query and clean_question(request.search_query) != question:
+        query = _with_generics(safety.assess(clean_question(request.search_query)).cleaned)
+    return _Prepared(question, own, query, flags, in_conversation=request.in_conversation)
 
 
-def _select_sentences(text: str, terms: set[str]) -> str:
-    """The contiguous run of sentences that carries the question's terms (verbatim).
-
-    A short first sentence is a label ("For MK-4 (Menaquinone-4): 45 milligrams (mg).") and is
-    kept whenever a later sentence is, so a quote never loses what it is about."""
-    sentences = split_sentences(text)
-    if len(sentences) <= 2:
-        return text
-    marks = [bool(terms & set(tokenize(s, expand=True))) for s in sentences]
-    if not any(marks):
-        return text
-    first = marks.index(True)
-    last = len(marks) - 1 - marks[::-1].index(True)
-    if len(sentences[0]) <= LABEL_CHARS:
-        first = 0
-    quote = " ".join(sentences[first : last + 1])
-    return quote if quote in text else text
+@dataclass(frozen=True)
+class _Found:
+    prepared: _Prepared
+    evidence: Evidence | None
 
 
-def _pick(docs: list[Document], terms: set[str], query: str) -> list[Document]:
-    """The passages to quote: the best one, close runners-up (by similarity or by retrieval
-    score), and for dose questions every passage that states a figure, so differing figures
-    are all shown with their sources."""
-    if not docs:
-        return []
-    best = max(d.metadata["dense"] for d in docs)
-    best_score = docs[0].metadata["fused"]
-    chosen: list[Document] = [docs[0]]
-    length = len(_select_sentences(docs[0].page_content, terms))
-    for doc in docs[1:]:
-        if len(chosen) >= MAX_PASSAGES or length >= ANSWER_CHARS:
-            break
-        dense, score = doc.metadata["dense"], doc.metadata["fused"]
-        if ((dense >= best - NEAR_TOP and dense >= MIN_PASSAGE_DENSE)
-                or (score >= best_score - NEAR_TOP_SCORE and dense >= MIN_SCORED_DENSE)):
-            chosen.append(doc)
-            length += len(_select_sentences(doc.page_content, terms))
-    if AMOUNT_QUESTION.search(query) and AMOUNT.search(chosen[0].page_content):
-        sections = {d.metadata["section"] for d in chosen}
-        for doc in docs[1:]:
-            if len(chosen) >= MAX_FIGURE_PASSAGES:
-                break
-            if (doc not in chosen and doc.metadata["section"] not in sections
-                    and AMOUNT.search(doc.page_content)
-                    and doc.metadata["dense"] >= best - 2 * NEAR_TOP):
-                chosen.append(doc)
-                sections.add(doc.metadata["section"])
-    return chosen
+def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
+    """Embed the question (its own words, the search query, each sentence) in one call, then
+    search; when a blood thinner is named, also find the article's anticoagulant cautions."""
+    import numpy as np
+
+    if prepared.early is not None or prepared.flags is None:
+        return _Found(prepared, None)
+    own, query = prepared.own, prepared.query
+    sentences = split_sentences(own)
+    segments = tuple(sentences) if len(sentences) > 1 else ()
+    vectors = np.asarray(retriever.embeddings.embed_documents([own, query, *segments]),
+                         dtype=np.float32)
+    focus = own if query != own else None
+    hits = retriever.hits(query, focus=focus, vector=vectors[1].tolist())
+    caution: list[Hit] = []
+    if prepared.flags.anticoagulant:
+        caution = retriever.hits(f"{own} {CAUTION_QUERY}", 12)
+    evidence = Evidence(own, query, segments, vectors, tuple(hits), tuple(caution))
+    return _Found(prepared, evidence)
 
 
-def _caution(docs: list[Document], retriever: HybridRetriever, query: str) -> Document | None:
-    """The article's anticoagulant caution most relevant to this question."""
-    for doc in docs:
-        if safety.mentions_anticoagulant(doc.page_content):
-            return doc
-    for doc in retriever.search(f"{query} anticoagulant warfarin caution consult physician", 12):
-        if safety.mentions_anticoagulant(doc.page_content):
-            return doc
-    return None
-
-
-def _citation(marker: int, doc: Document, quote: str) -> Citation:
-    chunk = chunk_of(doc)
+def _citation(marker: int, unit: Unit) -> Citation:
+    chunk = unit.hit.chunk
     return Citation(
         marker=marker,
         section=chunk.section,
         section_title=chunk.section_title,
-        quote=quote,
+        quote=unit.quote,
         chunk_id=chunk.id,
-        score=round(float(doc.metadata.get("dense", 0.0)), 4),
+        score=round(float(unit.hit.dense), 4),
         article_title=chunk.article_title,
+        heading=chunk.heading,
     )
 
 
-def _bullets(citations: list[Citation]) -> str:
-    return "\n".join(f"- {c.quote} [{c.marker}]" for c in citations)
-
-
-def _compose(
-    prepared: _Prepared, docs: list[Document], retriever: HybridRetriever, judge: ScopeJudge
-) -> Answer:
+def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
+    """Render a judgement as an Answer: the lead quote, supporting quotes, the safety notes.
+    No search and no decisions here: only what ``judge`` decided, in a fixed shape."""
     if prepared.early is not None:
         return prepared.early
     flags = prepared.flags
-    assert flags is not None
-    question, query = prepared.question, prepared.query
+    assert flags is not None and verdict is not None
     parts: list[str] = []
-    if flags.emergency:
+    if verdict.emergency == "self_harm":
+        return Answer(prepared.question, safety.SELF_HARM_MESSAGE, grounded=False,
+                      emergency=True)
+    if verdict.emergency:
         parts.append(safety.EMERGENCY_MESSAGE)
     if flags.instructions:
         parts.append(safety.INSTRUCTION_NOTE)
-
-    best = max((d.metadata["dense"] for d in docs), default=0.0)
-    grounded = (
-        not flags.non_english
-        and bool(docs)
-        and judge.judge(
-            flags.cleaned or question,
-            best,
-            docs[0].metadata.get("coverage", 1.0),
-            followup=prepared.in_conversation or query != flags.cleaned,
-        ).covered
-    )
-    citations: list[Citation] = []
-    terms = set(tokenize(query, expand=True))
-    if grounded:
-        chosen = _pick(docs, terms, query)
-        for doc in chosen:
-            keep_whole = flags.anticoagulant and safety.mentions_anticoagulant(doc.page_content)
-            quote = doc.page_content if keep_whole else _select_sentences(doc.page_content, terms)
-            citations.append(_citation(len(citations) + 1, doc, quote))
-        with_amounts = [c for c in citations if AMOUNT.search(c.quote)]
-        figures = {frozenset(numbers_in(c.quote)) for c in with_amounts}
-        lead = (
-            "The article gives different figures in different sections:"
-            if AMOUNT_QUESTION.search(query) and len(figures) > 1
-            and len({c.section for c in with_amounts}) > 1
-            else "The article says:"
-        )
-        parts.append(f"{lead}\n{_bullets(citations)}")
+    citations = [_citation(i, u) for i, u in enumerate(verdict.quotes, start=1)]
+    if verdict.covered:
+        lead, *more = citations
+        if verdict.differing_figures:
+            parts.append(safety.DIFFERING_FIGURES + "\n" + "\n".join(
+                f"- {c.quote} [{c.marker}]" for c in citations))
+        else:
+            parts.append(f"{lead.quote} [{lead.marker}]")
+            if more:
+                parts.append("\n".join(f"- {c.quote} [{c.marker}]" for c in more))
     elif flags.non_english:
         parts.append(safety.ENGLISH_ONLY_MESSAGE)
     else:
         parts.append(safety.NOT_COVERED_MESSAGE)
-
-    if flags.anticoagulant:
-        cited = {c.chunk_id for c in citations}
-        caution_cited = any(safety.mentions_anticoagulant(c.quote) for c in citations)
-        caution = None if caution_cited else _caution(docs, retriever, query)
-        if caution is not None and caution.id not in cited:
-            extra = _citation(len(citations) + 1, caution, caution.page_content)
-            citations.append(extra)
-            parts.append(f"{safety.ANTICOAGULANT_NOTE}\n{_bullets([extra])}")
-    if flags.personal_dosing and grounded:
+    if verdict.caution is not None:
+        extra = _citation(len(citations) + 1, verdict.caution)
+        citations.append(extra)
+        parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {extra.quote} [{extra.marker}]")
+    if flags.personal_dosing and verdict.covered:
         parts.append(safety.PERSONAL_ADVICE_NOTE)
-    if not grounded and not flags.non_english:
+    if not verdict.covered and not flags.non_english:
         parts.append("You could ask, for example:\n" + "\n".join(
             f"- {q}" for q in EXAMPLE_QUESTIONS[:3]))
     return Answer(
-        question=question,
+        question=prepared.question,
         text="\n\n".join(parts),
         citations=tuple(citations),
-        grounded=grounded,
-        emergency=flags.emergency,
+        grounded=verdict.covered,
+        emergency=verdict.emergency is not None,
     )
 
 
 _FIXED_TEXTS = (
     safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.ANTICOAGULANT_NOTE,
     safety.PERSONAL_ADVICE_NOTE, safety.NOT_COVERED_MESSAGE, safety.ENGLISH_ONLY_MESSAGE,
+    safety.SELF_HARM_MESSAGE, safety.DIFFERING_FIGURES,
     *EXAMPLE_QUESTIONS,
 )
 
@@ -256,36 +204,37 @@ def _finalize(answer: Answer) -> Answer:
     return answer
 
 
-def _search(retriever: HybridRetriever, prepared: _Prepared) -> list[Document]:
-    if prepared.early is not None or prepared.flags is None:
-        return []
-    own_words = prepared.flags.cleaned
-    focus = own_words if prepared.query != own_words else None  # a resolved follow-up
-    return retriever.search(prepared.query, focus=focus)
-
-
-def retrieve_documents(
-    retriever: HybridRetriever, request: Request, max_chars: int
-) -> list[Document]:
+def retrieve_hits(retriever: HybridRetriever, request: Request, max_chars: int) -> list[Hit]:
     """The passages the chain would retrieve for ``request`` (for evaluation)."""
-    return _search(retriever, _prepare(request, max_chars))
+    found = _retrieve(retriever, _prepare(request, max_chars))
+    return list(found.evidence.hits) if found.evidence else []
 
 
 def build_chain(
-    retriever: HybridRetriever, judge: ScopeJudge, max_chars: int
+    retriever: HybridRetriever, models: Fitted, unit_vectors: UnitVectors, examples: Examples,
+    max_chars: int,
 ) -> Runnable[Request, Answer]:
-    """retrieve (clean the question, apply the safety rules, search) -> answer (compose, then
-    the number guard), as one LCEL runnable taking a :class:`Request`. Each LCEL step costs
-    ~0.15 ms of LangChain bookkeeping, about 5 % of an answer, so there are two."""
+    """retrieve (clean, safety rules, embed, search) -> judge (fitted models) -> compose
+    (render, then the number guard), as one LCEL runnable taking a :class:`Request`."""
 
-    def retrieve(request: Request) -> dict[str, Any]:
-        prepared = _prepare(request, max_chars)
-        return {"prepared": prepared, "docs": _search(retriever, prepared)}
+    def retrieve(request: Request) -> _Found:
+        return _retrieve(retriever, _prepare(request, max_chars))
 
-    def answer(x: dict[str, Any]) -> Answer:
-        return _finalize(_compose(x["prepared"], x["docs"], retriever, judge))
+    def judged(found: _Found) -> tuple[_Prepared, Judgement | None]:
+        prepared, evidence = found.prepared, found.evidence
+        if evidence is None or prepared.flags is None:
+            return prepared, None
+        followup = prepared.in_conversation or prepared.query != prepared.own
+        return prepared, judge(evidence, models=models, lex=retriever.lexical,
+                               unit_vectors=unit_vectors, examples=examples,
+                               flags=prepared.flags,
+                               followup=followup)
+
+    def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
+        return _finalize(compose(*x))
 
     chain: Runnable[Request, Answer] = (
-        RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")
+        RunnableLambda(retrieve, name="retrieve") | RunnableLambda(judged, name="judge")
+        | RunnableLambda(answer, name="compose")
     )
     return chain.with_config(run_name="k2chat")

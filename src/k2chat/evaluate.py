@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from k2chat.answer import Request, retrieve_documents, unsupported_numbers
+from k2chat.answer import Request, retrieve_hits, unsupported_numbers
 from k2chat.chat import Chat
 from k2chat.pipeline import Pipeline
 from k2chat.types import Answer
@@ -142,8 +142,8 @@ def run_case(pipeline: Pipeline, case: Case) -> CaseResult:
     seconds = time.perf_counter() - started
     query = Chat(history=[*case.history, case.question]).turns[-1].search_query
     request = Request(case.question, query)
-    docs = retrieve_documents(pipeline.retriever, request, pipeline.settings.max_question_chars)
-    ranked = tuple(dict.fromkeys(int(d.metadata["section"]) for d in docs))
+    hits = retrieve_hits(pipeline.retriever, request, pipeline.settings.max_question_chars)
+    ranked = tuple(dict.fromkeys(h.chunk.section for h in hits))
     body = normalize_fact(answer.text)
     found = sum(1 for f in case.facts if normalize_fact(f) in body)
     return CaseResult(case, answer, ranked, found, seconds)

@@ -1,10 +1,9 @@
 """Everything a process needs to answer, loaded once per Settings and shared by threads.
 
 Start-up is on the critical path of every one-shot ``k2chat ask``, so it does only what the
-first answer needs: the ONNX encoder loads in a thread while Chroma opens, and the scope
-judge's vocabulary (about 0.5 s of embedding) is embedded in the background once the pipeline
-can answer; a question that needs it waits for it, and a process that exits first stops it
-between two batches instead of waiting. ``Pipeline.timings`` records where the start-up time
+first answer needs: the ONNX encoder loads in a thread while Chroma opens, and the sentences
+of the first passages are embedded in the background once the pipeline can answer (a process
+that exits first stops it between two batches instead of waiting). ``Pipeline.timings`` records where the start-up time
 went (``bench/cold_start.py`` prints it).
 
 Start-up also creates ~100k long-lived objects (imports, schemas, the index): the cyclic
@@ -32,14 +31,18 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
     from k2chat.answer import Request
+    from k2chat.classify import Fitted
     from k2chat.index import Index
     from k2chat.retrieve import HybridRetriever
-    from k2chat.scope import ScopeJudge
     from k2chat.types import Answer
 
 __all__ = ["Pipeline", "get_pipeline", "reset_pipelines"]
 
 log = logging.getLogger(__name__)
+
+# Background warm-up embeds the sentences of at most this many passages (the whole article is
+# ~70): bounded, so it does not grow with the corpus; others are embedded when first retrieved.
+WARM_PASSAGES = 200
 
 
 class Pipeline:
@@ -47,10 +50,11 @@ class Pipeline:
 
     index: Index
     retriever: HybridRetriever
-    judge: ScopeJudge
     chain: Runnable[Request, Answer]
 
-    def __init__(self, settings: Settings, *, warm_in_background: bool = True) -> None:
+    def __init__(self, settings: Settings, *, warm_in_background: bool = True,
+                 models: Fitted | None = None) -> None:
+        self._models = models
         started = time.perf_counter()
         self.settings = settings
         self.timings: dict[str, float] = {}
@@ -89,10 +93,14 @@ class Pipeline:
         mark = self._lap("retriever", mark)
 
         from k2chat.answer import build_chain
-        from k2chat.scope import ScopeJudge
+        from k2chat.classify import fitted
+        from k2chat.evidence import Examples, UnitVectors
 
-        self.judge = ScopeJudge(self.retriever.lexical, _Interruptible(embeddings))
-        self.chain = build_chain(self.retriever, self.judge, settings.max_question_chars)
+        self.models = self._models or fitted()
+        self.unit_vectors = UnitVectors(_Interruptible(embeddings))
+        self.examples = Examples(list(self.models.examples))
+        self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
+                                 settings.max_question_chars)
         self._lap("chain", mark)
 
     def _open(self, settings: Settings) -> Embeddings:
@@ -133,15 +141,24 @@ class Pipeline:
         return now
 
     def _warm(self) -> None:
-        """Embed the scope judge's vocabulary now rather than on the first unusual question."""
+        """Embed the first WARM_UNITS passages' sentences now rather than on first retrieval."""
         try:
-            self._timed("warm_judge", self.judge.warm)
+            self._timed("warm_units", self._warm_units)
         except _Exiting:
             pass
-        except Exception:  # the judge embeds on demand instead; answers are unaffected
-            log.exception("Warming the scope judge failed")
+        except Exception:  # sentences are embedded on demand instead; answers are unaffected
+            log.exception("Warming the sentence vectors failed")
         finally:
             _warming.discard(threading.current_thread())
+
+    def _warm_units(self) -> None:
+        from k2chat.drugs import drug_table
+        from k2chat.evidence import units_of
+        from k2chat.retrieve import Hit
+
+        drug_table()
+        chunks = self.index.chunks[:WARM_PASSAGES]
+        self.unit_vectors.get(units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in chunks]))
 
     def wait_until_warm(self, timeout: float | None = None) -> bool:
         """Block until background warm-up is done (benchmarks and tests); True if it is."""

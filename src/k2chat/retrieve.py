@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -28,7 +29,7 @@ from pydantic import ConfigDict
 from k2chat.text import GENERIC_STEMS, TypoIndex, tokenize
 from k2chat.types import Chunk
 
-__all__ = ["AMOUNT", "AMOUNT_QUESTION", "LexicalIndex", "HybridRetriever", "chunk_of"]
+__all__ = ["AMOUNT", "AMOUNT_QUESTION", "Hit", "LexicalIndex", "HybridRetriever", "chunk_of"]
 
 GENERIC_WEIGHT = 0.5
 
@@ -103,6 +104,22 @@ class LexicalIndex:
         return [(i, s) for i, s in ranked if s > 0]
 
 
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage and the scores it was ranked by."""
+
+    chunk: Chunk
+    dense: float  # cosine similarity to the query
+    coverage: float  # IDF-weighted share of the query's (focus) terms the passage holds
+    fused: float  # the ranking score: dense + lexical_weight x coverage (+ figure bonus)
+    rank: int  # 0 for the best passage
+
+    def document(self) -> Document:
+        meta: dict[str, Any] = {**self.chunk.metadata(), "dense": self.dense,
+                                "coverage": self.coverage, "fused": self.fused}
+        return Document(id=self.chunk.id, page_content=self.chunk.text, metadata=meta)
+
+
 def chunk_of(doc: Document) -> Chunk:
     return Chunk.from_record(str(doc.id), doc.page_content, doc.metadata)
 
@@ -118,7 +135,7 @@ class HybridRetriever(BaseRetriever):
     # The passages' vectors (rows aligned with lexical.chunks) when the index keeps them in
     # memory (index.IN_MEMORY_MAX): dense search is then exact and skips the Chroma query.
     vectors: Any = None
-    k: int = 8
+    k: int = 12
     fetch_k: int = 24
     lexical_weight: float = 0.7
     figure_bonus: float = 0.1  # for "how much" questions, passages that state an amount
@@ -159,17 +176,25 @@ class HybridRetriever(BaseRetriever):
         return {str(i): float(s) for i, s in zip(got["ids"], sims, strict=True)}
 
     def search(self, query: str, k: int | None = None, focus: str | None = None) -> list[Document]:
-        """Passages for ``query``. ``focus``: the words that must be matched (a follow-up's
-        own words, when ``query`` also carries the topic of earlier turns)."""
+        """Passages for ``query`` as LangChain documents (scores in their metadata)."""
+        return [hit.document() for hit in self.hits(query, k, focus)]
+
+    def hits(
+        self, query: str, k: int | None = None, focus: str | None = None,
+        vector: list[float] | None = None,
+    ) -> list[Hit]:
+        """Passages for ``query``, best first. ``focus``: the words that must be matched (a
+        follow-up's own words, when ``query`` also carries the topic of earlier turns);
+        ``vector``: the query's embedding, when the caller has it already."""
         k = k or self.k
         lex = self.lexical
         terms = lex.query_terms(query)
         focus_terms = lex.query_terms(focus) if focus else terms
         found = lex.search(query, self.fetch_k, terms)
         bm25 = {lex.chunks[i].id: s for i, s in found}
-        vector = self.embeddings.embed_query(query)
+        if vector is None:
+            vector = self.embeddings.embed_query(query)
         dense = dict(self.dense(vector, self.fetch_k))
-        top_bm25 = max(bm25.values(), default=0.0)
         dense.update(self._cosines(vector, [i for i in bm25 if i not in dense]))
         wants_amount = bool(AMOUNT_QUESTION.search(query))
         scored = []
@@ -182,14 +207,5 @@ class HybridRetriever(BaseRetriever):
                 score += self.figure_bonus
             scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)
-        docs = []
-        for score, cid, cosine, cover, index in scored[:k]:
-            meta: dict[str, Any] = {
-                **lex.chunks[index].metadata(),
-                "dense": cosine,
-                "coverage": cover,
-                "lexical": bm25.get(cid, 0.0) / top_bm25 if top_bm25 else 0.0,
-                "fused": score,
-            }
-            docs.append(Document(id=cid, page_content=lex.chunks[index].text, metadata=meta))
-        return docs
+        return [Hit(lex.chunks[index], cosine, cover, score, rank)
+                for rank, (score, _, cosine, cover, index) in enumerate(scored[:k])]

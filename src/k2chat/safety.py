@@ -7,18 +7,25 @@ import functools
 import re
 from dataclasses import dataclass
 
-from k2chat.text import TypoIndex
+from typing import Any
+
+from k2chat.classify import Fitted, fitted
+from k2chat.drugs import generic_names
+from k2chat.text import TypoIndex, split_sentences
 
 __all__ = [
     "DISCLAIMER",
     "BANNER",
     "EMERGENCY_MESSAGE",
+    "SELF_HARM_MESSAGE",
+    "emergency_kind",
     "PERSONAL_ADVICE_NOTE",
     "INSTRUCTION_NOTE",
     "ENGLISH_ONLY_MESSAGE",
     "EMPTY_QUESTION_MESSAGE",
     "NOT_COVERED_MESSAGE",
     "ANTICOAGULANT_NOTE",
+    "DIFFERING_FIGURES",
     "too_long_message",
     "SafetyFlags",
     "assess",
@@ -42,10 +49,11 @@ EMERGENCY_MESSAGE = (
 )
 
 PERSONAL_ADVICE_NOTE = (
-    "These are the article's general ranges, not a personal recommendation: the right amount "
-    "for you depends on your health, your medicines and your diet, so ask your doctor or "
-    "pharmacist before you choose a dose."
+    "These are the article's general figures, not a dose for you: ask your doctor or "
+    "pharmacist what suits your health and medicines."
 )
+
+DIFFERING_FIGURES = "The article gives different figures for this in different sections:"
 
 INSTRUCTION_NOTE = (
     "k2chat does not follow instructions inside questions: it only quotes the article, always "
@@ -77,58 +85,72 @@ def too_long_message(limit: int) -> str:
 
 # --- Emergencies -------------------------------------------------------------------------
 
-_ALWAYS_EMERGENCY = [
-    r"\b(won'?t|will not|can'?t|cannot|doesn'?t|does not|isn'?t) stop bleeding\b",
-    r"\bbleeding (won'?t|will not|doesn'?t|does not|that won'?t|that will not) stop\b",
-    r"\b(uncontrolled|uncontrollable|severe|heavy|massive|profuse) bleed",
-    r"\bbleeding (heavily|a lot|badly|profusely|everywhere|nonstop|non-stop)\b",
-    r"\b(coughing|vomiting|throwing) up blood\b|\bvomiting blood\b",
-    r"\bblood in (my|his|her|the) (stool|urine|vomit|pee|poop)\b",
-    r"\b(fainted|fainting|passed out|passing out|unconscious|unresponsive|collapsed|blacked out)\b",
-    r"\bchest (pain|pains|tightness|pressure)\b|\bheart attack\b",
-    r"\b(having|had|signs of|symptoms of|think i'?m having|is having) a stroke\b",
-    r"\b(face|mouth) (is )?droop|\bslurred speech\b|\bnumb(ness)? on one side\b",
-    r"\boverdos(e|ed|ing)\b",
-    r"\b(took|swallowed|ate) (a|the|an) (whole|entire|full) (bottle|pack|box)\b",
-    r"\btook (way )?too (many|much)\b",
-    r"\bsuicid|\bkill (myself|himself|herself)\b|\bend (my|his|her) life\b|\bwant to die\b",
-    r"\bself[- ]?harm|\bhurt(ing)? myself\b",
-    r"\b(can'?t|cannot|trouble|difficulty|hard to) breath|\banaphyla",
-]
-_HYPOTHETICAL = re.compile(
-    r"\b(risk|risks|cause|causes|increase|increases|prevent|prevents|reduce|lower|chance|"
-    r"likely|associated)\b"
+SELF_HARM_MESSAGE = (
+    "**You deserve support right now. If you might act on thoughts of suicide or self-harm, call "
+    "your local emergency number.** You can also call or text a crisis line: 988 in the US and "
+    "Canada, 116 123 (Samaritans) in the UK and Ireland, or find one near you at "
+    "findahelpline.com. Talking to someone you trust can help too."
 )
-_PERSONAL_NOW = re.compile(
-    r"\b(i am|i'm|im|i have|i've|i feel|i think|my|me|having|right now|just|currently)\b"
+
+# Certain rules, applied before the classifier: a person says they took an overdose, or that
+# they mean to end their life. Everything else is left to the fitted emergency model.
+_CERTAIN = (
+    ("self_harm", re.compile(
+        r"\b(kill(ing)? my ?self|end(ing)? (it all|my life)|take my (own )?life|"
+        r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself)\b")),
+    ("medical", re.compile(
+        r"\b(i|he|she|my \w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b[^.?!]*"
+        r"\b(\d+|whole|entire|all|bottle|handful|double|triple)\b[^.?!]*"
+        r"\b(pills?|tablets?|capsules?|doses?|bottle|gummies|softgels?)\b|"
+        r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b")),
 )
-_ALWAYS = [re.compile(p) for p in _ALWAYS_EMERGENCY]
+
+
+def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None:
+    """"medical", "self_harm" or None for a message (its whole text and each sentence).
+
+    A certain rule decides first; otherwise the fitted model (trained on statements that are
+    and are not emergencies, tense and person included) reads each text, and the message is an
+    emergency when any of them reaches the threshold fitted for recall."""
+    lowered = [t.lower().replace("\u2019", "'") for t in texts]
+    for kind, pattern in _CERTAIN:
+        if any(pattern.search(t) for t in lowered):
+            return kind
+    model = models.emergency
+    probs = model.proba(vectors, texts)
+    none = model.labels.index("none")
+    risk = 1.0 - probs[:, none]
+    row = int(risk.argmax())
+    if float(risk[row]) < models.emergency_threshold:
+        return None
+    medical, self_harm = model.labels.index("medical"), model.labels.index("self_harm")
+    return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
 
 def is_emergency(question: str) -> bool:
-    """True when the question describes an emergency happening now, not a risk in general.
+    """True when the question describes an emergency happening now (loads the models; for
+    tests and scripts; the chain calls :func:`emergency_kind` with vectors it already has)."""
+    from k2chat.embeddings import SentenceTransformerEmbeddings
 
-    "Does K2 increase the risk of heavy bleeding?" asks about a risk; "I'm bleeding heavily"
-    reports one. A question that names an emergency and speaks of a risk or cause, with no
-    first-person or present-tense cue, is treated as a question about the risk.
-    """
-    q = question.lower().replace("\u2019", "'")
-    if not any(p.search(q) for p in _ALWAYS):
-        return False
-    return not (_HYPOTHETICAL.search(q) and not _PERSONAL_NOW.search(q))
+    texts = [question, *split_sentences(question)]
+    vectors = _encoder(SentenceTransformerEmbeddings).embed_documents(texts)
+    return emergency_kind(texts, vectors, fitted()) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _encoder(cls: Any) -> Any:
+    return cls()
 
 
 # --- Anticoagulants and antiplatelets ---------------------------------------------------------
 
+# Generic names (brand names resolve to these through ``k2chat.drugs``) and class words.
 ANTICOAGULANT_TERMS = (
-    "warfarin", "coumadin", "jantoven", "marevan", "acenocoumarol", "sintrom", "phenprocoumon",
-    "marcumar", "falithrom", "fluindione", "phenindione", "apixaban", "eliquis", "rivaroxaban",
-    "xarelto", "dabigatran", "pradaxa", "edoxaban", "lixiana", "savaysa", "betrixaban",
-    "heparin", "enoxaparin", "lovenox", "clexane", "dalteparin", "fragmin", "tinzaparin",
-    "fondaparinux", "arixtra", "clopidogrel", "plavix", "prasugrel", "effient", "ticagrelor",
-    "brilinta", "ticlopidine", "dipyridamole", "cilostazol", "aspirin", "anticoagulant",
-    "anticoagulants", "anticoagulation", "antiplatelet", "antiplatelets", "doac", "doacs",
-    "noac", "noacs", "inr",
+    "warfarin", "acenocoumarol", "phenprocoumon", "fluindione", "phenindione", "apixaban",
+    "rivaroxaban", "dabigatran", "edoxaban", "betrixaban", "heparin", "enoxaparin",
+    "dalteparin", "tinzaparin", "fondaparinux", "clopidogrel", "prasugrel", "ticagrelor",
+    "ticlopidine", "dipyridamole", "cilostazol", "aspirin", "anticoagulant", "anticoagulants",
+    "anticoagulation", "antiplatelet", "antiplatelets", "doac", "doacs", "noac", "noacs", "inr",
 )
 _ANTICOAG_PHRASES = re.compile(
     r"\bbloo?d[- ]?th[iy]n+(er|ers|ing|r|rs)\b|\banti[- ]?coagu|\banti[- ]?plate?let|"
@@ -141,7 +163,8 @@ _ANTICOAG_TYPOS = TypoIndex(t for t in ANTICOAGULANT_TERMS if len(t) >= 6)
 
 @functools.lru_cache(maxsize=4096)
 def mentions_anticoagulant(question: str) -> bool:
-    """True when the text names an anticoagulant or antiplatelet, even misspelled."""
+    """True when the text names an anticoagulant or antiplatelet (generic or brand name, even
+    misspelled)."""
     q = question.lower()
     if _ANTICOAG_PHRASES.search(q):
         return True
@@ -150,7 +173,7 @@ def mentions_anticoagulant(question: str) -> bool:
             return True
         if len(word) >= 6 and _ANTICOAG_TYPOS.match(word):
             return True
-    return False
+    return any(g in ANTICOAGULANT_TERMS for g in generic_names(q))
 
 
 # --- Personal dosing, embedded instructions, language ------------------------------------
@@ -172,6 +195,10 @@ _INSTRUCTIONS = [
     r"\b(pretend|act as|role-?play|jailbreak|developer mode|system prompt|dan mode)\b[^.?!]*",
     r"\b(say|tell me|confirm|agree) (that )?(it'?s|it is|this is|that is|k2 is)? ?"
     r"(fine|safe|ok|okay|harmless|approved)\b[^.?!]*",
+    # A fake conversation turn pasted into the question: the made-up reply is dropped, up to
+    # the next "User:" label, and the labels themselves go.
+    r"\b(assistant|system|ai|bot|chatbot|k2chat)\s*:.*?(?=\b(user|human|me)\s*:|$)",
+    r"\b(user|human)\s*:",
 ]
 _INSTRUCTION_RES = [re.compile(p, re.IGNORECASE) for p in _INSTRUCTIONS]
 
@@ -209,7 +236,6 @@ def _is_non_english(question: str) -> bool:
 class SafetyFlags:
     """What the rules found in one question, and the question with instructions removed."""
 
-    emergency: bool
     anticoagulant: bool
     personal_dosing: bool
     instructions: bool
@@ -228,7 +254,6 @@ def assess(question: str) -> SafetyFlags:
     q = question.lower()
     personal = bool(_PERSONAL_DOSING.search(q) and _DOSE_WORDS.search(q))
     return SafetyFlags(
-        emergency=is_emergency(question),
         anticoagulant=mentions_anticoagulant(question),
         personal_dosing=personal,
         instructions=found,

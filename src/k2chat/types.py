@@ -80,12 +80,17 @@ class Citation:
     chunk_id: str
     score: float
     article_title: str = ""
+    heading: str = ""  # the sub-heading the passage sits under, if any
+
+    @property
+    def location(self) -> str:
+        """Where the quote is: "Section 4. Practical Takeaways ... › Evidence-Based ..."."""
+        place = f"Section {self.section}. {self.section_title}"
+        return f"{place} › {self.heading}" if self.heading else place
 
     def to_markdown(self) -> str:
-        return (
-            f"[{self.marker}] **Section {self.section}. {markdown_escape(self.section_title)}**"
-            f"\n> {markdown_escape(self.quote)}"
-        )
+        """The source line: where the quote is (the quote itself is in the answer body)."""
+        return f"[{self.marker}] {markdown_escape(self.location)}"
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ class Answer:
         return body
 
     def sources_markdown(self) -> str:
-        return "\n\n".join(c.to_markdown() for c in self.citations)
+        return "\n".join(f"- {c.to_markdown()}" for c in self.citations)
 
     def disclaimer_markdown(self) -> str:
         return f"_{DISCLAIMER}_"

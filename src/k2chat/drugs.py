@@ -1,0 +1,36 @@
+"""Drug names as readers write them (brands, generics) resolved to generic names.
+
+The table comes from the maintained ``drug-named-entity-recognition`` package (DrugBank,
+MeSH, NHS and MedlinePlus synonyms); ``python -m k2chat.fit`` distils its single-word names
+into ``data/drugs.json`` so that answering never loads the package's 1.2 s dictionary.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+__all__ = ["DRUGS_PATH", "drug_table", "generic_names"]
+
+DRUGS_PATH = Path(__file__).parent / "data" / "drugs.json"
+_WORD = re.compile(r"[a-z][a-z-]{3,}")
+
+
+@functools.lru_cache(maxsize=1)
+def drug_table() -> dict[str, str]:
+    """{name as written (lower case): generic name}."""
+    try:
+        table = json.loads(DRUGS_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(table["names"])
+
+
+@functools.lru_cache(maxsize=4096)
+def generic_names(text: str) -> tuple[str, ...]:
+    """Generic names of the drugs a text names ("I'm on Eliquis" -> ("apixaban",))."""
+    table = drug_table()
+    found = (table.get(w) for w in _WORD.findall(text.lower()))
+    return tuple(dict.fromkeys(g for g in found if g))

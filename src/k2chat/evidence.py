@@ -1,0 +1,215 @@
+"""Candidate quotes and the numbers that describe them, shared by the chain and ``k2chat.fit``.
+
+A *unit* is one sentence of a retrieved passage, quoted so that it reads on its own: a short
+label sentence ("For MK-4 (Menaquinone-4): 45 milligrams (mg).") and a list's lead-in line
+("Other groups who should ... include:") are joined to it with an ellipsis. Each unit gets the
+features below; the lead model (fitted, see ``k2chat.classify``) turns them into the chance
+that the unit states what the question asks.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
+from k2chat.text import split_sentences, tokenize
+
+if TYPE_CHECKING:
+    import numpy as np
+    from langchain_core.embeddings import Embeddings
+
+__all__ = ["LEAD_COLUMNS", "LEAD_FEATURES", "SCOPE_FEATURES", "Examples", "Unit", "UnitVectors", "overlaps", "units_of",
+           "lead_rows"]
+
+LABEL_CHARS = 60  # a first sentence this short labels its passage ("For MK-7 ...: 90–180 mcg.")
+JOIN = " … "
+WHOLE = -1  # Unit.index of a unit that quotes its whole passage
+
+LEAD_FEATURES = (
+    "dense_passage",  # cosine(question, passage)
+    "dense_unit",  # cosine(question, this sentence with its heading)
+    "cover",  # IDF-weighted share of the search query's terms in the sentence
+    "cover_own",  # ... of the question's own terms (a follow-up's new words)
+    "rare",  # the question's rarest known term is in the sentence
+    "amount_dose",  # the sentence states an amount x P(the question asks for a dose)
+    "type_match",  # the question's and the sentence's kinds agree (question-type model)
+    "fused",  # the passage's retrieval score
+    "inv_rank",  # 1 / (passage rank + 1)
+    "first",  # the passage's first sentence
+    "chars",  # sentence length / 200
+    "cover_rel",  # cover_own / the best cover_own among the candidates
+    "dense_rel",  # dense_unit - the best dense_unit among the candidates
+    "pairs",  # share of the question's adjacent term pairs found together in the sentence
+    "ex_cover",  # cover_own over the sentence plus the example questions it answers
+)
+LEAD_COLUMNS = LEAD_FEATURES
+SCOPE_FEATURES = (
+    "text_in",  # P(answerable) from the question's words alone (scope text model)
+    "lead",  # P(best sentence states the answer)
+    "dense",  # best passage cosine
+    "dense_unit",  # best sentence cosine
+    "cover_own",  # best sentence's share of the question's own terms
+    "known",  # share of the question's content words the article uses (typos allowed)
+    "near_in",  # cosine of the closest example question the article answers
+    "near_out",  # cosine of the closest example question it does not answer
+    "ex_cover",  # the best sentence's ex_cover
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    hit: Hit
+    index: int  # sentence number within the passage
+    sentence: str  # verbatim
+    quote: str  # what is shown: the sentence, with its label and lead-in when it has them
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.hit.chunk.id, self.index)
+
+    def embedding_text(self) -> str:
+        chunk = self.hit.chunk
+        return f"{chunk.heading or chunk.section_title}: {self.quote}"
+
+
+def _label(sentences: list[str]) -> str:
+    """What a passage is about, when its first sentence says so: a short first sentence
+    ("For MK-7 (Menaquinone-7): 90–180 micrograms (mcg).") or a "Name:" head of one."""
+    first = sentences[0]
+    if len(sentences) > 1 and len(first) <= LABEL_CHARS:
+        return first
+    head, colon, _ = first.partition(": ")
+    return head + ":" if colon and len(head) <= LABEL_CHARS else ""
+
+
+def units_of(hits: list[Hit]) -> list[Unit]:
+    """Each sentence of each passage, and each passage of several sentences as a whole."""
+    out: list[Unit] = []
+    for hit in hits:
+        sentences = split_sentences(hit.chunk.text) or [hit.chunk.text]
+        label = _label(sentences) if len(sentences) > 1 else ""
+        context = hit.chunk.context
+        for i, sentence in enumerate(sentences):
+            if label == sentences[0] and i == 0:
+                continue  # a label alone says nothing; it is quoted with what follows it
+            parts = [context, label if i > 0 else "", sentence]
+            out.append(Unit(hit, i, sentence, JOIN.join(p for p in parts if p)))
+        if len(sentences) > 1:
+            whole = hit.chunk.text
+            out.append(Unit(hit, WHOLE, whole, JOIN.join(p for p in (context, whole) if p)))
+    return out
+
+
+def overlaps(a: Unit, b: Unit) -> bool:
+    """The two quotes share a sentence."""
+    same = a.hit.chunk.id == b.hit.chunk.id
+    return same and (a.index == b.index or WHOLE in (a.index, b.index))
+
+
+class UnitVectors:
+    """Sentence vectors, embedded when first retrieved and kept (bounded) for later questions."""
+
+    MAX = 50_000  # ~75 MB of float32 vectors at most
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self._embeddings = embeddings
+        self._vectors: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, units: list[Unit]) -> np.ndarray:
+        import numpy as np
+
+        with self._lock:
+            missing = [u for u in units if u.key not in self._vectors]
+        fresh: dict[tuple[str, int], Any] = {}
+        if missing:
+            texts = list(dict.fromkeys(u.embedding_text() for u in missing))
+            by_text = dict(zip(texts, self._embeddings.embed_documents(texts), strict=True))
+            fresh = {u.key: np.asarray(by_text[u.embedding_text()], dtype=np.float32)
+                     for u in missing}
+        with self._lock:
+            if len(self._vectors) + len(fresh) <= self.MAX:
+                self._vectors.update(fresh)
+            rows = [fresh.get(u.key, self._vectors.get(u.key)) for u in units]
+        return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+
+
+def _open_cover(lex: LexicalIndex, words: list[str], tokens: set[str] | frozenset[str]) -> float:
+    """Like ``_cover`` for every content word of the question, the article's or not (a word
+    the article never uses weighs as much as its rarest word)."""
+    top = max(lex.idf.values(), default=1.0)
+    weights = {w: lex.weight(w) or top for w in set(words)}
+    total = sum(weights.values())
+    return sum(v for w, v in weights.items() if w in tokens) / total if total else 0.0
+
+
+def _cover(lex: LexicalIndex, terms: list[str], tokens: set[str]) -> float:
+    weights = {t: lex.weight(t) for t in set(terms)}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
+
+class Examples:
+    """Example questions with the article text that answers them (``data/questions.yaml`` and
+    the tuning set): a sentence is also known by the words readers used to ask for it."""
+
+    def __init__(self, examples: list[tuple[str, str]]) -> None:
+        from k2chat.evaluate import normalize_fact
+
+        self._norm = normalize_fact
+        self._examples = [(normalize_fact(fact), frozenset(tokenize(q))) for q, fact in examples]
+        self._memo: dict[str, frozenset[str]] = {}
+
+    def words_for(self, quote: str) -> frozenset[str]:
+        """The words of every example question whose answer lies in ``quote``."""
+        got = self._memo.get(quote)
+        if got is None:
+            text = self._norm(quote)
+            got = frozenset().union(*(w for fact, w in self._examples if fact in text))
+            if len(self._memo) < UnitVectors.MAX:
+                self._memo[quote] = got
+        return got
+
+
+def lead_rows(
+    units: list[Unit], *, lex: LexicalIndex, question_vector: np.ndarray,
+    unit_vectors: np.ndarray, query: str, own: str, p_dose: float, type_match: np.ndarray,
+    examples: Examples,
+) -> np.ndarray:
+    """One row of LEAD_FEATURES per unit."""
+    import numpy as np
+
+    terms = lex.query_terms(query)
+    own_terms = lex.query_terms(own) or terms
+    own_words = [t for t in tokenize(own) if not t.isdigit()]
+    pairs = {frozenset(p) for p in zip(own_terms, own_terms[1:], strict=False) if p[0] != p[1]}
+    rarest = max(own_terms, key=lex.weight, default=None)
+    dense_unit = unit_vectors @ np.asarray(question_vector, dtype=np.float32)
+    rows = []
+    for unit, dense, match in zip(units, dense_unit, type_match, strict=True):
+        tokens = set(tokenize(f"{unit.hit.chunk.heading} {unit.quote}"))
+        rows.append((
+            unit.hit.dense,
+            float(dense),
+            _cover(lex, terms, tokens),
+            _cover(lex, own_terms, tokens),
+            float(rarest is not None and rarest in tokens),
+            float(bool(AMOUNT.search(unit.sentence))) * p_dose,
+            float(match),
+            unit.hit.fused,
+            1.0 / (unit.hit.rank + 1),
+            float(unit.index in (0, WHOLE)),
+            len(unit.sentence) / 200,
+            0.0, 0.0,
+            sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
+            _open_cover(lex, own_words, tokens | examples.words_for(unit.quote)),
+        ))
+    base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
+    if len(units):
+        names = LEAD_FEATURES
+        own_cover, dense = base[:, names.index("cover_own")], base[:, names.index("dense_unit")]
+        base[:, names.index("cover_rel")] = own_cover / max(float(own_cover.max()), 1e-6)
+        base[:, names.index("dense_rel")] = dense - float(dense.max())
+    return base

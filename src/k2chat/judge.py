@@ -1,0 +1,232 @@
+"""Judge the evidence for one question: emergency? what kind? covered? which quotes?
+
+Everything that depends on meaning comes from the fitted models (``k2chat.classify``); the
+only rules are the certain ones in ``k2chat.safety``. This module has no side effects: it
+takes what retrieval found and returns a :class:`Judgement` for the composer to render.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from k2chat import safety
+from k2chat.classify import Fitted
+from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, overlaps, UnitVectors, lead_rows, units_of
+from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
+from k2chat.text import compounds, normalize, numbers_in, tokenize
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
+    "scope_row", "text_in_scope",
+]
+
+# The issue's target for a readable answer: a median body of at most 90 words. Supporting
+# quotes are added only while the quotes stay within it.
+BODY_WORDS = 90
+# Two sentences this close (cosine of their vectors) say the same thing: the article repeats
+# its anticoagulant caution in sections 1-5 at 0.80-0.93, while distinct facts of one
+# section stay below 0.75 (``python -m k2chat.fit`` prints the article's closest pairs).
+DUPLICATE_COSINE = 0.80
+_CODE = re.compile(r"\b[a-z]{2,4}-?\d{1,2}\b")  # "mk-9", "glp-1", "b12"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the retrieve step hands on: the question, its vectors, and the passages found."""
+
+    question: str  # the user's words, instructions removed
+    query: str  # what was searched (a follow-up resolved against earlier turns)
+    segments: tuple[str, ...]  # the question's sentences (each is checked for an emergency)
+    vectors: np.ndarray  # rows: question, query, then each segment
+    hits: tuple[Hit, ...]
+    caution_hits: tuple[Hit, ...] = ()  # anticoagulant passages, when a blood thinner is named
+
+
+@dataclass(frozen=True)
+class Judgement:
+    emergency: str | None  # "medical", "self_harm" or None
+    qtype: str
+    covered: bool
+    reason: str
+    quotes: tuple[Unit, ...] = ()  # the lead first, then at most two supporting quotes
+    caution: Unit | None = None  # the anticoagulant caution, when needed and not quoted
+    differing_figures: bool = False
+    scores: tuple[float, ...] = ()  # P(lead) of each quote (for evaluation)
+
+
+def missing_named_forms(question: str, lex: LexicalIndex) -> list[str]:
+    """Named forms the article never mentions ("vitamin C", "MK-9", "GLP-1"): certain misses."""
+    text = normalize(question)
+    names = [c for c in compounds(text) if c.startswith("vitamin")]
+    names += [w.replace("-", "") for w in _CODE.findall(text)]
+    return [n for n in dict.fromkeys(names) if n not in lex.vocabulary]
+
+
+def known_share(question: str, lex: LexicalIndex) -> float:
+    """Share of the question's content words that the article uses (misspellings allowed)."""
+    words = [t for t in tokenize(question) if not t.isdigit()]
+    if not words:
+        return 0.0
+    return min(1.0, len(lex.query_terms(" ".join(words))) / len(words))
+
+
+def _near_duplicate(vector: np.ndarray, chosen: list[np.ndarray]) -> bool:
+    return any(float(vector @ other) >= DUPLICATE_COSINE for other in chosen)
+
+
+def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
+    """A new term of the question, or a figure the earlier quotes do not state."""
+    said = set().union(*(set(tokenize(u.quote)) for u in chosen))
+    figures = set().union(*(numbers_in(u.quote) for u in chosen))
+    mine = set(tokenize(unit.quote))
+    return bool((mine - said) & terms) or bool(numbers_in(unit.quote) - figures)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _differing_figures(quotes: list[Unit], is_dose: bool) -> bool:
+    """Two quotes give different amounts for the same form (MK-7 in one section and MK-7 in
+    another), so the reader must see that the article itself varies."""
+    if not is_dose:
+        return False
+    stated = [(set(re.findall(r"mk[47]", normalize(u.quote))), numbers_in(u.quote), u)
+              for u in quotes if AMOUNT.search(u.sentence)]
+    for i, (forms, figures, a) in enumerate(stated):
+        for other_forms, other_figures, b in stated[i + 1:]:
+            if (forms & other_forms and figures != other_figures
+                    and a.hit.chunk.section != b.hit.chunk.section):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The candidate quotes of one question and what the models make of them."""
+
+    units: list[Unit]
+    vectors: np.ndarray  # one row per unit
+    rows: np.ndarray  # LEAD_FEATURES per unit
+    qprobs: np.ndarray  # P(question type)
+
+
+def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
+                unit_vectors: UnitVectors, examples: Examples, followup: bool) -> Scored:
+    """Candidate quotes from the retrieved passages, with their LEAD_FEATURES rows."""
+    import numpy as np
+
+    vectors = evidence.vectors
+    qprobs = models.qtype.proba(vectors[:1], [evidence.question])[0]
+    units = units_of(list(evidence.hits))
+    uvecs = unit_vectors.get(units)
+    if not units:
+        return Scored(units, uvecs, np.zeros((0, len(LEAD_COLUMNS))), qprobs)
+    uprobs = models.qtype.proba(uvecs, [u.quote for u in units])
+    p_dose = float(qprobs[models.qtype.labels.index("dose")])
+    # The question's own vector decides what a sentence must answer; in a follow-up the
+    # resolved query also carries the earlier topic.
+    qv = vectors[0] if not followup else (vectors[0] + vectors[1]) / 2
+    rows = lead_rows(units, lex=lex, question_vector=qv, unit_vectors=uvecs,
+                     query=evidence.query, own=evidence.question, p_dose=p_dose,
+                     type_match=uprobs @ qprobs, examples=examples)
+    return Scored(units, uvecs, rows, qprobs)
+
+
+def nearest_examples(vector: np.ndarray, vectors: np.ndarray, inside: np.ndarray,
+                     keep: np.ndarray | None = None) -> tuple[float, float]:
+    """Cosine of the closest example question the article answers, and of the closest one
+    it does not (``keep`` masks examples out, for fitting)."""
+    import numpy as np
+
+    sims = vectors @ np.asarray(vector, dtype=np.float32)
+    if keep is not None:
+        sims = np.where(keep, sims, -1.0)
+    near_in = float(sims[inside].max()) if inside.any() else 0.0
+    near_out = float(sims[~inside].max()) if (~inside).any() else 0.0
+    return near_in, near_out
+
+
+def scope_row(evidence: Evidence, scored: Scored, lead_p: np.ndarray, text_in: float,
+              lex: LexicalIndex, near: tuple[float, float]) -> list[float]:
+    """SCOPE_FEATURES for one question."""
+    best = int(lead_p.argmax())
+    return [text_in, float(lead_p[best]), max(h.dense for h in evidence.hits),
+            float(scored.rows[:, 1].max()), float(scored.rows[best, 3]),
+            known_share(evidence.question, lex), near[0], near[1],
+            float(scored.rows[best, list(LEAD_COLUMNS).index("ex_cover")])]
+
+
+def text_in_scope(evidence: Evidence, models: Fitted) -> float:
+    model = models.scope_text
+    return float(model.proba(evidence.vectors[:1], [evidence.question])[0][
+        model.labels.index("in")])
+
+
+def judge(
+    evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
+    examples: Examples, flags: safety.SafetyFlags, followup: bool,
+) -> Judgement:
+    import numpy as np
+
+    vectors = evidence.vectors
+    emergency = safety.emergency_kind([evidence.question], vectors[:1], models)
+    scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
+                         examples=examples, followup=followup)
+    qtype = models.qtype.labels[int(np.argmax(scored.qprobs))]
+    if emergency == "self_harm":
+        return Judgement(emergency, qtype, False, "a crisis, not a question for an article")
+    if flags.non_english:
+        return Judgement(emergency, qtype, False, "not English")
+    if not scored.units:
+        return Judgement(emergency, qtype, False, "nothing retrieved")
+    named = missing_named_forms(evidence.question, lex)
+    if named:
+        return Judgement(emergency, qtype, False,
+                         "the article never mentions " + ", ".join(named))
+
+    units, uvecs = scored.units, scored.vectors
+    lead_p = models.lead.score(scored.rows)
+    order = [int(i) for i in np.argsort(-lead_p)]
+    text_in = text_in_scope(evidence, models)
+    near = nearest_examples(vectors[0], models.example_vectors, models.example_inside)
+    row = scope_row(evidence, scored, lead_p, text_in, lex, near)
+    p_covered = float(models.scope.proba(np.asarray([row]))[0])
+    if p_covered < models.scope_threshold:
+        return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")
+
+    best = order[0]
+    terms = set(tokenize(f"{evidence.query} {evidence.question}", expand=True))
+    chosen: list[Unit] = [units[best]]
+    chosen_vecs = [uvecs[best]]
+    scores = [float(lead_p[best])]
+    words = _words(units[best].quote)
+    for i in order[1:]:
+        if len(chosen) == 3 or lead_p[i] < lead_p[best] - models.support_margin:
+            break
+        unit = units[i]
+        if (any(overlaps(unit, c) for c in chosen) or _near_duplicate(uvecs[i], chosen_vecs)
+                or not _adds_something(unit, chosen, terms)
+                or words + _words(unit.quote) > BODY_WORDS):
+            continue
+        chosen.append(unit)
+        chosen_vecs.append(uvecs[i])
+        scores.append(float(lead_p[i]))
+        words += _words(unit.quote)
+
+    caution = None
+    if flags.anticoagulant and not any(safety.mentions_anticoagulant(u.quote) for u in chosen):
+        ranked = [units[i] for i in order if safety.mentions_anticoagulant(units[i].quote)]
+        if not ranked:
+            ranked = [u for u in units_of(list(evidence.caution_hits))
+                      if safety.mentions_anticoagulant(u.quote)]
+        caution = ranked[0] if ranked else None
+    return Judgement(
+        emergency, qtype, True, "covered", tuple(chosen), caution,
+        _differing_figures(chosen, qtype == "dose"), tuple(scores),
+    )
