@@ -1,12 +1,12 @@
-"""The scope check: words that only frame a question never make k2chat refuse it, while
-named things the article never mentions (other vitamins, MK-9, GLP-1) still do."""
+"""The scope check (a fitted model, see k2chat.fit): framing words and personal detail do not
+make k2chat refuse a question the article answers, while named things the article never
+mentions (other vitamins, MK-9, GLP-1) are refused."""
 
 from __future__ import annotations
 
 import pytest
 
 import k2chat
-from k2chat.text import is_generic
 
 FRAMED_IN_SCOPE = [
     "What is the other name for vitamin K1?",
@@ -45,18 +45,6 @@ NAMED_OUT_OF_SCOPE = [
     "Can I give vitamin K2 to my dog?",
     "My son weighs about 25 kg. How many mcg of K2 per kg should he get?",
 ]
-
-
-@pytest.mark.parametrize("word", ["raised", "weakest", "buying", "behaves", "encouraging",
-                                  "stopped", "name", "according"])
-def test_inflected_framing_words_are_generic(word: str) -> None:
-    assert is_generic(word)
-
-
-@pytest.mark.parametrize("word", ["smoking", "cancer", "prostate", "diabetes", "kefir",
-                                  "brand", "boiling", "sprained", "prostates"])
-def test_topic_words_are_not_generic(word: str) -> None:
-    assert not is_generic(word)
 
 
 @pytest.mark.parametrize("question", FRAMED_IN_SCOPE)

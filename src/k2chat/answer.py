@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -19,7 +18,7 @@ from k2chat.classify import Fitted
 from k2chat.drugs import generic_names
 from k2chat.evidence import Examples, Unit, UnitVectors
 from k2chat.judge import Evidence, Judgement, judge
-from k2chat.retrieve import Hit, HybridRetriever
+from k2chat.retrieve import AMOUNT, Hit, HybridRetriever
 from k2chat.text import clean_question, numbers_in, split_sentences
 from k2chat.types import Answer, Citation
 
@@ -52,6 +51,7 @@ class Request:
     question: str  # what the user typed
     search_query: str | None = None  # the question resolved against earlier turns, if any
     in_conversation: bool = False  # earlier turns exist: the topic (K2) is already set
+    already_quoted: frozenset[str] = frozenset()  # quotes the conversation has shown already
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class _Prepared:
     flags: safety.SafetyFlags | None
     early: Answer | None = None
     in_conversation: bool = False
+    already_quoted: frozenset[str] = frozenset()
 
 
 def _with_generics(text: str) -> str:
@@ -85,7 +86,8 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
     query = own
     if request.search_query and clean_question(request.search_query) != question:
         query = _with_generics(safety.assess(clean_question(request.search_query)).cleaned)
-    return _Prepared(question, own, query, flags, in_conversation=request.in_conversation)
+    return _Prepared(question, own, query, flags, in_conversation=request.in_conversation,
+                     already_quoted=request.already_quoted)
 
 
 @dataclass(frozen=True)
@@ -156,15 +158,16 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
                 parts.append("\n".join(f"- {c.quote} [{c.marker}]" for c in more))
     elif flags.non_english:
         parts.append(safety.ENGLISH_ONLY_MESSAGE)
-    else:
+    elif not verdict.emergency:  # an emergency needs the redirect, not a refusal
         parts.append(safety.NOT_COVERED_MESSAGE)
     if verdict.caution is not None:
         extra = _citation(len(citations) + 1, verdict.caution)
         citations.append(extra)
         parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {extra.quote} [{extra.marker}]")
-    if flags.personal_dosing and verdict.covered:
+    if flags.personal_dosing and verdict.covered and any(AMOUNT.search(c.quote)
+                                                         for c in citations):
         parts.append(safety.PERSONAL_ADVICE_NOTE)
-    if not verdict.covered and not flags.non_english:
+    if not verdict.covered and not flags.non_english and not verdict.emergency:
         parts.append("You could ask, for example:\n" + "\n".join(
             f"- {q}" for q in EXAMPLE_QUESTIONS[:3]))
     return Answer(
@@ -227,7 +230,7 @@ def build_chain(
         followup = prepared.in_conversation or prepared.query != prepared.own
         return prepared, judge(evidence, models=models, lex=retriever.lexical,
                                unit_vectors=unit_vectors, examples=examples,
-                               flags=prepared.flags,
+                               flags=prepared.flags, already_quoted=prepared.already_quoted,
                                followup=followup)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:

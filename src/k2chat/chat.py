@@ -104,8 +104,10 @@ class Chat:
         with self._lock:
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
+            shown = frozenset(c.quote for t in self._turns if t.answer for c in t.answer.citations)
             answer = pipeline.answer(
-                Request(question, search_query, in_conversation=bool(self._turns))
+                Request(question, search_query, in_conversation=bool(self._turns),
+                        already_quoted=shown)
             )
             if answer.grounded or answer.emergency:
                 self._turns.append(Turn(cleaned, search_query, answer))

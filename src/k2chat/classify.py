@@ -144,9 +144,9 @@ class Fitted:
 @functools.lru_cache(maxsize=4)
 def fitted(path: Path = FITTED_PATH) -> Fitted:
     """The fitted models (read once per process)."""
-    from k2chat.errors import K2ChatError
-
     import numpy as np
+
+    from k2chat.errors import K2ChatError
 
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -34,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="print retrieval and answer quality on an evaluation set")
     ev.add_argument("--file", type=Path, help="YAML cases (default tests/eval/questions.yaml)")
     ev.add_argument("--failures", action="store_true", help="also list the cases that missed")
+    ev.add_argument("--emergency", type=Path, metavar="FILE",
+                    help="YAML statements labelled medical / self_harm / none: report the "
+                         "emergency check's recall and false alarms instead")
     return p
 
 
@@ -85,11 +89,15 @@ def _run(args: argparse.Namespace) -> int:
                   "(k2chat ask and k2chat serve also build it on first use).", file=sys.stderr)
         return 0 if status == "ready" else 1
     if args.command == "eval":
-        from k2chat.evaluate import evaluate, load_cases
+        from k2chat.evaluate import evaluate, evaluate_emergencies, load_cases
         from k2chat.pipeline import get_pipeline
 
-        path = args.file or settings.corpus_dir.parent / "tests" / "eval" / "questions.yaml"
-        report = evaluate(get_pipeline(settings), load_cases(path))
+        path = args.emergency or args.file or (
+            settings.corpus_dir.parent / "tests" / "eval" / "questions.yaml")
+        if not path.is_file():
+            raise K2ChatError(f"No such evaluation file: {path}")
+        report: Any = (evaluate_emergencies(get_pipeline(settings), path) if args.emergency
+                       else evaluate(get_pipeline(settings), load_cases(path)))
         print(report.table())
         if args.failures:
             print("\n".join(["", "Cases that missed:", *report.failures()]))

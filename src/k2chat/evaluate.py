@@ -19,7 +19,10 @@ from k2chat.chat import Chat
 from k2chat.pipeline import Pipeline
 from k2chat.types import Answer
 
-__all__ = ["Case", "CaseResult", "Report", "load_cases", "evaluate", "normalize_fact"]
+__all__ = [
+    "Case", "CaseResult", "EmergencyReport", "Report", "evaluate", "evaluate_emergencies",
+    "load_cases", "normalize_fact",
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,14 @@ class CaseResult:
         return None
 
     @property
+    def lead_holds_fact(self) -> bool:
+        """The first quote holds one of the expected key facts."""
+        if not self.answer.citations:
+            return False
+        lead = normalize_fact(self.answer.citations[0].quote)
+        return any(normalize_fact(f) in lead for f in self.case.facts)
+
+    @property
     def refusal_correct(self) -> bool:
         return self.case.refuse != self.answer.grounded
 
@@ -62,6 +73,9 @@ class Report:
 
     def metrics(self) -> dict[str, float]:
         answerable = self._answerable()
+        refuse = [r for r in self.results if r.case.refuse]
+        with_facts = [r for r in answerable if r.case.facts]
+        words = [len(r.answer.text.split()) for r in self.results if r.answer.grounded]
         ranks = [r.rank for r in answerable]
         facts = sum(len(r.case.facts) for r in answerable)
         latencies = sorted(r.seconds for r in self.results)
@@ -77,6 +91,11 @@ class Report:
             "invented_numbers": float(
                 sum(1 for r in self.results if unsupported_numbers(r.answer))
             ),
+            "lead@1": sum(r.lead_holds_fact for r in with_facts) / max(len(with_facts), 1),
+            "answerable_refused": sum(not r.answer.grounded for r in answerable)
+            / max(len(answerable), 1),
+            "refuse_answered": sum(r.answer.grounded for r in refuse) / max(len(refuse), 1),
+            "median_body_words": statistics.median(words) if words else 0.0,
             "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
         }
 
@@ -86,6 +105,8 @@ class Report:
             problems = []
             if not r.refusal_correct:
                 problems.append("refused" if r.case.refuse is False else "answered")
+            if r.case.facts and not r.lead_holds_fact and r.answer.grounded:
+                problems.append("lead misses the facts")
             if not r.case.refuse and r.rank != 1:
                 problems.append(f"rank={r.rank} sections={list(r.ranked_sections[:4])}")
             if r.facts_found < len(r.case.facts):
@@ -102,7 +123,11 @@ class Report:
             ("hit@3", f"{m['hit@3']:.3f}"),
             ("MRR", f"{m['mrr']:.3f}"),
             ("key-fact recall", f"{m['key_fact_recall']:.3f}"),
+            ("lead@1 (first quote holds a key fact)", f"{m['lead@1']:.3f}"),
             ("refusal accuracy", f"{m['refusal_accuracy']:.3f}"),
+            ("answerable refused", f"{m['answerable_refused']:.3f}"),
+            ("out of scope answered", f"{m['refuse_answered']:.3f}"),
+            ("median answer body (words)", f"{m['median_body_words']:.0f}"),
             ("answers with invented numbers", f"{int(m['invented_numbers'])}"),
             ("p50 latency", f"{m['p50_ms']:.1f} ms"),
         ]
@@ -147,6 +172,42 @@ def run_case(pipeline: Pipeline, case: Case) -> CaseResult:
     body = normalize_fact(answer.text)
     found = sum(1 for f in case.facts if normalize_fact(f) in body)
     return CaseResult(case, answer, ranked, found, seconds)
+
+
+@dataclass(frozen=True)
+class EmergencyReport:
+    """How the emergency check does on labelled statements (``label``: medical, self_harm or
+    none)."""
+
+    results: tuple[tuple[str, str, bool], ...]  # (text, label, flagged)
+
+    def metrics(self) -> dict[str, float]:
+        pos = [f for _, label, f in self.results if label != "none"]
+        neg = [f for _, label, f in self.results if label == "none"]
+        return {"statements": float(len(self.results)),
+                "recall": sum(pos) / max(len(pos), 1),
+                "false_alarms": sum(neg) / max(len(neg), 1)}
+
+    def table(self) -> str:
+        m = self.metrics()
+        return (f"statements    {int(m['statements'])}\n"
+                f"recall        {m['recall']:.3f}\nfalse alarms  {m['false_alarms']:.3f}")
+
+    def failures(self) -> list[str]:
+        return [f"{'missed' if label != 'none' else 'false alarm'}: {text}"
+                for text, label, flagged in self.results if flagged != (label != "none")]
+
+
+def evaluate_emergencies(pipeline: Pipeline, path: Path) -> EmergencyReport:
+    """Ask each statement as a question; flagged = the answer carries the emergency redirect."""
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    out = []
+    for item in raw:
+        answer = pipeline.answer(Request(str(item["text"])))
+        out.append((str(item["text"]), str(item["label"]), answer.emergency))
+    return EmergencyReport(tuple(out))
 
 
 def evaluate(pipeline: Pipeline, cases: list[Case]) -> Report:

@@ -15,16 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
 from k2chat.text import split_sentences, tokenize
+from k2chat.types import QUOTE_JOIN
 
 if TYPE_CHECKING:
     import numpy as np
     from langchain_core.embeddings import Embeddings
 
-__all__ = ["LEAD_COLUMNS", "LEAD_FEATURES", "SCOPE_FEATURES", "Examples", "Unit", "UnitVectors", "overlaps", "units_of",
-           "lead_rows"]
+__all__ = [
+    "LEAD_COLUMNS", "LEAD_FEATURES", "SCOPE_FEATURES", "Examples", "Unit", "UnitVectors",
+    "lead_rows", "overlaps", "units_of",
+]
 
 LABEL_CHARS = 60  # a first sentence this short labels its passage ("For MK-7 ...: 90–180 mcg.")
-JOIN = " … "
+HEAD_CHARS = 80  # a "Name:" head this short names its list item (the article's longest is 63)
+JOIN = QUOTE_JOIN
 WHOLE = -1  # Unit.index of a unit that quotes its whole passage
 
 LEAD_FEATURES = (
@@ -42,7 +46,8 @@ LEAD_FEATURES = (
     "cover_rel",  # cover_own / the best cover_own among the candidates
     "dense_rel",  # dense_unit - the best dense_unit among the candidates
     "pairs",  # share of the question's adjacent term pairs found together in the sentence
-    "ex_cover",  # cover_own over the sentence plus the example questions it answers
+    "ex_cover",  # cover of the question's words by the sentence plus the example questions
+    # it answers (their words together)
 )
 LEAD_COLUMNS = LEAD_FEATURES
 SCOPE_FEATURES = (
@@ -52,8 +57,6 @@ SCOPE_FEATURES = (
     "dense_unit",  # best sentence cosine
     "cover_own",  # best sentence's share of the question's own terms
     "known",  # share of the question's content words the article uses (typos allowed)
-    "near_in",  # cosine of the closest example question the article answers
-    "near_out",  # cosine of the closest example question it does not answer
     "ex_cover",  # the best sentence's ex_cover
 )
 
@@ -81,7 +84,7 @@ def _label(sentences: list[str]) -> str:
     if len(sentences) > 1 and len(first) <= LABEL_CHARS:
         return first
     head, colon, _ = first.partition(": ")
-    return head + ":" if colon and len(head) <= LABEL_CHARS else ""
+    return head + ":" if colon and len(head) <= HEAD_CHARS else ""
 
 
 def units_of(hits: list[Hit]) -> list[Unit]:
@@ -132,7 +135,7 @@ class UnitVectors:
         with self._lock:
             if len(self._vectors) + len(fresh) <= self.MAX:
                 self._vectors.update(fresh)
-            rows = [fresh.get(u.key, self._vectors.get(u.key)) for u in units]
+            rows = [fresh[u.key] if u.key in fresh else self._vectors[u.key] for u in units]
         return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
@@ -160,14 +163,14 @@ class Examples:
 
         self._norm = normalize_fact
         self._examples = [(normalize_fact(fact), frozenset(tokenize(q))) for q, fact in examples]
-        self._memo: dict[str, frozenset[str]] = {}
+        self._memo: dict[str, tuple[frozenset[str], ...]] = {}
 
-    def words_for(self, quote: str) -> frozenset[str]:
-        """The words of every example question whose answer lies in ``quote``."""
+    def questions_for(self, quote: str) -> tuple[frozenset[str], ...]:
+        """The words of each example question whose answer lies in ``quote``."""
         got = self._memo.get(quote)
         if got is None:
             text = self._norm(quote)
-            got = frozenset().union(*(w for fact, w in self._examples if fact in text))
+            got = tuple(w for fact, w in self._examples if fact in text)
             if len(self._memo) < UnitVectors.MAX:
                 self._memo[quote] = got
         return got
@@ -204,7 +207,7 @@ def lead_rows(
             len(unit.sentence) / 200,
             0.0, 0.0,
             sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
-            _open_cover(lex, own_words, tokens | examples.words_for(unit.quote)),
+            _open_cover(lex, own_words, tokens.union(*examples.questions_for(unit.quote))),
         ))
     base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
     if len(units):

@@ -40,6 +40,11 @@ SEED = 0
 # (the issue allows 2 % misses and 3 % false alarms: misses are the costlier error).
 MISS_COST = 3.0
 C_GRID = (2.0, 8.0, 32.0, 128.0)
+# A wrongly refused question costs this many wrongly answered ones when the scope threshold
+# is chosen: a refusal withholds what the article says; a wrong answer still only quotes it.
+REFUSAL_COST = 2.0
+QUESTION_FILES = ("questions.yaml", "questions_boundary.yaml")
+EMERGENCY_FILES = ("emergency.yaml", "emergency_more.yaml", "emergency_short.yaml")
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
@@ -98,16 +103,19 @@ def _r(a: Any) -> Any:
     return np.round(np.asarray(a, dtype=np.float64), 6).tolist()
 
 
-def _oof_text(vectors: np.ndarray, texts: list[str], labels: list[str]) -> np.ndarray:
-    """Out-of-fold class probabilities (columns in sorted label order)."""
+def _oof_text(vectors: np.ndarray, texts: list[str], labels: list[str],
+              apply_to: tuple[np.ndarray, list[str]] | None = None) -> np.ndarray:
+    """Out-of-fold class probabilities (columns in sorted label order), for the training
+    texts or, row for row, for other texts (``apply_to``: what the chain will see)."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels)
+    out_vectors, out_texts = apply_to or (vectors, texts)
     out = np.zeros((len(texts), len(set(labels))))
     for train, test in StratifiedKFold(5, shuffle=True, random_state=SEED).split(texts, y):
         model, _, _ = _fit_text(vectors[train], [texts[i] for i in train],
                                 [labels[i] for i in train])
-        out[test] = model.proba(vectors[test], [texts[i] for i in test])
+        out[test] = model.proba(out_vectors[test], [out_texts[i] for i in test])
     return out
 
 
@@ -178,8 +186,9 @@ def _placeholder(dim: int = 384) -> Fitted:
 
 def build_drug_table() -> dict[str, Any]:
     """Single-word drug names (brands and generics) -> generic name, from the package."""
-    from drug_named_entity_recognition import drugs_finder
     from importlib.metadata import version
+
+    from drug_named_entity_recognition import drugs_finder
 
     from k2chat.text import GENERIC, STOPWORDS
 
@@ -201,7 +210,7 @@ def build_drug_table() -> dict[str, Any]:
 def main() -> int:  # noqa: C901 - one script, read top to bottom
     from k2chat.answer import Request, _prepare, _retrieve
     from k2chat.chat import Chat
-    from k2chat.judge import nearest_examples, score_units, scope_row, text_in_scope
+    from k2chat.judge import nearest_examples, scope_row, score_units, text_in_scope
     from k2chat.pipeline import Pipeline
     from k2chat.settings import Settings
 
@@ -219,8 +228,9 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
         return np.asarray(embed.embed_documents(texts), dtype=np.float32)
 
     # Emergency: statements, plus every question of the question sets as "none".
-    statements = _load(DATA / "emergency.yaml") + _load(DATA / "emergency_more.yaml")
-    data_questions = _load(DATA / "questions.yaml")
+    statements = [s for name in EMERGENCY_FILES for s in _load(DATA / name)]
+    data_questions = [q for name in QUESTION_FILES if (DATA / name).is_file()
+                      for q in _load(DATA / name)]
     tuning = _load(REPO / "tests" / "eval" / "questions.yaml")
     holdout = _load(REPO / "tests" / "eval" / "holdout.yaml")
     e_texts = [str(s["text"]) for s in statements]
@@ -290,7 +300,6 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     s_labels = ["in" if c[2] else "out" for c in train_cases]
     s_vecs = vec(s_texts)
     scope_text, st_dict, _ = _fit_text(s_vecs, s_texts, s_labels)
-    text_in_oof = _oof_text(s_vecs, s_texts, s_labels)[:, 0]  # sorted labels: in, out
 
     fitted_so_far = replace(fitted_so_far, qtype=qtype, scope_text=scope_text)
     pipeline.models = fitted_so_far
@@ -307,7 +316,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
 
     def featurize(items: list[tuple[str, list[str], bool, list[str]]],
                   examples_for: Any) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for n_item, (question, history, inside, facts) in enumerate(items):
             prepared, evidence = evidence_of(question, history)
             if evidence is None or not evidence.hits:
@@ -319,7 +328,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
                                  examples=examples_for(n_item), followup=followup)
             wanted = [normalize_fact(f) for f in facts]
             labels = [[w in normalize_fact(u.quote) for w in wanted] for u in scored.units]
-            out.append((evidence, scored, inside, labels))
+            out.append((evidence, scored, inside, labels, followup))
         return out
 
     # Example questions: each training question's own example is left out of its features
@@ -398,14 +407,23 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
                 rows.append([t_in, *empty[1:]])
                 labels.append(bool(item and item[2]))
                 continue
-            evidence, scored, inside, _ = item
+            evidence, scored, inside, _, followup = item
             keep = None if k is None else folds_all != k
-            near = nearest_examples(evidence.vectors[0], s_vecs, inside_all, keep)
+            near = nearest_examples(evidence.vectors[1 if followup else 0], s_vecs, inside_all,
+                                    keep)
             rows.append(scope_row(evidence, scored, lead.score(scored.rows), t_in,
                                   pipeline.retriever.lexical, near))
             labels.append(inside)
         return np.asarray(rows, dtype=np.float64), np.asarray(labels)
 
+    # text_in for the training questions: out of fold, on the text the chain judges (a
+    # follow-up's resolved query).
+    seen_rows = [1 if item and item[4] else 0 for item in train_f]
+    seen_vecs = np.vstack([item[0].vectors[r] if item else s_vecs[i]
+                           for i, (item, r) in enumerate(zip(train_f, seen_rows, strict=True))])
+    seen_texts = [(item[0].query if r else item[0].question) if item else s_texts[i]
+                  for i, (item, r) in enumerate(zip(train_f, seen_rows, strict=True))]
+    text_in_oof = _oof_text(s_vecs, s_texts, s_labels, (seen_vecs, seen_texts))[:, 0]
     x_train, y_train = scope_rows(train_f, list(text_in_oof), list(fold_of))
     scope = _fit_features(x_train, y_train, SCOPE_FEATURES)
     from sklearn.model_selection import StratifiedKFold
@@ -418,7 +436,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     def balanced(t: float) -> float:
         refused = float((oof_scope[y_train] < t).mean())
         answered = float((oof_scope[~y_train] >= t).mean())
-        return -(refused + answered)
+        return -(REFUSAL_COST * refused + answered)
 
     scope_threshold = float(max(np.linspace(0.05, 0.95, 91), key=balanced))
 
@@ -426,11 +444,11 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
                            scope_threshold, support_margin, tuple(pairs), s_vecs, inside_all, {})
     # Held-out report: scope and lead@1 on tests/eval/holdout.yaml.
     test_text_in = []
-    for item, case in zip(test_f, test_cases, strict=True):
+    for item in test_f:
         if item is None:
             test_text_in.append(0.0)
         else:
-            test_text_in.append(text_in_scope(item[0], fitted_so_far))
+            test_text_in.append(text_in_scope(item[0], fitted_so_far, item[4]))
     x_test, y_test = scope_rows(test_f, test_text_in, [None] * len(test_f))
     p_test = scope.proba(x_test)
     lead_hits, lead_n = 0, 0
@@ -445,12 +463,19 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
         "holdout_answerable": int(y_test.sum()), "holdout_refuse": int((~y_test).sum()),
         "holdout_answerable_refused": float((p_test[y_test] < scope_threshold).mean()),
         "holdout_refuse_answered": float((p_test[~y_test] >= scope_threshold).mean()),
+        "holdout_curve": {f"{t:.2f}": [round(float((p_test[y_test] < t).mean()), 3),
+                                       round(float((p_test[~y_test] >= t).mean()), 3)]
+                          for t in np.linspace(0.1, 0.9, 17)},
+        "train_oof_curve": {f"{t:.2f}": [round(float((oof_scope[y_train] < t).mean()), 3),
+                                         round(float((oof_scope[~y_train] >= t).mean()), 3)]
+                            for t in np.linspace(0.1, 0.9, 17)},
     }
     report["lead"] = {"train_units": int(len(ys)), "C": best_c,
                       "cv_lead@1": {str(c): round(v, 3) for c, v in lead_c.items()},
                       "support_margin": support_margin,
                       "holdout_lead@1": lead_hits / max(lead_n, 1), "holdout_cases": lead_n}
-    report["data"] = _sha(DATA / "emergency.yaml", DATA / "questions.yaml",
+    report["data"] = _sha(*(DATA / n for n in EMERGENCY_FILES),
+                          *(DATA / n for n in QUESTION_FILES if (DATA / n).is_file()),
                           REPO / "tests" / "eval" / "questions.yaml")
 
     lead_d = _feature_dict(lead)

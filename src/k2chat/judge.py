@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from k2chat import safety
 from k2chat.classify import Fitted
-from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, overlaps, UnitVectors, lead_rows, units_of
+from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
 from k2chat.text import compounds, normalize, numbers_in, tokenize
 
@@ -97,7 +97,7 @@ def _differing_figures(quotes: list[Unit], is_dose: bool) -> bool:
     if not is_dose:
         return False
     stated = [(set(re.findall(r"mk[47]", normalize(u.quote))), numbers_in(u.quote), u)
-              for u in quotes if AMOUNT.search(u.sentence)]
+              for u in quotes if AMOUNT.search(u.quote)]
     for i, (forms, figures, a) in enumerate(stated):
         for other_forms, other_figures, b in stated[i + 1:]:
             if (forms & other_forms and figures != other_figures
@@ -158,20 +158,34 @@ def scope_row(evidence: Evidence, scored: Scored, lead_p: np.ndarray, text_in: f
     best = int(lead_p.argmax())
     return [text_in, float(lead_p[best]), max(h.dense for h in evidence.hits),
             float(scored.rows[:, 1].max()), float(scored.rows[best, 3]),
-            known_share(evidence.question, lex), near[0], near[1],
+            known_share(evidence.question, lex),
             float(scored.rows[best, list(LEAD_COLUMNS).index("ex_cover")])]
 
 
-def text_in_scope(evidence: Evidence, models: Fitted) -> float:
+def text_in_scope(evidence: Evidence, models: Fitted, followup: bool = False) -> float:
+    """P(in scope) from the words alone: the question's own, or in a follow-up the question
+    resolved against the conversation (its topic was set by an earlier turn)."""
     model = models.scope_text
-    return float(model.proba(evidence.vectors[:1], [evidence.question])[0][
-        model.labels.index("in")])
+    row, text = (1, evidence.query) if followup else (0, evidence.question)
+    return float(model.proba(evidence.vectors[row:row + 1], [text])[0][model.labels.index("in")])
+
+
+def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | None:
+    """The best-ranked quote that states the article's anticoagulant caution (what to do,
+    not only that a risk exists)."""
+    ranked = [units[i] for i in order if safety.is_caution(units[i].quote)]
+    if not ranked:
+        ranked = [u for u in units_of(list(evidence.caution_hits)) if safety.is_caution(u.quote)]
+    return ranked[0] if ranked else None
 
 
 def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
+    already_quoted: frozenset[str] = frozenset(),
 ) -> Judgement:
+    """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
+    when its evidence allows."""
     import numpy as np
 
     vectors = evidence.vectors
@@ -193,12 +207,24 @@ def judge(
     units, uvecs = scored.units, scored.vectors
     lead_p = models.lead.score(scored.rows)
     order = [int(i) for i in np.argsort(-lead_p)]
-    text_in = text_in_scope(evidence, models)
-    near = nearest_examples(vectors[0], models.example_vectors, models.example_inside)
+    fresh = [i for i in order if units[i].quote not in already_quoted
+             and lead_p[i] >= lead_p[order[0]] - models.support_margin]
+    if fresh and fresh[0] != order[0]:  # a follow-up leads with what it has not seen yet
+        order.remove(fresh[0])
+        order.insert(0, fresh[0])
+    text_in = text_in_scope(evidence, models, followup)
+    near = nearest_examples(vectors[1 if followup else 0], models.example_vectors,
+                            models.example_inside)
     row = scope_row(evidence, scored, lead_p, text_in, lex, near)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
     if p_covered < models.scope_threshold:
-        return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")
+        caution = _caution(units, order, evidence) if flags.anticoagulant else None
+        if caution is None:
+            return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")
+        # A blood thinner is named: whatever else is asked, the article's caution answers.
+        return Judgement(emergency, qtype, True, "the anticoagulant caution", (caution,),
+                         scores=(float(lead_p[units.index(caution)])
+                                 if caution in units else 0.0,))
 
     best = order[0]
     terms = set(tokenize(f"{evidence.query} {evidence.question}", expand=True))
@@ -220,12 +246,8 @@ def judge(
         words += _words(unit.quote)
 
     caution = None
-    if flags.anticoagulant and not any(safety.mentions_anticoagulant(u.quote) for u in chosen):
-        ranked = [units[i] for i in order if safety.mentions_anticoagulant(units[i].quote)]
-        if not ranked:
-            ranked = [u for u in units_of(list(evidence.caution_hits))
-                      if safety.mentions_anticoagulant(u.quote)]
-        caution = ranked[0] if ranked else None
+    if flags.anticoagulant and not any(safety.is_caution(u.quote) for u in chosen):
+        caution = _caution(units, order, evidence)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose"), tuple(scores),

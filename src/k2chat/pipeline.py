@@ -3,8 +3,8 @@
 Start-up is on the critical path of every one-shot ``k2chat ask``, so it does only what the
 first answer needs: the ONNX encoder loads in a thread while Chroma opens, and the sentences
 of the first passages are embedded in the background once the pipeline can answer (a process
-that exits first stops it between two batches instead of waiting). ``Pipeline.timings`` records where the start-up time
-went (``bench/cold_start.py`` prints it).
+that exits first stops it between two batches instead of waiting). ``Pipeline.timings``
+records where the start-up time went (``bench/cold_start.py`` prints it).
 
 Start-up also creates ~100k long-lived objects (imports, schemas, the index): the cyclic
 garbage collector is slowed down while they are made (it would scan them again and again and

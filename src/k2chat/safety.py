@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-
 from typing import Any
 
 from k2chat.classify import Fitted, fitted
@@ -31,6 +30,7 @@ __all__ = [
     "assess",
     "is_emergency",
     "mentions_anticoagulant",
+    "is_caution",
     "ANTICOAGULANT_TERMS",
 ]
 
@@ -176,6 +176,15 @@ def mentions_anticoagulant(question: str) -> bool:
     return any(g in ANTICOAGULANT_TERMS for g in generic_names(q))
 
 
+_DIRECTIVE = re.compile(r"\b(must|should|consult|advise|avoid|supervision|caution|prudent)\b",
+                        re.IGNORECASE)
+
+
+def is_caution(text: str) -> bool:
+    """The text tells readers on blood thinners what to do (not only that a risk exists)."""
+    return mentions_anticoagulant(text) and bool(_DIRECTIVE.search(text))
+
+
 # --- Personal dosing, embedded instructions, language ------------------------------------
 
 _PERSONAL_DOSING = re.compile(
@@ -192,7 +201,9 @@ _INSTRUCTIONS = [
     r"\b(leave out|omit|remove|drop|skip|hide|without|no need for|don'?t (show|add|include))\b"
     r"[^.?!]*?\b(disclaimer|warning|warnings|caution|cautions|safety)\b",
     r"\byou are (now )?(my|a|an) (doctor|physician|pharmacist|nurse)\b",
-    r"\b(pretend|act as|role-?play|jailbreak|developer mode|system prompt|dan mode)\b[^.?!]*",
+    r"\b(pretend|act as|role-?play|imagine)( (that )?(you'?re|you are|ur|u r|to be))?"
+    r"( an?| my)? (doctor|physician|pharmacist|nurse|expert|human|different (ai|bot))\b",
+    r"\b(jailbreak|developer mode|system prompt|dan mode|safety (is )?off)\b",
     r"\b(say|tell me|confirm|agree) (that )?(it'?s|it is|this is|that is|k2 is)? ?"
     r"(fine|safe|ok|okay|harmless|approved)\b[^.?!]*",
     # A fake conversation turn pasted into the question: the made-up reply is dropped, up to
@@ -250,7 +261,9 @@ def assess(question: str) -> SafetyFlags:
     for pattern in _INSTRUCTION_RES:
         cleaned, n = pattern.subn(" ", cleaned)
         found = found or n > 0
-    cleaned = re.sub(r"\s+", " ", cleaned).strip(" ,;:-")
+    cleaned = re.sub(r"\s+", " ", cleaned).strip(" ,;:-.!")
+    if not re.search(r"\w", cleaned):
+        cleaned = question  # nothing but instructions: judge the words as they are
     q = question.lower()
     personal = bool(_PERSONAL_DOSING.search(q) and _DOSE_WORDS.search(q))
     return SafetyFlags(

@@ -18,13 +18,9 @@ __all__ = [
     "STOPWORDS",
     "GENERIC",
     "GENERIC_STEMS",
-    "is_generic",
     "compounds",
     "TypoIndex",
     "WordMemo",
-    "expansions",
-    "same_family",
-    "THESAURUS_WORDS",
 ]
 
 # Zero-width and bidirectional control characters: invisible, and a classic way to hide text.
@@ -144,26 +140,6 @@ GENERIC = frozenset(
     chiropractor trainer coach pharmacy store shop cure cures cured fix fixes undo clash
     course strengthen strengthens weaken weakens""".split()
 )
-_SUFFIXES = (("iest", "y"), ("ies", "y"), ("ied", "y"), ("ily", "y"), ("ing", ""), ("ing", "e"),
-             ("est", ""), ("est", "e"), ("ed", ""), ("ed", "e"), ("er", ""), ("er", "e"),
-             ("es", ""), ("s", ""), ("ly", ""))
-
-
-def is_generic(word: str) -> bool:
-    """A word that frames a question rather than naming its topic ("name", "raised",
-    "weakest", "buying"): one of GENERIC, or an inflected form of one."""
-    if word in GENERIC:
-        return True
-    for suffix, repl in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: len(word) - len(suffix)]
-            if base + repl in GENERIC:
-                return True
-            if not repl and len(base) >= 4 and base[-1] == base[-2] and base[:-1] in GENERIC:
-                return True  # "stopped", "bigger": a doubled last consonant
-    return False
-
-
 # Words a reader uses for what the article says in other words (applied to queries only).
 _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "dose": ("dosage", "mcg"),
@@ -276,25 +252,6 @@ _PHRASE_EXPANSIONS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\bside[- ]effects?\b"), ("adverse", "gastrointestinal")),
     (re.compile(r"\bblood[- ]thinn"), ("anticoagulant", "warfarin")),
 )
-
-
-def expansions(word: str) -> tuple[str, ...]:
-    """Words the article uses for what a reader calls ``word`` (a small domain thesaurus)."""
-    return _EXPANSIONS.get(word, ())
-
-
-THESAURUS_WORDS = frozenset(_EXPANSIONS)
-
-
-def same_family(word: str, other: str) -> bool:
-    """"treat" and "treatment", "measure" and "measurable": a shared stem of 5+ letters
-    covering most of the shorter word."""
-    n = 0
-    for a, b in zip(word, other, strict=False):
-        if a != b:
-            break
-        n += 1
-    return n >= 5 and n >= 0.8 * min(len(word), len(other))
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:

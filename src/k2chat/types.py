@@ -9,7 +9,9 @@ from typing import Any
 from k2chat.safety import DISCLAIMER
 from k2chat.text import markdown_escape
 
-__all__ = ["Section", "Chunk", "Citation", "Answer"]
+__all__ = ["QUOTE_JOIN", "Section", "Chunk", "Citation", "Answer"]
+
+QUOTE_JOIN = " … "  # joins verbatim fragments of one passage (a list's lead-in and its item)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ class Citation:
     score: float
     article_title: str = ""
     heading: str = ""  # the sub-heading the passage sits under, if any
+
+    @property
+    def fragments(self) -> tuple[str, ...]:
+        """The verbatim pieces of article text the quote is made of."""
+        return tuple(self.quote.split(QUOTE_JOIN))
 
     @property
     def location(self) -> str:

@@ -1,0 +1,73 @@
+"""The fitted models: their arithmetic matches scikit-learn's, they are in step with the
+labelled data, and their held-out figures (written by ``python -m k2chat.fit``) hold."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from k2chat.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
+from k2chat.fit import DATA, EMERGENCY_FILES, QUESTION_FILES, REPO
+
+REPORT = fitted().report
+
+
+def test_tfidf_features_equal_scikit_learns() -> None:
+    """The runtime TF-IDF (no scikit-learn import when answering) is the fitted vectorizer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["my chest hurts right now", "chest pain years ago", "how much MK-7 right now",
+             "right now my arm is numb", "years ago I had a stroke"]
+    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1).fit(texts)
+    terms = vec.get_feature_names_out().tolist()
+    w = np.arange(len(terms), dtype=np.float64)[None, :] / 10
+    model = TextModel(("a", "b"), {t: i for i, t in enumerate(terms)}, vec.idf_,
+                      np.zeros((2, 3)), np.vstack([np.zeros_like(w), w]), np.zeros(2))
+    for text in [*texts, "right now right now chest"]:
+        expected = vec.transform([text]).toarray()[0] @ w[0]
+        got = model.logits(np.zeros((1, 3)), [text])[0][1]
+        assert got == pytest.approx(expected), text
+
+
+def test_tfidf_tokens_are_word_ngrams() -> None:
+    assert tfidf_tokens("My chest, right now!") == ["my", "chest", "right", "now", "my chest",
+                                                      "chest right", "right now"]
+
+
+def test_fitted_models_are_in_step_with_the_labelled_data() -> None:
+    """Change an example file and this fails until the models are fitted again."""
+    h = hashlib.sha256()
+    for p in [*(DATA / n for n in EMERGENCY_FILES), *(DATA / n for n in QUESTION_FILES),
+              REPO / "tests" / "eval" / "questions.yaml"]:
+        if p.is_file():
+            h.update(p.read_bytes())
+    assert REPORT["data"] == h.hexdigest()[:16], "run `python -m k2chat.fit`"
+
+
+def test_every_model_says_where_it_came_from() -> None:
+    raw = json.loads(FITTED_PATH.read_text(encoding="utf-8"))
+    assert raw["fitted_by"] == "python -m k2chat.fit"
+    for key in ("emergency", "qtype", "scope_text", "lead", "scope"):
+        assert key in raw
+    assert set(raw["lead"]["features"]) >= {"dense_unit", "cover", "ex_cover"}
+
+
+def test_held_out_emergency_figures() -> None:
+    """Statements the emergency model never saw (25 % of the labelled ones)."""
+    e = REPORT["emergency"]
+    assert e["test_emergencies"] >= 100 and e["test_near_misses"] >= 100
+    assert e["recall"] >= 0.95
+    assert e["false_alarms_holdout_questions"] <= 0.03
+    assert e["false_alarms_near_misses"] <= 0.12
+
+
+def test_held_out_scope_and_lead_figures() -> None:
+    """tests/eval/holdout.yaml is never fitted on."""
+    s, lead = REPORT["scope"], REPORT["lead"]
+    assert s["holdout_answerable_refused"] <= 0.12
+    assert s["holdout_refuse_answered"] <= 0.25
+    assert lead["holdout_lead@1"] >= 0.6
+    assert REPORT["qtype"]["accuracy"] >= 0.65
