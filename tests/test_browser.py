@@ -185,7 +185,8 @@ def test_an_answer_has_markers_sources_and_the_disclaimer(tab: Tab, pipeline) ->
     title.click()
     sources = row.locator(".thought-group")
     expect(sources).to_contain_text(section)
-    expect(sources).to_contain_text(first.quote[:60])
+    expect(sources).to_contain_text(first.location)
+    expect(sources).not_to_contain_text(first.quote[:60])  # quoted once, in the body
     expect(sources).to_contain_text("[1]")
 
     for name in ("Copy message", "Retry", "Undo", "Like", "Dislike", "Clear",
