@@ -5,6 +5,7 @@ import re
 import pytest
 
 import k2chat
+from k2chat import safety
 from k2chat.answer import unsupported_numbers
 from k2chat.evaluate import load_cases
 
@@ -50,12 +51,17 @@ def test_out_of_scope_questions_are_refused_without_sources(settings, question) 
     assert a.to_markdown().endswith(f"_{k2chat.DISCLAIMER}_")
 
 
-def test_differing_figures_are_each_shown_with_their_own_citation(settings) -> None:  # type: ignore[no-untyped-def]
-    a = k2chat.ask("What is the maintenance dose of vitamin K2 for healthy adults?", settings)
-    sections = {c.section for c in a.citations}
-    assert len(sections) >= 2, a.text
-    figures = [re.findall(r"\d+\s*[–-]\s*\d+", c.quote) for c in a.citations]
-    assert len({tuple(f) for f in figures if f}) >= 2, a.text
+@pytest.mark.parametrize("case", [c for c in CASES if "dose" in c.tags or "dose" in c.id],
+                         ids=lambda c: c.id)
+def test_the_differing_figures_header_means_what_it_says(settings, case) -> None:  # type: ignore[no-untyped-def]
+    """The header appears exactly when two quotes give different amounts for the same form
+    from different sections, and then each figure is quoted with its own citation."""
+    a = k2chat.Chat(settings, history=case.history).ask(case.question)
+    stated = [(set(re.findall(r"MK-?[47]", c.quote)), frozenset(re.findall(r"\d[\d,.]*", c.quote)),
+               c.section) for c in a.citations if re.search(r"\d\s*(mcg|mg|micrograms)", c.quote)]
+    differ = any(f1 & f2 and n1 != n2 and s1 != s2
+                 for i, (f1, n1, s1) in enumerate(stated) for f2, n2, s2 in stated[i + 1:])
+    assert (safety.DIFFERING_FIGURES in a.text) == differ, a.text
 
 
 def test_invented_numbers_are_detected() -> None:

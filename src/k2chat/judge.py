@@ -236,7 +236,10 @@ def judge(
         if len(chosen) == 3 or lead_p[i] < lead_p[best] - models.support_margin:
             break
         unit = units[i]
-        if (any(overlaps(unit, c) for c in chosen) or _near_duplicate(uvecs[i], chosen_vecs)
+        new_figures = bool(numbers_in(unit.quote) - set().union(*(numbers_in(c.quote)
+                                                                    for c in chosen)))
+        if (any(overlaps(unit, c) for c in chosen)
+                or (_near_duplicate(uvecs[i], chosen_vecs) and not new_figures)
                 or not _adds_something(unit, chosen, terms)
                 or words + _words(unit.quote) > BODY_WORDS):
             continue
