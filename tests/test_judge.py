@@ -101,3 +101,11 @@ def test_the_personal_note_follows_figures_only() -> None:
     for units, expected in ((with_figures, True), (no_figures, False)):
         answer = compose(_prepared(question), Judgement(None, "dose", True, "c", tuple(units)))
         assert (safety.PERSONAL_ADVICE_NOTE in answer.text) is expected
+
+
+def test_an_item_that_names_itself_needs_no_lead_in() -> None:
+    c = chunk("Source Matters: Intake can come from diet (fermented foods, certain cheeses, natto "
+              "for MK-7; animal products for MK-4) or supplementation.",
+              context="Applying these takeaways requires individual context:")
+    (unit,) = units_of([hit(c)])
+    assert unit.quote == c.text

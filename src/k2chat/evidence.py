@@ -93,7 +93,10 @@ def units_of(hits: list[Hit]) -> list[Unit]:
     for hit in hits:
         sentences = split_sentences(hit.chunk.text) or [hit.chunk.text]
         label = _label(sentences) if len(sentences) > 1 else ""
-        context = hit.chunk.context
+        # A list's lead-in makes a bare item read as a sentence; an item that names itself
+        # ("Source Matters: Intake can come from ...") reads on its own.
+        named = len(sentences[0]) > LABEL_CHARS and bool(_label([sentences[0], ""]))
+        context = "" if named else hit.chunk.context
         for i, sentence in enumerate(sentences):
             if label == sentences[0] and i == 0:
                 continue  # a label alone says nothing; it is quoted with what follows it

@@ -36,8 +36,9 @@ from k2chat.evidence import LEAD_COLUMNS, SCOPE_FEATURES, Examples
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
 SEED = 0
-# A missed emergency costs this many false alarms when the emergency threshold is chosen
-# (the issue allows 2 % misses and 3 % false alarms: misses are the costlier error).
+# A missed emergency costs this many false alarms when the emergency threshold is chosen: at
+# 1.5 (each rate against the issue's targets of 2 % and 3 %) the held-out misses were all
+# indirect suicidal statements, so misses are weighed as the costlier error.
 MISS_COST = 3.0
 C_GRID = (2.0, 8.0, 32.0, 128.0)
 # A wrongly refused question costs this many wrongly answered ones when the scope threshold

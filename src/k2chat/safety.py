@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k2chat.classify import Fitted, fitted
-from k2chat.drugs import generic_names
+from k2chat.drugs import drug_table, generic_names
 from k2chat.text import TypoIndex, split_sentences
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "EMERGENCY_MESSAGE",
     "SELF_HARM_MESSAGE",
     "emergency_kind",
+    "certain_emergency",
     "PERSONAL_ADVICE_NOTE",
     "INSTRUCTION_NOTE",
     "ENGLISH_ONLY_MESSAGE",
@@ -106,15 +107,25 @@ _CERTAIN = (
 )
 
 
+def certain_emergency(text: str) -> str | None:
+    """"medical" or "self_harm" when a certain rule matches (an explicit overdose or suicidal
+    statement), else None."""
+    lowered = text.lower().replace("\u2019", "'")
+    for kind, pattern in _CERTAIN:
+        if pattern.search(lowered):
+            return kind
+    return None
+
+
 def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None:
-    """"medical", "self_harm" or None for a message (its whole text and each sentence).
+    """"medical", "self_harm" or None for a message.
 
     A certain rule decides first; otherwise the fitted model (trained on statements that are
     and are not emergencies, tense and person included) reads each text, and the message is an
     emergency when any of them reaches the threshold fitted for recall."""
-    lowered = [t.lower().replace("\u2019", "'") for t in texts]
-    for kind, pattern in _CERTAIN:
-        if any(pattern.search(t) for t in lowered):
+    for text in texts:
+        kind = certain_emergency(text)
+        if kind:
             return kind
     model = models.emergency
     probs = model.proba(vectors, texts)
@@ -158,7 +169,11 @@ _ANTICOAG_PHRASES = re.compile(
 )
 
 
-_ANTICOAG_TYPOS = TypoIndex(t for t in ANTICOAGULANT_TERMS if len(t) >= 6)
+@functools.lru_cache(maxsize=1)
+def _anticoagulant_typos() -> TypoIndex:
+    """Misspellings of anticoagulant names, generic and brand ("elliquis", "xeralto")."""
+    brands = [v for v, g in drug_table().items() if g in ANTICOAGULANT_TERMS]
+    return TypoIndex(t for t in (*ANTICOAGULANT_TERMS, *brands) if len(t) >= 6)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -171,7 +186,7 @@ def mentions_anticoagulant(question: str) -> bool:
     for word in set(re.findall(r"[a-z]+", q)):
         if word in ANTICOAGULANT_TERMS:
             return True
-        if len(word) >= 6 and _ANTICOAG_TYPOS.match(word):
+        if len(word) >= 6 and _anticoagulant_typos().match(word):
             return True
     return any(g in ANTICOAGULANT_TERMS for g in generic_names(q))
 
