@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.k2chat-installed
 
-.PHONY: setup run test lint eval ingest bench screenshot audit lock clean
+.PHONY: setup run test lint eval fit ingest bench screenshot audit lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "k2chat needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
@@ -29,6 +29,10 @@ test: lint
 
 eval: setup
 	$(BIN)/k2chat eval
+
+# Fit the emergency, question-type, scope and lead models on src/k2chat/data/ (prints held-out figures).
+fit: setup
+	$(BIN)/python -m k2chat.fit
 
 ingest: setup
 	$(BIN)/k2chat ingest
