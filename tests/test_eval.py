@@ -40,7 +40,11 @@ def test_answer_floors(metrics) -> None:  # type: ignore[no-untyped-def]
     assert metrics["invented_numbers"] == 0
 
 
-@pytest.mark.parametrize("path", [EVAL_FILE, HOLDOUT_FILE], ids=["questions", "holdout"])
+BLIND = sorted((EVAL_FILE.parent / "blind").glob("round*/questions.yaml"))
+
+
+@pytest.mark.parametrize("path", [EVAL_FILE, HOLDOUT_FILE, *BLIND],
+                         ids=["questions", "holdout", *(p.parent.name for p in BLIND)])
 def test_every_expected_fact_is_verbatim_in_the_article(path) -> None:  # type: ignore[no-untyped-def]
     article = normalize_fact(" ".join(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.md")))
     missing = [(c.id, f) for c in load_cases(path) for f in c.facts

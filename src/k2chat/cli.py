@@ -120,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `k2chat ask ... | head`: the reader left; end quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a Unix tool killed by the closed pipe
     except Exception as exc:  # a bug: one line for the user, the traceback only with -v
         if args.verbose:
             logging.getLogger("k2chat").exception("Unexpected error")
