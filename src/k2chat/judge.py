@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from k2chat import safety
 from k2chat.classify import Fitted
@@ -32,6 +32,9 @@ BODY_WORDS = 90
 # its anticoagulant caution in sections 1-5 at 0.80-0.93, while distinct facts of one
 # section stay below 0.75 (``python -m k2chat.fit`` prints the article's closest pairs).
 DUPLICATE_COSINE = 0.80
+# How far below the lead (in fitted support margins) a quote holding the question's rarest
+# word may score and still be added: one margin is what an ordinary supporting quote gets.
+RAREST_REACH = 2.0
 _CODE = re.compile(r"\b[a-z]{2,4}-?\d{1,2}\b")  # "mk-9", "glp-1", "b12"
 
 
@@ -170,6 +173,23 @@ def text_in_scope(evidence: Evidence, models: Fitted, followup: bool = False) ->
     return float(model.proba(evidence.vectors[row:row + 1], [text])[0][model.labels.index("in")])
 
 
+def _for_the_rarest_word(question: str, units: list[Unit], order: list[int], scores: Any,
+                         chosen: list[Unit], lex: LexicalIndex, floor: float) -> int | None:
+    """The best candidate that holds the question's rarest article word when no chosen quote
+    does (a question about a group or a drug must hear what the article says of it)."""
+    terms = lex.query_terms(question)
+    rarest = max(terms, key=lex.weight, default=None)
+    if rarest is None or any(rarest in tokenize(u.quote) for u in chosen):
+        return None
+    for i in order:
+        if scores[i] < floor:
+            return None
+        if rarest in tokenize(units[i].quote) and not any(overlaps(units[i], c)
+                                                          for c in chosen):
+            return i
+    return None
+
+
 def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | None:
     """The best-ranked quote that states the article's anticoagulant caution (what to do,
     not only that a risk exists)."""
@@ -249,6 +269,14 @@ def judge(
         chosen_vecs.append(uvecs[i])
         scores.append(float(lead_p[i]))
         words += _words(unit.quote)
+    extra = _for_the_rarest_word(evidence.question, units, order, lead_p, chosen, lex,
+                                 lead_p[best] - RAREST_REACH * models.support_margin)
+    if extra is not None:  # the question's most specific word ("dialysis", "pregnant")
+        chosen = [chosen[0], units[extra], *chosen[1:]][:3]
+        scores = [scores[0], float(lead_p[extra]), *scores[1:]][:3]
+        while len(chosen) > 2 and sum(_words(u.quote) for u in chosen) > BODY_WORDS:
+            chosen.pop()
+            scores.pop()
 
     caution = None
     if flags.anticoagulant and not any(safety.is_caution(u.quote) for u in chosen):
