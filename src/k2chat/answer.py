@@ -139,12 +139,11 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
     flags = prepared.flags
     assert flags is not None and verdict is not None
     parts: list[str] = []
-    if verdict.emergency == "self_harm" and not verdict.covered:
+    if verdict.emergency == "self_harm":
         return Answer(prepared.question, safety.SELF_HARM_MESSAGE, grounded=False,
                       emergency=True)
     if verdict.emergency:
-        parts.append(safety.SELF_HARM_MESSAGE if verdict.emergency == "self_harm"
-                     else safety.EMERGENCY_MESSAGE)
+        parts.append(safety.EMERGENCY_MESSAGE)
     if flags.instructions:
         parts.append(safety.INSTRUCTION_NOTE)
     citations = [_citation(i, u) for i, u in enumerate(verdict.quotes, start=1)]

@@ -213,10 +213,10 @@ def judge(
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup)
     qtype = models.qtype.labels[int(np.argmax(scored.qprobs))]
-    if emergency == "self_harm" and safety.certain_emergency(evidence.question):
+    if emergency == "self_harm":
+        # Never quote doses to someone in crisis (round 3 showed why: "how much would be too
+        # much", asked with a plan): the crisis line is the whole reply.
         return Judgement(emergency, qtype, False, "a crisis, not a question for an article")
-    # Otherwise the redirect comes first and the question is still answered: a false alarm
-    # then costs the reader a banner, not the answer.
     if flags.non_english:
         return Judgement(emergency, qtype, False, "not English")
     if not scored.units:

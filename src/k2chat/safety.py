@@ -98,7 +98,8 @@ SELF_HARM_MESSAGE = (
 _CERTAIN = (
     ("self_harm", re.compile(
         r"\b(kill(ing)? my ?self|end(ing)? (it all|my life)|take my (own )?life|"
-        r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself)\b")),
+        r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself|"
+        r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b")),
     ("medical", re.compile(
         r"\b(i|he|she|my \w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b[^.?!]*"
         r"\b(\d+|whole|entire|all|bottle|handful|double|triple)\b[^.?!]*"
