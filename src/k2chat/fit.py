@@ -45,7 +45,8 @@ C_GRID = (2.0, 8.0, 32.0, 128.0)
 # is chosen: a refusal withholds what the article says; a wrong answer still only quotes it.
 REFUSAL_COST = 2.0
 QUESTION_FILES = ("questions.yaml", "questions_boundary.yaml")
-EMERGENCY_FILES = ("emergency.yaml", "emergency_more.yaml", "emergency_short.yaml")
+EMERGENCY_FILES = ("emergency.yaml", "emergency_more.yaml", "emergency_short.yaml",
+                   "emergency_statements.yaml")
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
