@@ -132,49 +132,54 @@ def _citation(marker: int, unit: Unit) -> Citation:
 
 
 def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
-    """Render a judgement as an Answer: the lead quote, supporting quotes, the safety notes.
-    No search and no decisions here: only what ``judge`` decided, in a fixed shape."""
+    """Render a judgement as an Answer, in a fixed shape: a crisis gets the crisis line alone;
+    an emergency the redirect (and, when a blood thinner is named, the article's caution);
+    otherwise the caution first when one is needed, then the lead quote and the supporting
+    quotes, then the personal-advice note. No search and no decisions here."""
     if prepared.early is not None:
         return prepared.early
     flags = prepared.flags
     assert flags is not None and verdict is not None
-    parts: list[str] = []
     if verdict.emergency == "self_harm":
         return Answer(prepared.question, safety.SELF_HARM_MESSAGE, grounded=False,
                       emergency=True)
+    parts: list[str] = []
     if verdict.emergency:
         parts.append(safety.EMERGENCY_MESSAGE)
     if flags.instructions:
         parts.append(safety.INSTRUCTION_NOTE)
-    citations = [_citation(i, u) for i, u in enumerate(verdict.quotes, start=1)]
-    if verdict.covered:
-        lead, *more = citations
+    citations: list[Citation] = []
+    if verdict.caution is not None:
+        citations.append(_citation(1, verdict.caution))
+        parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {verdict.caution.quote} [1]")
+    answered = verdict.covered and not verdict.emergency  # no dose quotes in an emergency
+    if answered:
+        first = len(citations) + 1
+        quotes = [_citation(i, u) for i, u in enumerate(verdict.quotes, start=first)]
+        citations += quotes
+        lead, *more = quotes
         if verdict.differing_figures:
             parts.append(safety.DIFFERING_FIGURES + "\n" + "\n".join(
-                f"- {c.quote} [{c.marker}]" for c in citations))
+                f"- {c.quote} [{c.marker}]" for c in quotes))
         else:
             parts.append(f"{lead.quote} [{lead.marker}]")
             if more:
                 parts.append("\n".join(f"- {c.quote} [{c.marker}]" for c in more))
+        if flags.personal_dosing and any(AMOUNT.search(c.quote) for c in quotes):
+            parts.append(safety.PERSONAL_ADVICE_NOTE)
+    elif verdict.emergency or verdict.caution is not None:
+        pass  # the redirect, or the caution, is the answer
     elif flags.non_english:
         parts.append(safety.ENGLISH_ONLY_MESSAGE)
-    elif not verdict.emergency:  # an emergency needs the redirect, not a refusal
+    else:
         parts.append(safety.NOT_COVERED_MESSAGE)
-    if verdict.caution is not None:
-        extra = _citation(len(citations) + 1, verdict.caution)
-        citations.append(extra)
-        parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {extra.quote} [{extra.marker}]")
-    if flags.personal_dosing and verdict.covered and any(AMOUNT.search(c.quote)
-                                                         for c in citations):
-        parts.append(safety.PERSONAL_ADVICE_NOTE)
-    if not verdict.covered and not flags.non_english and not verdict.emergency:
         parts.append("You could ask, for example:\n" + "\n".join(
             f"- {q}" for q in EXAMPLE_QUESTIONS[:3]))
     return Answer(
         question=prepared.question,
         text="\n\n".join(parts),
         citations=tuple(citations),
-        grounded=verdict.covered,
+        grounded=answered or bool(citations),
         emergency=verdict.emergency is not None,
     )
 

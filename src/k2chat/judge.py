@@ -192,11 +192,12 @@ def _for_the_rarest_word(question: str, units: list[Unit], order: list[int], sco
 
 def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | None:
     """The best-ranked quote that states the article's anticoagulant caution (what to do,
-    not only that a risk exists)."""
+    not only that a risk exists), preferring one that names the reader's own drug."""
     ranked = [units[i] for i in order if safety.is_caution(units[i].quote)]
-    if not ranked:
-        ranked = [u for u in units_of(list(evidence.caution_hits)) if safety.is_caution(u.quote)]
-    return ranked[0] if ranked else None
+    ranked += [u for u in units_of(list(evidence.caution_hits)) if safety.is_caution(u.quote)]
+    named = set(safety.anticoagulants_named(evidence.question))
+    own = [u for u in ranked if named & set(safety.anticoagulants_named(u.quote))]
+    return (own or ranked or [None])[0]
 
 
 def judge(
@@ -244,9 +245,8 @@ def judge(
         if caution is None:
             return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")
         # A blood thinner is named: whatever else is asked, the article's caution answers.
-        return Judgement(emergency, qtype, True, "the anticoagulant caution", (caution,),
-                         scores=(float(lead_p[units.index(caution)])
-                                 if caution in units else 0.0,))
+        return Judgement(emergency, qtype, False, "only the anticoagulant caution applies",
+                         caution=caution)
 
     best = order[0]
     terms = set(tokenize(f"{evidence.query} {evidence.question}", expand=True))
@@ -279,8 +279,16 @@ def judge(
             scores.pop()
 
     caution = None
-    if flags.anticoagulant and not any(safety.is_caution(u.quote) for u in chosen):
-        caution = _caution(units, order, evidence)
+    if flags.anticoagulant:  # the caution leads: it is what a reader on a blood thinner needs
+        said = [i for i, u in enumerate(chosen) if safety.is_caution(u.quote)]
+        if said and emergency:  # an emergency shows the redirect and the caution only
+            caution = chosen[said[0]]
+        elif said:
+            k = said[0]
+            chosen.insert(0, chosen.pop(k))
+            scores.insert(0, scores.pop(k))
+        else:
+            caution = _caution(units, order, evidence)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose"), tuple(scores),

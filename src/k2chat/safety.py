@@ -196,6 +196,23 @@ _DIRECTIVE = re.compile(r"\b(must|should|consult|advise|avoid|supervision|cautio
                         re.IGNORECASE)
 
 
+def anticoagulants_named(text: str) -> tuple[str, ...]:
+    """The anticoagulant generic names a text names (brands and misspellings resolved);
+    "doacs" stands for apixaban, rivaroxaban and the other direct oral anticoagulants."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    names = {w for w in words if w in ANTICOAGULANT_TERMS}
+    names |= {g for g in generic_names(text.lower()) if g in ANTICOAGULANT_TERMS}
+    table = drug_table()
+    names |= {table.get(m, m) for w in words
+              if len(w) >= 6 and (m := _anticoagulant_typos().match(w))}
+    if names & _DOACS:
+        names.add("doacs")
+    return tuple(sorted(names))
+
+
+_DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
+
+
 def is_caution(text: str) -> bool:
     """The text tells readers on blood thinners what to do (not only that a risk exists)."""
     return mentions_anticoagulant(text) and bool(_DIRECTIVE.search(text))
