@@ -197,7 +197,8 @@ def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | 
     ranked += [u for u in units_of(list(evidence.caution_hits)) if safety.is_caution(u.quote)]
     named = set(safety.anticoagulants_named(evidence.question))
     own = [u for u in ranked if named & set(safety.anticoagulants_named(u.quote))]
-    return (own or ranked or [None])[0]
+    best = own or ranked
+    return best[0] if best else None
 
 
 def judge(
