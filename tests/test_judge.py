@@ -109,3 +109,12 @@ def test_an_item_that_names_itself_needs_no_lead_in() -> None:
               context="Applying these takeaways requires individual context:")
     (unit,) = units_of([hit(c)])
     assert unit.quote == c.text
+
+
+def test_a_child_named_by_age_or_relation_is_a_child() -> None:
+    from k2chat.text import tokenize
+
+    for question in ("How much K2 can I give my 8 year old?", "my daughter is 14",
+                     "is mk7 ok for a 12-year-old", "my toddler"):
+        assert "children" in tokenize(question, expand=True), question
+    assert "children" not in tokenize("I'm 58 years old", expand=True)
