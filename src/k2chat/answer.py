@@ -19,7 +19,7 @@ from k2chat.drugs import generic_names
 from k2chat.evidence import Examples, Unit, UnitVectors
 from k2chat.judge import Evidence, Judgement, judge
 from k2chat.retrieve import AMOUNT, Hit, HybridRetriever
-from k2chat.text import clean_question, numbers_in, split_sentences
+from k2chat.text import clean_question, numbers_in
 from k2chat.types import Answer, Citation
 
 __all__ = [
@@ -97,23 +97,24 @@ class _Found:
 
 
 def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
-    """Embed the question (its own words, the search query, each sentence) in one call, then
-    search; when a blood thinner is named, also find the article's anticoagulant cautions."""
+    """Embed the question (its own words and, for a follow-up, the search query) in one call,
+    then search; when a blood thinner is named, also find the article's anticoagulant
+    cautions."""
     import numpy as np
 
     if prepared.early is not None or prepared.flags is None:
         return _Found(prepared, None)
     own, query = prepared.own, prepared.query
-    sentences = split_sentences(own)
-    segments = tuple(sentences) if len(sentences) > 1 else ()
-    vectors = np.asarray(retriever.embeddings.embed_documents([own, query, *segments]),
-                         dtype=np.float32)
+    texts = [own] if query == own else [own, query]
+    vectors = np.asarray(retriever.embeddings.embed_documents(texts), dtype=np.float32)
+    if query == own:
+        vectors = np.vstack([vectors, vectors])  # rows: the question, the search query
     focus = own if query != own else None
     hits = retriever.hits(query, focus=focus, vector=vectors[1].tolist())
     caution: list[Hit] = []
     if prepared.flags.anticoagulant:
         caution = retriever.hits(f"{own} {CAUTION_QUERY}", 12)
-    evidence = Evidence(own, query, segments, vectors, tuple(hits), tuple(caution))
+    evidence = Evidence(own, query, vectors, tuple(hits), tuple(caution))
     return _Found(prepared, evidence)
 
 

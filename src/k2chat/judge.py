@@ -44,8 +44,7 @@ class Evidence:
 
     question: str  # the user's words, instructions removed
     query: str  # what was searched (a follow-up resolved against earlier turns)
-    segments: tuple[str, ...]  # the question's sentences (each is checked for an emergency)
-    vectors: np.ndarray  # rows: question, query, then each segment
+    vectors: np.ndarray  # rows: the question's own words, the search query
     hits: tuple[Hit, ...]
     caution_hits: tuple[Hit, ...] = ()  # anticoagulant passages, when a blood thinner is named
 
