@@ -107,7 +107,7 @@ def main() -> None:
         return median([d["stages"].get(key, float("nan")) for d in details])
 
     print("\nWhere a cold start goes (median of 3 instrumented runs; stages run in this order, "
-          "`encoder_load` in a thread alongside `open_index`, `warm_judge` after the answer):")
+          "`encoder_load` in a thread alongside `open_index`, `warm_units` after the answer):")
     print(table(["Stage", "Time"], [
         ("import k2chat (LCEL -> langsmith, pydantic)", secs(median([d["import_k2chat"]
                                                                     for d in details]))),
@@ -117,11 +117,11 @@ def main() -> None:
         ("  (thread) ONNX session + tokenizer", secs(stage("encoder_load"))),
         ("  waiting for the encoder after the index is open", secs(stage("wait_encoder"))),
         ("  retriever: langchain_chroma, bm25s + LexicalIndex", secs(stage("retriever"))),
-        ("  scope judge + LCEL chain", secs(stage("chain"))),
+        ("  fitted models + LCEL chain", secs(stage("chain"))),
         ("get_pipeline() total", secs(median([d["pipeline"] for d in details]))),
         ("first answer (warm-up of its own)", secs(median([d["first_answer"]
                                                           for d in details]))),
-        ("(background) scope judge vocabulary embedding", secs(stage("warm_judge"))),
+        ("(background) sentence vectors of the first passages", secs(stage("warm_units"))),
         ("encoder used", details[0]["encoder"]),
     ]))
     print("\nImport cost of each library alone, new process each (median of 3; they share "

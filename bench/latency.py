@@ -78,7 +78,7 @@ def main() -> None:
         ("    dense: exact in-memory search (Chroma HNSW above 20k passages)", ms(p(dense, 50)),
          ms(p(dense, 95))),
         ("    BM25 (LexicalIndex.search)", ms(p(lexical, 50)), ms(p(lexical, 95))),
-        ("  rest: scope judge, composer, safety, LCEL", ms(a50 - p(search, 50)), ""),
+        ("  rest: judge (fitted models), composer, safety, LCEL", ms(a50 - p(search, 50)), ""),
         ("sentence-transformers query embedding", ms(s50), ms(p(st_times, 95))),
         ("ask() with torch also loaded in the process", ms(p(asks_torch, 50)),
          ms(p(asks_torch, 95))),

@@ -49,3 +49,12 @@ def test_followup_detection(question: str, expected: bool) -> None:
 def test_a_self_contained_question_is_not_rewritten() -> None:
     assert resolve_followup("Can I take vitamin K2 with warfarin?", "How much MK-7?") is None
     assert resolve_followup("And for MK-4?", None) is None
+
+
+def test_a_blood_thinner_named_earlier_keeps_its_caution(settings) -> None:  # type: ignore[no-untyped-def]
+    from k2chat import safety
+
+    chat = k2chat.Chat(settings)
+    chat.ask("I'm on Coumadin. Is K2 a problem?")
+    a = chat.ask("ok and can I eat more natto and cheese then?")
+    assert any(safety.is_caution(c.quote) for c in a.citations), a.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -52,6 +52,7 @@ class Request:
     search_query: str | None = None  # the question resolved against earlier turns, if any
     in_conversation: bool = False  # earlier turns exist: the topic (K2) is already set
     already_quoted: frozenset[str] = frozenset()  # quotes the conversation has shown already
+    on_blood_thinner: bool = False  # an earlier turn named an anticoagulant
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
         text = safety.EMPTY_QUESTION_MESSAGE
         return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
     flags = safety.assess(question)
+    if request.on_blood_thinner and not flags.anticoagulant:  # said earlier in the chat
+        flags = replace(flags, anticoagulant=True)
     own = _with_generics(flags.cleaned or question)
     query = own
     if request.search_query and clean_question(request.search_query) != question:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from k2chat import safety
 from k2chat.answer import Request
 from k2chat.pipeline import Pipeline, get_pipeline
 from k2chat.settings import Settings
@@ -105,9 +106,10 @@ class Chat:
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
             shown = frozenset(c.quote for t in self._turns if t.answer for c in t.answer.citations)
+            on_thinner = any(safety.mentions_anticoagulant(t.question) for t in self._turns)
             answer = pipeline.answer(
                 Request(question, search_query, in_conversation=bool(self._turns),
-                        already_quoted=shown)
+                        already_quoted=shown, on_blood_thinner=on_thinner)
             )
             if answer.grounded or answer.emergency:
                 self._turns.append(Turn(cleaned, search_query, answer))
