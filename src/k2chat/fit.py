@@ -344,10 +344,6 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     all_examples = Examples(pairs)
     train_f = featurize(train_cases, lambda i: by_fold[fold_of[i]])
     test_f = featurize(test_cases, lambda i: all_examples)
-    if "--dump" in sys.argv:
-        import pickle
-        dump = [[(i[1].rows, i[3], i[2]) if i else None for i in f] for f in (train_f, test_f)]
-        Path("/tmp/lead.pkl").write_bytes(pickle.dumps(dump))
 
     # Lead ranker: a unit is positive when it holds the first (most direct) fact.
     xs, ys, groups = [], [], []
