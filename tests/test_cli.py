@@ -68,8 +68,9 @@ def test_status_of_a_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
 def test_ask_prints_the_answer_and_the_disclaimer(settings: Settings) -> None:
     done = run(["ask", "How much MK-7 is used for osteoporosis?"], env_of(settings))
     assert done.returncode == 0, done.stderr
-    assert "[1]" in done.stdout and "**Sources**" in done.stdout
-    assert done.stdout.rstrip().endswith(f"_{k2chat.DISCLAIMER}_")
+    assert "[1]" in done.stdout and "Sources:\n[1] Section 2." in done.stdout
+    assert "\\" not in done.stdout and "**" not in done.stdout  # plain text, no Markdown
+    assert done.stdout.rstrip().endswith(k2chat.DISCLAIMER)
 
 
 def test_ask_json_carries_the_disclaimer(settings: Settings) -> None:

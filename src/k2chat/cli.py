@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
         from k2chat import ask
 
         answer = ask(" ".join(args.question), settings)
-        print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_markdown())
+        print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_text())
         return 0
     if args.command == "ingest":
         from ingest.build import build_index

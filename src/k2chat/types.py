@@ -140,6 +140,15 @@ class Answer:
         parts.append(self.disclaimer_markdown())
         return "\n\n".join(parts)
 
+    def to_text(self) -> str:
+        """Body, sources and disclaimer as plain text, for a terminal (no Markdown escapes)."""
+        parts = [self.text.replace("**", "")]
+        if self.citations:
+            parts.append("Sources:\n" + "\n".join(f"[{c.marker}] {c.location}"
+                                                   for c in self.citations))
+        parts.append(DISCLAIMER)
+        return "\n\n".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
