@@ -366,7 +366,7 @@ def open_index(settings: Settings, *, build: bool = True) -> Index:
         )
     from ingest.build import build_index
 
-    log.warning("Building the search index from %s (this takes a moment)", settings.corpus_dir)
+    log.info("Building the search index from %s (this takes a moment)", settings.corpus_dir)
     build_index(settings)
     index = _open(settings, fp)
     if index is None:

@@ -289,7 +289,7 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
         run_history=False,
         ssr_mode=False,
         prevent_thread_lock=not block,
-        quiet=not block,
+        quiet=True,  # serve() prints the address; Gradio's own banner suggests share=True
         pwa=False,
         mcp_server=False,
         footer_links=["api"],
