@@ -258,6 +258,9 @@ def create_app(settings: Settings) -> gr.Blocks:
 def check_port(host: str, port: int) -> None:
     """Fail early, with a suggestion, when the port is taken."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        # As the server itself binds (uvicorn sets SO_REUSEADDR): a port left in TIME-WAIT by
+        # a server that just stopped is free; one with a listener is not.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as exc:
