@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["FITTED_PATH", "FeatureModel", "Fitted", "TextModel", "fitted", "tfidf_tokens"]
 
 FITTED_PATH = Path(__file__).parent / "data" / "fitted.json"
-EXAMPLES_FILE = "examples.npz"  # beside fitted.json: the scope examples' vectors (float16)
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
@@ -136,21 +135,17 @@ class Fitted:
     scope_threshold: float  # P(answered) below which the article does not cover a question
     support_margin: float  # a second or third quote scores at most this far below the lead
     examples: tuple[tuple[str, str], ...]  # (example question, article text that answers it)
-    example_vectors: Any  # (N, D) vectors of the scope examples (data/examples.npz)
-    example_inside: Any  # (N,) bool: the article answers that example
     report: dict[str, Any]
 
 
 @functools.lru_cache(maxsize=4)
 def fitted(path: Path = FITTED_PATH) -> Fitted:
     """The fitted models (read once per process)."""
-    import numpy as np
 
     from k2chat.errors import K2ChatError
 
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        vectors = np.load(path.with_name(EXAMPLES_FILE))
     except (OSError, ValueError) as exc:
         raise K2ChatError(f"The fitted models in {path} cannot be read ({exc}); run "
                           "`python -m k2chat.fit` to fit them again.") from exc
@@ -164,7 +159,5 @@ def fitted(path: Path = FITTED_PATH) -> Fitted:
         scope_threshold=float(raw["scope"]["threshold"]),
         support_margin=float(raw["lead"]["support_margin"]),
         examples=tuple((str(q), str(f)) for q, f in raw["examples"]),
-        example_vectors=vectors["vectors"].astype(np.float32),
-        example_inside=vectors["inside"].astype(bool),
         report=raw.get("report", {}),
     )

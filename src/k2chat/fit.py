@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from k2chat.classify import EXAMPLES_FILE, FITTED_PATH, FeatureModel, Fitted, TextModel
+from k2chat.classify import FITTED_PATH, FeatureModel, Fitted, TextModel
 from k2chat.drugs import DRUGS_PATH
 from k2chat.evaluate import normalize_fact
 from k2chat.evidence import LEAD_COLUMNS, SCOPE_FEATURES, Examples
@@ -182,8 +182,7 @@ def _placeholder(dim: int = 384) -> Fitted:
                           np.zeros((2, 0)), np.zeros(2))
     n = len(LEAD_COLUMNS)
     zero = FeatureModel(LEAD_COLUMNS, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
-    return Fitted(zero_text, 1.0, zero_text, zero_text, zero, zero, 0.5, 0.5, (),
-                  np.zeros((0, dim), dtype=np.float32), np.zeros(0, dtype=bool), {})
+    return Fitted(zero_text, 1.0, zero_text, zero_text, zero, zero, 0.5, 0.5, (), {})
 
 
 # ---- drugs -------------------------------------------------------------------------------
@@ -214,7 +213,7 @@ def build_drug_table() -> dict[str, Any]:
 def main() -> int:  # noqa: C901 - one script, read top to bottom
     from k2chat.answer import Request, _prepare, _retrieve
     from k2chat.chat import Chat
-    from k2chat.judge import nearest_examples, scope_row, score_units, text_in_scope
+    from k2chat.judge import scope_row, score_units, text_in_scope
     from k2chat.pipeline import Pipeline
     from k2chat.settings import Settings
 
@@ -395,24 +394,17 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     support_margin = float(max(np.linspace(0.0, 3.0, 61), key=f1))
 
     # Scope: stacked features, text_in out-of-fold for training questions.
-    inside_all = np.asarray([c[2] for c in train_cases])
-    folds_all = np.asarray(fold_of)
-
-    def scope_rows(items: list[Any], text_in: list[float],
-                   fold: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
+    def scope_rows(items: list[Any], text_in: list[float]) -> tuple[np.ndarray, np.ndarray]:
         rows, labels = [], []
         empty = [0.0] * len(SCOPE_FEATURES)
-        for item, t_in, k in zip(items, text_in, fold, strict=True):
+        for item, t_in in zip(items, text_in, strict=True):
             if item is None or not item[1].units:
                 rows.append([t_in, *empty[1:]])
                 labels.append(bool(item and item[2]))
                 continue
-            evidence, scored, inside, _, followup = item
-            keep = None if k is None else folds_all != k
-            near = nearest_examples(evidence.vectors[1 if followup else 0], s_vecs, inside_all,
-                                    keep)
+            evidence, scored, inside, _, _ = item
             rows.append(scope_row(evidence, scored, lead.score(scored.rows), t_in,
-                                  pipeline.retriever.lexical, near))
+                                  pipeline.retriever.lexical))
             labels.append(inside)
         return np.asarray(rows, dtype=np.float64), np.asarray(labels)
 
@@ -424,7 +416,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     seen_texts = [(item[0].query if r else item[0].question) if item else s_texts[i]
                   for i, (item, r) in enumerate(zip(train_f, seen_rows, strict=True))]
     text_in_oof = _oof_text(s_vecs, s_texts, s_labels, (seen_vecs, seen_texts))[:, 0]
-    x_train, y_train = scope_rows(train_f, list(text_in_oof), list(fold_of))
+    x_train, y_train = scope_rows(train_f, list(text_in_oof))
     scope = _fit_features(x_train, y_train, SCOPE_FEATURES)
     from sklearn.model_selection import StratifiedKFold
 
@@ -441,7 +433,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     scope_threshold = float(max(np.linspace(0.05, 0.95, 91), key=balanced))
 
     fitted_so_far = Fitted(emergency, float(threshold), qtype, scope_text, lead, scope,
-                           scope_threshold, support_margin, tuple(pairs), s_vecs, inside_all, {})
+                           scope_threshold, support_margin, tuple(pairs), {})
     # Held-out report: scope and lead@1 on tests/eval/holdout.yaml.
     test_text_in = []
     for item in test_f:
@@ -449,7 +441,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
             test_text_in.append(0.0)
         else:
             test_text_in.append(text_in_scope(item[0], fitted_so_far, item[4]))
-    x_test, y_test = scope_rows(test_f, test_text_in, [None] * len(test_f))
+    x_test, y_test = scope_rows(test_f, test_text_in)
     p_test = scope.proba(x_test)
     lead_hits, lead_n = 0, 0
     for item in test_f:
@@ -486,8 +478,6 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
            "scope_text": st_dict, "lead": lead_d, "scope": scope_d,
            "examples": [list(p) for p in pairs], "report": report}
     FITTED_PATH.write_text(json.dumps(out) + "\n", encoding="utf-8")
-    np.savez_compressed(FITTED_PATH.with_name(EXAMPLES_FILE), vectors=s_vecs.astype(np.float16),
-                        inside=inside_all)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -140,22 +140,8 @@ def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
     return Scored(units, uvecs, rows, qprobs)
 
 
-def nearest_examples(vector: np.ndarray, vectors: np.ndarray, inside: np.ndarray,
-                     keep: np.ndarray | None = None) -> tuple[float, float]:
-    """Cosine of the closest example question the article answers, and of the closest one
-    it does not (``keep`` masks examples out, for fitting)."""
-    import numpy as np
-
-    sims = vectors @ np.asarray(vector, dtype=np.float32)
-    if keep is not None:
-        sims = np.where(keep, sims, -1.0)
-    near_in = float(sims[inside].max()) if inside.any() else 0.0
-    near_out = float(sims[~inside].max()) if (~inside).any() else 0.0
-    return near_in, near_out
-
-
 def scope_row(evidence: Evidence, scored: Scored, lead_p: np.ndarray, text_in: float,
-              lex: LexicalIndex, near: tuple[float, float]) -> list[float]:
+              lex: LexicalIndex) -> list[float]:
     """SCOPE_FEATURES for one question."""
     best = int(lead_p.argmax())
     return [text_in, float(lead_p[best]), max(h.dense for h in evidence.hits),
@@ -236,9 +222,7 @@ def judge(
         order.remove(fresh[0])
         order.insert(0, fresh[0])
     text_in = text_in_scope(evidence, models, followup)
-    near = nearest_examples(vectors[1 if followup else 0], models.example_vectors,
-                            models.example_inside)
-    row = scope_row(evidence, scored, lead_p, text_in, lex, near)
+    row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
     if p_covered < models.scope_threshold:
         caution = _caution(units, order, evidence) if flags.anticoagulant else None
