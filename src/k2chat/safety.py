@@ -10,7 +10,7 @@ from typing import Any
 
 from k2chat.classify import Fitted, fitted
 from k2chat.drugs import drug_table, generic_names
-from k2chat.text import TypoIndex, split_sentences
+from k2chat.text import TypoIndex
 
 __all__ = [
     "DISCLAIMER",
@@ -142,16 +142,17 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None
 def is_emergency(question: str) -> bool:
     """True when the question describes an emergency happening now (loads the models; for
     tests and scripts; the chain calls :func:`emergency_kind` with vectors it already has)."""
-    from k2chat.embeddings import SentenceTransformerEmbeddings
+    import numpy as np
 
-    texts = [question, *split_sentences(question)]
-    vectors = _encoder(SentenceTransformerEmbeddings).embed_documents(texts)
-    return emergency_kind(texts, vectors, fitted()) is not None
+    vectors = np.asarray(_reference_encoder().embed_documents([question]))
+    return emergency_kind([question], vectors, fitted()) is not None
 
 
 @functools.lru_cache(maxsize=1)
-def _encoder(cls: Any) -> Any:
-    return cls()
+def _reference_encoder() -> Any:
+    from k2chat.embeddings import SentenceTransformerEmbeddings
+
+    return SentenceTransformerEmbeddings()
 
 
 # --- Anticoagulants and antiplatelets ---------------------------------------------------------
