@@ -158,9 +158,9 @@ def test_cli_ask_handles_bad_input(cli_results: dict[str, Any], name: str,
     out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8", "replace")
     assert done.returncode == 0, err
     assert "Traceback" not in out + err
-    assert out.rstrip().endswith(f"_{k2chat.DISCLAIMER}_")
+    assert out.rstrip().endswith(k2chat.DISCLAIMER)
     assert "<script" not in out
-    text = out.split("\n\n**Sources**")[0]
+    text = out.split("\n\nSources:")[0]
     check_text(text, None, Case(name, "", CLI_ARGS[name][1]), settings.max_question_chars)
 
 
