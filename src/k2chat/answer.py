@@ -65,6 +65,11 @@ class _Prepared:
     in_conversation: bool = False
     already_quoted: frozenset[str] = frozenset()
 
+    @property
+    def followup(self) -> bool:
+        """The question leans on earlier turns (its topic was set by them)."""
+        return self.in_conversation or self.query != self.own
+
 
 def _with_generics(text: str) -> str:
     """The text plus the generic names of the drugs it names by brand ("Eliquis" ->
@@ -236,11 +241,10 @@ def build_chain(
         prepared, evidence = found.prepared, found.evidence
         if evidence is None or prepared.flags is None:
             return prepared, None
-        followup = prepared.in_conversation or prepared.query != prepared.own
         return prepared, judge(evidence, models=models, lex=retriever.lexical,
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
-                               followup=followup)
+                               followup=prepared.followup)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
         return _finalize(compose(*x))

@@ -142,21 +142,6 @@ class UnitVectors:
         return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
-def _open_cover(lex: LexicalIndex, words: list[str], tokens: set[str] | frozenset[str]) -> float:
-    """Like ``_cover`` for every content word of the question, the article's or not (a word
-    the article never uses weighs as much as its rarest word)."""
-    top = max(lex.idf.values(), default=1.0)
-    weights = {w: lex.weight(w) or top for w in set(words)}
-    total = sum(weights.values())
-    return sum(v for w, v in weights.items() if w in tokens) / total if total else 0.0
-
-
-def _cover(lex: LexicalIndex, terms: list[str], tokens: set[str]) -> float:
-    weights = {t: lex.weight(t) for t in set(terms)}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
-
-
 class Examples:
     """Example questions with the article text that answers them (``data/questions.yaml`` and
     the tuning set): a sentence is also known by the words readers used to ask for it."""
@@ -190,6 +175,7 @@ def lead_rows(
     terms = lex.query_terms(query)
     own_terms = lex.query_terms(own) or terms
     own_words = [t for t in tokenize(own) if not t.isdigit()]
+    rarest_idf = max(lex.idf.values(), default=1.0)
     pairs = {frozenset(p) for p in zip(own_terms, own_terms[1:], strict=False) if p[0] != p[1]}
     rarest = max(own_terms, key=lex.weight, default=None)
     dense_unit = unit_vectors @ np.asarray(question_vector, dtype=np.float32)
@@ -199,8 +185,8 @@ def lead_rows(
         rows.append((
             unit.hit.dense,
             float(dense),
-            _cover(lex, terms, tokens),
-            _cover(lex, own_terms, tokens),
+            lex.share(terms, tokens),
+            lex.share(own_terms, tokens),
             float(rarest is not None and rarest in tokens),
             float(bool(AMOUNT.search(unit.sentence))) * p_dose,
             float(match),
@@ -210,7 +196,8 @@ def lead_rows(
             len(unit.sentence) / 200,
             0.0, 0.0,
             sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
-            _open_cover(lex, own_words, tokens.union(*examples.questions_for(unit.quote))),
+            # every content word counts; one the article never uses weighs as its rarest
+            lex.share(own_words, tokens.union(*examples.questions_for(unit.quote)), rarest_idf),
         ))
     base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
     if len(units):

@@ -340,7 +340,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
             if evidence is None or not evidence.hits:
                 out.append(None)
                 continue
-            followup = bool(history) or prepared.query != prepared.own
+            followup = prepared.followup
             scored = score_units(evidence, models=fitted_so_far, lex=pipeline.retriever.lexical,
                                  unit_vectors=pipeline.unit_vectors,
                                  examples=examples_for(n_item), followup=followup)

@@ -81,12 +81,16 @@ def _near_duplicate(vector: np.ndarray, chosen: list[np.ndarray]) -> bool:
     return any(float(vector @ other) >= DUPLICATE_COSINE for other in chosen)
 
 
+def _new_figures(unit: Unit, chosen: list[Unit]) -> bool:
+    """The quote states a figure the chosen quotes do not."""
+    return bool(numbers_in(unit.quote) - set().union(*(numbers_in(u.quote) for u in chosen)))
+
+
 def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
     """A new term of the question, or a figure the earlier quotes do not state."""
     said = set().union(*(set(tokenize(u.quote)) for u in chosen))
-    figures = set().union(*(numbers_in(u.quote) for u in chosen))
     mine = set(tokenize(unit.quote))
-    return bool((mine - said) & terms) or bool(numbers_in(unit.quote) - figures)
+    return bool((mine - said) & terms) or _new_figures(unit, chosen)
 
 
 def _words(text: str) -> int:
@@ -242,10 +246,8 @@ def judge(
         if len(chosen) == 3 or lead_p[i] < lead_p[best] - models.support_margin:
             break
         unit = units[i]
-        new_figures = bool(numbers_in(unit.quote) - set().union(*(numbers_in(c.quote)
-                                                                    for c in chosen)))
         if (any(overlaps(unit, c) for c in chosen)
-                or (_near_duplicate(uvecs[i], chosen_vecs) and not new_figures)
+                or (_near_duplicate(uvecs[i], chosen_vecs) and not _new_figures(unit, chosen))
                 or not _adds_something(unit, chosen, terms)
                 or words + _words(unit.quote) > BODY_WORDS):
             continue

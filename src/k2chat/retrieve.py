@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,14 +80,17 @@ class LexicalIndex:
         """IDF, damped for everyday words ("used", "take") that say how, not what."""
         return self.idf.get(term, 0.0) * (GENERIC_WEIGHT if term in GENERIC_STEMS else 1.0)
 
+    def share(self, terms: Sequence[str], tokens: Collection[str],
+              unknown: float = 0.0) -> float:
+        """The weighted share of ``terms`` that ``tokens`` contains (0..1); a term the corpus
+        never uses weighs ``unknown``."""
+        weights = {t: self.weight(t) or unknown for t in set(terms)}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
     def coverage(self, terms: list[str], indexes: Sequence[int]) -> list[float]:
         """For each passage in ``indexes``, the weighted share of ``terms`` it contains (0..1)."""
-        weights = {t: self.weight(t) for t in set(terms)}
-        total = sum(weights.values())
-        if not total:
-            return [0.0] * len(indexes)
-        return [sum(w for t, w in weights.items() if t in self.terms[i]) / total
-                for i in indexes]
+        return [self.share(terms, self.terms[i]) for i in indexes]
 
     def search(
         self, query: str, k: int, terms: list[str] | None = None

@@ -182,15 +182,7 @@ def _anticoagulant_typos() -> TypoIndex:
 def mentions_anticoagulant(question: str) -> bool:
     """True when the text names an anticoagulant or antiplatelet (generic or brand name, even
     misspelled)."""
-    q = question.lower()
-    if _ANTICOAG_PHRASES.search(q):
-        return True
-    for word in set(re.findall(r"[a-z]+", q)):
-        if word in ANTICOAGULANT_TERMS:
-            return True
-        if len(word) >= 6 and _anticoagulant_typos().match(word):
-            return True
-    return any(g in ANTICOAGULANT_TERMS for g in generic_names(q))
+    return bool(_ANTICOAG_PHRASES.search(question.lower()) or anticoagulants_named(question))
 
 
 _DIRECTIVE = re.compile(r"\b(must|should|consult|advise|avoid|supervision|caution|prudent)\b",
