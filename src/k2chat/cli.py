@@ -80,10 +80,12 @@ def _run(args: argparse.Namespace) -> int:
               f"({built.chunks_per_second:.0f} passages/s embedding) -> {built.location}")
         return 0
     if args.command == "status":
+        from k2chat.feedback import feedback_status
         from k2chat.index import index_status
 
         status = index_status(settings)
         print(f"index: {status}")
+        print(feedback_status(settings.feedback_path).describe())
         if status != "ready":
             print(f"k2chat: the index is {status}; build it with `k2chat ingest` "
                   "(k2chat ask and k2chat serve also build it on first use).", file=sys.stderr)

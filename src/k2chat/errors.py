@@ -9,6 +9,7 @@ __all__ = [
     "IngestBusyError",
     "CorpusError",
     "PortInUseError",
+    "FeedbackError",
 ]
 
 
@@ -34,3 +35,7 @@ class IngestBusyError(K2ChatError):
 
 class PortInUseError(K2ChatError):
     """The chat server's port is taken."""
+
+
+class FeedbackError(K2ChatError):
+    """A vote could not be written; nothing partial was left in the feedback file."""

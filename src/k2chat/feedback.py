@@ -1,23 +1,143 @@
-"""Like / dislike feedback, one JSON line per vote, appended safely from many threads."""
+"""Like / dislike feedback: one complete JSON line per vote, or a clear error and no trace.
+
+Several server processes may append to the same file (README, Deploying), so every write holds
+an exclusive ``flock`` on the file. A write is checked: when the disk is full the file is cut
+back to where it was, so a half-written record never sits in front of the next vote, the caller
+gets :class:`~k2chat.errors.FeedbackError` and the failure is counted. The count lives in a
+small side file whose bytes are allocated when the server starts and rewritten in place, so it
+can still be updated on a full disk. :func:`repair` sets aside a partial last line (left by a
+crash or by an older version) before the server takes votes.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
-import threading
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from k2chat.errors import FeedbackError
 from k2chat.types import Answer
 
-__all__ = ["record_feedback"]
+__all__ = ["record_feedback", "repair", "feedback_status", "FeedbackStatus"]
 
-_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+_COUNT_WIDTH = 20  # digits of the failure count: the side file is always exactly this long
+_COULD_NOT_SAVE = ("Your vote could not be saved (the server could not write it). "
+                   "Please try again later.")
+
+
+def _failures_path(path: Path) -> Path:
+    return path.with_name(path.name + ".failures")
+
+
+def _partial_path(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[int]:
+    """The feedback file opened for appending, under an exclusive lock held across processes."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_count(path: Path) -> int:
+    try:
+        return int(path.read_bytes().strip() or b"0")
+    except (OSError, ValueError):
+        return 0
+
+
+def _prepare_counter(path: Path) -> None:
+    """Make sure the failure-count file exists at its full size (its bytes are then reused)."""
+    counter = _failures_path(path)
+    if counter.exists() and counter.stat().st_size == _COUNT_WIDTH:
+        return
+    count = _read_count(counter)
+    counter.write_bytes(str(count).zfill(_COUNT_WIDTH).encode())
+
+
+def _count_failure(path: Path) -> None:
+    """Add one to the failure count, rewriting the pre-allocated bytes in place."""
+    counter = _failures_path(path)
+    try:
+        fd = os.open(counter, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        log.error("Could not count a lost vote in %s", counter)
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        raw = os.pread(fd, _COUNT_WIDTH, 0)
+        count = int(raw.strip() or b"0") if raw.strip().isdigit() else 0
+        os.pwrite(fd, str(count + 1).zfill(_COUNT_WIDTH).encode(), 0)
+    except OSError:
+        log.error("Could not count a lost vote in %s", counter)
+    finally:
+        os.close(fd)
+
+
+def repair(path: Path) -> int:
+    """Set aside a partial last line of the feedback file; return how many bytes were moved.
+
+    Run at start-up. The bytes after the last newline go to ``<file>.partial`` (appended, so
+    nothing is ever deleted) and the feedback file is cut back to its last complete line. Also
+    allocates the failure counter's bytes while there is room for them.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _repair(path)
+    except OSError as exc:  # a read-only data folder: votes will fail, each with its message
+        log.error("Could not check the feedback file %s: %s", path, exc)
+        return 0
+
+
+def _repair(path: Path) -> int:
+    moved = 0
+    with _locked(path) as fd:
+        size = os.fstat(fd).st_size
+        if size:
+            with open(path, "rb") as f:
+                data = f.read()
+            end = data.rfind(b"\n") + 1
+            tail = data[end:]
+            if tail:
+                with open(_partial_path(path), "ab") as aside:
+                    aside.write(tail + b"\n")
+                os.truncate(path, end)
+                moved = len(tail)
+                log.warning("Set aside a partial feedback line (%d bytes) in %s",
+                            moved, _partial_path(path))
+    try:
+        _prepare_counter(path)
+    except OSError as exc:
+        log.error("Could not prepare the lost-vote counter %s: %s", _failures_path(path), exc)
+    return moved
 
 
 def record_feedback(path: Path, liked: bool | None, answer: Answer) -> dict[str, object]:
     """Append the vote with its question, answer and cited chunk ids; return the record.
 
     ``liked`` is True for a like, False for a dislike and None when a vote is taken back.
+    Raises :class:`FeedbackError` when the line could not be written; the file is then left
+    exactly as it was and the failure is counted for ``k2chat status``.
     """
     rating = "withdrawn" if liked is None else "like" if liked else "dislike"
     record: dict[str, object] = {
@@ -28,9 +148,45 @@ def record_feedback(path: Path, liked: bool | None, answer: Answer) -> dict[str,
         "chunk_ids": list(answer.chunk_ids),
         "grounded": answer.grounded,
     }
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with _lock:
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(line)
+        with _locked(path) as fd:
+            start = os.fstat(fd).st_size
+            try:
+                _write_all(fd, line)
+            except OSError:
+                os.ftruncate(fd, start)  # never leave half a record in front of the next one
+                raise
+    except OSError as exc:
+        log.error("Could not record feedback in %s: %s", path, exc)
+        _count_failure(path)
+        raise FeedbackError(_COULD_NOT_SAVE) from exc
     return record
+
+
+@dataclass(frozen=True)
+class FeedbackStatus:
+    path: Path
+    votes: int  # complete lines in the file
+    lost: int  # votes that could not be written since the file was started
+    set_aside: int  # partial lines moved to <file>.partial
+
+    def describe(self) -> str:
+        text = f"feedback: {self.votes} vote(s) recorded in {self.path}"
+        if self.lost:
+            text += f"; {self.lost} could not be saved (see the server log)"
+        if self.set_aside:
+            text += f"; {self.set_aside} partial line(s) set aside in {_partial_path(self.path)}"
+        return text
+
+
+def feedback_status(path: Path) -> FeedbackStatus:
+    """What the feedback file holds, read without writing anything."""
+    votes = 0
+    if path.is_file():
+        with open(path, "rb") as f:
+            votes = sum(1 for line in f if line.endswith(b"\n"))
+    aside = _partial_path(path)
+    set_aside = len(aside.read_bytes().splitlines()) if aside.exists() else 0
+    return FeedbackStatus(path, votes, _read_count(_failures_path(path)), set_aside)

@@ -13,7 +13,7 @@ import gradio as gr
 from k2chat.answer import EXAMPLE_QUESTIONS
 from k2chat.chat import Chat
 from k2chat.errors import K2ChatError, PortInUseError
-from k2chat.feedback import record_feedback
+from k2chat.feedback import record_feedback, repair
 from k2chat.pipeline import get_pipeline
 from k2chat.safety import BANNER
 from k2chat.settings import Settings
@@ -278,6 +278,7 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
     """Load the pipeline, build the app and start serving; returns the app."""
     check_port(settings.host, settings.port)
     get_pipeline(settings)  # build or load the index before the first visitor
+    repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=256)
     app.launch(
