@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 
+import httpx
 import pytest
 
 from k2chat.errors import PortInUseError
+from k2chat.settings import Settings
 from k2chat.ui import check_port
+
+from .conftest import free_port
 
 
 def _time_wait_port() -> int:
@@ -38,3 +47,50 @@ def test_a_port_with_a_listener_is_refused_with_a_suggestion() -> None:
         port = int(busy.getsockname()[1])
         with pytest.raises(PortInUseError, match="k2chat serve --port"):
             check_port("127.0.0.1", port)
+
+
+def _serve(settings: Settings, port: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "K2CHAT_DATA_DIR": str(settings.data_dir),
+           "K2CHAT_CORPUS_DIR": str(settings.corpus_dir), "K2CHAT_PORT": str(port),
+           "K2CHAT_FEEDBACK_PATH": str(settings.data_dir / "feedback-restart.jsonl")}
+    return subprocess.Popen([sys.executable, "-m", "k2chat", "serve"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _wait_until_serving(url: str, proc: subprocess.Popen[str], limit: float = 300) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else "server exited"
+        try:
+            if httpx.get(url + "config", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)  # polling interval of a condition wait, not a fixed delay
+    raise AssertionError(f"the server at {url} did not answer within {limit} s")
+
+
+@pytest.mark.server
+def test_a_server_with_a_connected_client_restarts_on_its_port_at_once(
+        settings: Settings) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    first = _serve(settings, port)
+    try:
+        _wait_until_serving(url, first)
+        with httpx.Client(timeout=30) as client:  # a visitor with a kept-alive connection
+            assert client.get(url + "config").status_code == 200
+            first.send_signal(signal.SIGTERM)
+            first.wait(timeout=120)
+            check_port("127.0.0.1", port)  # the old server's connection left only TIME-WAIT
+            second = _serve(settings, port)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    try:
+        # Started the moment the old one exited, the new server gets past its own port check
+        # (it would exit with "already in use" otherwise) and answers on the same port.
+        _wait_until_serving(url, second)
+    finally:
+        second.terminate()
+        second.wait(timeout=120)

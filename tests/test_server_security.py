@@ -132,11 +132,10 @@ def test_the_app_own_origin_does_get_cors_permission(http: httpx.Client, server:
     assert response.headers.get("access-control-allow-origin") == own
 
 
-def test_uploads_over_the_limit_are_rejected(http: httpx.Client) -> None:
+def test_uploads_are_rejected_whatever_their_size(http: httpx.Client) -> None:
     big = b"\0" * (2 * 1024 * 1024)
     response = http.post("/gradio_api/upload", files={"files": ("big.bin", big)})
-    assert response.status_code == 413
-    assert "maximum" in response.text
+    assert response.status_code in (403, 413)  # the chat takes no files (k2chat.guard)
 
 
 def test_server_errors_show_no_traceback(server: str) -> None:

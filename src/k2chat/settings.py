@@ -13,7 +13,8 @@ __all__ = ["Settings", "ENV_PREFIX"]
 ENV_PREFIX = "K2CHAT_"
 # Every variable read, without the prefix (the README's Settings table lists each one).
 ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_PATH",
-             "MAX_QUESTION_CHARS", "CONCURRENCY_LIMIT", "COLLECTION")
+             "MAX_QUESTION_CHARS", "CONCURRENCY_LIMIT", "COLLECTION", "ALLOWED_HOSTS",
+             "FRAME_ANCESTORS")
 
 
 def _default_root() -> Path:
@@ -47,6 +48,10 @@ class Settings:
     max_question_chars: int = 2000
     concurrency_limit: int = 8
     collection: str = "k2chat"
+    # Host names served besides loopback and the bound address (behind a proxy: its name).
+    allowed_hosts: tuple[str, ...] = ()
+    # Who may show the chat in a frame (CSP frame-ancestors): the publisher's site, for example.
+    frame_ancestors: str = "'self'"
 
     def __post_init__(self) -> None:
         if self.feedback_path == Path():
@@ -86,6 +91,9 @@ class Settings:
             max_question_chars=_int(env, "MAX_QUESTION_CHARS", 2000),
             concurrency_limit=_int(env, "CONCURRENCY_LIMIT", 8),
             collection=env["COLLECTION"] or "k2chat",
+            allowed_hosts=tuple(h.strip() for h in (env["ALLOWED_HOSTS"] or "").split(",")
+                                if h.strip()),
+            frame_ancestors=env["FRAME_ANCESTORS"] or "'self'",
         )
 
     def with_(self, **changes: object) -> Settings:

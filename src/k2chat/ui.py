@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from k2chat.answer import EXAMPLE_QUESTIONS
 from k2chat.chat import Chat
 from k2chat.errors import K2ChatError, PortInUseError
 from k2chat.feedback import record_feedback, repair
+from k2chat.guard import Guard, allowed_hosts
 from k2chat.pipeline import get_pipeline
 from k2chat.safety import BANNER
 from k2chat.settings import Settings
@@ -281,7 +283,14 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
     repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=256)
+    guard = Middleware(
+        Guard,
+        hosts=allowed_hosts(settings.host, settings.allowed_hosts),
+        frame_ancestors=settings.frame_ancestors,
+        event_ids=lambda: app.fns.keys(),
+    )
     app.launch(
+        app_kwargs={"middleware": [guard]},  # Host check, no uploads, size cap, headers
         state_session_capacity=SESSION_CAPACITY,  # Gradio keeps 10,000 sessions by default
         server_name=settings.host,  # 127.0.0.1 unless K2CHAT_HOST says otherwise
         server_port=settings.port,
