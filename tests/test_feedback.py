@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -71,37 +73,69 @@ def test_a_failed_write_raises_and_is_counted(tmp_path: Path) -> None:
     assert feedback_status(tmp_path / "feedback.jsonl").lost == 2
 
 
-def _full_tmpfs(tmp_path: Path) -> Path | None:
-    """A 1 MiB tmpfs mounted under tmp_path, or None where mounting is not allowed."""
+# Votes until the disk gives out, then reads back what was written: run in a child process,
+# on a 1 MiB tmpfs in a private mount namespace, or under a file-size limit (the same ENOSPC-
+# style fault, a failed or short write, where mounting is not allowed).
+_FILL = r"""
+import json, os, subprocess, sys
+from pathlib import Path
+from k2chat.errors import FeedbackError
+from k2chat.feedback import feedback_status, record_feedback, repair
+from k2chat.types import Answer
+path = Path(sys.argv[1])
+repair(path)
+ok = failed = 0
+for i in range(400):
+    try:
+        record_feedback(path, True, Answer(f"vote {i} " + "y" * 5000, "Body.", grounded=True))
+        ok += 1
+    except FeedbackError:
+        failed += 1
+raw = path.read_bytes()
+whole = raw.endswith(b"\n") and all(json.loads(l) for l in raw.splitlines())
+status = subprocess.run([sys.executable, "-m", "k2chat", "status"], capture_output=True,
+                        text=True, env={**os.environ, "K2CHAT_FEEDBACK_PATH": str(path)})
+print(json.dumps({"ok": ok, "failed": failed, "lines": len(raw.splitlines()), "whole": whole,
+                  "lost": feedback_status(path).lost, "status": status.stdout}))
+"""
+
+
+def _check_filled(out: str) -> None:
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["failed"] > 0, "the disk never filled up"
+    assert result["whole"] and result["lines"] == result["ok"]  # every acknowledged vote, whole
+    assert result["lost"] == result["failed"]
+    assert f"{result['failed']} could not be saved" in result["status"]
+
+
+def test_a_full_tmpfs_loses_no_acknowledged_vote_and_leaves_no_half_line(tmp_path: Path) -> None:
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        pytest.skip("needs root and unshare to mount a private tmpfs")
     mount = tmp_path / "small"
     mount.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        return None
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-                          capture_output=True)
-    return mount if done.returncode == 0 else None
+    script = tmp_path / "fill.py"
+    script.write_text(_FILL)
+    shell = (f"mount -t tmpfs -o size=1m tmpfs {mount} && "
+             f"{sys.executable} {script} {mount / 'feedback.jsonl'}")
+    done = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c", shell],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0 and "mount" in done.stderr and "feedback" not in done.stderr:
+        pytest.skip(f"mounting is not allowed here: {done.stderr.strip()[:200]}")
+    assert done.returncode == 0, done.stderr
+    _check_filled(done.stdout)
 
 
-def test_a_full_disk_loses_no_acknowledged_vote_and_leaves_no_half_line(tmp_path: Path) -> None:
-    mount = _full_tmpfs(tmp_path)
-    if mount is None:
-        pytest.skip("needs root to mount a small tmpfs")
-    try:
-        path = mount / "feedback.jsonl"
-        repair(path)
-        acknowledged = failed = 0
-        for i in range(400):
-            try:
-                record_feedback(path, True, _answer(f"vote {i} " + "y" * 5000))
-                acknowledged += 1
-            except FeedbackError:
-                failed += 1
-        assert failed > 0, "the tmpfs never filled up"
-        assert len(_lines(path)) == acknowledged  # every acknowledged vote, whole
-        assert feedback_status(path).lost == failed
-        out = subprocess.run(
-            [sys.executable, "-m", "k2chat", "status"], capture_output=True, text=True,
-            env={**os.environ, "K2CHAT_FEEDBACK_PATH": str(path)}, timeout=300)
-        assert f"{failed} could not be saved" in out.stdout
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (512 * 1024, 512 * 1024))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+
+
+def test_writes_cut_short_by_a_size_limit_lose_no_acknowledged_vote(tmp_path: Path) -> None:
+    script = tmp_path / "fill.py"
+    script.write_text(_FILL)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "feedback.jsonl")],
+                          capture_output=True, text=True, timeout=600,
+                          preexec_fn=_limit_file_size)
+    assert done.returncode == 0, done.stderr
+    _check_filled(done.stdout)
