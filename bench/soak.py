@@ -335,7 +335,7 @@ def main() -> int:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"\nRSS growth under load after the first minute: "
           f"{report['rss_growth_under_load_after_1_min']} (target < "
-          f"{MAX_GROWTH_AFTER_1_MIN:.0%}; a run shorter than 2 minutes has no figure)")
+          f"{MAX_GROWTH_AFTER_1_MIN:.0%}; none without two samples after it)")
     ok = not stats.errors and not stats.mixed and flat and steady
     print("\nsoak:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
