@@ -27,6 +27,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "scale": (["--max", "100000"], ["--max", "10000"]),
     "concurrency": (["--clients", "50", "--questions", "5"],
                     ["--clients", "20", "--questions", "3"]),
+    "soak": (["--minutes", "10", "--sessions", "20"],
+             ["--minutes", "2", "--sessions", "5", "--settle-seconds", "5"]),
     "retrieval": ([], []),
 }
 
@@ -53,7 +55,10 @@ def main() -> None:
             if code != 0 or not out.is_file():
                 failed.append(name)
                 continue
-            rows += [Row(**r) for r in json.loads(out.read_text(encoding="utf-8"))]
+            found = json.loads(out.read_text(encoding="utf-8"))
+            if isinstance(found, dict):  # soak.py writes its whole report, rows included
+                found = found["rows"]
+            rows += [Row(**r) for r in found]
     print("\n## All benchmarks\n")
     print(rows_table(rows))
     print(f"\nMachine before: {before}; after: {load_note()}; "

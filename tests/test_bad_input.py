@@ -143,7 +143,7 @@ def cli_results(settings: Settings) -> dict[str, subprocess.CompletedProcess[byt
 
     def run(args: list[str | bytes]) -> subprocess.CompletedProcess[bytes]:
         cmd: list[str | bytes] = [sys.executable, "-m", "k2chat", "ask", *args]
-        return subprocess.run(cmd, env=_env(settings), capture_output=True, timeout=120)
+        return subprocess.run(cmd, env=_env(settings), capture_output=True, timeout=300)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(run, args) for name, (args, _) in CLI_ARGS.items()}
@@ -185,7 +185,7 @@ def _predict_raw(server: str, text: str) -> Any:
     import httpx
 
     body = json.dumps({"data": [text, []]}, ensure_ascii=True)
-    with httpx.Client(base_url=server, timeout=60) as http:
+    with httpx.Client(base_url=server, timeout=120) as http:
         posted = http.post("gradio_api/call/ask", content=body,
                            headers={"Content-Type": "application/json"})
         assert posted.status_code == 200, posted.text

@@ -85,7 +85,7 @@ def test_a_new_process_answers_without_importing_torch(settings) -> None:  # typ
     env = {k: v for k, v in os.environ.items() if not k.startswith("K2CHAT_")}
     env.update(K2CHAT_DATA_DIR=str(settings.data_dir), K2CHAT_CORPUS_DIR=str(settings.corpus_dir))
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr  # background warm-up stops cleanly at exit
     result = json.loads(done.stdout.strip().splitlines()[-1])

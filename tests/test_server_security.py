@@ -54,7 +54,7 @@ def no_outside_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any
 
 @pytest.fixture
 def http(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.rstrip("/"), timeout=5.0, follow_redirects=False) as c:
+    with httpx.Client(base_url=server.rstrip("/"), timeout=60.0, follow_redirects=False) as c:
         yield c
 
 
@@ -146,7 +146,7 @@ def test_server_errors_show_no_traceback(server: str) -> None:
         ("/gradio_api/call/no-such-endpoint", b'{"data": []}'),
     ):
         # A fresh connection each time: the server drops a connection after a 500.
-        response = httpx.post(base + path, content=body, timeout=5.0,
+        response = httpx.post(base + path, content=body, timeout=60.0,
                               headers={"content-type": "application/json"})
         assert response.status_code >= 400
         assert "Traceback" not in response.text and 'File "' not in response.text

@@ -66,7 +66,7 @@ def test_out_of_scope_through_the_api_has_no_sources(server: str) -> None:
 def test_api_streams_the_body_before_sources_and_disclaimer(server: str) -> None:
     job = Client(server, verbose=False).submit(
         "How much MK-7 is used for osteoporosis?", api_name="/ask")
-    final = job.result(timeout=60)
+    final = job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) > 2
     first = _contents(outputs[0])
@@ -104,7 +104,7 @@ def test_api_survives_a_lone_surrogate(server: str) -> None:
     """JSON may carry a lone surrogate that no client library would send; it is answered."""
     base = server.rstrip("/")
     body = b'{"data": ["\\ud800\\u0000 How much MK-7 is used for osteoporosis?"]}'
-    with httpx.Client(timeout=30) as http:
+    with httpx.Client(timeout=120) as http:
         started = http.post(f"{base}/gradio_api/call/ask", content=body,
                             headers={"content-type": "application/json"})
         assert started.status_code == 200
