@@ -60,8 +60,8 @@ def browser() -> Iterator[Any]:
 class Tab:
     """One browser context (one visitor) with one page, and what it saw go wrong."""
 
-    def __init__(self, browser: Any, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser: Any, url: str, size: tuple[int, int] = (1280, 800)) -> None:
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         self.context.set_default_timeout(TIMEOUT_MS)
         self.outside: list[str] = []  # requests to anywhere but this machine (blocked)
         self.dialogs: list[str] = []
@@ -125,8 +125,8 @@ def tabs(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     opened: list[Tab] = []
     failed_before = request.session.testsfailed
 
-    def open_tab() -> Tab:
-        tab = Tab(browser, server)
+    def open_tab(size: tuple[int, int] = (1280, 800), url: str = server) -> Tab:
+        tab = Tab(browser, url, size)
         opened.append(tab)
         return tab
 
@@ -373,3 +373,76 @@ def test_a_failed_answer_keeps_the_conversation_and_offers_retry(tab: Tab, failu
     tab.wait_answers(2)
     expect(tab.questions.last).to_have_text(q2)
     expect(retry).not_to_be_visible()
+
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+def _serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_axe_finds_no_serious_violations_on_the_main_flow(tabs: Any, size: str) -> None:
+    expect = _expect()
+    tab = tabs(SIZES[size])
+    assert _serious_violations(tab.page) == [], "landing page"
+    row = tab.ask(MK7)
+    assert _serious_violations(tab.page) == [], "after an answer"
+    row.locator("button.k2-chip").first.click()
+    expect(row.locator(".k2-card[open] .k2-section")).to_be_visible()
+    assert _serious_violations(tab.page) == [], "with a source card open"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_page_fits_and_a_new_answer_starts_in_view(tabs: Any, size: str) -> None:
+    expect = _expect()
+    tab = tabs(SIZES[size])
+    width, height = SIZES[size]
+    clear = tab.page.locator("#k2chat-clear")
+    box = clear.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height, "New conversation is cut off"
+    tab.ask(MK7)
+    tab.page.locator(f"{CHAT} .bubble-wrap").evaluate("el => el.scrollTop = 0")  # read up
+    q2 = "Can I take vitamin K2 with warfarin?"
+    tab.ask(q2)
+    question = tab.questions.last
+    expect(question).to_have_text(q2)
+    expect(question).to_be_in_viewport()
+    disclaimer = tab.answers.last.locator(".message").last
+    font = disclaimer.locator(".prose").evaluate("e => getComputedStyle(e).fontSize")
+    assert float(font.rstrip("px")) < 14  # one small line, not a shout
+    expect(disclaimer).to_contain_text(DISCLAIMER_END)  # but verbatim
+
+
+@pytest.fixture(scope="module")
+def broken_feedback_server(settings, pipeline, tmp_path_factory: pytest.TempPathFactory
+                           ) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
+    """A server whose feedback path is a directory: every vote write fails, even for root."""
+    from k2chat.ui import launch
+
+    from .conftest import free_port
+
+    folder = tmp_path_factory.mktemp("feedback-is-a-folder")
+    port = free_port()
+    app = launch(settings.with_(port=port, feedback_path=folder), block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/", folder
+    finally:
+        app.close()
+
+
+def test_a_vote_that_cannot_be_saved_tells_the_user(tabs: Any, broken_feedback_server) -> None:  # type: ignore[no-untyped-def]
+    expect = _expect()
+    url, folder = broken_feedback_server
+    tab = tabs(url=url)
+    tab.ask(MK7)
+    tab.page.locator(f"{CHAT} button[aria-label='Like']").first.click()
+    expect(tab.page.get_by_text("Your vote could not be saved").first).to_be_visible()
+    assert list(folder.iterdir()) == []  # nothing half-written
+    expect(tab.questions).to_have_count(1)  # and nothing else is lost

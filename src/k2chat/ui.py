@@ -124,7 +124,10 @@ CSS = """
   border-radius: 6px; padding: .6rem .9rem; }
 #k2chat-banner p { margin: 0; }
 .dark #k2chat-banner { background: #451a03; color: #fef3c7; }
+#k2chat-top { align-items: center; flex-wrap: nowrap; }
 #k2chat-clear { max-width: 14rem; margin-left: auto; }
+#k2chat-examples { flex-wrap: wrap; gap: .4rem; }
+#k2chat-examples button { flex: 0 1 auto; min-width: 0; }
 .k2-hidden { display: none !important; }
 #k2chat-error { border: 2px solid #b91c1c; border-radius: 6px; padding: .5rem .8rem;
   background: #fef2f2; color: #7f1d1d; }
@@ -136,10 +139,11 @@ CSS = """
 .k2-card summary { cursor: pointer; font-size: 1rem; }
 .k2-card[open] summary { margin-bottom: .4rem; }
 .k2-card.k2-flash { outline: 3px solid #047857; }
-.k2-section { max-height: 50vh; overflow: auto; font-size: 1rem; }
+.k2-section { font-size: 1rem; }
 .k2-section mark { background: #fde68a; color: #111827; }
 .k2-marker { font-weight: 700; }
-.k2-chip { font: inherit; font-weight: 700; color: #065f46; background: #d1fae5;
+.k2-chip { font: inherit; font-weight: 700; color: #064e3b !important;
+  background: #ecfdf5 !important; opacity: 1 !important;
   border: 1px solid #047857; border-radius: 4px; padding: 0 .25rem; cursor: pointer; }
 .k2-disclaimer, .k2-disclaimer * { font-size: .8rem !important; line-height: 1.3; }
 :focus-visible { outline: 3px solid #047857 !important; outline-offset: 2px; }
@@ -156,7 +160,9 @@ footer, footer a { color: #374151 !important; opacity: 1 !important; }
   padding-right: clamp(8px, 2.5vw, 32px) !important; }
 @media (max-width: 640px) {
   #k2chat-header h1 { font-size: 1.2rem; }
-  #k2chat-banner { padding: .4rem .6rem; font-size: .9rem; }
+  #k2chat-banner { padding: .3rem .5rem; font-size: .8rem; line-height: 1.3; }
+  #k2chat-examples { flex-wrap: nowrap; overflow-x: auto; }
+  #k2chat-examples button { flex: 0 0 auto; }
 }
 """
 THEME = gr.themes.Default(
@@ -400,7 +406,10 @@ def create_app(settings: Settings) -> gr.Blocks:
         return respond(settings, question, conversation), conversation
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
-        gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+        with gr.Row(elem_id="k2chat-top", equal_height=True):
+            gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+            clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
+                                  elem_id="k2chat-clear", scale=0, min_width=150)
         gr.Markdown(BANNER, elem_id="k2chat-banner")
         saved = gr.BrowserState(None, storage_key="k2chat-conversation")
         chatbot = gr.Chatbot(
@@ -408,8 +417,8 @@ def create_app(settings: Settings) -> gr.Blocks:
             show_label=False,
             elem_id="k2chat-chatbot",
             scale=1,
-            height="calc(100vh - 300px)",
-            min_height=360,
+            height="calc(100vh - 330px)",
+            min_height=300,
             buttons=["copy"],
             sanitize_html=True,
             allow_tags=False,
@@ -437,8 +446,6 @@ def create_app(settings: Settings) -> gr.Blocks:
         with gr.Row(elem_id="k2chat-examples"):
             examples = [gr.Button(q, size="sm", variant="secondary", elem_classes=["k2-example"])
                         for q in EXAMPLE_QUESTIONS]
-        clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
-                              elem_id="k2chat-clear")
         api_question = gr.Textbox(visible=False)
         api_answer = gr.JSON(visible=False)
         api_state = gr.State(None)
