@@ -26,7 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 ARTIFACTS = REPO / "test-artifacts"
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 120_000  # generous: the machine may be busy; nothing here asserts a timing
 
 DISCLAIMER_END = DISCLAIMER.rsplit(". ", 1)[-1].rstrip(".")  # "Talk to your doctor or ..."
 BANNER_START = "answers only from one article"
@@ -46,8 +46,9 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     _need_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -59,8 +60,8 @@ def browser() -> Iterator[Any]:
 class Tab:
     """One browser context (one visitor) with one page, and what it saw go wrong."""
 
-    def __init__(self, browser: Any, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser: Any, url: str, size: tuple[int, int] = (1280, 800)) -> None:
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         self.context.set_default_timeout(TIMEOUT_MS)
         self.outside: list[str] = []  # requests to anywhere but this machine (blocked)
         self.dialogs: list[str] = []
@@ -124,8 +125,8 @@ def tabs(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     opened: list[Tab] = []
     failed_before = request.session.testsfailed
 
-    def open_tab() -> Tab:
-        tab = Tab(browser, server)
+    def open_tab(size: tuple[int, int] = (1280, 800), url: str = server) -> Tab:
+        tab = Tab(browser, url, size)
         opened.append(tab)
         return tab
 
@@ -164,8 +165,10 @@ def test_page_shows_the_banner_the_examples_and_the_controls(tab: Tab, settings)
     assert tab.page.title().startswith("k2chat")
     for question in EXAMPLE_QUESTIONS:
         expect(tab.page.get_by_role("button", name=question)).to_be_visible()
-    expect(tab.page.locator("#k2chat-clear")).to_be_visible()
-    assert tab.input.get_attribute("maxlength") == str(settings.max_question_chars)
+    expect(tab.page.locator("#k2chat-clear")).to_have_text("New conversation")
+    assert tab.input.get_attribute("maxlength") is None  # no silent cut: the limit is told
+    expect(tab.input).to_have_attribute("aria-label", "Your question")
+    expect(tab.page.get_by_role("button", name="Send")).to_be_visible()
 
 
 def test_an_answer_has_markers_sources_and_the_disclaimer(tab: Tab, pipeline) -> None:  # type: ignore[no-untyped-def]
@@ -179,18 +182,22 @@ def test_an_answer_has_markers_sources_and_the_disclaimer(tab: Tab, pipeline) ->
     expect(row).to_contain_text(DISCLAIMER_END)
 
     section = f"Section {first.section}. {first.section_title}"
-    title = row.locator(".thought-group .title")
-    expect(title).to_contain_text(f"Sources ({len(expected.citations)})")
-    expect(row).not_to_contain_text(section)  # collapsed until opened
-    title.click()
-    sources = row.locator(".thought-group")
-    expect(sources).to_contain_text(section)
-    expect(sources).to_contain_text(first.location)
-    expect(sources).not_to_contain_text(first.quote[:60])  # quoted once, in the body
-    expect(sources).to_contain_text("[1]")
+    cards = row.locator(".k2-card")
+    expect(cards).to_have_count(len(expected.citations))
+    expect(cards.first).to_contain_text(first.location)
+    expect(cards.first.locator(".k2-section")).not_to_be_visible()  # closed until opened
+    chip = body.locator("button.k2-chip").first
+    expect(chip).to_have_text("[1]")
+    chip.focus()
+    tab.page.keyboard.press("Enter")  # a chip works from the keyboard
+    expect(cards.first.locator(".k2-section")).to_be_visible()
+    expect(cards.first.locator(".k2-section")).to_contain_text(first.fragments[0][:40])
+    expect(cards.first.locator("mark").first).to_contain_text(first.fragments[0][:40])
+    assert section in cards.first.inner_text()
+    font = cards.first.locator("summary").evaluate("e => getComputedStyle(e).fontSize")
+    assert float(font.rstrip("px")) >= 14
 
-    for name in ("Copy message", "Retry", "Undo", "Like", "Dislike", "Clear",
-                 "Copy conversation"):
+    for name in ("Copy message", "Like", "Dislike"):
         expect(tab.page.locator(f"{CHAT} button[aria-label='{name}']").first).to_be_visible()
     assert not tab.errors
 
@@ -207,11 +214,11 @@ def test_an_out_of_scope_question_gets_no_sources(tab: Tab) -> None:
     row = tab.ask("Who won the 2022 World Cup?")
     expect(row).to_contain_text("does not cover")
     expect(row).to_contain_text(DISCLAIMER_END)
-    expect(row.locator(".thought-group")).to_have_count(0)
+    expect(row.locator(".k2-card")).to_have_count(0)
 
 
 def _feedback_lines(path: Path, after: int, n: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # a busy machine may be slow; the vote must land
     while time.monotonic() < deadline:
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         if len(lines) >= after + n:
@@ -284,7 +291,7 @@ def test_clicking_an_example_answers_it(tab: Tab) -> None:
     row = tab.wait_answers(1)
     expect(tab.questions.last).to_have_text(question)
     expect(row).to_contain_text("[1]")
-    expect(row.locator(".thought-group .title")).to_contain_text("Sources")
+    expect(row.locator(".k2-card").first).to_contain_text("Section")
 
 
 def test_the_clear_button_starts_a_new_conversation(tab: Tab) -> None:
@@ -299,18 +306,143 @@ def test_the_clear_button_starts_a_new_conversation(tab: Tab) -> None:
     assert MK7 not in tab.page.locator(CHAT).inner_text()
 
 
-def test_retry_and_undo_keep_the_question_as_typed(tab: Tab) -> None:
+def test_an_empty_send_posts_nothing(tab: Tab) -> None:
     expect = _expect()
-    question = "Is <b>MK-7</b> safe with [warfarin](x)?"
-    tab.ask(question)
-    rows = tab.page.locator(f"{CHAT} .message-row")
-    rows.evaluate_all("rows => rows.forEach(r => r.dataset.old = '1')")
-    tab.page.locator(f"{CHAT} button[aria-label='Retry']").click()
-    fresh = tab.page.locator(f"{CHAT} .message-row.bot-row:not([data-old])")
-    expect(fresh.filter(has_text=DISCLAIMER_END)).to_have_count(1)  # answered again
-    expect(tab.input).to_be_editable()
+    tab.ask(MK7)
+    tab.send("   ")
+    tab.page.get_by_role("button", name="Send").click()
+    tab.ask("How long does it take to work?")  # the server has answered whatever came before
+    expect(tab.questions).to_have_count(2)
+    expect(tab.answers).to_have_count(2)
+
+
+def test_an_over_limit_question_gets_the_limit_message(tab: Tab, settings) -> None:  # type: ignore[no-untyped-def]
+    expect = _expect()
+    limit = settings.max_question_chars
+    counter = tab.page.locator("#k2chat-counter")
+    tab.input.fill("K2 " * (limit // 3 - 10))
+    expect(counter).to_contain_text(f"/ {limit}")
+    long_text = "vitamin K2 " * (limit // 11) + " so is MK-7 safe with warfarin?"
+    tab.input.fill(long_text)
+    assert tab.input.input_value() == long_text  # nothing cut
+    expect(counter).to_contain_text("too long")
+    tab.input.press("Enter")
+    row = tab.wait_answers(1)
+    expect(row).to_contain_text(f"limited to {limit} characters")
+
+
+def test_a_reload_keeps_the_conversation_and_new_conversation_clears_it(tab: Tab) -> None:
+    expect = _expect()
+    tab.ask(MK7)
+    tab.page.reload()
     expect(tab.questions).to_have_count(1)
-    expect(tab.questions.last).to_have_text(question)
-    tab.page.locator(f"{CHAT} button[aria-label='Undo']").click()
+    expect(tab.questions.last).to_have_text(MK7)
+    expect(tab.answers).to_have_count(1)
+    follow = tab.ask("How long does it take to work?").inner_text()  # still the same turns
+    assert "within weeks" in follow or "over years" in follow
+    tab.page.locator("#k2chat-clear").click()
     expect(tab.questions).to_have_count(0)
-    expect(tab.input).to_have_value(question)
+    tab.page.reload()
+    tab.input.wait_for()
+    expect(tab.page.get_by_role("button", name=EXAMPLE_QUESTIONS[0])).to_be_visible()
+    expect(tab.questions).to_have_count(0)
+
+
+@pytest.mark.parametrize("failure", ["abort", "500"])
+def test_a_failed_answer_keeps_the_conversation_and_offers_retry(tab: Tab, failure: str) -> None:
+    expect = _expect()
+    tab.ask(MK7)
+    q2 = "Can I take vitamin K2 with warfarin?"
+
+    def fail(route: Any) -> None:
+        if failure == "abort":
+            route.abort()
+        else:
+            route.fulfill(status=500, body="Internal Server Error")
+
+    tab.page.route("**/gradio_api/queue/join**", fail)
+    tab.send(q2)
+    retry = tab.page.locator("#k2chat-retry")
+    expect(retry).to_be_visible()
+    expect(tab.questions).to_have_count(1)  # the earlier turn is still there
+    expect(tab.answers).to_have_count(1)
+    expect(tab.input).to_have_value(q2)  # the typed question is kept
+    expect(tab.input).to_be_editable()
+    tab.page.unroute("**/gradio_api/queue/join**")
+    retry.click()
+    tab.wait_answers(2)
+    expect(tab.questions.last).to_have_text(q2)
+    expect(retry).not_to_be_visible()
+
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+def _serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_axe_finds_no_serious_violations_on_the_main_flow(tabs: Any, size: str) -> None:
+    expect = _expect()
+    tab = tabs(SIZES[size])
+    assert _serious_violations(tab.page) == [], "landing page"
+    row = tab.ask(MK7)
+    assert _serious_violations(tab.page) == [], "after an answer"
+    row.locator("button.k2-chip").first.click()
+    expect(row.locator(".k2-card[open] .k2-section")).to_be_visible()
+    assert _serious_violations(tab.page) == [], "with a source card open"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_page_fits_and_a_new_answer_starts_in_view(tabs: Any, size: str) -> None:
+    expect = _expect()
+    tab = tabs(SIZES[size])
+    width, height = SIZES[size]
+    clear = tab.page.locator("#k2chat-clear")
+    box = clear.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height, "New conversation is cut off"
+    tab.ask(MK7)
+    tab.page.locator(f"{CHAT} .bubble-wrap").evaluate("el => el.scrollTop = 0")  # read up
+    q2 = "Can I take vitamin K2 with warfarin?"
+    tab.ask(q2)
+    question = tab.questions.last
+    expect(question).to_have_text(q2)
+    expect(question).to_be_in_viewport()
+    disclaimer = tab.answers.last.locator(".message").last
+    font = disclaimer.locator(".prose").evaluate("e => getComputedStyle(e).fontSize")
+    assert float(font.rstrip("px")) < 14  # one small line, not a shout
+    expect(disclaimer).to_contain_text(DISCLAIMER_END)  # but verbatim
+
+
+@pytest.fixture(scope="module")
+def broken_feedback_server(settings, pipeline, tmp_path_factory: pytest.TempPathFactory
+                           ) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
+    """A server whose feedback path is a directory: every vote write fails, even for root."""
+    from k2chat.ui import launch
+
+    from .conftest import free_port
+
+    folder = tmp_path_factory.mktemp("feedback-is-a-folder")
+    port = free_port()
+    app = launch(settings.with_(port=port, feedback_path=folder), block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/", folder
+    finally:
+        app.close()
+
+
+def test_a_vote_that_cannot_be_saved_tells_the_user(tabs: Any, broken_feedback_server) -> None:  # type: ignore[no-untyped-def]
+    expect = _expect()
+    url, folder = broken_feedback_server
+    tab = tabs(url=url)
+    tab.ask(MK7)
+    tab.page.locator(f"{CHAT} button[aria-label='Like']").first.click()
+    expect(tab.page.get_by_text("Your vote could not be saved").first).to_be_visible()
+    assert list(folder.iterdir()) == []  # nothing half-written
+    expect(tab.questions).to_have_count(1)  # and nothing else is lost

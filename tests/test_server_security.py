@@ -228,3 +228,36 @@ def test_launch_asks_gradio_for_the_safe_settings(monkeypatch: pytest.MonkeyPatc
     assert not launch.get("allowed_paths") and not launch.get("auth")
     assert calls["analytics"] is False
     assert calls["queue"]["default_concurrency_limit"] == defaults.concurrency_limit
+
+
+def _like_fn_index(http: httpx.Client) -> int:
+    config = http.get("/config").json()
+    chatbot = next(c["id"] for c in config["components"]
+                   if c.get("props", {}).get("elem_id") == "k2chat-chatbot")
+    return next(i for i, d in enumerate(config["dependencies"])
+                if [chatbot, "like"] in [list(t) for t in d["targets"]])
+
+
+@pytest.mark.parametrize("token", ["forged-token", None, {"history": "x" * 100_000}])
+def test_a_forged_vote_for_a_never_asked_question_writes_nothing(
+        http: httpx.Client, settings: Settings, token: Any) -> None:
+    """Over raw HTTP: a like naming a conversation the server never held records nothing."""
+    feedback = settings.data_dir / "feedback-server.jsonl"  # as the `server` fixture sets it
+    before = feedback.read_bytes() if feedback.exists() else b""
+    session = "forged-session"
+    started = http.post("/gradio_api/queue/join", json={
+        "data": [token], "fn_index": _like_fn_index(http), "session_hash": session,
+        "event_data": {"index": 0, "value": "<img src=x onerror=alert(1)> never asked",
+                       "liked": True}})
+    assert started.status_code == 200
+    with http.stream("GET", f"/gradio_api/queue/data?session_hash={session}",
+                     timeout=120) as stream:
+        events = []
+        for line in stream.iter_lines():
+            events.append(line)
+            if "process_completed" in line:
+                break
+    assert any("process_completed" in e for e in events)
+    after = feedback.read_bytes() if feedback.exists() else b""
+    assert after == before
+    assert b"never asked" not in after

@@ -17,7 +17,6 @@ from k2chat.chat import Chat
 from k2chat.errors import IndexNotBuiltError
 from k2chat.feedback import record_feedback
 from k2chat.safety import too_long_message
-from k2chat.text import markdown_escape
 from k2chat.types import Answer
 
 server = pytest.mark.server
@@ -63,15 +62,13 @@ def test_out_of_scope_through_the_api_has_no_sources(server: str) -> None:
 
 
 @server
-def test_api_streams_the_body_before_sources_and_disclaimer(server: str) -> None:
+def test_api_answers_in_one_step(server: str) -> None:
+    """The finished answer is sent once (no word-by-word steps that cost server CPU)."""
     job = Client(server, verbose=False).submit(
         "How much MK-7 is used for osteoporosis?", api_name="/ask")
     final = job.result(timeout=300)
-    outputs = job.outputs()
-    assert len(outputs) > 2
-    first = _contents(outputs[0])
-    assert len(first) == 1 and k2chat.DISCLAIMER not in first[0]
-    assert len(first[0]) < len(_contents(final)[0])
+    assert len(job.outputs()) == 1
+    assert "180–200 mcg" in _contents(final)[0]
     assert k2chat.DISCLAIMER in _contents(final)[-1]
 
 
@@ -116,19 +113,12 @@ def test_api_survives_a_lone_surrogate(server: str) -> None:
 
 # --- The UI's helpers (no server needed) ------------------------------------------------------
 
-def _turn(question: str, answer: Answer) -> list[dict[str, Any]]:
-    """One turn as the chat history holds it: the escaped question, then the answer's messages."""
-    return [{"role": "user", "content": [{"type": "text", "text": markdown_escape(question)}]},
-            *ui._messages(answer)]
-
-
 @pytest.mark.parametrize("text", [
     "plain", r"a\b", "<img src=x onerror=alert(1)>", "[a](b) *c* _d_ `e` #f |g| ~h~ $i$ \\[",
 ])
 def test_questions_come_back_as_typed(text: str) -> None:
     shown = ui._as_text(text, 2000)
     assert ui._unescape(shown) == text
-    assert ui._questions([{"role": "user", "content": shown}]) == [text]
 
 
 def test_shown_questions_are_cut_to_the_limit() -> None:
@@ -136,19 +126,63 @@ def test_shown_questions_are_cut_to_the_limit() -> None:
     assert len(shown) == 2001 and shown.endswith("…")
 
 
-def test_like_finds_the_question_of_a_later_turn(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
-    """The like event gives the index of an answer's first message; later turns resolve too."""
+def test_votes_find_the_turn_the_server_answered(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Every message index of a turn names that turn's answer; other indices name none."""
     q1, q2 = "How much MK-7 is used for osteoporosis?", "How long does it take to work?"
     chat = Chat(pipeline=pipeline)
     a1, a2 = chat.ask(q1), chat.ask(q2)
-    history = _turn(q1, a1) + _turn(q2, a2)
-    second_body = len(_turn(q1, a1)) + 1
-    for index in (second_body, len(history) - 1):
-        again = ui.answer_at(settings, history, index)
-        assert again is not None
-        assert again.question == q2 and again.chunk_ids == a2.chunk_ids and again.text == a2.text
-    first = ui.answer_at(settings, history, 1)
-    assert first is not None and first.question == q1 and first.chunk_ids == a1.chunk_ids
+    conversation = ui.Conversation(settings)
+    conversation.ask(settings, q1)
+    conversation.ask(settings, q2)
+    messages = conversation.messages({}, settings.max_question_chars)
+    first_size = 1 + (3 if a1.citations else 2)
+    for index in range(len(messages)):
+        found = conversation.turn_at(index)
+        assert found is not None
+        expected = a1 if index < first_size else a2
+        assert found.text == expected.text and found.chunk_ids == expected.chunk_ids
+    assert conversation.turn_at(len(messages)) is None
+    assert conversation.turn_at(-1) is None
+    assert ui.Conversation(settings).turn_at(0) is None  # a vote in a conversation never held
+
+
+def test_an_oversized_question_is_refused_before_any_work(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    def no_work(*args: object) -> Answer:
+        raise AssertionError("the pipeline was asked")
+
+    monkeypatch.setattr(Chat, "ask", no_work)
+    conversation = ui.Conversation(settings)
+    answer = conversation.ask(settings, "x" * (settings.max_question_chars + 1))
+    assert answer.text == too_long_message(settings.max_question_chars)
+    assert len(conversation.turns[0][0]) == settings.max_question_chars  # kept capped
+    messages = conversation.messages({}, settings.max_question_chars)
+    assert len(messages[0]["content"]) <= settings.max_question_chars + 1
+
+
+def test_a_conversation_is_capped_in_turns(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    asked: list[str] = []
+
+    def counted(self: Chat, question: str) -> Answer:
+        asked.append(question)
+        return Answer(question, "A")
+
+    monkeypatch.setattr(Chat, "ask", counted)
+    conversation = ui.Conversation(settings)
+    for i in range(ui.MAX_TURNS + 3):
+        last = conversation.ask(settings, f"q{i}")
+    assert len(asked) == ui.MAX_TURNS
+    assert last.text == ui.LONG_CONVERSATION
+
+
+def test_source_cards_escape_the_section_and_mark_the_quote(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = Chat(pipeline=pipeline).ask("How much MK-7 is used for osteoporosis?")
+    sections = ui._sections(settings)
+    shown = ui._sources_html(answer, 0, sections)
+    first = answer.citations[0]
+    assert shown.count('class="k2-card"') == len(answer.citations)
+    assert f"Section {first.section}. " in shown and "<mark>" in shown
+    evil = ui._highlighted("a <script>x</script> b", ("b",))
+    assert evil == "a &lt;script&gt;x&lt;/script&gt; <mark>b</mark>"
 
 
 def test_respond_turns_errors_into_friendly_answers(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
@@ -159,8 +193,8 @@ def test_respond_turns_errors_into_friendly_answers(monkeypatch, settings) -> No
         raise IndexNotBuiltError("Run `k2chat ingest` first.")
 
     for fail, expected in ((broken, "Something went wrong"), (not_built, "k2chat ingest")):
-        monkeypatch.setattr(ui, "answer_for", fail)
-        *_, last = ui.respond(settings, "How much K2?", [])
+        monkeypatch.setattr(Chat, "ask", fail)
+        last = ui.respond(settings, "How much K2?")
         text = "\n".join(m["content"] for m in last)
         assert expected in text and "secret internals" not in text
         assert k2chat.DISCLAIMER in last[-1]["content"]

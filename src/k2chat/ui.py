@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
+import secrets
 import socket
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import gradio as gr
@@ -13,14 +16,15 @@ from starlette.middleware import Middleware
 
 from k2chat.answer import EXAMPLE_QUESTIONS
 from k2chat.chat import Chat
-from k2chat.errors import K2ChatError, PortInUseError
+from k2chat.corpus import read_corpus
+from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
 from k2chat.feedback import record_feedback, repair
 from k2chat.guard import Guard, allowed_hosts
 from k2chat.pipeline import get_pipeline
-from k2chat.safety import BANNER
+from k2chat.safety import BANNER, too_long_message
 from k2chat.settings import Settings
 from k2chat.text import markdown_escape
-from k2chat.types import Answer
+from k2chat.types import Answer, Citation, Section
 
 __all__ = ["API_NAME", "create_app", "respond", "launch", "serve", "check_port"]
 
@@ -29,9 +33,91 @@ log = logging.getLogger(__name__)
 API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..., api_name="/ask")
 TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
-STREAM_STEPS = 6
 SESSION_CAPACITY = 500  # conversations kept in memory; the oldest are dropped beyond this
-MAX_HISTORY_QUESTIONS = 50  # earlier questions a follow-up is resolved against (bounds the work)
+MAX_TURNS = 100  # turns one conversation keeps (bounds the server's memory and work per visitor)
+LONG_CONVERSATION = ("This conversation is long. Please start a new conversation to ask more.")
+_HEADING = re.compile(r"^#+\s*")
+
+# Page behaviour the server cannot do. A question is "pending" (in sessionStorage) from send
+# until its answer is shown: if the answer never arrives, even across a reload the page does on
+# a lost connection, the question goes back in the box with an error note and Retry.
+PENDING_KEY = "k2chat-pending"  # spelled out in SEND_JS and SHOWN_JS too
+SEND_JS = """(q, t) => { document.querySelectorAll('#k2chat-error')
+  .forEach(e => e.classList.add('k2-hidden'));
+  if ((q || '').trim()) sessionStorage.setItem('k2chat-pending', q); return [q, t]; }"""
+SHOWN_JS = """() => { sessionStorage.removeItem('k2chat-pending');
+  window.k2chatShowLatest && window.k2chatShowLatest(); }"""
+FAILED_JS = """() => { window.k2chatFailed && window.k2chatFailed(); }"""
+PAGE_JS = """() => {
+  const LIMIT = %(limit)d, NEAR = Math.floor(LIMIT * 0.8);  // counter from 80 %% of the limit
+  const PENDING = '%(pending)s';
+  window.k2chatFailed = () => {
+    document.querySelectorAll('#k2chat-error').forEach(e => e.classList.remove('k2-hidden'));
+    const box = document.querySelector('#k2chat-input textarea');
+    const q = sessionStorage.getItem(PENDING);
+    if (box && q && !box.value) {
+      box.value = q; box.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    document.querySelector('#k2chat-retry')?.focus();
+  };
+  const waitForBox = setInterval(() => {
+    if (!document.querySelector('#k2chat-input textarea')) return;
+    clearInterval(waitForBox);
+    if (sessionStorage.getItem(PENDING)) window.k2chatFailed();
+  }, 200);
+  window.k2chatShowLatest = () => {
+    const users = document.querySelectorAll('#k2chat-chatbot .message-row.user-row');
+    const last = users[users.length - 1];
+    if (last) last.scrollIntoView({block: 'start', behavior: 'instant'});
+  };
+  const chips = () => {
+    document.querySelectorAll('#k2chat-chatbot .message-row.bot-row').forEach(row => {
+      const body = row.querySelector('.message .prose');
+      if (!body || body.dataset.k2chips || !row.querySelector('.k2-card')) return;
+      body.dataset.k2chips = '1';
+      const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+      const nodes = [];
+      while (walker.nextNode()) nodes.push(walker.currentNode);
+      nodes.forEach(node => {
+        if (!/\[\d+\]/.test(node.nodeValue)) return;
+        const frag = document.createDocumentFragment();
+        node.nodeValue.split(/(\[\d+\])/).forEach(part => {
+          const m = part.match(/^\[(\d+)\]$/);
+          const card = m && row.querySelector(`.k2-card[id$="-${m[1]}"]`);
+          if (!card) { frag.appendChild(document.createTextNode(part)); return; }
+          const chip = document.createElement('button');
+          chip.type = 'button'; chip.className = 'k2-chip'; chip.textContent = part;
+          const where = card.querySelector('summary').textContent.trim();
+          chip.title = where;
+          chip.setAttribute('aria-label', `Source ${where}`);
+          chip.addEventListener('click', ev => {
+            ev.stopPropagation();
+            card.open = true;
+            card.scrollIntoView({block: 'nearest'});
+            card.classList.add('k2-flash');
+            setTimeout(() => card.classList.remove('k2-flash'), 1500);
+            card.querySelector('summary').focus();
+          });
+          frag.appendChild(chip);
+        });
+        node.replaceWith(frag);
+      });
+    });
+  };
+  new MutationObserver(chips).observe(document.body, {childList: true, subtree: true});
+  const counter = () => {
+    const box = document.querySelector('#k2chat-input textarea');
+    const note = document.querySelector('#k2chat-counter');
+    if (!box || !note) return;
+    if (!box.getAttribute('aria-label')) box.setAttribute('aria-label', 'Your question');
+    const n = box.value.length;
+    note.classList.toggle('k2-over', n > LIMIT);
+    note.textContent = n > LIMIT ? `${n} / ${LIMIT} characters: too long by ${n - LIMIT}.`
+      : n >= NEAR ? `${n} / ${LIMIT} characters` : '';
+  };
+  document.addEventListener('input', counter, true);
+  setInterval(counter, 1000);
+}"""
 
 CSS = """
 #k2chat-header h1 { margin: 0; font-size: 1.6rem; font-weight: 700; }
@@ -40,12 +126,45 @@ CSS = """
   border-radius: 6px; padding: .6rem .9rem; }
 #k2chat-banner p { margin: 0; }
 .dark #k2chat-banner { background: #451a03; color: #fef3c7; }
+#k2chat-top { align-items: center; flex-wrap: nowrap; }
 #k2chat-clear { max-width: 14rem; margin-left: auto; }
+#k2chat-examples { flex-wrap: wrap; gap: .4rem; }
+#k2chat-examples button { flex: 0 1 auto; min-width: 0; }
+.k2-hidden { display: none !important; }
+#k2chat-error { border: 2px solid #b91c1c; border-radius: 6px; padding: .5rem .8rem;
+  background: #fef2f2; color: #7f1d1d; }
+#k2chat-error p { margin: 0 0 .4rem 0; color: #7f1d1d; }
+.k2-sources { font-size: 1rem; }
+.k2-sources-title { font-weight: 700; margin: 0 0 .3rem 0; }
+.k2-card { border: 1px solid var(--border-color-primary); border-radius: 6px;
+  margin: .35rem 0; padding: .3rem .6rem; }
+.k2-card summary { cursor: pointer; font-size: 1rem; }
+.k2-card[open] summary { margin-bottom: .4rem; }
+.k2-card.k2-flash { outline: 3px solid #047857; }
+.k2-section { font-size: 1rem; }
+.k2-section mark { background: #fde68a; color: #111827; }
+.k2-marker { font-weight: 700; }
+.k2-chip { font: inherit; font-weight: 700; color: #064e3b !important;
+  background: #ecfdf5 !important; opacity: 1 !important;
+  border: 1px solid #047857; border-radius: 4px; padding: 0 .25rem; cursor: pointer; }
+.k2-disclaimer, .k2-disclaimer * { font-size: .8rem !important; line-height: 1.3; }
+:focus-visible { outline: 3px solid #047857 !important; outline-offset: 2px; }
+#k2chat-input textarea:focus { outline: 3px solid #047857 !important; }
+#k2chat-input textarea::placeholder { color: #4b5563; opacity: 1; }
+#k2chat-chatbot .bot-row .bot > .message:last-child .prose,
+#k2chat-chatbot .bot-row .bot > .message:last-child .prose * { font-size: .8rem !important;
+  line-height: 1.35; }
+#k2chat-chatbot button[aria-label='Clear'] { display: none; }
+#k2chat-counter { font-size: .9rem; color: #374151; margin: 0; min-height: 1.2em; }
+#k2chat-counter.k2-over { color: #b91c1c; font-weight: 700; }
+footer, footer a { color: #374151 !important; opacity: 1 !important; }
 .main.app { padding-left: clamp(8px, 2.5vw, 32px) !important;
   padding-right: clamp(8px, 2.5vw, 32px) !important; }
 @media (max-width: 640px) {
   #k2chat-header h1 { font-size: 1.2rem; }
-  #k2chat-banner { padding: .4rem .6rem; font-size: .9rem; }
+  #k2chat-banner { padding: .3rem .5rem; font-size: .8rem; line-height: 1.3; }
+  #k2chat-examples { flex-wrap: nowrap; overflow-x: auto; }
+  #k2chat-examples button { flex: 0 0 auto; }
 }
 """
 THEME = gr.themes.Default(
@@ -79,109 +198,155 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
 
 
-def _role(message: Any) -> str:
-    return str(message.get("role") if isinstance(message, dict) else getattr(message, "role", ""))
+def _highlighted(text: str, fragments: tuple[str, ...]) -> str:
+    """``text`` HTML-escaped, with each verbatim fragment in ``<mark>``."""
+    spans: list[tuple[int, int]] = []
+    for fragment in fragments:
+        at = text.find(fragment) if fragment else -1
+        if at >= 0:
+            spans.append((at, at + len(fragment)))
+    out, pos = [], 0
+    for begin, stop in sorted(spans):
+        if begin < pos:
+            continue
+        out.append(html.escape(text[pos:begin]))
+        out.append(f"<mark>{html.escape(text[begin:stop])}</mark>")
+        pos = stop
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
 
 
-def _questions(history: list[Any]) -> list[str]:
-    """The user's questions in a chat history, as typed (the display escapes them)."""
-    out = []
-    for message in history or []:
-        content = (message.get("content") if isinstance(message, dict)
-                   else getattr(message, "content", ""))
-        if _role(message) == "user":
-            out.append(_unescape(_text_of(content)))
-    return out[-MAX_HISTORY_QUESTIONS:]
+def _section_html(section: Section | None, citation: Citation) -> str:
+    if section is None:
+        return f"<blockquote>{html.escape(citation.quote)}</blockquote>"
+    paragraphs = [p for p in re.split(r"\n\s*\n", section.body) if p.strip()]
+    shown = "".join(f"<p>{_highlighted(_HEADING.sub('', p.strip()), citation.fragments)}</p>"
+                    for p in paragraphs)
+    return f'<div class="k2-section">{shown}</div>'
 
 
-def _messages(answer: Answer, body: str | None = None) -> list[dict[str, Any]]:
-    """Body (with markers), a collapsible Sources block, then the disclaimer."""
-    messages: list[dict[str, Any]] = [
-        {"role": "assistant", "content": answer.body_markdown() if body is None else body}
-    ]
-    if body is None:
-        if answer.citations:
-            messages.append({
-                "role": "assistant",
-                "content": answer.sources_markdown(),
-                "metadata": {"title": f"{SOURCES_TITLE} ({len(answer.citations)})",
-                             "status": "done"},
-            })
-        messages.append({"role": "assistant", "content": answer.disclaimer_markdown()})
+def _sources_html(answer: Answer, turn: int, sections: dict[int, Section]) -> str:
+    """One readable card per citation; each opens the whole section, its quote marked."""
+    cards = []
+    for c in answer.citations:
+        card_id = f"k2-src-{turn}-{c.marker}"
+        cards.append(
+            f'<details class="k2-card" id="{card_id}">'
+            f'<summary><span class="k2-marker">[{c.marker}]</span> '
+            f"{html.escape(c.location)}</summary>"
+            f"{_section_html(sections.get(c.section), c)}</details>"
+        )
+    return f'<div class="k2-sources"><p class="k2-sources-title">{SOURCES_TITLE}</p>' + \
+        "".join(cards) + "</div>"
+
+
+def _messages(answer: Answer) -> list[dict[str, Any]]:
+    """What the API returns: body (with markers), Sources (if any), then the disclaimer."""
+    messages: list[dict[str, Any]] = [{"role": "assistant", "content": answer.body_markdown()}]
+    if answer.citations:
+        messages.append({
+            "role": "assistant",
+            "content": answer.sources_markdown(),
+            "metadata": {"title": f"{SOURCES_TITLE} ({len(answer.citations)})", "status": "done"},
+        })
+    messages.append({"role": "assistant", "content": answer.disclaimer_markdown()})
     return messages
 
 
-class _ChatInterface(gr.ChatInterface):
-    """``gr.ChatInterface`` that shows the user's words as text, never as Markdown or HTML.
+# --- The conversation the server keeps ---------------------------------------------------------
 
-    The chat history keeps each question escaped (and cut to the question limit); retry and
-    undo get the typed text back, and :func:`_questions` reads it back the same way.
+class Conversation:
+    """One visitor's conversation, kept on the server: the turns it answered, by number.
+
+    Votes name a turn by its place in the page, and the server looks the answer up here; nothing
+    the browser sends back is taken as a question or an answer.
     """
 
-    def __init__(self, *args: Any, max_chars: int, **kwargs: Any) -> None:
-        self.max_chars = max_chars
-        super().__init__(*args, **kwargs)
+    def __init__(self, settings: Settings) -> None:
+        self.chat = Chat(settings)
+        self.turns: list[tuple[str, Answer]] = []
+        self.lock = threading.Lock()
 
-    def _append_message_to_history(self, message: Any, history: Any, role: Any = "user") -> Any:
-        if role == "user":
-            if isinstance(message, str):
-                message = _as_text(message, self.max_chars)
-            elif isinstance(message, dict) and "text" in message and "content" not in message:
-                message = {**message, "text": _as_text(str(message["text"]), self.max_chars)}
-        return super()._append_message_to_history(message, history, role)
+    def ask(self, settings: Settings, question: str) -> Answer:
+        with self.lock:
+            if len(question) > settings.max_question_chars:
+                # The library's own refusal, before any work on an oversized text.
+                answer = Answer(question[:200], too_long_message(settings.max_question_chars),
+                                grounded=False)
+            elif len(self.turns) >= MAX_TURNS:
+                answer = Answer(question[:200], LONG_CONVERSATION, grounded=False)
+            else:
+                answer = _answer(self.chat, question)
+            self.turns.append((question[: settings.max_question_chars], answer))
+            return answer
 
-    def _pop_last_user_message(self, history: Any) -> Any:
-        history_, message = super()._pop_last_user_message(history)
-        return history_, _unescape(message) if isinstance(message, str) else message
+    def turn_at(self, index: int) -> Answer | None:
+        """The answer shown at message ``index`` of :meth:`messages`, if there is one."""
+        for turn, (start, stop) in enumerate(self._spans()):
+            if start <= index < stop:
+                return self.turns[turn][1]
+        return None
+
+    def _spans(self) -> list[tuple[int, int]]:
+        spans, at = [], 0
+        for _, answer in self.turns:
+            size = 1 + (3 if answer.citations else 2)
+            spans.append((at, at + size))
+            at += size
+        return spans
+
+    def messages(self, sections: dict[int, Section], limit: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for turn, (question, answer) in enumerate(self.turns):
+            out.append({"role": "user", "content": _as_text(question, limit)})
+            out.append({"role": "assistant", "content": answer.body_markdown()})
+            if answer.citations:
+                out.append({"role": "assistant", "content": _sources_html(answer, turn, sections)})
+            out.append({"role": "assistant", "content": answer.disclaimer_markdown()})
+        return out
 
 
-# --- Answering ---------------------------------------------------------------------------------
-
-def answer_for(settings: Settings, message: str, history: list[Any]) -> Answer:
-    chat = Chat(settings, history=_questions(history))
-    return chat.ask(message)
-
-
-def respond(settings: Settings, message: Any, history: list[Any]) -> Iterator[list[dict[str, Any]]]:
-    """Stream one answer: the body in a few steps, then body, sources and disclaimer."""
-    question = _text_of(message)
+def _answer(chat: Chat, question: str) -> Answer:
     try:
-        answer = answer_for(settings, question, history)
+        return chat.ask(question)
     except K2ChatError as exc:
         text = f"k2chat cannot answer right now: {markdown_escape(str(exc))}"
-        yield _messages(Answer(question[:200], text, grounded=False))
-        return
     except Exception:
         log.exception("Unexpected error while answering")
         text = "Something went wrong while answering. Please try again."
-        yield _messages(Answer(question[:200], text, grounded=False))
-        return
-    body = answer.body_markdown()
-    words = body.split(" ")
-    step = max(1, len(words) // STREAM_STEPS)
-    for end in range(step, len(words), step):
-        yield _messages(answer, " ".join(words[:end]))
-    yield _messages(answer)
+    return Answer(question[:200], text, grounded=False)
 
 
-def _last_user(history: list[Any]) -> int | None:
-    for i in range(len(history) - 1, -1, -1):
-        if _role(history[i]) == "user":
-            return i
-    return None
+class _Conversations:
+    """The page's conversations by a random token the browser keeps (bounded, oldest dropped)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._by_token: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: Any) -> Conversation | None:
+        with self._lock:
+            if not isinstance(token, str) or token not in self._by_token:
+                return None
+            self._by_token.move_to_end(token)
+            return self._by_token[token]
+
+    def new(self, settings: Settings) -> tuple[str, Conversation]:
+        token = secrets.token_urlsafe(16)
+        conversation = Conversation(settings)
+        with self._lock:
+            self._by_token[token] = conversation
+            while len(self._by_token) > self.capacity:
+                self._by_token.popitem(last=False)
+        return token, conversation
 
 
-def answer_at(settings: Settings, history: list[Any], index: int) -> Answer | None:
-    """The answer shown at ``index`` of a chat history, answered again from the same turns.
-
-    Answers are deterministic, so this gives the displayed answer with its cited chunk ids.
-    """
-    earlier = history[: index + 1]
-    user = _last_user(earlier)
-    if user is None:
-        return None
-    question = _questions(earlier[user : user + 1])[0]
-    return answer_for(settings, question, earlier[:user])
+def respond(settings: Settings, message: Any, conversation: Conversation | None = None
+            ) -> list[dict[str, Any]]:
+    """Answer one question (in ``conversation`` if given) as the API's messages."""
+    conversation = conversation or Conversation(settings)
+    return _messages(conversation.ask(settings, _text_of(message)))
 
 
 def _rating(liked: Any) -> bool | None:
@@ -191,69 +356,124 @@ def _rating(liked: Any) -> bool | None:
 
 # --- The app -----------------------------------------------------------------------------------
 
-def create_app(settings: Settings) -> gr.Blocks:
-    def chat_fn(message: str, history: list[Any]) -> Iterator[list[dict[str, Any]]]:
-        yield from respond(settings, message, history)
+def _sections(settings: Settings) -> dict[int, Section]:
+    try:
+        return {s.number: s for s in read_corpus(settings.corpus_dir) if not s.navigation}
+    except K2ChatError:
+        log.warning("The corpus could not be read; source cards show the quote only")
+        return {}
 
-    def on_like(history: list[Any], data: gr.LikeData) -> None:
+
+def create_app(settings: Settings) -> gr.Blocks:
+    sections = _sections(settings)
+    conversations = _Conversations(SESSION_CAPACITY)
+    limit = settings.max_question_chars
+
+    def shown(conversation: Conversation | None) -> list[dict[str, Any]]:
+        return conversation.messages(sections, limit) if conversation else []
+
+    def restore(token: Any) -> tuple[list[dict[str, Any]], Any]:
+        return shown(conversations.get(token)), token
+
+    def submit(question: str, token: Any) -> tuple[Any, Any, Any]:
+        if not (question or "").strip():
+            return gr.skip(), gr.skip(), gr.skip()
+        conversation = conversations.get(token)
+        if conversation is None:
+            token, conversation = conversations.new(settings)
+        conversation.ask(settings, question)
+        return shown(conversation), token, ""
+
+    def new_conversation() -> tuple[list[Any], str, str]:
+        # A fresh token: the browser stores only a non-empty value, so "" would keep the old one.
+        return [], conversations.new(settings)[0], ""
+
+    def on_like(token: Any, data: gr.LikeData) -> None:
+        conversation = conversations.get(token)
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        answer = conversation.turn_at(index) if conversation and isinstance(index, int) else None
+        if answer is None:
+            return  # a vote for a turn this server never answered: nothing to record
         try:
-            index = data.index if isinstance(data.index, int) else data.index[0]
-            answer = answer_at(settings, history, index)
-            if answer is not None:
-                record_feedback(settings.feedback_path, _rating(data.liked), answer)
+            record_feedback(settings.feedback_path, _rating(data.liked), answer)
+        except FeedbackError as exc:
+            gr.Warning(str(exc))
         except Exception:
             log.exception("Could not record feedback")
+            gr.Warning("Your vote could not be saved. Please try again.")
 
-    def clear() -> tuple[list[Any], list[Any], list[Any]]:
-        return [], [], []
+    def api_ask(question: str, conversation: Conversation | None
+                ) -> tuple[list[dict[str, Any]], Conversation]:
+        conversation = conversation or Conversation(settings)
+        return respond(settings, question, conversation), conversation
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
-        gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+        with gr.Row(elem_id="k2chat-top", equal_height=True):
+            gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+            clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
+                                  elem_id="k2chat-clear", scale=0, min_width=150)
         gr.Markdown(BANNER, elem_id="k2chat-banner")
+        saved = gr.BrowserState(None, storage_key="k2chat-conversation")
         chatbot = gr.Chatbot(
-            label="k2chat",
+            label="Conversation",
             show_label=False,
             elem_id="k2chat-chatbot",
             scale=1,
-            height="calc(100vh - 300px)",
-            min_height=360,
-            buttons=["copy", "copy_all"],
+            height="calc(100vh - 330px)",
+            min_height=300,
+            buttons=["copy"],
             sanitize_html=True,
             allow_tags=False,
             latex_delimiters=[],
             render_markdown=True,
             feedback_options=("Like", "Dislike"),
+            autoscroll=False,
             placeholder="**Ask about vitamin K2 doses, forms, evidence and safety.**\n\n"
                         "Pick an example or type your own question.",
         )
+        with gr.Group(elem_id="k2chat-error", elem_classes=["k2-hidden"]):
+            gr.Markdown("The answer did not arrive (the connection failed). Your question and "
+                        "the conversation are kept.", elem_id="k2chat-error-text")
+            retry = gr.Button("Retry", size="sm", variant="primary", elem_id="k2chat-retry")
         textbox = gr.Textbox(
+            label="Your question",
             placeholder="Ask a question about vitamin K2 and bone health",
-            max_length=settings.max_question_chars,
-            submit_btn=True,
+            submit_btn="Send",
             show_label=False,
+            lines=1,
+            max_lines=6,
             elem_id="k2chat-input",
         )
-        chat = _ChatInterface(
-            chat_fn,
-            max_chars=settings.max_question_chars,
-            chatbot=chatbot,
-            textbox=textbox,
-            examples=list(EXAMPLE_QUESTIONS),
-            api_name=API_NAME,
-            api_description="Ask one question; returns the answer's messages: body with [n] "
-                            "markers, Sources (if any) and the disclaimer. Each client session "
-                            "is its own conversation.",
-            concurrency_limit=settings.concurrency_limit,
-            flagging_mode="never",
-            save_history=False,
-            analytics_enabled=False,
-            fill_height=True,
-        )
-        clear_btn = gr.Button("Clear conversation", size="sm", variant="secondary",
-                              elem_id="k2chat-clear")
-        clear_btn.click(clear, None, [chatbot, chat.chatbot_state, chat.chatbot_value],
-                        queue=False, api_visibility="private")
-        chatbot.like(on_like, chatbot, None, api_visibility="private")
+        gr.HTML('<p id="k2chat-counter" aria-live="polite"></p>', elem_id="k2chat-counter-box")
+        with gr.Row(elem_id="k2chat-examples"):
+            examples = [gr.Button(q, size="sm", variant="secondary", elem_classes=["k2-example"])
+                        for q in EXAMPLE_QUESTIONS]
+        api_question = gr.Textbox(visible=False)
+        api_answer = gr.JSON(visible=False)
+        api_state = gr.State(None)
+        api_button = gr.Button(visible=False)
+
+        for trigger in (textbox.submit, retry.click):
+            sent = trigger(submit, [textbox, saved], [chatbot, saved, textbox], js=SEND_JS,
+                           concurrency_limit=settings.concurrency_limit,
+                           api_visibility="private")
+            sent.success(None, None, None, js=SHOWN_JS)
+            sent.failure(None, None, None, js=FAILED_JS)
+        for button in examples:
+            asked = button.click(submit, [button, saved], [chatbot, saved, textbox], js=SEND_JS,
+                                 concurrency_limit=settings.concurrency_limit,
+                                 api_visibility="private")
+            asked.success(None, None, None, js=SHOWN_JS)
+            asked.failure(None, None, None, js=FAILED_JS)
+        app.load(restore, saved, [chatbot, saved], queue=False, api_visibility="private")
+        clear_btn.click(new_conversation, None, [chatbot, saved, textbox], queue=False,
+                        api_visibility="private")
+        chatbot.like(on_like, saved, None, api_visibility="private")
+        api_button.click(api_ask, [api_question, api_state], [api_answer, api_state],
+                         api_name=API_NAME, concurrency_limit=settings.concurrency_limit,
+                         api_description="Ask one question; returns the answer's messages: body "
+                         "with [n] markers, Sources (if any) and the disclaimer. Each client "
+                         "session is its own conversation.")
     return app
 
 
@@ -308,6 +528,7 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
         footer_links=["api"],
         theme=THEME,
         css=CSS,
+        js=PAGE_JS % {"limit": settings.max_question_chars, "pending": PENDING_KEY},
     )
     return app
 
