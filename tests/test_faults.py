@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 import k2chat
-from ingest import build as build_module
-from ingest.build import LOCK_TIMEOUT_S, build_index
 from k2chat.errors import IndexNotBuiltError, IngestBusyError
 from k2chat.index import CURRENT_FILE, current_build_dir, index_status, open_index
+from k2chat.ingest import build as build_module
+from k2chat.ingest.build import LOCK_TIMEOUT_S, build_index
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
 

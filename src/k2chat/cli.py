@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_text())
         return 0
     if args.command == "ingest":
-        from ingest.build import build_index
+        from k2chat.ingest.build import build_index
 
         built = build_index(settings, show_progress=True)
         m = built.manifest

@@ -364,7 +364,7 @@ def open_index(settings: Settings, *, build: bool = True) -> Index:
             "The search index is missing, out of date or damaged. Build it with "
             "`k2chat ingest` (or `python -m ingest`)."
         )
-    from ingest.build import build_index
+    from k2chat.ingest.build import build_index
 
     log.info("Building the search index from %s (this takes a moment)", settings.corpus_dir)
     build_index(settings)

@@ -18,7 +18,6 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ingest.chunk import chunk_sections
 from k2chat.corpus import read_corpus
 from k2chat.embeddings import MODEL_NAME, SentenceTransformerEmbeddings
 from k2chat.errors import IngestBusyError, K2ChatError
@@ -34,6 +33,7 @@ from k2chat.index import (
     remote_collection_name,
     write_atomic,
 )
+from k2chat.ingest.chunk import chunk_sections
 from k2chat.settings import Settings
 from k2chat.types import Chunk
 
@@ -190,7 +190,7 @@ def build_index(
         vectors = _embed(chunks, embeddings, show_progress)
         embed_seconds = time.perf_counter() - embed_started
         if not settings.onnx_path.is_file():
-            from ingest.onnx_export import export_onnx
+            from k2chat.ingest.onnx_export import export_onnx
 
             export_onnx(embeddings.model, settings.onnx_path)
         collection = (
