@@ -81,10 +81,11 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "status":
         from k2chat.feedback import feedback_status
-        from k2chat.index import index_status
+        from k2chat.index import encoder_status, index_status
 
         status = index_status(settings)
         print(f"index: {status}")
+        print(f"query encoder: {encoder_status(settings)}")
         print(feedback_status(settings.feedback_path).describe())
         if status != "ready":
             print(f"k2chat: the index is {status}; build it with `k2chat ingest` "

@@ -24,6 +24,7 @@ __all__ = [
     "OnnxEmbeddings",
     "SentenceTransformerEmbeddings",
     "load_query_embeddings",
+    "verified_onnx",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,18 @@ class OnnxEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0].tolist()
+
+
+def verified_onnx(onnx_path: Path, sha256: str) -> Embeddings | None:
+    """The ONNX encoder if ``onnx_path`` matches ``sha256`` (the index manifest's record; ""
+    when none is recorded); None, with a warning, when it does not (damaged or truncated)."""
+    from k2chat.index import file_sha256
+
+    if sha256 and onnx_path.is_file() and file_sha256(onnx_path) != sha256:
+        log.warning("The ONNX model %s does not match its checksum in the index manifest "
+                    "(damaged or truncated)", onnx_path)
+        return None
+    return load_query_embeddings(onnx_path)
 
 
 def load_query_embeddings(onnx_path: Path) -> Embeddings:

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -33,6 +33,9 @@ __all__ = [
     "Index",
     "chroma_client",
     "current_build_dir",
+    "current_manifest",
+    "encoder_status",
+    "file_sha256",
     "fingerprint",
     "index_status",
     "open_index",
@@ -42,7 +45,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 7  # bump whenever chunking or stored metadata change: old indexes go stale
+# Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
+INDEX_VERSION = 8
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
@@ -69,6 +73,9 @@ class Manifest:
     index_version: int
     collection: str
     built_at: str
+    # {path in the build folder: [sha256, size]} of the derived files (k2chat.derived)
+    files: dict[str, list[Any]] = field(default_factory=dict)
+    onnx_sha256: str = ""  # of the query encoder ingest exported ("" for a Chroma server)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -143,6 +150,39 @@ def current_build_dir(settings: Settings) -> Path | None:
     return build if name and build.is_dir() else None
 
 
+def current_manifest(settings: Settings) -> Manifest | None:
+    """The manifest of the local build in use, or None (missing or unreadable)."""
+    build = current_build_dir(settings)
+    if build is None:
+        return None
+    try:
+        return Manifest.from_json((build / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def encoder_status(settings: Settings) -> str:
+    """The ONNX query encoder: "ok", "missing", "damaged" (checksum mismatch) or "unchecked"
+    (no checksum recorded: a Chroma server, or an index built before checksums)."""
+    path = settings.onnx_path
+    if not path.is_file():
+        return "missing"
+    manifest = None if settings.chroma_url else current_manifest(settings)
+    if manifest is None or not manifest.onnx_sha256:
+        return "unchecked"
+    return "ok" if file_sha256(path) == manifest.onnx_sha256 else "damaged"
+
+
 @dataclass(frozen=True)
 class Index:
     """An opened, verified index and every passage in it (for the lexical side)."""
@@ -153,6 +193,8 @@ class Index:
     chunks: tuple[Chunk, ...]
     location: str
     vectors: Any = None  # numpy (len(chunks), dim) float32, unit rows; None above IN_MEMORY_MAX
+    lexical: Any = None  # retrieve.LexicalIndex as saved with a local build (None: build one)
+    units: Any = None  # derived.StoredUnits of a local build (None: embed quotes as needed)
 
 
 def _load_chunks(collection: Any, expected: int) -> tuple[tuple[Chunk, ...], Any]:
@@ -185,8 +227,10 @@ def _probe_ids(chunks: tuple[Chunk, ...]) -> list[str]:
     return [chunks[i].id for i in sorted(picks)]
 
 
-def _verify(collection: Any, manifest: Manifest) -> tuple[tuple[Chunk, ...], Any]:
-    """Read everything once and run real vector queries; any failure means corrupt.
+def _verify(collection: Any, manifest: Manifest,
+            derived: Any = None) -> tuple[tuple[Chunk, ...], Any]:
+    """Check the passages (read from Chroma, or ``derived``: a build's saved files) and run
+    real vector queries; any failure means corrupt.
 
     Stored vectors (first, middle, last passage) must find themselves: a vector index that
     lost entries would return some other, farther passage.
@@ -196,7 +240,10 @@ def _verify(collection: Any, manifest: Manifest) -> tuple[tuple[Chunk, ...], Any
         if count != manifest.chunk_count:
             raise IndexCorruptError(f"index holds {count} passages, manifest says "
                                     f"{manifest.chunk_count}")
-        chunks, vectors = _load_chunks(collection, count)
+        if derived is None:
+            chunks, vectors = _load_chunks(collection, count)
+        else:
+            chunks, vectors = derived.chunks, derived.vectors
         if len(chunks) != count:
             raise IndexCorruptError(f"read {len(chunks)} of {count} passages")
         probe = collection.get(ids=_probe_ids(chunks), include=["embeddings"])
@@ -290,18 +337,23 @@ def _open_local(settings: Settings, fp: str) -> Index | None:
     if manifest.fingerprint != fp:
         log.info("Index %s is stale (corpus, model or format changed)", build.name)
         return None
+    from k2chat.derived import load_derived
+
     try:
         _check_files(build)
+        derived = load_derived(build, manifest.files, manifest.chunk_count,
+                               with_vectors=manifest.chunk_count <= IN_MEMORY_MAX)
         try:
             client = chroma_client(settings, build)
             collection = client.get_collection(manifest.collection)
         except Exception as exc:
             raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
-        chunks, vectors = _verify(collection, manifest)
+        chunks, vectors = _verify(collection, manifest, derived)
     except IndexCorruptError:
         _forget_client(build)
         raise
-    return Index(client, collection, manifest, chunks, str(build), vectors)
+    return Index(client, collection, manifest, chunks, str(build), vectors, derived.lexical,
+                 derived.units)
 
 
 def _open_remote(settings: Settings, fp: str) -> Index | None:
