@@ -134,9 +134,9 @@ print(json.dumps(dict(rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 
 
 class CheapEmbeddings:
-    """Passage vectors for the synthetic corpora: the real vector of a passage of the article,
-    and for a synthetic passage the real vector of the article sentence it starts with plus
-    Gaussian noise (as for the query-cost collections). Anything else goes to the encoder."""
+    """Vectors for the synthetic corpora: the real vector of the article's passages and quotes;
+    for a synthetic one, the real vector of the article sentence it holds plus Gaussian noise
+    (as for the query-cost collections), or a random direction when it holds none."""
 
     def __init__(self, encoder: Any, sentence_vectors: dict[str, Any], real: dict[str, Any],
                  seed: int) -> None:
@@ -158,10 +158,9 @@ class CheapEmbeddings:
                 out.append(self.real[text])
                 continue
             m = self.pattern.search(text)
-            if m is None:
-                out.append(np.asarray(self.encoder.embed_query(text)))
-                continue
-            v = self.sentence_vectors[m.group(0)] + self.rng.normal(0, NOISE, size=DIM)
+            # a sentence of invented words only: a random direction
+            base = self.sentence_vectors[m.group(0)] if m else self.rng.normal(0, 1, size=DIM)
+            v = base + self.rng.normal(0, NOISE, size=DIM)
             out.append(v / np.linalg.norm(v))
         return [np.asarray(v, dtype=np.float32).tolist() for v in out]
 
@@ -190,9 +189,14 @@ def build_startup_index(n: int, encoder: Any, sentence_vectors: dict[str, Any]) 
         return settings
     print(f"(building a start-up index of ~{n} passages ...)", file=sys.stderr, flush=True)
     shutil.rmtree(settings.corpus_dir.parent, ignore_errors=True)
-    article = [c.embedding_text() for c in chunk_sections(read_corpus(CORPUS))]
+    from k2chat.evidence import units_of
+    from k2chat.retrieve import Hit
+
+    own = chunk_sections(read_corpus(CORPUS))
+    article = [c.embedding_text() for c in own]
+    article += [u.embedding_text() for u in units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in own])]
     # write_articles makes about four passages per article
-    write_articles(settings.corpus_dir, max(1, (n - len(article)) // 4), seed=n)
+    write_articles(settings.corpus_dir, max(1, (n - len(own)) // 4), seed=n)
     for path in CORPUS.glob("*.md"):
         shutil.copy(path, settings.corpus_dir / path.name)
     settings.index_dir.mkdir(parents=True, exist_ok=True)

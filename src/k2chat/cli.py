@@ -87,10 +87,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"index: {status}")
         print(f"query encoder: {encoder_status(settings)}")
         print(feedback_status(settings.feedback_path).describe())
-        if status != "ready":
+        ready = status.startswith("ready")  # "ready (read-only)" answers too
+        if not ready:
             print(f"k2chat: the index is {status}; build it with `k2chat ingest` "
                   "(k2chat ask and k2chat serve also build it on first use).", file=sys.stderr)
-        return 0 if status == "ready" else 1
+        return 0 if ready else 1
     if args.command == "eval":
         from k2chat.evaluate import evaluate, evaluate_emergencies, load_cases
         from k2chat.pipeline import get_pipeline

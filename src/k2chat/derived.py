@@ -4,7 +4,7 @@ Each local build folder holds, next to Chroma's files (ingest writes them before
 they share the build's atomic swap)::
 
     passages.json      every passage (text and metadata), in article order
-    vectors.npy        the passages' unit vectors, aligned (only up to index.IN_MEMORY_MAX)
+    vectors.npy        the passages' unit vectors, aligned (the dense search's matrix)
     lexical/           the BM25 index (bm25s's own files) and its IDF table
     units.npy          the vector of every candidate quote (evidence.units_of), memory-mapped
     unit_rows.npy      per passage, its first row in units.npy (one extra row at the end)
@@ -86,7 +86,7 @@ class StoredUnits:
 class Derived:
     chunks: tuple[Chunk, ...]
     lexical: LexicalIndex
-    vectors: Any  # (len(chunks), dim) float32 unit rows, or None
+    vectors: Any  # (len(chunks), dim) float32 unit rows (a numpy array or memory map)
     units: StoredUnits
 
 
@@ -107,7 +107,7 @@ def _unit_texts(chunks: Sequence[Chunk]) -> tuple[list[str], list[int], list[int
 
 
 def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]],
-                  embeddings: Embeddings, with_vectors: bool) -> dict[str, list[Any]]:
+                  embeddings: Embeddings) -> dict[str, list[Any]]:
     """Write the files above into ``folder``; {relative path: [sha256, size]} of each."""
     import numpy as np
 
@@ -118,8 +118,11 @@ def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Seque
     chunks = [chunks[i] for i in order]
     records = [[c.id, c.text, c.metadata()] for c in chunks]
     (folder / PASSAGES).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    if with_vectors:
-        np.save(folder / VECTORS, np.asarray([vectors[i] for i in order], dtype=np.float32))
+    matrix = np.asarray([vectors[i] for i in order], dtype=np.float32).reshape(len(order), -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    if not np.all(norms > 0):
+        raise ValueError("a passage vector is zero")
+    np.save(folder / VECTORS, matrix / norms)
     LexicalIndex(chunks).save(folder / LEXICAL)
     texts, rows, index = _unit_texts(chunks)
     unique = list(dict.fromkeys(texts))
@@ -154,9 +157,9 @@ def _check(folder: Path, files: dict[str, list[Any]]) -> None:
 
 
 def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
-                 with_vectors: bool = True) -> Derived:
+                 mmap_vectors: bool = False) -> Derived:
     """Load a build's derived files (checked against the manifest) for ``count`` passages;
-    the passage vectors only ``with_vectors`` (and when the build stored them)."""
+    the passage vectors read into memory, or memory-mapped (``mmap_vectors``)."""
     import numpy as np
 
     from k2chat.retrieve import LexicalIndex
@@ -168,12 +171,9 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
         if len(chunks) != count:
             raise IndexCorruptError(f"{PASSAGES} holds {len(chunks)} passages, the manifest "
                                     f"says {count}")
-        vectors = None
-        if with_vectors and VECTORS in files:
-            vectors = np.load(folder / VECTORS)
-            if vectors.shape[0] != count or not np.all(np.linalg.norm(vectors, axis=1) > 0):
-                raise IndexCorruptError(f"{VECTORS} does not hold {count} vectors")
-            vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = np.load(folder / VECTORS, mmap_mode="r" if mmap_vectors else None)
+        if vectors.ndim != 2 or vectors.shape[0] != count:
+            raise IndexCorruptError(f"{VECTORS} does not hold {count} vectors")
         lexical = LexicalIndex.load(folder / LEXICAL, chunks)
         matrix = np.load(folder / UNITS, mmap_mode="r")
         rows = np.load(folder / UNIT_ROWS)

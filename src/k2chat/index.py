@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 from k2chat.corpus import corpus_hash
 from k2chat.embeddings import MODEL_NAME
-from k2chat.errors import IndexCorruptError, IndexNotBuiltError, K2ChatError
+from k2chat.errors import IndexCorruptError, IndexNotBuiltError, IndexReadOnlyError, K2ChatError
 from k2chat.settings import Settings
 from k2chat.types import Chunk
 
@@ -55,10 +55,11 @@ CHROMA_DB_FILE = "chroma.sqlite3"
 HNSW_FILES = ("header.bin", "data_level0.bin", "length.bin", "link_lists.bin")
 _NONEMPTY_HNSW_FILES = ("header.bin", "data_level0.bin")
 SELF_MATCH_DISTANCE = 1e-3  # a stored vector's nearest neighbour is itself (cosine distance ~0)
-# Up to this many passages, their vectors are also held in memory (1.5 KB each) and searched
-# exactly by one matrix product (~0.05 ms for the article, ~2 ms at the limit) instead of by a
-# Chroma query (~3 ms, most of it fetching and decoding results). Above it, Chroma's HNSW
-# index, which grows sub-linearly, does the dense search.
+# Up to this many passages, their vectors (1.5 KB each) are read into memory; above it a local
+# build's vectors.npy is memory-mapped instead (pages the dense search reads stay in the page
+# cache). Either way the search is one exact matrix product (~0.05 ms for the article, ~2 ms
+# at 20k passages). From a Chroma server, vectors are fetched up to this many passages and
+# above it Chroma's HNSW index does the dense search.
 IN_MEMORY_MAX = 20_000
 
 
@@ -195,6 +196,7 @@ class Index:
     vectors: Any = None  # numpy (len(chunks), dim) float32, unit rows; None above IN_MEMORY_MAX
     lexical: Any = None  # retrieve.LexicalIndex as saved with a local build (None: build one)
     units: Any = None  # derived.StoredUnits of a local build (None: embed quotes as needed)
+    read_only: bool = False  # a local build this process may not write (Chroma not opened)
 
 
 def _load_chunks(collection: Any, expected: int) -> tuple[tuple[Chunk, ...], Any]:
@@ -227,10 +229,9 @@ def _probe_ids(chunks: tuple[Chunk, ...]) -> list[str]:
     return [chunks[i].id for i in sorted(picks)]
 
 
-def _verify(collection: Any, manifest: Manifest,
-            derived: Any = None) -> tuple[tuple[Chunk, ...], Any]:
-    """Check the passages (read from Chroma, or ``derived``: a build's saved files) and run
-    real vector queries; any failure means corrupt.
+def _verify(collection: Any, manifest: Manifest) -> tuple[tuple[Chunk, ...], Any]:
+    """Read every passage from a Chroma server and run real vector queries; any failure
+    means corrupt.
 
     Stored vectors (first, middle, last passage) must find themselves: a vector index that
     lost entries would return some other, farther passage.
@@ -240,10 +241,7 @@ def _verify(collection: Any, manifest: Manifest,
         if count != manifest.chunk_count:
             raise IndexCorruptError(f"index holds {count} passages, manifest says "
                                     f"{manifest.chunk_count}")
-        if derived is None:
-            chunks, vectors = _load_chunks(collection, count)
-        else:
-            chunks, vectors = derived.chunks, derived.vectors
+        chunks, vectors = _load_chunks(collection, count)
         if len(chunks) != count:
             raise IndexCorruptError(f"read {len(chunks)} of {count} passages")
         probe = collection.get(ids=_probe_ids(chunks), include=["embeddings"])
@@ -266,7 +264,7 @@ def _verify(collection: Any, manifest: Manifest,
         raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _check_files(build: Path) -> None:
+def _check_files(build: Path, read_only: bool = False) -> None:
     """Check a local build's files before Chroma opens them.
 
     Chroma itself would quietly start an empty database over an empty ``chroma.sqlite3``, and
@@ -277,7 +275,9 @@ def _check_files(build: Path) -> None:
     try:
         if db.stat().st_size == 0:
             raise IndexCorruptError(f"{db} is empty")
-        con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+        # immutable=1: SQLite then needs no -shm/-wal file, so an unwritable build opens too
+        query = "mode=ro&immutable=1" if read_only else "mode=ro"
+        con = sqlite3.connect(f"{db.as_uri()}?{query}", uri=True)
         try:
             check = con.execute("PRAGMA quick_check").fetchone()
             if not check or check[0] != "ok":
@@ -304,6 +304,17 @@ def _check_files(build: Path) -> None:
                 f"vector segment {segment} in {build.name} is missing or empty: "
                 f"{', '.join(missing)}"
             )
+
+
+def writable(build: Path) -> bool:
+    """Whether this process may write the build (False on a read-only mount, for files made
+    immutable, or without permission): Chroma writes whenever it opens a database."""
+    try:
+        top = list(build.iterdir())
+        paths = [build, *top, *(f for d in top if d.is_dir() for f in d.iterdir())]
+    except OSError:
+        return False
+    return all(os.access(p, os.W_OK) for p in paths)
 
 
 def _forget_client(path: Path) -> None:
@@ -339,21 +350,19 @@ def _open_local(settings: Settings, fp: str) -> Index | None:
         return None
     from k2chat.derived import load_derived
 
+    read_only = not writable(build)
     try:
-        _check_files(build)
+        _check_files(build, read_only)
         derived = load_derived(build, manifest.files, manifest.chunk_count,
-                               with_vectors=manifest.chunk_count <= IN_MEMORY_MAX)
-        try:
-            client = chroma_client(settings, build)
-            collection = client.get_collection(manifest.collection)
-        except Exception as exc:
-            raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
-        chunks, vectors = _verify(collection, manifest, derived)
+                               mmap_vectors=manifest.chunk_count > IN_MEMORY_MAX)
     except IndexCorruptError:
         _forget_client(build)
         raise
-    return Index(client, collection, manifest, chunks, str(build), vectors, derived.lexical,
-                 derived.units)
+    # Everything the answers need is in the derived files: Chroma, which rewrites its vector
+    # files whenever it opens a database (and replays its log, a cost that grows with the
+    # corpus), is not opened, so answering writes nothing to the build.
+    return Index(None, None, manifest, derived.chunks, str(build), derived.vectors,
+                 derived.lexical, derived.units, read_only=read_only)
 
 
 def _open_remote(settings: Settings, fp: str) -> Index | None:
@@ -383,10 +392,21 @@ def _open(settings: Settings, fp: str) -> Index | None:
 
 
 def index_status(settings: Settings) -> str:
-    """"ready", "missing", "stale" or "corrupt", without building anything."""
+    """"ready", "ready (read-only)", "missing", "stale" or "corrupt", without building or
+    writing anything: a local build is checked by its files (Chroma, which writes when it
+    opens a database, is not opened)."""
     fp, _ = fingerprint(settings)
-    if not settings.chroma_url and current_build_dir(settings) is None:
-        return "missing"
+    if not settings.chroma_url:
+        build = current_build_dir(settings)
+        if build is None:
+            return "missing"
+        try:
+            index = _open_local(settings, fp)
+        except IndexCorruptError:
+            return "corrupt"
+        if index is None:
+            return "stale"
+        return "ready (read-only)" if index.read_only else "ready"
     if settings.chroma_url:
         prefix = f"{settings.collection}-"
         try:
@@ -407,6 +427,12 @@ def open_index(settings: Settings, *, build: bool = True) -> Index:
     try:
         index = _open(settings, fp)
     except IndexCorruptError as exc:
+        folder = None if settings.chroma_url else current_build_dir(settings)
+        if folder is not None and not writable(folder):
+            raise IndexReadOnlyError(
+                f"The index in {folder} is damaged ({exc}) and read-only, so it cannot be "
+                "rebuilt here. Run `k2chat ingest` where it is writable."
+            ) from exc
         log.warning("The index is unreadable (%s); rebuilding it from the corpus", exc)
         index = None
     if index is not None:

@@ -80,7 +80,8 @@ class Pipeline:
 
         from k2chat.retrieve import HybridRetriever, LexicalIndex
 
-        store = Chroma(
+        # Without a client (a local build whose vectors are in memory) Chroma stays closed.
+        store = None if self.index.client is None else Chroma(
             client=self.index.client,
             collection_name=self.index.collection.name,
             embedding_function=embeddings,

@@ -26,7 +26,6 @@ from k2chat.errors import IngestBusyError, K2ChatError
 from k2chat.index import (
     COMPLETE_KEY,
     CURRENT_FILE,
-    IN_MEMORY_MAX,
     INDEX_VERSION,
     MANIFEST_FILE,
     Manifest,
@@ -112,8 +111,7 @@ def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
         _upsert(collection, chunks, vectors, client.get_max_batch_size())
         if collection.count() != len(chunks):
             raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
-        files = write_derived(build, chunks, vectors, embeddings,
-                              with_vectors=len(chunks) <= IN_MEMORY_MAX)
+        files = write_derived(build, chunks, vectors, embeddings)
     except BaseException:
         _close(client)
         shutil.rmtree(build, ignore_errors=True)
