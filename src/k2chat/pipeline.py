@@ -76,17 +76,18 @@ class Pipeline:
         embeddings = self._open(settings)
 
         mark = time.perf_counter()
-        from langchain_chroma import Chroma
-
         from k2chat.retrieve import HybridRetriever, LexicalIndex
 
-        # Without a client (a local build whose vectors are in memory) Chroma stays closed.
-        store = None if self.index.client is None else Chroma(
-            client=self.index.client,
-            collection_name=self.index.collection.name,
-            embedding_function=embeddings,
-            create_collection_if_not_exists=False,
-        )
+        store = None  # a local build: answers come from its saved files; chromadb not imported
+        if self.index.client is not None:  # a Chroma server
+            from langchain_chroma import Chroma
+
+            store = Chroma(
+                client=self.index.client,
+                collection_name=self.index.collection.name,
+                embedding_function=embeddings,
+                create_collection_if_not_exists=False,
+            )
         # A local build saved its BM25 index; a Chroma server's passages are indexed here.
         lexical = self.index.lexical or LexicalIndex(self.index.chunks)
         self.retriever = HybridRetriever(
