@@ -54,7 +54,9 @@ def test_help_lists_the_commands() -> None:
 
 def test_status_reports_a_ready_index(settings: Settings) -> None:
     done = run(["status"], env_of(settings))
-    assert (done.returncode, done.stdout.strip()) == (0, "index: ready"), done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert (done.returncode, lines[0]) == (0, "index: ready"), done.stderr
+    assert "query encoder: ok" in lines
 
 
 def test_status_of_a_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
