@@ -10,10 +10,11 @@ they share the build's atomic swap)::
     unit_rows.npy      per passage, its first row in units.npy (one extra row at the end)
     unit_index.npy     per row of units.npy, the Unit.index it holds
 
-The manifest records each file's sha256 and size. A start-up checks every size and every
-small file's digest; ``units.npy`` (1.5 KB a row, ~0.5 GB at 100k passages) is not read
-whole at start-up: its size is checked, and a row that is not a finite unit vector when it is
-read is treated as missing (embedded again, with a warning).
+The manifest records the sha256 and size of each of these files and of Chroma's. A start-up
+checks every size and every small file's digest; the large ones (``units.npy``, 1.5 KB a
+row, ~0.5 GB at 100k passages; Chroma's database and ``vectors.npy`` at scale) are not read
+whole at start-up: their size is checked, and a row of ``units.npy`` that is not a finite unit
+vector when it is read is treated as missing (embedded again, with a warning).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
     from k2chat.retrieve import LexicalIndex
 
-__all__ = ["Derived", "StoredUnits", "load_derived", "write_derived"]
+__all__ = ["Derived", "StoredUnits", "check_files", "describe_files", "load_derived",
+           "write_derived"]
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +109,8 @@ def _unit_texts(chunks: Sequence[Chunk]) -> tuple[list[str], list[int], list[int
 
 
 def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]],
-                  embeddings: Embeddings) -> dict[str, list[Any]]:
-    """Write the files above into ``folder``; {relative path: [sha256, size]} of each."""
+                  embeddings: Embeddings) -> None:
+    """Write the files above into ``folder``."""
     import numpy as np
 
     from k2chat.retrieve import LexicalIndex
@@ -132,16 +134,18 @@ def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Seque
     np.save(folder / UNITS, units)
     np.save(folder / UNIT_ROWS, np.asarray(rows, dtype=np.int64))
     np.save(folder / UNIT_INDEX, np.asarray(index, dtype=np.int32))
-    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and _is_derived(folder, p)]
+
+
+def describe_files(folder: Path, skip: frozenset[str]) -> dict[str, list[Any]]:
+    """{relative path: [sha256, size]} of every file of a finished build (Chroma's included:
+    the query path never opens Chroma, so they stay as ingest left them) but ``skip``."""
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in skip]
     return {str(p.relative_to(folder)): [file_sha256(p), p.stat().st_size] for p in files}
 
 
-def _is_derived(folder: Path, path: Path) -> bool:
-    top = path.relative_to(folder).parts[0]
-    return top in {PASSAGES, VECTORS, LEXICAL, UNITS, UNIT_ROWS, UNIT_INDEX}
-
-
-def _check(folder: Path, files: dict[str, list[Any]]) -> None:
+def check_files(folder: Path, files: dict[str, list[Any]]) -> None:
+    """Every file the manifest lists is there, with its size, and (up to DIGEST_MAX_BYTES) its
+    sha256; IndexCorruptError otherwise."""
     if not files:
         raise IndexCorruptError(f"the manifest of {folder.name} lists no derived files")
     for name, (digest, size) in files.items():
@@ -164,7 +168,7 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
 
     from k2chat.retrieve import LexicalIndex
 
-    _check(folder, files)
+    check_files(folder, files)
     try:
         records = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
         chunks = tuple(Chunk.from_record(id_, text, meta) for id_, text, meta in records)

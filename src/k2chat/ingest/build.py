@@ -19,8 +19,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from k2chat.corpus import read_corpus
-from k2chat.derived import write_derived
+from k2chat.corpus import corpus_signature, read_corpus
+from k2chat.derived import describe_files, write_derived
 from k2chat.embeddings import MODEL_NAME, SentenceTransformerEmbeddings
 from k2chat.errors import IngestBusyError, K2ChatError
 from k2chat.index import (
@@ -111,13 +111,13 @@ def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
         _upsert(collection, chunks, vectors, client.get_max_batch_size())
         if collection.count() != len(chunks):
             raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
-        files = write_derived(build, chunks, vectors, embeddings)
+        write_derived(build, chunks, vectors, embeddings)
     except BaseException:
         _close(client)
         shutil.rmtree(build, ignore_errors=True)
         raise
     _close(client)  # flushes, and frees Chroma's per-path cache for the readers' own client
-    manifest = replace(manifest, files=files)
+    manifest = replace(manifest, files=describe_files(build, frozenset({MANIFEST_FILE})))
     write_atomic(build / MANIFEST_FILE, manifest.to_json())
     write_atomic(settings.index_dir / CURRENT_FILE, build.name)  # the switch
     _prune(builds, {build.name} | ({previous.name} if previous else set()))
@@ -229,6 +229,7 @@ def build_index(
             "then try again."
         ) from exc
     try:
+        signature = corpus_signature(settings.corpus_dir)  # before reading: a change re-hashes
         fp, corpus_digest = fingerprint(settings)
         chunks = chunk_sections(read_corpus(settings.corpus_dir))
         if not chunks:
@@ -252,6 +253,7 @@ def build_index(
             collection=collection,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             onnx_sha256=onnx_digest,
+            corpus_signature=signature,
         )
         writer = _write_remote if settings.chroma_url else _write_local
         location = writer(settings, manifest, chunks, vectors, embeddings)
