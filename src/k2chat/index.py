@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from k2chat.corpus import corpus_hash, corpus_signature
+from k2chat.corpus import article_files, corpus_hash, corpus_signature
 from k2chat.embeddings import MODEL_NAME
 from k2chat.errors import IndexCorruptError, IndexNotBuiltError, IndexReadOnlyError, K2ChatError
 from k2chat.settings import Settings
@@ -416,6 +416,7 @@ def index_status(settings: Settings) -> str:
     """"ready", "ready (read-only)", "missing", "stale" or "corrupt", without building or
     writing anything: a local build is checked by its files (Chroma, which writes when it
     opens a database, is not opened)."""
+    article_files(settings.corpus_dir)  # a missing or empty corpus folder: CorpusError first
     if not settings.chroma_url:
         build = current_build_dir(settings)
         if build is None:
