@@ -112,11 +112,11 @@ def main() -> None:
         ("import k2chat (LCEL -> langsmith, pydantic)", secs(median([d["import_k2chat"]
                                                                     for d in details]))),
         ("  numpy, onnxruntime, tokenizers", secs(stage("import_encoder_libs"))),
-        ("  open_index: import chromadb, client, verify, read passages", secs(
+        ("  open_index: check the build's files, load passages, BM25, vectors", secs(
             stage("open_index"))),
         ("  (thread) ONNX session + tokenizer", secs(stage("encoder_load"))),
         ("  waiting for the encoder after the index is open", secs(stage("wait_encoder"))),
-        ("  retriever: langchain_chroma, bm25s + LexicalIndex", secs(stage("retriever"))),
+        ("  retriever (a Chroma server only: langchain_chroma)", secs(stage("retriever"))),
         ("  fitted models + LCEL chain", secs(stage("chain"))),
         ("get_pipeline() total", secs(median([d["pipeline"] for d in details]))),
         ("first answer (warm-up of its own)", secs(median([d["first_answer"]

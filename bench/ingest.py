@@ -1,6 +1,6 @@
 """Ingest: the article after the model is loaded, and a synthetic corpus of 1,000 articles.
 
-``ingest.build.build_index`` runs as ``k2chat ingest`` does (batched embedding with the
+``k2chat.ingest.build_index`` runs as ``k2chat ingest`` does (batched embedding with the
 reference sentence-transformers model, progress bar on stderr for large corpora) with a
 Settings that points to folders under bench/.cache. Reference, same run and same loaded model:
 the LangChain tutorial's ingest of the article (RecursiveCharacterTextSplitter(1000, 200),
@@ -44,8 +44,8 @@ def main() -> None:
     articles = arg("articles", 1000)
     from synthetic import write_articles
 
-    from ingest.build import build_index
     from k2chat.embeddings import SentenceTransformerEmbeddings
+    from k2chat.ingest.build import build_index
     from k2chat.settings import Settings
 
     with Timer() as load:

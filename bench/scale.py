@@ -1,4 +1,15 @@
-"""Scale: query cost of k2chat's HybridRetriever over 1k, 10k and 100k synthetic passages.
+"""Scale: start-up, memory and query cost of k2chat over 1k, 10k and 100k synthetic passages.
+
+Start-up: for each size, a corpus folder holds the real article plus synthetic articles
+(bench/synthetic.py ``write_articles``) and is indexed by ``k2chat.ingest.build_index`` as
+``k2chat ingest`` does, except that passage vectors are made cheaply (below) instead of by the
+reference model; the index is cached under bench/.cache/scale. A new process then runs
+``k2chat.ask()`` on it and the time until its answer is printed is taken (median of 3; the page
+cache is warmed by one run first). RSS: the peak resident set of a process that answers 30
+evaluation questions at 100k. Targets (issue 13): start-up at 100k <= 3 s and <= 1.5 x the
+start-up at 1k; RSS at 100k <= 1 GB.
+
+Query cost:
 
 Passages: an article sentence plus invented Zipf-distributed words (bench/synthetic.py), so the
 vocabulary grows with the corpus. Vectors: the ONNX model's vector of the passage's article
@@ -8,7 +19,7 @@ collection under bench/.cache/scale (kept between runs), and LexicalIndex + Hybr
 from k2chat.retrieve are built over it. Reference: p50 at 1k, same run.
 Target: p50 at 100k <= 2 x p50 at 1k.
 
-    .venv/bin/python bench/scale.py [--max 100000] [--json out.json]
+    .venv/bin/python bench/scale.py [--max 100000] [--query 0] [--json out.json]
 """
 
 from __future__ import annotations
@@ -20,14 +31,19 @@ from typing import Any
 
 from _common import (
     CACHE,
+    CORPUS,
     EVAL_FILE,
+    PY,
     Row,
     Timer,
     arg,
+    child_env,
     emit,
     ensure_index,
+    median,
     ms,
     percentile,
+    secs,
     table,
     timed,
 )
@@ -101,6 +117,158 @@ def measure(retriever: Any, questions: list[str]) -> dict[str, Any]:
     out["typo"] = [timed(lexical.query_terms, q) for q in MISSPELLED for _ in range(5)]
     return dict(out)
 
+STARTUP_RUNS = 3
+STARTUP_QUESTION = "How much K2 should I take?"
+STARTUP_ASK = ("import sys, k2chat; "
+               "print(k2chat.ask(sys.argv[1]).to_text()[:60].replace(chr(10), ' '), flush=True)")
+RSS_QUESTIONS = 30
+# The child answers RSS_QUESTIONS evaluation questions, then reports its peak resident set.
+RSS_CHILD = """
+import json, resource, sys, k2chat
+from k2chat.evaluate import load_cases
+from pathlib import Path
+for case in load_cases(Path(sys.argv[1]))[:int(sys.argv[2])]:
+    k2chat.ask(case.question)
+print(json.dumps(dict(rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+"""
+
+
+class CheapEmbeddings:
+    """Vectors for the synthetic corpora: the real vector of the article's passages and quotes;
+    for a synthetic one, the real vector of the article sentence it holds plus Gaussian noise
+    (as for the query-cost collections), or a random direction when it holds none."""
+
+    def __init__(self, encoder: Any, sentence_vectors: dict[str, Any], real: dict[str, Any],
+                 seed: int) -> None:
+        import re
+
+        import numpy as np
+
+        self.encoder, self.sentence_vectors, self.real = encoder, sentence_vectors, real
+        self.pattern = re.compile("|".join(re.escape(s) for s in
+                                           sorted(sentence_vectors, key=len, reverse=True)))
+        self.rng = np.random.default_rng(seed)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        out: list[Any] = []
+        for text in texts:
+            if text in self.real:
+                out.append(self.real[text])
+                continue
+            m = self.pattern.search(text)
+            # a sentence of invented words only: a random direction
+            base = self.sentence_vectors[m.group(0)] if m else self.rng.normal(0, 1, size=DIM)
+            v = base + self.rng.normal(0, NOISE, size=DIM)
+            out.append(v / np.linalg.norm(v))
+        return [np.asarray(v, dtype=np.float32).tolist() for v in out]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def startup_settings(n: int) -> Any:
+    from k2chat.settings import Settings
+
+    folder = CACHE / "scale" / f"startup-n{n}"
+    return Settings(corpus_dir=folder / "corpus", data_dir=folder / "data")
+
+
+def build_startup_index(n: int, encoder: Any, sentence_vectors: dict[str, Any]) -> Any:
+    """Settings of an indexed corpus of about ``n`` passages (the article + synthetic ones)."""
+    from synthetic import write_articles
+
+    from k2chat.corpus import read_corpus
+    from k2chat.index import index_status
+    from k2chat.ingest.build import build_index
+    from k2chat.ingest.chunk import chunk_sections
+
+    settings = startup_settings(n)
+    if settings.corpus_dir.is_dir() and index_status(settings) == "ready":
+        return settings
+    print(f"(building a start-up index of ~{n} passages ...)", file=sys.stderr, flush=True)
+    shutil.rmtree(settings.corpus_dir.parent, ignore_errors=True)
+    from k2chat.evidence import units_of
+    from k2chat.retrieve import Hit
+
+    own = chunk_sections(read_corpus(CORPUS))
+    article = [c.embedding_text() for c in own]
+    article += [u.embedding_text() for u in units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in own])]
+    # write_articles makes about four passages per article
+    write_articles(settings.corpus_dir, max(1, (n - len(own)) // 4), seed=n)
+    for path in CORPUS.glob("*.md"):
+        shutil.copy(path, settings.corpus_dir / path.name)
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(bench_settings().onnx_path, settings.onnx_path)  # no export
+    real = dict(zip(article, encoder.embed_documents(article), strict=True))
+    build_index(settings, embeddings=CheapEmbeddings(encoder, sentence_vectors, real, n),
+                show_progress=False)
+    return settings
+
+
+def startup_env(settings: Any) -> dict[str, str]:
+    return child_env(K2CHAT_CORPUS_DIR=str(settings.corpus_dir),
+                     K2CHAT_DATA_DIR=str(settings.data_dir))
+
+
+def time_startup(settings: Any) -> float:
+    """Seconds from starting a new process to its first printed answer line."""
+    import subprocess
+    import time
+
+    started = time.perf_counter()
+    proc = subprocess.Popen([PY, "-c", STARTUP_ASK, STARTUP_QUESTION], env=startup_env(settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    first = time.perf_counter() - started
+    _, err = proc.communicate()
+    if proc.returncode != 0 or not line.strip():
+        raise SystemExit(f"k2chat.ask failed ({proc.returncode}): {err[-2000:]}")
+    return first
+
+
+def peak_rss_mb(settings: Any) -> float:
+    import subprocess
+
+    done = subprocess.run([PY, "-c", RSS_CHILD, str(EVAL_FILE), str(RSS_QUESTIONS)],
+                          env=startup_env(settings), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the RSS child failed: {done.stderr[-2000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["rss_mb"])
+
+
+def startup_rows(sizes: list[int], encoder: Any, sentence_vectors: dict[str, Any]) -> list[Row]:
+    """Start-up at each size, the ratio of the largest to the smallest, and RSS at the largest."""
+    from k2chat.index import MANIFEST_FILE, Manifest, current_build_dir
+
+    times: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for n in sizes:
+        settings = build_startup_index(n, encoder, sentence_vectors)
+        build = current_build_dir(settings)
+        assert build is not None
+        counts[n] = Manifest.from_json((build / MANIFEST_FILE).read_text()).chunk_count
+        time_startup(settings)  # page cache warm
+        runs = [time_startup(settings) for _ in range(STARTUP_RUNS)]
+        times[n] = median(runs)
+        print(f"{counts[n]} passages: start-up {secs(times[n])} "
+              f"({', '.join(secs(r) for r in runs)})", file=sys.stderr, flush=True)
+    small, large = sizes[0], sizes[-1]
+    rss = peak_rss_mb(startup_settings(large))
+    ratio = times[large] / times[small]
+    rows = [Row("scale", f"start-up to first answer at {counts[n]:,} passages (median of "
+                f"{STARTUP_RUNS})", secs(times[n]), "",
+                "<= 3 s" if n == SIZES[-1] else "", times[n] <= 3.0 if n == SIZES[-1] else None)
+            for n in sizes]
+    rows.append(Row("scale", f"start-up at {counts[large]:,} / at {counts[small]:,} passages",
+                    f"{ratio:.2f} x", f"{secs(times[small])} at {counts[small]:,}",
+                    "<= 1.5 x", ratio <= 1.5))
+    rows.append(Row("scale", f"peak RSS after {RSS_QUESTIONS} questions at {counts[large]:,} "
+                    "passages", f"{rss:.0f} MB", "", "<= 1024 MB", rss <= 1024))
+    return rows
+
 
 def main() -> None:
     largest = arg("max", SIZES[-1])
@@ -119,6 +287,10 @@ def main() -> None:
     sentence_vectors = dict(zip(sentences, np.asarray(encoder.embed_documents(sentences)),
                                 strict=True))
     questions = [c.question for c in load_cases(EVAL_FILE)] + list(MISSPELLED)
+    startup = startup_rows(sizes, encoder, sentence_vectors)
+    if not arg("query", 1):  # --query 0: start-up and memory only
+        emit(startup)
+        return
 
     results: dict[int, dict[str, Any]] = {}
     for n in sizes:
@@ -151,7 +323,7 @@ def main() -> None:
                 "<= 2 x p50 at 1k" if n == SIZES[-1] else "",
                 percentile(results[n]["search"], 50) <= 2 * small if n == SIZES[-1] else None)
             for n in sizes]
-    emit(rows)
+    emit(startup + rows)
 
 
 if __name__ == "__main__":

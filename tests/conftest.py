@@ -29,7 +29,7 @@ def st_embeddings():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory, st_embeddings):  # type: ignore[no-untyped-def]
     """Settings with a freshly built local index (and ONNX encoder) in a temp folder."""
-    from ingest.build import build_index
+    from k2chat.ingest.build import build_index
     from k2chat.settings import Settings
 
     data = tmp_path_factory.mktemp("k2chat-data")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 import k2chat
-from ingest.build import BuildReport, build_index
 from k2chat.errors import K2ChatError
 from k2chat.index import COMPLETE_KEY, chroma_client, index_status, open_index
+from k2chat.ingest.build import BuildReport, build_index
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
 

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 import k2chat
-from ingest import build as build_module
-from ingest.build import LOCK_TIMEOUT_S, build_index
+from k2chat import derived
 from k2chat.errors import IndexNotBuiltError, IngestBusyError
 from k2chat.index import CURRENT_FILE, current_build_dir, index_status, open_index
+from k2chat.ingest import build as build_module
+from k2chat.ingest.build import LOCK_TIMEOUT_S, build_index
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
 
@@ -124,7 +125,7 @@ def test_missing_index_is_built_on_first_question(tmp_path: Path, rebuild_with_s
 
 
 def _segment_dir(build: Path) -> Path:
-    (folder,) = [p for p in build.iterdir() if p.is_dir()]
+    (folder,) = [p for p in build.iterdir() if p.is_dir() and p.name != derived.LEXICAL]
     return folder
 
 
@@ -145,11 +146,38 @@ def delete_hnsw_file(build: Path) -> None:
     (_segment_dir(build) / "data_level0.bin").unlink()
 
 
+def truncate_passages(build: Path) -> None:
+    path = build / derived.PASSAGES
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def flip_bm25_bytes(build: Path) -> None:
+    """Same size, different bytes: only the checksum can tell."""
+    path = build / derived.LEXICAL / "data.csc.index.npy"
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) - 64, len(data)):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def delete_idf(build: Path) -> None:
+    (build / derived.LEXICAL / "idf.json").unlink()
+
+
+def truncate_unit_vectors(build: Path) -> None:
+    path = build / derived.UNITS
+    os.truncate(path, path.stat().st_size - 1536)
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {
     "truncated-sqlite": truncate_sqlite,
     "empty-sqlite": empty_sqlite,
     "deleted-hnsw-segment": delete_hnsw_segment,
     "deleted-hnsw-file": delete_hnsw_file,
+    "truncated-passages": truncate_passages,
+    "flipped-bm25-bytes": flip_bm25_bytes,
+    "deleted-idf": delete_idf,
+    "truncated-unit-vectors": truncate_unit_vectors,
 }
 
 

@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_text())
         return 0
     if args.command == "ingest":
-        from ingest.build import build_index
+        from k2chat.ingest.build import build_index
 
         built = build_index(settings, show_progress=True)
         m = built.manifest
@@ -81,15 +81,17 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "status":
         from k2chat.feedback import feedback_status
-        from k2chat.index import index_status
+        from k2chat.index import encoder_status, index_status
 
         status = index_status(settings)
         print(f"index: {status}")
+        print(f"query encoder: {encoder_status(settings)}")
         print(feedback_status(settings.feedback_path).describe())
-        if status != "ready":
+        ready = status.startswith("ready")  # "ready (read-only)" answers too
+        if not ready:
             print(f"k2chat: the index is {status}; build it with `k2chat ingest` "
                   "(k2chat ask and k2chat serve also build it on first use).", file=sys.stderr)
-        return 0 if status == "ready" else 1
+        return 0 if ready else 1
     if args.command == "eval":
         from k2chat.evaluate import evaluate, evaluate_emergencies, load_cases
         from k2chat.pipeline import get_pipeline

@@ -8,13 +8,15 @@ numbered section. A section whose body holds ``<!-- k2chat: navigation -->`` is 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 from k2chat.errors import CorpusError
 from k2chat.types import Section
 
-__all__ = ["NAVIGATION_MARKER", "article_files", "read_article", "read_corpus", "corpus_hash"]
+__all__ = ["NAVIGATION_MARKER", "article_files", "read_article", "read_corpus", "corpus_hash",
+           "corpus_signature"]
 
 NAVIGATION_MARKER = "<!-- k2chat: navigation -->"
 _SECTION = re.compile(r"^##\s+(\d+)\.\s+(.+?)\s*$")
@@ -27,7 +29,9 @@ def article_files(corpus_dir: Path) -> list[Path]:
             f"The corpus folder {corpus_dir} does not exist. Put the article Markdown files there "
             "or set K2CHAT_CORPUS_DIR."
         )
-    files = sorted(p for p in corpus_dir.glob("*.md") if p.is_file())
+    with os.scandir(corpus_dir) as entries:  # no stat per file, names sorted as strings
+        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+    files = [corpus_dir / name for name in names]
     if not files:
         raise CorpusError(f"The corpus folder {corpus_dir} has no *.md article.")
     return files
@@ -74,6 +78,16 @@ def read_article(path: Path) -> list[Section]:
 
 def read_corpus(corpus_dir: Path) -> list[Section]:
     return [s for path in article_files(corpus_dir) for s in read_article(path)]
+
+
+def corpus_signature(corpus_dir: Path) -> str:
+    """A digest of every article's name, size and modification time: when it equals the one
+    recorded at ingest, the bytes need not be read again to know the index is fresh."""
+    h = hashlib.sha256()
+    for path in article_files(corpus_dir):
+        st = path.stat()
+        h.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
 
 
 def corpus_hash(corpus_dir: Path) -> str:

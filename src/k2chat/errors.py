@@ -6,6 +6,7 @@ __all__ = [
     "K2ChatError",
     "IndexNotBuiltError",
     "IndexCorruptError",
+    "IndexReadOnlyError",
     "IngestBusyError",
     "CorpusError",
     "PortInUseError",
@@ -27,6 +28,10 @@ class IndexNotBuiltError(K2ChatError):
 
 class IndexCorruptError(K2ChatError):
     """The stored index cannot be read; it must be rebuilt from the corpus."""
+
+
+class IndexReadOnlyError(K2ChatError):
+    """The index may not be written here and what was asked needs a write (or a rebuild)."""
 
 
 class IngestBusyError(K2ChatError):

@@ -115,20 +115,28 @@ def overlaps(a: Unit, b: Unit) -> bool:
 
 
 class UnitVectors:
-    """Sentence vectors, embedded when first retrieved and kept (bounded) for later questions."""
+    """Sentence vectors: read from those ingest stored (``stored``, a local build), else
+    embedded when first retrieved and kept (bounded) for later questions."""
 
     MAX = 50_000  # ~75 MB of float32 vectors at most
 
-    def __init__(self, embeddings: Embeddings) -> None:
+    def __init__(self, embeddings: Embeddings, stored: Any = None) -> None:
         self._embeddings = embeddings
+        self._stored = stored  # derived.StoredUnits or None
         self._vectors: dict[tuple[str, int], Any] = {}
         self._lock = threading.Lock()
 
     def get(self, units: list[Unit]) -> np.ndarray:
         import numpy as np
 
+        found: dict[tuple[str, int], Any] = {}
+        if self._stored is not None:
+            for u in units:
+                vector = self._stored.lookup(u.key)
+                if vector is not None:
+                    found[u.key] = vector
         with self._lock:
-            missing = [u for u in units if u.key not in self._vectors]
+            missing = [u for u in units if u.key not in found and u.key not in self._vectors]
         fresh: dict[tuple[str, int], Any] = {}
         if missing:
             texts = list(dict.fromkeys(u.embedding_text() for u in missing))
@@ -138,7 +146,8 @@ class UnitVectors:
         with self._lock:
             if len(self._vectors) + len(fresh) <= self.MAX:
                 self._vectors.update(fresh)
-            rows = [fresh[u.key] if u.key in fresh else self._vectors[u.key] for u in units]
+            rows = [found[u.key] if u.key in found else fresh[u.key] if u.key in fresh
+                    else self._vectors[u.key] for u in units]
         return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 

@@ -16,14 +16,14 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from k2chat.corpus import corpus_hash
+from k2chat.corpus import article_files, corpus_hash, corpus_signature
 from k2chat.embeddings import MODEL_NAME
-from k2chat.errors import IndexCorruptError, IndexNotBuiltError, K2ChatError
+from k2chat.errors import IndexCorruptError, IndexNotBuiltError, IndexReadOnlyError, K2ChatError
 from k2chat.settings import Settings
 from k2chat.types import Chunk
 
@@ -33,6 +33,9 @@ __all__ = [
     "Index",
     "chroma_client",
     "current_build_dir",
+    "current_manifest",
+    "encoder_status",
+    "file_sha256",
     "fingerprint",
     "index_status",
     "open_index",
@@ -42,7 +45,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 7  # bump whenever chunking or stored metadata change: old indexes go stale
+# Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
+INDEX_VERSION = 8
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
@@ -51,10 +55,11 @@ CHROMA_DB_FILE = "chroma.sqlite3"
 HNSW_FILES = ("header.bin", "data_level0.bin", "length.bin", "link_lists.bin")
 _NONEMPTY_HNSW_FILES = ("header.bin", "data_level0.bin")
 SELF_MATCH_DISTANCE = 1e-3  # a stored vector's nearest neighbour is itself (cosine distance ~0)
-# Up to this many passages, their vectors are also held in memory (1.5 KB each) and searched
-# exactly by one matrix product (~0.05 ms for the article, ~2 ms at the limit) instead of by a
-# Chroma query (~3 ms, most of it fetching and decoding results). Above it, Chroma's HNSW
-# index, which grows sub-linearly, does the dense search.
+# Up to this many passages, their vectors (1.5 KB each) are read into memory; above it a local
+# build's vectors.npy is memory-mapped instead (pages the dense search reads stay in the page
+# cache). Either way the search is one exact matrix product (~0.05 ms for the article, ~2 ms
+# at 20k passages). From a Chroma server, vectors are fetched up to this many passages and
+# above it Chroma's HNSW index does the dense search.
 IN_MEMORY_MAX = 20_000
 
 
@@ -69,6 +74,10 @@ class Manifest:
     index_version: int
     collection: str
     built_at: str
+    # {path in the build folder: [sha256, size]} of the derived files (k2chat.derived)
+    files: dict[str, list[Any]] = field(default_factory=dict)
+    onnx_sha256: str = ""  # of the query encoder ingest exported ("" for a Chroma server)
+    corpus_signature: str = ""  # corpus.corpus_signature when ingest read the corpus
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -78,13 +87,25 @@ class Manifest:
         return cls(**json.loads(raw))
 
 
+def _fingerprint_of(corpus_digest: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}".encode()).hexdigest()
+
+
 def fingerprint(settings: Settings) -> tuple[str, str]:
     """(fingerprint, corpus hash): the fingerprint also covers the model and index format."""
     h = corpus_hash(settings.corpus_dir)
-    import hashlib
+    return _fingerprint_of(h), h
 
-    fp = hashlib.sha256(f"{h}|{MODEL_NAME}|{INDEX_VERSION}".encode()).hexdigest()
-    return fp, h
+
+def _current_fingerprint(settings: Settings, manifest: Manifest) -> str:
+    """The corpus's fingerprint, without reading every article when the corpus's names, sizes
+    and times are those ``manifest`` recorded (a start-up then reads no article)."""
+    if (manifest.corpus_signature
+            and corpus_signature(settings.corpus_dir) == manifest.corpus_signature):
+        return _fingerprint_of(manifest.corpus_hash)
+    return fingerprint(settings)[0]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -143,6 +164,39 @@ def current_build_dir(settings: Settings) -> Path | None:
     return build if name and build.is_dir() else None
 
 
+def current_manifest(settings: Settings) -> Manifest | None:
+    """The manifest of the local build in use, or None (missing or unreadable)."""
+    build = current_build_dir(settings)
+    if build is None:
+        return None
+    try:
+        return Manifest.from_json((build / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def encoder_status(settings: Settings) -> str:
+    """The ONNX query encoder: "ok", "missing", "damaged" (checksum mismatch) or "unchecked"
+    (no checksum recorded: a Chroma server, or an index built before checksums)."""
+    path = settings.onnx_path
+    if not path.is_file():
+        return "missing"
+    manifest = None if settings.chroma_url else current_manifest(settings)
+    if manifest is None or not manifest.onnx_sha256:
+        return "unchecked"
+    return "ok" if file_sha256(path) == manifest.onnx_sha256 else "damaged"
+
+
 @dataclass(frozen=True)
 class Index:
     """An opened, verified index and every passage in it (for the lexical side)."""
@@ -153,6 +207,9 @@ class Index:
     chunks: tuple[Chunk, ...]
     location: str
     vectors: Any = None  # numpy (len(chunks), dim) float32, unit rows; None above IN_MEMORY_MAX
+    lexical: Any = None  # retrieve.LexicalIndex as saved with a local build (None: build one)
+    units: Any = None  # derived.StoredUnits of a local build (None: embed quotes as needed)
+    read_only: bool = False  # a local build this process may not write (Chroma not opened)
 
 
 def _load_chunks(collection: Any, expected: int) -> tuple[tuple[Chunk, ...], Any]:
@@ -186,7 +243,8 @@ def _probe_ids(chunks: tuple[Chunk, ...]) -> list[str]:
 
 
 def _verify(collection: Any, manifest: Manifest) -> tuple[tuple[Chunk, ...], Any]:
-    """Read everything once and run real vector queries; any failure means corrupt.
+    """Read every passage from a Chroma server and run real vector queries; any failure
+    means corrupt.
 
     Stored vectors (first, middle, last passage) must find themselves: a vector index that
     lost entries would return some other, farther passage.
@@ -219,7 +277,7 @@ def _verify(collection: Any, manifest: Manifest) -> tuple[tuple[Chunk, ...], Any
         raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _check_files(build: Path) -> None:
+def _check_files(build: Path, read_only: bool = False, quick_check: bool = True) -> None:
     """Check a local build's files before Chroma opens them.
 
     Chroma itself would quietly start an empty database over an empty ``chroma.sqlite3``, and
@@ -230,11 +288,14 @@ def _check_files(build: Path) -> None:
     try:
         if db.stat().st_size == 0:
             raise IndexCorruptError(f"{db} is empty")
-        con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+        # immutable=1: SQLite then needs no -shm/-wal file, so an unwritable build opens too
+        query = "mode=ro&immutable=1" if read_only else "mode=ro"
+        con = sqlite3.connect(f"{db.as_uri()}?{query}", uri=True)
         try:
-            check = con.execute("PRAGMA quick_check").fetchone()
-            if not check or check[0] != "ok":
-                raise IndexCorruptError(f"{db} failed its integrity check: {check}")
+            if quick_check:
+                check = con.execute("PRAGMA quick_check").fetchone()
+                if not check or check[0] != "ok":
+                    raise IndexCorruptError(f"{db} failed its integrity check: {check}")
             segments = [
                 str(row[0])
                 for row in con.execute("SELECT id FROM segments WHERE scope = 'VECTOR'")
@@ -259,6 +320,17 @@ def _check_files(build: Path) -> None:
             )
 
 
+def writable(build: Path) -> bool:
+    """Whether this process may write the build (False on a read-only mount, for files made
+    immutable, or without permission): Chroma writes whenever it opens a database."""
+    try:
+        top = list(build.iterdir())
+        paths = [build, *top, *(f for d in top if d.is_dir() for f in d.iterdir())]
+    except OSError:
+        return False
+    return all(os.access(p, os.W_OK) for p in paths)
+
+
 def _forget_client(path: Path) -> None:
     """Drop Chroma's in-process cached client for a damaged build.
 
@@ -279,7 +351,7 @@ def _forget_client(path: Path) -> None:
             log.debug("Stopping Chroma for %s: %s", path, exc)
 
 
-def _open_local(settings: Settings, fp: str) -> Index | None:
+def _open_local(settings: Settings, fp: str | None) -> Index | None:
     build = current_build_dir(settings)
     if build is None:
         return None
@@ -287,21 +359,28 @@ def _open_local(settings: Settings, fp: str) -> Index | None:
         manifest = Manifest.from_json((build / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"manifest unreadable in {build}: {exc}") from exc
+    if fp is None:
+        fp = _current_fingerprint(settings, manifest)
     if manifest.fingerprint != fp:
         log.info("Index %s is stale (corpus, model or format changed)", build.name)
         return None
+    from k2chat.derived import load_derived
+
+    read_only = not writable(build)
     try:
-        _check_files(build)
-        try:
-            client = chroma_client(settings, build)
-            collection = client.get_collection(manifest.collection)
-        except Exception as exc:
-            raise IndexCorruptError(f"{type(exc).__name__}: {exc}") from exc
-        chunks, vectors = _verify(collection, manifest)
+        # The manifest's sizes and checksums cover Chroma's files too; SQLite's own page check
+        # (which reads the whole database, ~0.6 s at 100k passages) is then not needed.
+        _check_files(build, read_only, quick_check=not manifest.files)
+        derived = load_derived(build, manifest.files, manifest.chunk_count,
+                               mmap_vectors=manifest.chunk_count > IN_MEMORY_MAX)
     except IndexCorruptError:
         _forget_client(build)
         raise
-    return Index(client, collection, manifest, chunks, str(build), vectors)
+    # Everything the answers need is in the derived files: Chroma, which rewrites its vector
+    # files whenever it opens a database (and replays its log, a cost that grows with the
+    # corpus), is not opened, so answering writes nothing to the build.
+    return Index(None, None, manifest, derived.chunks, str(build), derived.vectors,
+                 derived.lexical, derived.units, read_only=read_only)
 
 
 def _open_remote(settings: Settings, fp: str) -> Index | None:
@@ -326,15 +405,29 @@ def _open_remote(settings: Settings, fp: str) -> Index | None:
     return Index(client, collection, manifest, chunks, f"{settings.chroma_url}/{name}", vectors)
 
 
-def _open(settings: Settings, fp: str) -> Index | None:
-    return _open_remote(settings, fp) if settings.chroma_url else _open_local(settings, fp)
+def _open(settings: Settings) -> Index | None:
+    """The fresh index, or None; a local build's freshness is judged from its manifest."""
+    if settings.chroma_url:
+        return _open_remote(settings, fingerprint(settings)[0])
+    return _open_local(settings, None)
 
 
 def index_status(settings: Settings) -> str:
-    """"ready", "missing", "stale" or "corrupt", without building anything."""
-    fp, _ = fingerprint(settings)
-    if not settings.chroma_url and current_build_dir(settings) is None:
-        return "missing"
+    """"ready", "ready (read-only)", "missing", "stale" or "corrupt", without building or
+    writing anything: a local build is checked by its files (Chroma, which writes when it
+    opens a database, is not opened)."""
+    article_files(settings.corpus_dir)  # a missing or empty corpus folder: CorpusError first
+    if not settings.chroma_url:
+        build = current_build_dir(settings)
+        if build is None:
+            return "missing"
+        try:
+            index = _open_local(settings, None)
+        except IndexCorruptError:
+            return "corrupt"
+        if index is None:
+            return "stale"
+        return "ready (read-only)" if index.read_only else "ready"
     if settings.chroma_url:
         prefix = f"{settings.collection}-"
         try:
@@ -344,17 +437,22 @@ def index_status(settings: Settings) -> str:
         if not any(n.startswith(prefix) for n in names):
             return "missing"
     try:
-        return "ready" if _open(settings, fp) is not None else "stale"
+        return "ready" if _open(settings) is not None else "stale"
     except IndexCorruptError:
         return "corrupt"
 
 
 def open_index(settings: Settings, *, build: bool = True) -> Index:
     """Open the fresh index, building it first when it is missing, stale or corrupt."""
-    fp, _ = fingerprint(settings)
     try:
-        index = _open(settings, fp)
+        index = _open(settings)
     except IndexCorruptError as exc:
+        folder = None if settings.chroma_url else current_build_dir(settings)
+        if folder is not None and not writable(folder):
+            raise IndexReadOnlyError(
+                f"The index in {folder} is damaged ({exc}) and read-only, so it cannot be "
+                "rebuilt here. Run `k2chat ingest` where it is writable."
+            ) from exc
         log.warning("The index is unreadable (%s); rebuilding it from the corpus", exc)
         index = None
     if index is not None:
@@ -364,11 +462,11 @@ def open_index(settings: Settings, *, build: bool = True) -> Index:
             "The search index is missing, out of date or damaged. Build it with "
             "`k2chat ingest` (or `python -m ingest`)."
         )
-    from ingest.build import build_index
+    from k2chat.ingest.build import build_index
 
     log.info("Building the search index from %s (this takes a moment)", settings.corpus_dir)
     build_index(settings)
-    index = _open(settings, fp)
+    index = _open(settings)
     if index is None:
         raise IndexNotBuiltError("Building the index did not produce a usable index.")
     return index

@@ -76,19 +76,22 @@ class Pipeline:
         embeddings = self._open(settings)
 
         mark = time.perf_counter()
-        from langchain_chroma import Chroma
-
         from k2chat.retrieve import HybridRetriever, LexicalIndex
 
-        store = Chroma(
-            client=self.index.client,
-            collection_name=self.index.collection.name,
-            embedding_function=embeddings,
-            create_collection_if_not_exists=False,
-        )
+        store = None  # a local build: answers come from its saved files; chromadb not imported
+        if self.index.client is not None:  # a Chroma server
+            from langchain_chroma import Chroma
+
+            store = Chroma(
+                client=self.index.client,
+                collection_name=self.index.collection.name,
+                embedding_function=embeddings,
+                create_collection_if_not_exists=False,
+            )
+        # A local build saved its BM25 index; a Chroma server's passages are indexed here.
+        lexical = self.index.lexical or LexicalIndex(self.index.chunks)
         self.retriever = HybridRetriever(
-            store=store, embeddings=embeddings, lexical=LexicalIndex(self.index.chunks),
-            vectors=self.index.vectors,
+            store=store, embeddings=embeddings, lexical=lexical, vectors=self.index.vectors,
         )
         mark = self._lap("retriever", mark)
 
@@ -97,7 +100,7 @@ class Pipeline:
         from k2chat.evidence import Examples, UnitVectors
 
         self.models = self._models or fitted()
-        self.unit_vectors = UnitVectors(_Interruptible(embeddings))
+        self.unit_vectors = UnitVectors(_Interruptible(embeddings), stored=self.index.units)
         self.examples = Examples(list(self.models.examples))
         self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
                                  settings.max_question_chars)
@@ -105,8 +108,8 @@ class Pipeline:
 
     def _open(self, settings: Settings) -> Embeddings:
         """Open the index and load the query encoder at the same time."""
-        from k2chat.embeddings import load_query_embeddings
-        from k2chat.index import open_index
+        from k2chat.embeddings import load_query_embeddings, verified_onnx
+        from k2chat.index import current_manifest, open_index
 
         mark = time.perf_counter()
         # Imports are not safe to race (numpy half-initialised in two threads): do them here.
@@ -115,10 +118,13 @@ class Pipeline:
         import tokenizers  # noqa: F401
 
         mark = self._lap("import_encoder_libs", mark)
+        manifest = None if settings.chroma_url else current_manifest(settings)
+        digest = manifest.onnx_sha256 if manifest else ""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="k2chat-encoder") as pool:
-            # The ONNX session loads (mostly outside the GIL) while Chroma opens.
+            # The ONNX session is checked and loads (mostly outside the GIL) while Chroma opens.
             future = (
-                pool.submit(self._timed, "encoder_load", load_query_embeddings, settings.onnx_path)
+                pool.submit(self._timed, "encoder_load", verified_onnx, settings.onnx_path,
+                            digest)
                 if settings.onnx_path.is_file()
                 else None
             )
@@ -126,6 +132,11 @@ class Pipeline:
             mark = self._lap("open_index", mark)
             embeddings = future.result() if future else load_query_embeddings(settings.onnx_path)
             self._lap("wait_encoder", mark)
+        if embeddings is None:  # the ONNX file is damaged: export it again, here (imports)
+            from k2chat.ingest.onnx_export import repair_onnx
+
+            repair_onnx(settings)
+            embeddings = load_query_embeddings(settings.onnx_path)
         return embeddings
 
     def _timed(self, name: str, fn: Any, *args: Any) -> Any:
@@ -157,6 +168,8 @@ class Pipeline:
         from k2chat.retrieve import Hit
 
         drug_table()
+        if self.index.units is not None:
+            return  # ingest stored every quote's vector
         chunks = self.index.chunks[:WARM_PASSAGES]
         self.unit_vectors.get(units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in chunks]))
 

@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -42,29 +43,83 @@ AMOUNT = re.compile(r"\d[\d,.]*\s*(?:–|-)?\s*\d*[\d,.]*\s*(mcg|mg|micrograms|m
 
 
 class LexicalIndex:
-    """BM25 (bm25s, sparse matrices) over the passages, with typo-tolerant query terms."""
+    """BM25 (bm25s, sparse matrices) over the passages, with typo-tolerant query terms.
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
+    Built once per index build and saved with it (:meth:`save`, bm25s's own format plus the
+    IDF table); a process loads it (:meth:`load`) instead of tokenizing every passage again.
+    A passage's own terms and whether it states an amount are worked out when a query first
+    needs them (only candidates are looked at), so nothing here is a pass over the corpus.
+    """
+
+    def __init__(self, chunks: Sequence[Chunk], *, bm25: Any = None,
+                 idf: dict[str, float] | None = None) -> None:
         import math
 
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         self.chunks = tuple(chunks)
-        corpus = [tokenize(c.embedding_text()) for c in self.chunks]
-        self.terms = [frozenset(doc) for doc in corpus]
-        df: dict[str, int] = {}
-        for doc in self.terms:
-            for t in doc:
-                df[t] = df.get(t, 0) + 1
-        n = max(len(corpus), 1)
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-        self.vocabulary = frozenset(df)
-        self._typos = TypoIndex(t for t in df if t.isalpha())
+        if bm25 is None or idf is None:
+            corpus = [tokenize(c.embedding_text()) for c in self.chunks]
+            df: dict[str, int] = {}
+            for doc in corpus:
+                for t in set(doc):
+                    df[t] = df.get(t, 0) + 1
+            n = max(len(corpus), 1)
+            idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+            bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            if corpus:
+                bm25.index(corpus, show_progress=False)
+        self._bm25 = bm25
+        self.idf = idf
+        self.vocabulary = frozenset(idf)
+        self._typos = TypoIndex(t for t in idf if t.isalpha())
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
-        self.states_amount = [bool(AMOUNT.search(c.text)) for c in self.chunks]
-        self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        self._bm25.index(corpus, show_progress=False)
+        self._terms: dict[int, frozenset[str]] = {}
+        self._amount: dict[int, bool] = {}
+
+    IDF_FILE = "idf.json"
+    # Passages whose terms are kept once worked out: the whole article many times over, and a
+    # bound on memory at any corpus size (~1 KB each).
+    MEMO_MAX = 20_000
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 index (bm25s's files) and the IDF table into ``folder``."""
+        import json
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(folder), show_progress=False)
+        (folder / self.IDF_FILE).write_text(json.dumps(self.idf), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, chunks: Sequence[Chunk]) -> LexicalIndex:
+        """The index :meth:`save` wrote for ``chunks`` (the BM25 matrix memory-mapped)."""
+        import json
+
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        idf = json.loads((folder / cls.IDF_FILE).read_text(encoding="utf-8"))
+        return cls(chunks, bm25=bm25, idf=idf)
+
+    def terms(self, index: int) -> frozenset[str]:
+        """The terms of passage ``index`` (what BM25 indexed for it)."""
+        got = self._terms.get(index)
+        if got is None:
+            got = frozenset(tokenize(self.chunks[index].embedding_text()))
+            if len(self._terms) < self.MEMO_MAX:
+                self._terms[index] = got
+        return got
+
+    def states_amount(self, index: int) -> bool:
+        """Passage ``index`` states an amount ("90-180 mcg")."""
+        got = self._amount.get(index)
+        if got is None:
+            got = bool(AMOUNT.search(self.chunks[index].text))
+            if len(self._amount) < self.MEMO_MAX:
+                self._amount[index] = got
+        return got
 
     def query_terms(self, query: str) -> list[str]:
         """Tokens of the query, misspellings mapped to the closest word the corpus uses."""
@@ -90,7 +145,7 @@ class LexicalIndex:
 
     def coverage(self, terms: list[str], indexes: Sequence[int]) -> list[float]:
         """For each passage in ``indexes``, the weighted share of ``terms`` it contains (0..1)."""
-        return [self.share(terms, self.terms[i]) for i in indexes]
+        return [self.share(terms, self.terms(i)) for i in indexes]
 
     def search(
         self, query: str, k: int, terms: list[str] | None = None
@@ -206,7 +261,7 @@ class HybridRetriever(BaseRetriever):
         covers = lex.coverage(focus_terms or terms, [index for _, _, index in candidates])
         for (cid, cosine, index), cover in zip(candidates, covers, strict=True):
             score = cosine + self.lexical_weight * cover
-            if wants_amount and lex.states_amount[index]:
+            if wants_amount and lex.states_amount(index):
                 score += self.figure_bonus
             scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)

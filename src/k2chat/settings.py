@@ -17,12 +17,27 @@ ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_P
              "FRAME_ANCESTORS")
 
 
-def _default_root() -> Path:
-    """The folder that holds ``corpus/``: the working directory if it has one, else the repo."""
+def _source_checkout() -> Path | None:
+    """The repository this module runs from (``src/k2chat`` in a clone), or None when k2chat
+    is installed (site-packages holds no ``corpus/`` or ``pyproject.toml`` next to it)."""
+    repo = Path(__file__).resolve().parents[2]
+    return repo if (repo / "pyproject.toml").is_file() and (repo / "corpus").is_dir() else None
+
+
+def _default_root() -> Path | None:
+    """The folder that holds ``corpus/``: the working directory if it has one, else the
+    repository k2chat runs from; None for an installed k2chat run elsewhere."""
     cwd = Path.cwd()
     if (cwd / "corpus").is_dir():
         return cwd
-    return Path(__file__).resolve().parents[2]
+    return _source_checkout()
+
+
+def _user_data_dir() -> Path:
+    """Where an installed k2chat keeps its index and votes when no root applies: the per-user
+    data folder of the XDG base-directory convention."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "k2chat"
 
 
 def _int(env: Mapping[str, str | None], name: str, default: int) -> int:
@@ -78,8 +93,8 @@ class Settings:
     @classmethod
     def _read(cls, env: Mapping[str, str | None]) -> Settings:
         root = _default_root()
-        corpus = Path(env["CORPUS_DIR"] or root / "corpus")
-        data = Path(env["DATA_DIR"] or root / ".k2chat")
+        corpus = Path(env["CORPUS_DIR"] or (root or Path.cwd()) / "corpus")
+        data = Path(env["DATA_DIR"] or (root / ".k2chat" if root else _user_data_dir()))
         feedback = env["FEEDBACK_PATH"]
         return cls(
             corpus_dir=corpus.expanduser().resolve(),

@@ -324,11 +324,20 @@ class TypoIndex:
     letter-set mask skips words that differ too much."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        self._buckets: dict[tuple[str, int], list[tuple[str, int]]] = {}
-        for w in sorted(set(words)):
+        # Words are only grouped here; a bucket's letter masks are worked out the first time a
+        # lookup visits it, so building the index costs little at any vocabulary size.
+        self._words: dict[tuple[str, int], list[str]] = {}
+        for w in set(words):
             if w:
-                self._buckets.setdefault((w[0], len(w)), []).append((w, _letters(w)))
+                self._words.setdefault((w[0], len(w)), []).append(w)
+        self._buckets: dict[tuple[str, int], list[tuple[str, int]]] = {}
         self._memo = WordMemo(self._match)
+
+    def _bucket(self, key: tuple[str, int]) -> list[tuple[str, int]]:
+        got = self._buckets.get(key)
+        if got is None:
+            got = self._buckets[key] = [(w, _letters(w)) for w in sorted(self._words.get(key, ()))]
+        return got
 
     def match(self, word: str) -> str | None:
         return self._memo(word)
@@ -340,7 +349,7 @@ class TypoIndex:
         mask = _letters(word)
         best: tuple[int, str] | None = None
         for n in range(len(word) - limit, len(word) + limit + 1):
-            for w, m in self._buckets.get((word[0], n), ()):
+            for w, m in self._bucket((word[0], n)):
                 # one edit changes at most two letters of the letter set
                 if w == word or (m ^ mask).bit_count() > 2 * limit:
                     continue

@@ -8,18 +8,19 @@ A lock file keeps two ingests from running at once.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ingest.chunk import chunk_sections
-from k2chat.corpus import read_corpus
+from k2chat.corpus import corpus_signature, read_corpus
+from k2chat.derived import describe_files, write_derived
 from k2chat.embeddings import MODEL_NAME, SentenceTransformerEmbeddings
 from k2chat.errors import IngestBusyError, K2ChatError
 from k2chat.index import (
@@ -34,6 +35,7 @@ from k2chat.index import (
     remote_collection_name,
     write_atomic,
 )
+from k2chat.ingest.chunk import chunk_sections
 from k2chat.settings import Settings
 from k2chat.types import Chunk
 
@@ -90,7 +92,7 @@ def _prune(builds: Path, keep: set[str]) -> None:
 
 
 def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
-                 vectors: list[list[float]]) -> str:
+                 vectors: list[list[float]], embeddings: Any) -> str:
     """Write a complete build in a new folder, then point ``CURRENT`` at it (one rename).
 
     Until that rename every reader keeps using the previous build; a build that fails is
@@ -109,11 +111,13 @@ def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
         _upsert(collection, chunks, vectors, client.get_max_batch_size())
         if collection.count() != len(chunks):
             raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
+        write_derived(build, chunks, vectors, embeddings)
     except BaseException:
         _close(client)
         shutil.rmtree(build, ignore_errors=True)
         raise
     _close(client)  # flushes, and frees Chroma's per-path cache for the readers' own client
+    manifest = replace(manifest, files=describe_files(build, frozenset({MANIFEST_FILE})))
     write_atomic(build / MANIFEST_FILE, manifest.to_json())
     write_atomic(settings.index_dir / CURRENT_FILE, build.name)  # the switch
     _prune(builds, {build.name} | ({previous.name} if previous else set()))
@@ -128,7 +132,8 @@ def _close(client: Any) -> None:
 
 
 def _write_remote(settings: Settings, manifest: Manifest, chunks: list[Chunk],
-                  vectors: list[list[float]]) -> str:
+                  vectors: list[list[float]], embeddings: Any) -> str:
+    del embeddings  # a Chroma server keeps no derived files: readers rebuild them
     client = chroma_client(settings)
     name = manifest.collection
     collection = client.get_or_create_collection(
@@ -161,6 +166,51 @@ def _prune_remote(client: Any, settings: Settings, current: str) -> None:
         client.delete_collection(name)
 
 
+def _check_writable(settings: Settings) -> None:
+    """Fail in one line, before anything is embedded, when the index folder is read-only."""
+    if settings.chroma_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return
+    try:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.index_dir / f".write-check.{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise K2ChatError(
+            f"Cannot write the index in {settings.index_dir} ({exc.strerror or exc}); "
+            "ingest needs a writable folder (set K2CHAT_DATA_DIR)."
+        ) from exc
+
+
+def _ensure_onnx(settings: Settings, embeddings: Any) -> str:
+    """The sha256 of the query encoder, exported again unless the one there is intact (it
+    matches the current build's record, or, with no record, onnxruntime loads it)."""
+    from k2chat.embeddings import OnnxEmbeddings
+    from k2chat.index import current_manifest, file_sha256
+
+    path = settings.onnx_path
+    if path.is_file():
+        digest = file_sha256(path)
+        previous = current_manifest(settings)
+        recorded = previous.onnx_sha256 if previous else ""
+        if recorded == digest:
+            return digest
+        if not recorded:
+            try:
+                OnnxEmbeddings(path)
+                return digest
+            except Exception as exc:
+                log.warning("The ONNX model %s is unusable (%s); exporting it again", path, exc)
+        else:
+            log.warning("The ONNX model %s does not match its checksum; exporting it again",
+                        path)
+    from k2chat.ingest.onnx_export import export_onnx
+
+    export_onnx(embeddings.model, path)
+    return file_sha256(path)
+
+
 def build_index(
     settings: Settings,
     *,
@@ -169,7 +219,7 @@ def build_index(
 ) -> BuildReport:
     """Build a complete new index from ``settings.corpus_dir`` and switch to it."""
     started = time.perf_counter()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _check_writable(settings)
     lock = FileLock(str(settings.data_dir / "ingest.lock"))
     try:
         lock.acquire(timeout=LOCK_TIMEOUT_S)
@@ -179,6 +229,7 @@ def build_index(
             "then try again."
         ) from exc
     try:
+        signature = corpus_signature(settings.corpus_dir)  # before reading: a change re-hashes
         fp, corpus_digest = fingerprint(settings)
         chunks = chunk_sections(read_corpus(settings.corpus_dir))
         if not chunks:
@@ -189,10 +240,7 @@ def build_index(
         embed_started = time.perf_counter()
         vectors = _embed(chunks, embeddings, show_progress)
         embed_seconds = time.perf_counter() - embed_started
-        if not settings.onnx_path.is_file():
-            from ingest.onnx_export import export_onnx
-
-            export_onnx(embeddings.model, settings.onnx_path)
+        onnx_digest = "" if settings.chroma_url else _ensure_onnx(settings, embeddings)
         collection = (
             remote_collection_name(settings, fp) if settings.chroma_url else settings.collection
         )
@@ -204,9 +252,11 @@ def build_index(
             index_version=INDEX_VERSION,
             collection=collection,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            onnx_sha256=onnx_digest,
+            corpus_signature=signature,
         )
         writer = _write_remote if settings.chroma_url else _write_local
-        location = writer(settings, manifest, chunks, vectors)
+        location = writer(settings, manifest, chunks, vectors, embeddings)
         total = time.perf_counter() - started
         log.info("Indexed %d passages in %.2fs (%s)", len(chunks), total, location)
         return BuildReport(manifest, location, embed_seconds, total)

@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["export_onnx"]
+__all__ = ["export_onnx", "repair_onnx"]
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +50,33 @@ def export_onnx(model: Any, path: Path) -> None:
         )
     os.replace(tmp, path)
     log.info("Exported the query encoder to %s", path)
+
+
+def repair_onnx(settings: Any) -> bool:
+    """Export the query encoder again over a damaged one and record its new checksum in the
+    current build's manifest; False (with a warning) when that cannot be done (a read-only
+    deployment): the reference encoder then answers, only slower."""
+    from dataclasses import replace
+
+    from k2chat.embeddings import SentenceTransformerEmbeddings
+    from k2chat.index import (
+        MANIFEST_FILE,
+        current_build_dir,
+        current_manifest,
+        file_sha256,
+        write_atomic,
+    )
+
+    path = settings.onnx_path
+    try:
+        export_onnx(SentenceTransformerEmbeddings().model, path)
+        manifest, build = current_manifest(settings), current_build_dir(settings)
+        if manifest is not None and build is not None:
+            fresh = replace(manifest, onnx_sha256=file_sha256(path))
+            write_atomic(build / MANIFEST_FILE, fresh.to_json())
+    except Exception as exc:
+        log.warning("Could not export the ONNX model again to %s (%s); answering with "
+                    "sentence-transformers", path, exc)
+        return False
+    log.warning("Exported the ONNX model again to %s", path)
+    return True
