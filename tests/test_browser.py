@@ -144,9 +144,10 @@ def tabs(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
         tab.close()
 
 
-@pytest.fixture
-def tab(tabs: Any) -> Tab:
-    return tabs()  # type: ignore[no-any-return]
+@pytest.fixture(params=[(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def tab(tabs: Any, request: pytest.FixtureRequest) -> Tab:
+    """One visitor, at desktop and at phone size: every check runs at both."""
+    return tabs(request.param)  # type: ignore[no-any-return]
 
 
 def _expect() -> Any:
