@@ -218,6 +218,17 @@ def test_an_out_of_scope_question_gets_no_sources(tab: Tab) -> None:
     expect(row.locator(".k2-card")).to_have_count(0)
 
 
+def test_a_refusal_offers_questions_that_are_answered_when_clicked(tab: Tab) -> None:
+    expect = _expect()
+    tab.ask("Who won the 2022 World Cup?")
+    suggestion = tab.page.locator(CHAT).get_by_role("button", name=EXAMPLE_QUESTIONS[0])
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    answer = tab.wait_answers(2)
+    expect(tab.questions.nth(1)).to_contain_text(EXAMPLE_QUESTIONS[0])
+    expect(answer.locator(".k2-card").first).to_be_visible()
+
+
 def _feedback_lines(path: Path, after: int, n: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 120  # a busy machine may be slow; the vote must land
     while time.monotonic() < deadline:

@@ -302,7 +302,12 @@ class Conversation:
             out.append({"role": "assistant", "content": answer.body_markdown()})
             if answer.citations:
                 out.append({"role": "assistant", "content": _sources_html(answer, turn, sections)})
-            out.append({"role": "assistant", "content": answer.disclaimer_markdown()})
+            last: dict[str, Any] = {"role": "assistant", "content": answer.disclaimer_markdown()}
+            if not answer.grounded and not answer.emergency:
+                # A refusal offers questions the article does answer, as buttons that ask them
+                # (Gradio shows the options of the conversation's last message).
+                last["options"] = [{"label": q, "value": q} for q in EXAMPLE_QUESTIONS]
+            out.append(last)
         return out
 
 
@@ -383,6 +388,9 @@ def create_app(settings: Settings) -> gr.Blocks:
             token, conversation = conversations.new(settings)
         conversation.ask(settings, question)
         return shown(conversation), token, ""
+
+    def pick(token: Any, data: gr.SelectData) -> tuple[Any, Any, Any]:
+        return submit(str(data.value or ""), token)
 
     def new_conversation() -> tuple[list[Any], str, str]:
         # A fresh token: the browser stores only a non-empty value, so "" would keep the old one.
@@ -465,6 +473,11 @@ def create_app(settings: Settings) -> gr.Blocks:
                                  api_visibility="private")
             asked.success(None, None, None, js=SHOWN_JS)
             asked.failure(None, None, None, js=FAILED_JS)
+        picked = chatbot.option_select(pick, saved, [chatbot, saved, textbox],
+                                       concurrency_limit=settings.concurrency_limit,
+                                       api_visibility="private")
+        picked.success(None, None, None, js=SHOWN_JS)
+        picked.failure(None, None, None, js=FAILED_JS)
         app.load(restore, saved, [chatbot, saved], queue=False, api_visibility="private")
         clear_btn.click(new_conversation, None, [chatbot, saved, textbox], queue=False,
                         api_visibility="private")
