@@ -44,7 +44,7 @@ def _partial_path(path: Path) -> Path:
 @contextmanager
 def _locked(path: Path) -> Iterator[int]:
     """The feedback file opened for appending, under an exclusive lock held across processes."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield fd
@@ -59,10 +59,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def _parse_count(raw: bytes) -> int:
+    digits = raw.strip()
+    return int(digits) if digits.isdigit() else 0
+
+
 def _read_count(path: Path) -> int:
     try:
-        return int(path.read_bytes().strip() or b"0")
-    except (OSError, ValueError):
+        return _parse_count(path.read_bytes())
+    except OSError:
         return 0
 
 
@@ -85,8 +90,7 @@ def _count_failure(path: Path) -> None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        raw = os.pread(fd, _COUNT_WIDTH, 0)
-        count = int(raw.strip() or b"0") if raw.strip().isdigit() else 0
+        count = _parse_count(os.pread(fd, _COUNT_WIDTH, 0))
         os.pwrite(fd, str(count + 1).zfill(_COUNT_WIDTH).encode(), 0)
     except OSError:
         log.error("Could not count a lost vote in %s", counter)
@@ -109,22 +113,31 @@ def repair(path: Path) -> int:
         return 0
 
 
+def _after_last_newline(fd: int, block: int = 64 * 1024) -> int:
+    """The offset just after the file's last newline (0 if none), reading back from the end
+    block by block, so start-up does not read a feedback file that only grows."""
+    at = os.fstat(fd).st_size
+    while at > 0:
+        start = max(0, at - block)
+        newline = os.pread(fd, at - start, start).rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        at = start
+    return 0
+
+
 def _repair(path: Path) -> int:
     moved = 0
     with _locked(path) as fd:
-        size = os.fstat(fd).st_size
-        if size:
-            with open(path, "rb") as f:
-                data = f.read()
-            end = data.rfind(b"\n") + 1
-            tail = data[end:]
-            if tail:
-                with open(_partial_path(path), "ab") as aside:
-                    aside.write(tail + b"\n")
-                os.truncate(path, end)
-                moved = len(tail)
-                log.warning("Set aside a partial feedback line (%d bytes) in %s",
-                            moved, _partial_path(path))
+        end = _after_last_newline(fd)
+        tail = os.pread(fd, os.fstat(fd).st_size - end, end)
+        if tail:
+            with open(_partial_path(path), "ab") as aside:
+                aside.write(tail + b"\n")
+            os.truncate(path, end)
+            moved = len(tail)
+            log.warning("Set aside a partial feedback line (%d bytes) in %s",
+                        moved, _partial_path(path))
     try:
         _prepare_counter(path)
     except OSError as exc:
