@@ -96,7 +96,7 @@ def body_of(result: Any) -> str:
 
 def conversations(clients: int, per_client: int) -> list[Session]:
     """Distinct first questions from the evaluation set, each followed by rotating follow-ups;
-    the expected answers are what the UI's own logic gives (Chat with the earlier questions)."""
+    the expected answers are what one local Chat gives, asked the same questions in turn."""
     from k2chat.chat import Chat
     from k2chat.evaluate import load_cases
 
@@ -109,8 +109,9 @@ def conversations(clients: int, per_client: int) -> list[Session]:
     sessions = []
     for i, first in enumerate(firsts):
         questions = [first] + [FOLLOWUPS[(i + j) % len(FOLLOWUPS)] for j in range(per_client - 1)]
-        expected = [Chat(s, history=questions[:t]).ask(q).body_markdown()
-                    for t, q in enumerate(questions)]
+        chat = Chat(s)  # asked in turn, as the server's conversation is: an earlier answer's
+        # quotes are not repeated and a refusal is not a turn, so history= would differ
+        expected = [chat.ask(q).body_markdown() for q in questions]
         sessions.append(Session(questions, expected))
     return sessions
 
