@@ -96,3 +96,42 @@ def test_truncated_onnx_is_detected_and_exported_again(
     assert isinstance(p.retriever.embeddings, OnnxEmbeddings)
     assert encoder_status(s) == "ok"
     assert current_build_dir(s) is not None
+
+
+def test_passages_are_read_as_the_article_was_chunked(settings: Settings) -> None:
+    """The saved passages, read one at a time, are exactly the chunks of the article, in
+    article order; slices and negative indexes work like a tuple's."""
+    from k2chat.corpus import read_corpus
+    from k2chat.derived import Passages
+    from k2chat.ingest.chunk import chunk_sections
+
+    index = open_index(settings, build=False)
+    assert isinstance(index.chunks, Passages)
+    want = sorted(chunk_sections(read_corpus(settings.corpus_dir)),
+                  key=lambda c: (c.article, c.section, c.position))
+    assert list(index.chunks) == want
+    assert [index.chunks[i] for i in range(len(want))] == want
+    assert tuple(index.chunks[2:5]) == tuple(want[2:5]) and index.chunks[-1] == want[-1]
+    assert index.chunks.ids == tuple(c.id for c in want)
+    with pytest.raises(IndexError):
+        index.chunks[len(want)]
+
+
+def test_a_passage_that_is_not_its_id_is_reported(settings: Settings) -> None:
+    """A passage line that does not hold the id it is listed under (a damaged or mixed-up
+    file the size checks let through) is an IndexCorruptError naming the rebuild, not a wrong
+    quote."""
+    from k2chat.derived import PASSAGE_ROWS, PASSAGES, Passages
+    from k2chat.errors import IndexCorruptError
+
+    build = current_build_dir(settings)
+    assert build is not None
+    rows = np.load(build / PASSAGE_ROWS)
+    good = open_index(settings, build=False).chunks
+    assert isinstance(good, Passages)
+    swapped = list(good.ids)
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    damaged = Passages(build / PASSAGES, rows, swapped)
+    with pytest.raises(IndexCorruptError, match="k2chat ingest"):
+        damaged[0]
+    assert damaged[2] == good[2]

@@ -3,7 +3,9 @@
 Each local build folder holds, next to Chroma's files (ingest writes them before the switch, so
 they share the build's atomic swap)::
 
-    passages.json      every passage (text and metadata), in article order
+    passages.jsonl     every passage (id, text, metadata), one JSON line each, in article order
+    passage_rows.npy   the byte offset of each line of passages.jsonl (one extra at the end)
+    passage_ids.json   every passage's id, in the same order
     vectors.npy        the passages' unit vectors, aligned (the dense search's matrix)
     lexical/           the BM25 index (bm25s's own files) and its IDF table
     units.npy          the vector of every candidate quote (evidence.units_of), memory-mapped
@@ -21,10 +23,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import mmap
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from k2chat.errors import IndexCorruptError
 from k2chat.index import file_sha256
@@ -35,12 +38,14 @@ if TYPE_CHECKING:
 
     from k2chat.retrieve import LexicalIndex
 
-__all__ = ["Derived", "StoredUnits", "check_files", "describe_files", "load_derived",
+__all__ = ["Derived", "Passages", "StoredUnits", "check_files", "describe_files", "load_derived",
            "write_derived"]
 
 log = logging.getLogger(__name__)
 
-PASSAGES = "passages.json"
+PASSAGES = "passages.jsonl"
+PASSAGE_ROWS = "passage_rows.npy"
+PASSAGE_IDS = "passage_ids.json"
 VECTORS = "vectors.npy"
 LEXICAL = "lexical"
 UNITS = "units.npy"
@@ -50,6 +55,54 @@ UNIT_INDEX = "unit_index.npy"
 # ones (only units.npy at scale) are checked by size, and row by row when read.
 DIGEST_MAX_BYTES = 64 << 20
 UNIT_NORM_TOLERANCE = 1e-3  # a stored unit vector's norm is 1 within float32 rounding
+
+
+class Passages(Sequence[Chunk]):
+    """A build's passages, read from ``passages.jsonl`` (memory-mapped) one at a time when they
+    are asked for: a start-up parses no passage, and memory holds only those a query used.
+    ``ids`` are all read at once (the lexical index maps ids to rows)."""
+
+    def __init__(self, path: Path, rows: Any, ids: Sequence[str]) -> None:
+        self._path = path
+        self._rows = rows  # (len + 1,) int64 byte offsets
+        self.ids = tuple(ids)
+        with open(path, "rb") as f:
+            size = path.stat().st_size
+            self._data: mmap.mmap | bytes = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                                             if size else b"")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Chunk]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | Sequence[Chunk]:
+        if isinstance(i, slice):
+            return tuple(self._read(j) for j in range(*i.indices(len(self))))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._read(i)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self._read(i) for i in range(len(self)))
+
+    def _read(self, i: int) -> Chunk:
+        line = self._data[int(self._rows[i]):int(self._rows[i + 1])]
+        try:
+            id_, text, meta = json.loads(line)
+            chunk = Chunk.from_record(id_, text, meta)
+        except Exception as exc:
+            raise IndexCorruptError(f"passage {i} of {self._path} is unreadable "
+                                    f"({type(exc).__name__}); rebuild the index with "
+                                    "`k2chat ingest`") from exc
+        if chunk.id != self.ids[i]:
+            raise IndexCorruptError(f"passage {i} of {self._path} is not {self.ids[i]}; "
+                                    "rebuild the index with `k2chat ingest`")
+        return chunk
 
 
 class StoredUnits:
@@ -86,7 +139,7 @@ class StoredUnits:
 
 @dataclass(frozen=True)
 class Derived:
-    chunks: tuple[Chunk, ...]
+    chunks: Passages
     lexical: LexicalIndex
     vectors: Any  # (len(chunks), dim) float32 unit rows (a numpy array or memory map)
     units: StoredUnits
@@ -118,8 +171,11 @@ def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Seque
     order = sorted(range(len(chunks)), key=lambda i: (chunks[i].article, chunks[i].section,
                                                       chunks[i].position))
     chunks = [chunks[i] for i in order]
-    records = [[c.id, c.text, c.metadata()] for c in chunks]
-    (folder / PASSAGES).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    lines = [json.dumps([c.id, c.text, c.metadata()], ensure_ascii=False).encode("utf-8") + b"\n"
+             for c in chunks]
+    (folder / PASSAGES).write_bytes(b"".join(lines))
+    np.save(folder / PASSAGE_ROWS, np.cumsum([0] + [len(line) for line in lines], dtype=np.int64))
+    (folder / PASSAGE_IDS).write_text(json.dumps([c.id for c in chunks]), encoding="utf-8")
     matrix = np.asarray([vectors[i] for i in order], dtype=np.float32).reshape(len(order), -1)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     if not np.all(norms > 0):
@@ -170,11 +226,12 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
 
     check_files(folder, files)
     try:
-        records = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
-        chunks = tuple(Chunk.from_record(id_, text, meta) for id_, text, meta in records)
-        if len(chunks) != count:
-            raise IndexCorruptError(f"{PASSAGES} holds {len(chunks)} passages, the manifest "
-                                    f"says {count}")
+        ids = json.loads((folder / PASSAGE_IDS).read_text(encoding="utf-8"))
+        offsets = np.load(folder / PASSAGE_ROWS)
+        if (len(ids) != count or len(offsets) != count + 1
+                or int(offsets[-1]) != (folder / PASSAGES).stat().st_size):
+            raise IndexCorruptError(f"{PASSAGES} does not hold the manifest's {count} passages")
+        chunks = Passages(folder / PASSAGES, offsets, ids)
         vectors = np.load(folder / VECTORS, mmap_mode="r" if mmap_vectors else None)
         if vectors.ndim != 2 or vectors.shape[0] != count:
             raise IndexCorruptError(f"{VECTORS} does not hold {count} vectors")

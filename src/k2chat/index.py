@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
@@ -204,7 +205,7 @@ class Index:
     client: Any
     collection: Any
     manifest: Manifest
-    chunks: tuple[Chunk, ...]
+    chunks: Sequence[Chunk]  # a local build's are derived.Passages (read when asked for)
     location: str
     vectors: Any = None  # numpy (len(chunks), dim) float32, unit rows; None above IN_MEMORY_MAX
     lexical: Any = None  # retrieve.LexicalIndex as saved with a local build (None: build one)

@@ -58,7 +58,10 @@ class LexicalIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
-        self.chunks = tuple(chunks)
+        from k2chat.derived import Passages
+
+        # A build's Passages stay as they are (read when asked for); anything else is copied.
+        self.chunks: Sequence[Chunk] = chunks if isinstance(chunks, Passages) else tuple(chunks)
         if bm25 is None or idf is None:
             corpus = [tokenize(c.embedding_text()) for c in self.chunks]
             df: dict[str, int] = {}
@@ -74,7 +77,8 @@ class LexicalIndex:
         self.idf = idf
         self.vocabulary = frozenset(idf)
         self._typos = TypoIndex(t for t in idf if t.isalpha())
-        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        ids = self.chunks.ids if isinstance(self.chunks, Passages) else [c.id for c in self.chunks]
+        self.position = {id_: i for i, id_ in enumerate(ids)}
         self._terms: dict[int, frozenset[str]] = {}
         self._amount: dict[int, bool] = {}
 
