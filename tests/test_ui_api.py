@@ -54,6 +54,23 @@ def test_api_keeps_each_client_session_separate(server: str) -> None:
 
 
 @server
+def test_an_api_conversation_is_its_client_session(server: str, settings) -> None:  # type: ignore[no-untyped-def]
+    """A follow-up is answered in its own session's conversation, and reset_session() starts a
+    new one: the answers are those of a local Chat asked the same questions in turn."""
+    first, follow = "How much MK-7 is used for osteoporosis?", "And for MK-4?"
+    chat = Chat(settings)
+    chat.ask(first)
+    in_conversation = chat.ask(follow).body_markdown()
+    alone = Chat(settings).ask(follow).body_markdown()
+    assert in_conversation != alone  # else the check below could not tell them apart
+    client = Client(server, verbose=False)
+    client.predict(first, api_name="/ask")
+    assert _contents(client.predict(follow, api_name="/ask"))[0] == in_conversation
+    client.reset_session()
+    assert _contents(client.predict(follow, api_name="/ask"))[0] == alone
+
+
+@server
 def test_out_of_scope_through_the_api_has_no_sources(server: str) -> None:
     result = Client(server, verbose=False).predict("Who won the 2022 World Cup?", api_name="/ask")
     assert not [title for title in _titles(result) if title]

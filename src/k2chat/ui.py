@@ -34,6 +34,7 @@ API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..
 TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
 SESSION_CAPACITY = 500  # conversations kept in memory; the oldest are dropped beyond this
+QUEUE_MAX_SIZE = 256  # requests waiting for a worker; more get Gradio's "queue is full" message
 MAX_TURNS = 100  # turns one conversation keeps (bounds the server's memory and work per visitor)
 LONG_CONVERSATION = ("This conversation is long. Please start a new conversation to ask more.")
 _HEADING = re.compile(r"^#+\s*")
@@ -323,12 +324,30 @@ def _answer(chat: Chat, question: str) -> Answer:
 
 
 class _Conversations:
-    """The page's conversations by a random token the browser keeps (bounded, oldest dropped)."""
+    """Conversations by key: the random token a page keeps, or an API client's Gradio session
+    (bounded, the least recently used dropped)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._by_token: OrderedDict[str, Conversation] = OrderedDict()
         self._lock = threading.Lock()
+
+    def get_or_new(self, key: str, settings: Settings) -> Conversation:
+        """The conversation kept under ``key`` (an API client's session), made if there is
+        none."""
+        with self._lock:
+            conversation = self._by_token.get(key)
+            if conversation is not None:
+                self._by_token.move_to_end(key)
+                return conversation
+        return self._add(key, Conversation(settings))
+
+    def _add(self, key: str, conversation: Conversation) -> Conversation:
+        with self._lock:
+            conversation = self._by_token.setdefault(key, conversation)
+            while len(self._by_token) > self.capacity:
+                self._by_token.popitem(last=False)
+        return conversation
 
     def get(self, token: Any) -> Conversation | None:
         with self._lock:
@@ -339,12 +358,7 @@ class _Conversations:
 
     def new(self, settings: Settings) -> tuple[str, Conversation]:
         token = secrets.token_urlsafe(16)
-        conversation = Conversation(settings)
-        with self._lock:
-            self._by_token[token] = conversation
-            while len(self._by_token) > self.capacity:
-                self._by_token.popitem(last=False)
-        return token, conversation
+        return token, self._add(token, Conversation(settings))
 
 
 def respond(settings: Settings, message: Any, conversation: Conversation | None = None
@@ -371,7 +385,8 @@ def _sections(settings: Settings) -> dict[int, Section]:
 
 def create_app(settings: Settings) -> gr.Blocks:
     sections = _sections(settings)
-    conversations = _Conversations(SESSION_CAPACITY)
+    conversations = _Conversations(SESSION_CAPACITY)  # the page's, by the browser's token
+    api_conversations = _Conversations(SESSION_CAPACITY)  # API clients', by Gradio session
     limit = settings.max_question_chars
 
     def shown(conversation: Conversation | None) -> list[dict[str, Any]]:
@@ -410,10 +425,11 @@ def create_app(settings: Settings) -> gr.Blocks:
             log.exception("Could not record feedback")
             gr.Warning("Your vote could not be saved. Please try again.")
 
-    def api_ask(question: str, conversation: Conversation | None
-                ) -> tuple[list[dict[str, Any]], Conversation]:
-        conversation = conversation or Conversation(settings)
-        return respond(settings, question, conversation), conversation
+    def api_ask(question: str, request: gr.Request) -> list[dict[str, Any]]:
+        # An API client's conversation is its Gradio session (gradio_client: one per Client,
+        # reset_session() starts another), kept here, not in Gradio's state.
+        key = str(request.session_hash)
+        return respond(settings, question, api_conversations.get_or_new(key, settings))
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
         with gr.Row(elem_id="k2chat-top", equal_height=True):
@@ -458,7 +474,6 @@ def create_app(settings: Settings) -> gr.Blocks:
                         for q in EXAMPLE_QUESTIONS]
         api_question = gr.Textbox(visible=False)
         api_answer = gr.JSON(visible=False)
-        api_state = gr.State(None)
         api_button = gr.Button(visible=False)
 
         for trigger in (textbox.submit, retry.click):
@@ -482,7 +497,7 @@ def create_app(settings: Settings) -> gr.Blocks:
         clear_btn.click(new_conversation, None, [chatbot, saved, textbox], queue=False,
                         api_visibility="private")
         chatbot.like(on_like, saved, None, api_visibility="private")
-        api_button.click(api_ask, [api_question, api_state], [api_answer, api_state],
+        api_button.click(api_ask, api_question, api_answer,
                          api_name=API_NAME, concurrency_limit=settings.concurrency_limit,
                          api_description="Ask one question; returns the answer's messages: body "
                          "with [n] markers, Sources (if any) and the disclaimer. Each client "
@@ -515,7 +530,7 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
     get_pipeline(settings)  # build or load the index before the first visitor
     repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
     app = create_app(settings)
-    app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=256)
+    app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=QUEUE_MAX_SIZE)
     guard = Middleware(
         Guard,
         hosts=allowed_hosts(settings.host, settings.allowed_hosts),
@@ -524,7 +539,10 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
     )
     app.launch(
         app_kwargs={"middleware": [guard]},  # Host check, no uploads, size cap, headers
-        state_session_capacity=SESSION_CAPACITY,  # Gradio keeps 10,000 sessions by default
+        # Gradio keeps a copy of the page's configuration for each session it saw (~40 KB;
+        # 10,000 sessions by default). k2chat keeps the conversations itself, so Gradio needs
+        # one only while a session's request is queued or running.
+        state_session_capacity=QUEUE_MAX_SIZE + settings.concurrency_limit,
         server_name=settings.host,  # 127.0.0.1 unless K2CHAT_HOST says otherwise
         server_port=settings.port,
         share=False,
