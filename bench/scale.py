@@ -14,9 +14,10 @@ Query cost:
 Passages: an article sentence plus invented Zipf-distributed words (bench/synthetic.py), so the
 vocabulary grows with the corpus. Vectors: the ONNX model's vector of the passage's article
 sentence plus Gaussian noise, normalised (clustered like real text, cheap to make); real
-questions are embedded by the real encoder. Each size is written straight into its own Chroma
-collection under bench/.cache/scale (kept between runs), and LexicalIndex + HybridRetriever
-from k2chat.retrieve are built over it. Reference: p50 at 1k, same run.
+questions are embedded by the real encoder. Each size's start-up index is opened as k2chat
+opens it (``k2chat.index.open_index``) and searched the way k2chat searches a local build: a
+HybridRetriever over its saved BM25 index and an exact product over its saved passage vectors.
+Reference: p50 at 1k, same run.
 Target: p50 at 100k <= 2 x p50 at 1k.
 
     .venv/bin/python bench/scale.py [--max 100000] [--query 0] [--json out.json]
@@ -54,50 +55,6 @@ DIM = 384
 NOISE = 0.045  # per-dimension noise; cosine to the sentence's own vector ~0.8
 MISSPELLED = ("k2 mk7 how mch daily??", "osteoprosis dose of menaquinone",
               "warfrin and vitamin k2", "how long until it wroks")
-
-
-def build(n: int, sentence_vectors: dict[str, Any]) -> tuple[list[Any], Any, float]:
-    """(chunks, Chroma client, seconds to write them) for ``n`` passages, cached on disk."""
-    import chromadb
-    import numpy as np
-    from chromadb.config import Settings as ChromaSettings
-    from synthetic import passages
-
-    from k2chat.types import Chunk
-
-    pairs = passages(n, seed=n)
-    rng = np.random.default_rng(n)
-    chunks = [
-        Chunk(id=f"syn-{i:06d}", article="synthetic", article_title="Synthetic corpus",
-              section=i % 6 + 1, section_title=f"Synthetic section {i % 6 + 1}", position=i,
-              text=text)
-        for i, (_, text) in enumerate(pairs)
-    ]
-    folder = CACHE / "scale" / f"n{n}"
-    marker = folder / "complete.json"
-    if marker.is_file() and json.loads(marker.read_text())["n"] == n:
-        client = chromadb.PersistentClient(path=str(folder / "chroma"),
-                                           settings=ChromaSettings(anonymized_telemetry=False))
-        return chunks, client, 0.0
-    shutil.rmtree(folder, ignore_errors=True)
-    client = chromadb.PersistentClient(path=str(folder / "chroma"),
-                                       settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.create_collection("scale", metadata={"hnsw:space": "cosine"},
-                                          embedding_function=None)
-    batch = client.get_max_batch_size()
-    print(f"(writing {n} passages into Chroma ...)", file=sys.stderr, flush=True)
-    with Timer() as t:
-        for start in range(0, n, batch):
-            part = chunks[start : start + batch]
-            base = np.stack([sentence_vectors[sentence]
-                             for sentence, _ in pairs[start : start + batch]])
-            vectors = base + rng.normal(0, NOISE, size=base.shape)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            collection.add(ids=[c.id for c in part], documents=[c.text for c in part],
-                           metadatas=[c.metadata() for c in part],
-                           embeddings=vectors.astype(np.float32))
-    marker.write_text(json.dumps({"n": n}))
-    return chunks, client, t.seconds
 
 
 def measure(retriever: Any, questions: list[str]) -> dict[str, Any]:
@@ -275,12 +232,11 @@ def main() -> None:
     sizes = [n for n in SIZES if n <= largest]
     ensure_index()
     import numpy as np
-    from langchain_chroma import Chroma
     from synthetic import article_sentences
 
     from k2chat.embeddings import OnnxEmbeddings
     from k2chat.evaluate import load_cases
-    from k2chat.retrieve import HybridRetriever, LexicalIndex
+    from k2chat.retrieve import HybridRetriever
 
     encoder = OnnxEmbeddings(bench_settings().onnx_path)
     sentences = list(article_sentences())
@@ -292,16 +248,19 @@ def main() -> None:
         emit(startup)
         return
 
+    from k2chat.index import open_index
+
     results: dict[int, dict[str, Any]] = {}
     for n in sizes:
-        chunks, client, write_s = build(n, sentence_vectors)
-        with Timer() as lex_t:
-            lexical = LexicalIndex(chunks)
-        store = Chroma(client=client, collection_name="scale",
-                       embedding_function=encoder, create_collection_if_not_exists=False)
-        retriever = HybridRetriever(store=store, embeddings=encoder, lexical=lexical)
+        # The query path k2chat itself takes on a local build: the saved BM25 index and the
+        # exact product over the saved passage vectors (memory-mapped above IN_MEMORY_MAX).
+        with Timer() as open_t:
+            index = open_index(startup_settings(n), build=False)
+        retriever = HybridRetriever(store=None, embeddings=encoder, lexical=index.lexical,
+                                    vectors=index.vectors)
         results[n] = measure(retriever, questions)
-        results[n].update(lex_build=lex_t.seconds, write=write_s, vocab=len(lexical.vocabulary))
+        results[n].update(open=open_t.seconds, vocab=len(index.lexical.vocabulary),
+                          passages=len(index.chunks))
         print(f"{n} passages: search p50 {ms(percentile(results[n]['search'], 50))}",
               file=sys.stderr, flush=True)
 
@@ -310,12 +269,12 @@ def main() -> None:
 
     print("\nQuery cost by corpus size (p50 over "
           f"{len(questions)} questions; search = embed + dense + BM25 + candidate scoring):")
-    print(table(["Passages", "vocabulary", "search p50", "search p95", "embed", "dense (Chroma)",
+    print(table(["Passages", "vocabulary", "search p50", "search p95", "embed", "dense (exact)",
                  "BM25 search", "query terms (typo fix)", "misspelled query terms",
-                 "LexicalIndex build", "Chroma write (cached later)"],
-                [(f"{n:,}", f"{r['vocab']:,}", p50(n, "search"), ms(percentile(r["search"], 95)),
-                  p50(n, "embed"), p50(n, "dense"), p50(n, "bm25"), p50(n, "terms"),
-                  p50(n, "typo"), ms(r["lex_build"]), ms(r["write"]) if r["write"] else "cached")
+                 "index open"],
+                [(f"{r['passages']:,}", f"{r['vocab']:,}", p50(n, "search"),
+                  ms(percentile(r["search"], 95)), p50(n, "embed"), p50(n, "dense"),
+                  p50(n, "bm25"), p50(n, "terms"), p50(n, "typo"), ms(r["open"]))
                  for n, r in results.items()]))
     small = percentile(results[sizes[0]]["search"], 50)
     rows = [Row("scale", f"search p50 at {n:,} passages", p50(n, "search"),
