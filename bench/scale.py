@@ -81,12 +81,14 @@ STARTUP_ASK = ("import sys, k2chat; "
 RSS_QUESTIONS = 30
 # The child answers RSS_QUESTIONS evaluation questions, then reports its peak resident set.
 RSS_CHILD = """
-import json, resource, sys, k2chat
+import json, sys, k2chat
 from k2chat.evaluate import load_cases
 from pathlib import Path
 for case in load_cases(Path(sys.argv[1]))[:int(sys.argv[2])]:
     k2chat.ask(case.question)
-print(json.dumps(dict(rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+# VmHWM is this process's own peak: ru_maxrss would carry the parent's size across fork + exec
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps(dict(rss_mb=peak / 1024)))
 """
 
 

@@ -55,6 +55,7 @@ UNIT_INDEX = "unit_index.npy"
 # ones (only units.npy at scale) are checked by size, and row by row when read.
 DIGEST_MAX_BYTES = 64 << 20
 UNIT_NORM_TOLERANCE = 1e-3  # a stored unit vector's norm is 1 within float32 rounding
+UNIT_BATCH = 4096  # quotes embedded per call at ingest (bounds the lists the encoder returns)
 
 
 class Passages(Sequence[Chunk]):
@@ -183,9 +184,17 @@ def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Seque
     np.save(folder / VECTORS, matrix / norms)
     LexicalIndex(chunks).save(folder / LEXICAL)
     texts, rows, index = _unit_texts(chunks)
-    unique = list(dict.fromkeys(texts))
-    by_text = dict(zip(unique, embeddings.embed_documents(unique), strict=True))
-    units = np.asarray([by_text[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+    row_of: dict[str, int] = {}
+    rows_of_texts = [row_of.setdefault(t, len(row_of)) for t in texts]
+    unique = list(row_of)
+    # Embedded batch by batch into one float32 matrix: the whole corpus's quote vectors as
+    # Python lists would take ~4.6 GB at 100k passages.
+    vectors_of_unique = np.zeros((len(unique), matrix.shape[1]), dtype=np.float32)
+    for start in range(0, len(unique), UNIT_BATCH):
+        part = unique[start:start + UNIT_BATCH]
+        vectors_of_unique[start:start + len(part)] = np.asarray(embeddings.embed_documents(part),
+                                                                dtype=np.float32)
+    units = vectors_of_unique[np.asarray(rows_of_texts, dtype=np.int64)]
     units /= np.clip(np.linalg.norm(units, axis=1, keepdims=True), 1e-12, None)
     np.save(folder / UNITS, units)
     np.save(folder / UNIT_ROWS, np.asarray(rows, dtype=np.int64))
