@@ -97,7 +97,7 @@ def tutorial_retriever(embeddings: object, folder: str) -> Callable[[str], list[
 
 def main() -> None:
     ensure_index()
-    from k2chat.answer import Request, retrieve_documents
+    from k2chat.answer import Request, retrieve_hits
     from k2chat.chat import Chat
     from k2chat.embeddings import SentenceTransformerEmbeddings
     from k2chat.evaluate import load_cases
@@ -135,9 +135,8 @@ def main() -> None:
 
     def chain(case_index: int) -> list[int]:
         case = cases[case_index]
-        docs = retrieve_documents(retriever, Request(case.question, queries[case_index]),
-                                  max_chars)
-        return [int(d.metadata["section"]) for d in docs]
+        hits = retrieve_hits(retriever, Request(case.question, queries[case_index]), max_chars)
+        return [hit.chunk.section for hit in hits]
 
     with tempfile.TemporaryDirectory(prefix="k2chat-tutorial-") as folder:
         tutorial = tutorial_retriever(SentenceTransformerEmbeddings(), folder)
