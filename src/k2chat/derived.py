@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import mmap
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,10 @@ class Passages(Sequence[Chunk]):
         self._rows = rows  # (len + 1,) int64 byte offsets
         self.ids = tuple(ids)
         with open(path, "rb") as f:
-            size = path.stat().st_size
+            size = os.fstat(f.fileno()).st_size
+            if len(rows) != len(self.ids) + 1 or int(rows[-1]) != size:
+                raise IndexCorruptError(f"{path} does not hold the {len(self.ids)} passages "
+                                        "its offsets and ids list")
             self._data: mmap.mmap | bytes = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
                                              if size else b"")
 
@@ -80,13 +84,10 @@ class Passages(Sequence[Chunk]):
     @overload
     def __getitem__(self, i: slice) -> Sequence[Chunk]: ...
     def __getitem__(self, i: int | slice) -> Chunk | Sequence[Chunk]:
-        if isinstance(i, slice):
-            return tuple(self._read(j) for j in range(*i.indices(len(self))))
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self._read(i)
+        picked = range(len(self))[i]  # a tuple's rules: negative indexes, slices, IndexError
+        if isinstance(picked, range):
+            return tuple(self._read(j) for j in picked)
+        return self._read(picked)
 
     def __iter__(self) -> Iterator[Chunk]:
         return (self._read(i) for i in range(len(self)))
@@ -236,11 +237,9 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
     check_files(folder, files)
     try:
         ids = json.loads((folder / PASSAGE_IDS).read_text(encoding="utf-8"))
-        offsets = np.load(folder / PASSAGE_ROWS)
-        if (len(ids) != count or len(offsets) != count + 1
-                or int(offsets[-1]) != (folder / PASSAGES).stat().st_size):
-            raise IndexCorruptError(f"{PASSAGES} does not hold the manifest's {count} passages")
-        chunks = Passages(folder / PASSAGES, offsets, ids)
+        if len(ids) != count:
+            raise IndexCorruptError(f"{PASSAGE_IDS} does not hold the manifest's {count} ids")
+        chunks = Passages(folder / PASSAGES, np.load(folder / PASSAGE_ROWS), ids)
         vectors = np.load(folder / VECTORS, mmap_mode="r" if mmap_vectors else None)
         if vectors.ndim != 2 or vectors.shape[0] != count:
             raise IndexCorruptError(f"{VECTORS} does not hold {count} vectors")

@@ -62,6 +62,7 @@ class LexicalIndex:
 
         # A build's Passages stay as they are (read when asked for); anything else is copied.
         self.chunks: Sequence[Chunk] = chunks if isinstance(chunks, Passages) else tuple(chunks)
+        ids = chunks.ids if isinstance(chunks, Passages) else [c.id for c in self.chunks]
         if bm25 is None or idf is None:
             corpus = [tokenize(c.embedding_text()) for c in self.chunks]
             df: dict[str, int] = {}
@@ -77,7 +78,6 @@ class LexicalIndex:
         self.idf = idf
         self.vocabulary = frozenset(idf)
         self._typos = TypoIndex(t for t in idf if t.isalpha())
-        ids = self.chunks.ids if isinstance(self.chunks, Passages) else [c.id for c in self.chunks]
         self.position = {id_: i for i, id_ in enumerate(ids)}
         self._terms: dict[int, frozenset[str]] = {}
         self._amount: dict[int, bool] = {}

@@ -329,32 +329,27 @@ class _Conversations:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._by_token: OrderedDict[str, Conversation] = OrderedDict()
+        self._by_key: OrderedDict[str, Conversation] = OrderedDict()
         self._lock = threading.Lock()
 
     def get_or_new(self, key: str, settings: Settings) -> Conversation:
         """The conversation kept under ``key`` (an API client's session), made if there is
         none."""
-        with self._lock:
-            conversation = self._by_token.get(key)
-            if conversation is not None:
-                self._by_token.move_to_end(key)
-                return conversation
-        return self._add(key, Conversation(settings))
+        return self.get(key) or self._add(key, Conversation(settings))
 
     def _add(self, key: str, conversation: Conversation) -> Conversation:
         with self._lock:
-            conversation = self._by_token.setdefault(key, conversation)
-            while len(self._by_token) > self.capacity:
-                self._by_token.popitem(last=False)
+            conversation = self._by_key.setdefault(key, conversation)
+            while len(self._by_key) > self.capacity:
+                self._by_key.popitem(last=False)
         return conversation
 
     def get(self, token: Any) -> Conversation | None:
         with self._lock:
-            if not isinstance(token, str) or token not in self._by_token:
+            if not isinstance(token, str) or token not in self._by_key:
                 return None
-            self._by_token.move_to_end(token)
-            return self._by_token[token]
+            self._by_key.move_to_end(token)
+            return self._by_key[token]
 
     def new(self, settings: Settings) -> tuple[str, Conversation]:
         token = secrets.token_urlsafe(16)
