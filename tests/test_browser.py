@@ -328,6 +328,49 @@ def test_an_empty_send_posts_nothing(tab: Tab) -> None:
     expect(tab.answers).to_have_count(2)
 
 
+def _hold_questions(tab: Tab) -> list[Any]:
+    """Hold every question the page sends (Gradio's queue/join) until the test lets it go, so
+    an answer is on its way for as long as the test needs; returns the held requests."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    tab.page.route("**/queue/join**", hold)
+    return held
+
+
+def _wait_held(tab: Tab, held: list[Any], n: int) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while len(held) < n:
+        assert time.monotonic() < deadline, f"the page sent {len(held)} of {n} questions"
+        tab.page.wait_for_timeout(50)  # lets Playwright deliver the held request
+
+
+def test_what_is_typed_while_an_answer_comes_is_kept_and_sent_after_it(tab: Tab) -> None:
+    """The box is not wiped by an arriving answer, and Enter while one is on its way is not
+    dropped: that question goes once the answer is in."""
+    expect = _expect()
+    follow_up = "How long does it take to work?"
+    held = _hold_questions(tab)
+    tab.send(MK7)
+    _wait_held(tab, held, 1)
+    tab.input.fill("a draft")
+    held.pop().continue_()
+    tab.wait_answers(1)
+    expect(tab.input).to_have_value("a draft")  # what was typed meanwhile stays
+    tab.send(MK7 + " And for MK-4?")
+    _wait_held(tab, held, 1)
+    tab.send(follow_up)  # while that answer is on its way
+    held.pop().continue_()
+    _wait_held(tab, held, 1)  # the follow-up leaves once that answer is in
+    expect(tab.answers).to_have_count(2)
+    held.pop().continue_()
+    tab.wait_answers(3)
+    expect(tab.questions).to_have_count(3)
+    expect(tab.questions.last).to_have_text(follow_up)
+    expect(tab.input).to_have_value("")  # each sent question left the box once answered
+
 def test_an_over_limit_question_gets_the_limit_message(tab: Tab, settings) -> None:  # type: ignore[no-untyped-def]
     expect = _expect()
     limit = settings.max_question_chars

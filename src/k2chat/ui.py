@@ -46,7 +46,14 @@ PENDING_KEY = "k2chat-pending"  # spelled out in SEND_JS and SHOWN_JS too
 SEND_JS = """(q, t) => { document.querySelectorAll('#k2chat-error')
   .forEach(e => e.classList.add('k2-hidden'));
   if ((q || '').trim()) sessionStorage.setItem('k2chat-pending', q); return [q, t]; }"""
-SHOWN_JS = """() => { sessionStorage.removeItem('k2chat-pending');
+# The server never writes the input box: what is typed while an answer is on its way stays. An
+# answered question leaves the box here, when the box still holds it.
+SHOWN_JS = """() => { const box = document.querySelector('#k2chat-input textarea');
+  const q = sessionStorage.getItem('k2chat-pending');
+  if (box && q !== null && box.value === q) {
+    box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  sessionStorage.removeItem('k2chat-pending');
   window.k2chatShowLatest && window.k2chatShowLatest(); }"""
 FAILED_JS = """() => { window.k2chatFailed && window.k2chatFailed(); }"""
 PAGE_JS = """() => {
@@ -390,16 +397,16 @@ def create_app(settings: Settings) -> gr.Blocks:
     def restore(token: Any) -> tuple[list[dict[str, Any]], Any]:
         return shown(conversations.get(token)), token
 
-    def submit(question: str, token: Any) -> tuple[Any, Any, Any]:
+    def submit(question: str, token: Any) -> tuple[Any, Any]:
         if not (question or "").strip():
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip()
         conversation = conversations.get(token)
         if conversation is None:
             token, conversation = conversations.new(settings)
         conversation.ask(settings, question)
-        return shown(conversation), token, ""
+        return shown(conversation), token
 
-    def pick(token: Any, data: gr.SelectData) -> tuple[Any, Any, Any]:
+    def pick(token: Any, data: gr.SelectData) -> tuple[Any, Any]:
         return submit(str(data.value or ""), token)
 
     def new_conversation() -> tuple[list[Any], str, str]:
@@ -471,19 +478,21 @@ def create_app(settings: Settings) -> gr.Blocks:
         api_answer = gr.JSON(visible=False)
         api_button = gr.Button(visible=False)
 
+        # A question sent while the last one is still being answered goes once that answer is
+        # in ("always_last"); Gradio's default ("once") dropped it without a word.
         for trigger in (textbox.submit, retry.click):
-            sent = trigger(submit, [textbox, saved], [chatbot, saved, textbox], js=SEND_JS,
+            sent = trigger(submit, [textbox, saved], [chatbot, saved], js=SEND_JS,
                            concurrency_limit=settings.concurrency_limit,
-                           api_visibility="private")
+                           trigger_mode="always_last", api_visibility="private")
             sent.success(None, None, None, js=SHOWN_JS)
             sent.failure(None, None, None, js=FAILED_JS)
         for button in examples:
-            asked = button.click(submit, [button, saved], [chatbot, saved, textbox], js=SEND_JS,
+            asked = button.click(submit, [button, saved], [chatbot, saved], js=SEND_JS,
                                  concurrency_limit=settings.concurrency_limit,
-                                 api_visibility="private")
+                                 trigger_mode="always_last", api_visibility="private")
             asked.success(None, None, None, js=SHOWN_JS)
             asked.failure(None, None, None, js=FAILED_JS)
-        picked = chatbot.option_select(pick, saved, [chatbot, saved, textbox],
+        picked = chatbot.option_select(pick, saved, [chatbot, saved],
                                        concurrency_limit=settings.concurrency_limit,
                                        api_visibility="private")
         picked.success(None, None, None, js=SHOWN_JS)
