@@ -105,23 +105,26 @@ class _Found:
 
 
 def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
-    """Embed the question (its own words and, for a follow-up, the search query) in one call,
-    then search; when a blood thinner is named, also find the article's anticoagulant
-    cautions."""
+    """Embed the question (its own words, for a follow-up the search query, and when a blood
+    thinner is named the caution search) in one call, then search: the passages, and the
+    article's anticoagulant cautions when needed."""
     import numpy as np
 
     if prepared.early is not None or prepared.flags is None:
         return _Found(prepared, None)
     own, query = prepared.own, prepared.query
     texts = [own] if query == own else [own, query]
-    vectors = np.asarray(retriever.embeddings.embed_documents(texts), dtype=np.float32)
-    if query == own:
-        vectors = np.vstack([vectors, vectors])  # rows: the question, the search query
+    caution_query = f"{own} {CAUTION_QUERY}" if prepared.flags.anticoagulant else None
+    if caution_query is not None:
+        texts.append(caution_query)  # one encoder run for all of them
+    embedded = np.asarray(retriever.embeddings.embed_documents(texts), dtype=np.float32)
+    # rows: the question, the search query
+    vectors = embedded[[0, 0]] if query == own else embedded[:2]
     focus = own if query != own else None
     hits = retriever.hits(query, focus=focus, vector=vectors[1].tolist())
     caution: list[Hit] = []
-    if prepared.flags.anticoagulant:
-        caution = retriever.hits(f"{own} {CAUTION_QUERY}", 12)
+    if caution_query is not None:
+        caution = retriever.hits(caution_query, 12, vector=embedded[-1].tolist())
     evidence = Evidence(own, query, vectors, tuple(hits), tuple(caution))
     return _Found(prepared, evidence)
 

@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,11 @@ class TextModel:
     w_vector: Any  # (C, D)
     w_terms: Any  # (C, V)
     bias: Any  # (C,)
+    # Each text's TF-IDF share of the logits: the article's sentences are scored again on
+    # every question that retrieves them. Bounded: started afresh past MEMO_MAX texts.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    MEMO_MAX = 20_000  # texts; a few float64 per text, so at most a few MB
 
     def _terms(self, text: str) -> tuple[list[int], list[float]]:
         counts = Counter(t for t in tfidf_tokens(text) if t in self.vocabulary)
@@ -66,9 +71,14 @@ class TextModel:
 
         out = np.asarray(vectors, dtype=np.float64) @ self.w_vector.T + self.bias
         for row, text in enumerate(texts):
-            cols, vals = self._terms(text)
-            if cols:
-                out[row] += self.w_terms[:, cols] @ np.asarray(vals)
+            part = self._memo.get(text)
+            if part is None:
+                cols, vals = self._terms(text)
+                part = self.w_terms[:, cols] @ np.asarray(vals) if cols else 0.0
+                if len(self._memo) >= self.MEMO_MAX:
+                    self._memo.clear()
+                self._memo[text] = part
+            out[row] += part
         return out
 
     def proba(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:

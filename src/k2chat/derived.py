@@ -62,7 +62,11 @@ UNIT_BATCH = 4096  # quotes embedded per call at ingest (bounds the lists the en
 class Passages(Sequence[Chunk]):
     """A build's passages, read from ``passages.jsonl`` (memory-mapped) one at a time when they
     are asked for: a start-up parses no passage, and memory holds only those a query used.
-    ``ids`` are all read at once (the lexical index maps ids to rows)."""
+    ``ids`` are all read at once (the lexical index maps ids to rows). Parsed passages are kept,
+    up to KEPT of them: a question reads ~120 (the top fetch of each search), the same ones
+    for questions on the same topic."""
+
+    KEPT = 4096  # passages; ~30 questions' worth, a few MB
 
     def __init__(self, path: Path, rows: Any, ids: Sequence[str]) -> None:
         self._path = path
@@ -75,6 +79,7 @@ class Passages(Sequence[Chunk]):
                                         "its offsets and ids list")
             self._data: mmap.mmap | bytes = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
                                              if size else b"")
+        self._kept: dict[int, Chunk] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -93,6 +98,15 @@ class Passages(Sequence[Chunk]):
         return (self._read(i) for i in range(len(self)))
 
     def _read(self, i: int) -> Chunk:
+        chunk = self._kept.get(i)
+        if chunk is None:
+            chunk = self._parse(i)
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()  # started afresh: bounded, and no bookkeeping per read
+            self._kept[i] = chunk
+        return chunk
+
+    def _parse(self, i: int) -> Chunk:
         line = self._data[int(self._rows[i]):int(self._rows[i + 1])]
         try:
             id_, text, meta = json.loads(line)
