@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from k2chat.corpus import read_corpus
 from k2chat.embeddings import OnnxEmbeddings, SentenceTransformerEmbeddings, load_query_embeddings
@@ -79,7 +80,7 @@ def test_a_new_process_answers_without_importing_torch(settings) -> None:  # typ
         "answer = k2chat.ask('How much MK-7 is used for osteoporosis?')\n"
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio')\n"
         "         if m in sys.modules]\n"
-        "encoder = type(get_pipeline().retriever.embeddings).__name__\n"
+        "encoder = type(get_pipeline().retriever.embeddings.inner).__name__\n"
         "print(json.dumps(dict(heavy=heavy, encoder=encoder, grounded=answer.grounded)))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("K2CHAT_")}
@@ -90,3 +91,30 @@ def test_a_new_process_answers_without_importing_torch(settings) -> None:  # typ
     assert "Traceback" not in done.stderr  # background warm-up stops cleanly at exit
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"heavy": [], "encoder": "OnnxEmbeddings", "grounded": True}
+
+
+def test_a_remembered_question_gets_the_vector_it_got_the_first_time(pipeline) -> None:  # type: ignore[no-untyped-def]
+    from k2chat.embeddings import RememberedQueries
+
+    inner = pipeline.retriever.embeddings.inner
+    calls: list[str] = []
+
+    class Counting(Embeddings):  # the real encoder, counting its runs
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return inner.embed_documents(texts)  # type: ignore[no-any-return]
+
+        def embed_query(self, text: str) -> list[float]:
+            calls.append(text)
+            return inner.embed_query(text)  # type: ignore[no-any-return]
+
+    remembered = RememberedQueries(Counting())
+    remembered.KEPT = 3
+    first = remembered.embed_query("how much should I take?")
+    again = remembered.embed_query("how much should I take?")
+    assert calls == ["how much should I take?"]  # the second time costs no encoder run
+    assert again == first
+    assert np.allclose(first, inner.embed_query("how much should I take?"), atol=1e-6)
+    for text in ("and MK-4?", "with warfarin?", "for kids?", "at night?"):
+        remembered.embed_query(text)
+    assert len(remembered._kept) <= 3  # bounded
+    assert remembered.embed_documents(["a b", "c"]) == inner.embed_documents(["a b", "c"])

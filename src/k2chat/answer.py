@@ -105,26 +105,23 @@ class _Found:
 
 
 def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
-    """Embed the question (its own words, for a follow-up the search query, and when a blood
-    thinner is named the caution search) in one call, then search: the passages, and the
-    article's anticoagulant cautions when needed."""
+    """Embed the question's own words and, for a follow-up, the search query (each alone, so
+    a question asked before costs no encoder run), then search: the passages, and when a
+    blood thinner is named the article's anticoagulant cautions."""
     import numpy as np
 
     if prepared.early is not None or prepared.flags is None:
         return _Found(prepared, None)
     own, query = prepared.own, prepared.query
-    texts = [own] if query == own else [own, query]
-    caution_query = f"{own} {CAUTION_QUERY}" if prepared.flags.anticoagulant else None
-    if caution_query is not None:
-        texts.append(caution_query)  # one encoder run for all of them
-    embedded = np.asarray(retriever.embeddings.embed_documents(texts), dtype=np.float32)
-    # rows: the question, the search query
-    vectors = embedded[[0, 0]] if query == own else embedded[:2]
+    embed = retriever.embeddings.embed_query
+    own_vector = embed(own)
+    query_vector = own_vector if query == own else embed(query)
+    vectors = np.asarray([own_vector, query_vector], dtype=np.float32)
     focus = own if query != own else None
-    hits = retriever.hits(query, focus=focus, vector=vectors[1].tolist())
+    hits = retriever.hits(query, focus=focus, vector=query_vector)
     caution: list[Hit] = []
-    if caution_query is not None:
-        caution = retriever.hits(caution_query, 12, vector=embedded[-1].tolist())
+    if prepared.flags.anticoagulant:
+        caution = retriever.hits(f"{own} {CAUTION_QUERY}", 12)
     evidence = Evidence(own, query, vectors, tuple(hits), tuple(caution))
     return _Found(prepared, evidence)
 

@@ -22,6 +22,7 @@ __all__ = [
     "MODEL_NAME",
     "model_dir",
     "OnnxEmbeddings",
+    "RememberedQueries",
     "SentenceTransformerEmbeddings",
     "load_query_embeddings",
     "verified_onnx",
@@ -88,6 +89,10 @@ class OnnxEmbeddings(Embeddings):
         # an ask p50 of 8.9 ms instead of 7.8 ms.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        # One thread per run: a question is ~15 tokens, too little to split. Measured for issue
+        # 13 (8 conversations at once, 200 questions): 18.7-18.9 ms of CPU per question against
+        # 20.1-21.0 ms with a thread per core, the same wall time; alone, +1-2 ms per question.
+        options.intra_op_num_threads = 1
         self._session = ort.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
@@ -126,6 +131,35 @@ class OnnxEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0].tolist()
+
+
+class RememberedQueries(Embeddings):
+    """An encoder that keeps the vectors of the last questions it embedded one at a time.
+
+    Readers ask the same short things ("how much should I take?", "and MK-4?"), and each costs
+    one encoder run (~10 ms of CPU on a 2-core machine, py-spy under bench/concurrency.py). A
+    query is always embedded alone, so its vector is the same whether or not it was kept.
+    ``embed_documents`` (passages, quotes) passes through."""
+
+    KEPT = 1024  # questions, 1.5 KB each: bounded far below the soak's 2 % of RSS
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner = inner
+        self._kept: dict[str, Any] = {}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        import numpy as np
+
+        vector = self._kept.get(text)
+        if vector is None:
+            vector = np.asarray(self.inner.embed_query(text), dtype=np.float32)
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()  # started afresh: bounded, and no bookkeeping per query
+            self._kept[text] = vector
+        return vector.tolist()
 
 
 def verified_onnx(onnx_path: Path, sha256: str) -> Embeddings | None:

@@ -73,7 +73,9 @@ class Pipeline:
                  len(self.index.chunks), self.index.location)
 
     def _build(self, settings: Settings) -> None:
-        embeddings = self._open(settings)
+        from k2chat.embeddings import RememberedQueries
+
+        embeddings = RememberedQueries(self._open(settings))
 
         mark = time.perf_counter()
         from k2chat.retrieve import HybridRetriever, LexicalIndex
