@@ -9,11 +9,15 @@ turns, so an answer that leaked in from another session is caught.
 Reference, same run: the same 50 sessions (same questions, same client code) against
 bench/bare_chat.py, a bare Gradio chat app with the same launch settings that answers at once
 with a fixed text; the clients share the CPU with the server, so only a ratio measured in one
-run means anything. Targets: no errors, no mixed conversations, k2chat's p95 <= 1.3x the bare
-app's, and server CPU per request (process CPU time delta / requests, from /proc) <= 2x the
-bare app's. The server threads that used the most CPU are listed for each.
+run means anything. The two take turns for ``--rounds`` rounds (3), each on a freshly started
+server, and the figures pool the rounds: one app's CPU per request alone moved 13-24 ms between
+runs of this script on the same machine (2026-12-02/03), too much for one round each.
+Targets: no errors, no mixed conversations, k2chat's p95 <= 1.3x the bare app's, and server
+CPU per request (process CPU time delta / requests, from /proc) <= 2x the bare app's. The
+server threads that used the most CPU are listed for each.
 
-    .venv/bin/python bench/concurrency.py [--clients 50] [--questions 5] [--json out.json]
+    .venv/bin/python bench/concurrency.py [--clients 50] [--questions 5] [--rounds 3]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -233,28 +237,50 @@ def load(url: str, pid: int, sessions: list[Session]) -> Load:
                 [u for u in used if u[1] > 0][:6])
 
 
+def pooled(runs: list[Load]) -> Load:
+    """Several rounds' loads as one: times and CPU added up, threads listed from the first."""
+    return Load(sum(r.wall for r in runs), sum(r.server_cpu for r in runs),
+                sum(r.client_cpu for r in runs), runs[0].threads)
+
+
 def main() -> None:
     n_clients = arg("clients", 50)
     per_client = arg("questions", 5)
     ensure_index()
 
-    sessions = conversations(n_clients, per_client)
-    bare_sessions = [Session(s.questions, s.expected) for s in sessions]
-    port = free_port()
-    proc, start_s = start_server(port)
-    warm = [s.questions[0] for s in sessions[:5]]
-    try:
-        settle(f"http://127.0.0.1:{port}/", proc.pid, warm)
-        k2 = load(f"http://127.0.0.1:{port}/", proc.pid, sessions)
-    finally:
-        stop_process(proc)
-    bare_port = free_port()
-    bare_proc = start_bare(bare_port)
-    try:
-        settle(f"http://127.0.0.1:{bare_port}/", bare_proc.pid, warm)
-        bare = load(f"http://127.0.0.1:{bare_port}/", bare_proc.pid, bare_sessions)
-    finally:
-        stop_process(bare_proc)
+    rounds = arg("rounds", 3)
+    planned = conversations(n_clients, per_client)
+    warm = [s.questions[0] for s in planned[:5]]
+    k2_runs: list[Load] = []
+    bare_runs: list[Load] = []
+    sessions: list[Session] = []  # every round's, for both apps
+    bare_sessions: list[Session] = []
+    start_times: list[float] = []
+    # The apps take turns (k2chat, bare, k2chat, ...), each round on a freshly started server
+    # (nothing k2chat keeps from an earlier round): a machine that slows down or speeds up
+    # during the run weighs on both alike. Figures pool all rounds.
+    for _ in range(rounds):
+        mine = [Session(s.questions, s.expected) for s in planned]
+        port = free_port()
+        proc, start_s = start_server(port)
+        start_times.append(start_s)
+        try:
+            settle(f"http://127.0.0.1:{port}/", proc.pid, warm)
+            k2_runs.append(load(f"http://127.0.0.1:{port}/", proc.pid, mine))
+        finally:
+            stop_process(proc)
+        theirs = [Session(s.questions, s.expected) for s in planned]
+        bare_port = free_port()
+        bare_proc = start_bare(bare_port)
+        try:
+            settle(f"http://127.0.0.1:{bare_port}/", bare_proc.pid, warm)
+            bare_runs.append(load(f"http://127.0.0.1:{bare_port}/", bare_proc.pid, theirs))
+        finally:
+            stop_process(bare_proc)
+        sessions += mine
+        bare_sessions += theirs
+    k2, bare = pooled(k2_runs), pooled(bare_runs)
+    start_s = sorted(start_times)[len(start_times) // 2]
 
     latencies = [x for s in sessions for x in s.latencies]
     bare_latencies = [x for s in bare_sessions for x in s.latencies]
@@ -267,7 +293,8 @@ def main() -> None:
     for i, s in enumerate(sessions):
         for t, (got, want) in enumerate(zip(s.bodies, s.expected, strict=True)):
             if got and got != want:
-                others = [j for j, o in enumerate(sessions) if j != i and got in o.expected]
+                others = [j for j, o in enumerate(sessions)
+                          if o.questions != s.questions and got in o.expected]
                 mixed.append(f"client {i} turn {t + 1} ({s.questions[t]!r})"
                              + (f" got client {others[0]}'s answer" if others else " differs"))
     followups_distinct = len({b for s in sessions for b in s.expected[1:]})
@@ -275,7 +302,12 @@ def main() -> None:
     b50, b95 = percentile(bare_latencies, 50), percentile(bare_latencies, 95)
     cpu, bare_cpu = k2.server_cpu / total, bare.server_cpu / total
     p95_ratio, cpu_ratio = p95 / b95, cpu / bare_cpu
-    print(f"\n{n_clients} clients x {per_client} questions = {total} requests per app; "
+    for i, (a, b) in enumerate(zip(k2_runs, bare_runs, strict=True), start=1):
+        print(f"round {i}: server CPU per request k2chat {ms(a.server_cpu / (total / rounds))}, "
+              f"bare app {ms(b.server_cpu / (total / rounds))}, ratio "
+              f"{a.server_cpu / b.server_cpu:.2f}x")
+    print(f"\n{rounds} rounds of {n_clients} clients x {per_client} questions = {total} "
+          "requests per app; "
           f"k2chat {secs(k2.wall)} ({total / k2.wall:.1f} requests/s), bare app "
           f"{secs(bare.wall)} ({total / bare.wall:.1f} requests/s); k2chat start {secs(start_s)}")
     print(table(["", "p50", "p95", "max", "server CPU / request", "client CPU / request"], [
@@ -285,8 +317,8 @@ def main() -> None:
         ("ratio", f"{p50 / b50:.2f}x", f"{p95_ratio:.2f}x", "", f"{cpu_ratio:.2f}x", ""),
     ]))
     for label, run in (("k2chat", k2), ("bare app", bare)):
-        print(f"server threads by CPU per request ({label}): " + ", ".join(
-            f"{name} {ms(used / total)}" for name, used in run.threads))
+        print(f"server threads by CPU per request ({label}, round 1): " + ", ".join(
+            f"{name} {ms(used / (total / rounds))}" for name, used in run.threads))
     print(f"answers equal to the local Chat's for the same conversation: {own}/{total}; "
           f"{followups_distinct} distinct expected follow-up answers")
     for line in (errors[:5] + bare_errors[:5] + mixed[:10]):
