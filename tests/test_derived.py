@@ -93,7 +93,7 @@ def test_truncated_onnx_is_detected_and_exported_again(
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("does not match its checksum" in m for m in messages), messages
     assert any("Exported the ONNX model again" in m for m in messages), messages
-    assert isinstance(p.retriever.embeddings, OnnxEmbeddings)
+    assert isinstance(p.retriever.embeddings.inner, OnnxEmbeddings)
     assert encoder_status(s) == "ok"
     assert current_build_dir(s) is not None
 

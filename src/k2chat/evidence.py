@@ -116,7 +116,8 @@ def overlaps(a: Unit, b: Unit) -> bool:
 
 class UnitVectors:
     """Sentence vectors: read from those ingest stored (``stored``, a local build), else
-    embedded when first retrieved and kept (bounded) for later questions."""
+    embedded when first retrieved; either way kept (bounded) for later questions, which
+    retrieve the same sentences again."""
 
     MAX = 50_000  # ~75 MB of float32 vectors at most
 
@@ -129,25 +130,24 @@ class UnitVectors:
     def get(self, units: list[Unit]) -> np.ndarray:
         import numpy as np
 
-        found: dict[tuple[str, int], Any] = {}
+        with self._lock:
+            found = {u.key: self._vectors[u.key] for u in units if u.key in self._vectors}
+        fresh: dict[tuple[str, int], Any] = {}
         if self._stored is not None:
             for u in units:
-                vector = self._stored.lookup(u.key)
-                if vector is not None:
-                    found[u.key] = vector
-        with self._lock:
-            missing = [u for u in units if u.key not in found and u.key not in self._vectors]
-        fresh: dict[tuple[str, int], Any] = {}
+                if u.key not in found and (vector := self._stored.lookup(u.key)) is not None:
+                    fresh[u.key] = vector
+        missing = [u for u in units if u.key not in found and u.key not in fresh]
         if missing:
             texts = list(dict.fromkeys(u.embedding_text() for u in missing))
             by_text = dict(zip(texts, self._embeddings.embed_documents(texts), strict=True))
-            fresh = {u.key: np.asarray(by_text[u.embedding_text()], dtype=np.float32)
-                     for u in missing}
-        with self._lock:
-            if len(self._vectors) + len(fresh) <= self.MAX:
-                self._vectors.update(fresh)
-            rows = [found[u.key] if u.key in found else fresh[u.key] if u.key in fresh
-                    else self._vectors[u.key] for u in units]
+            fresh.update({u.key: np.asarray(by_text[u.embedding_text()], dtype=np.float32)
+                          for u in missing})
+        if fresh:
+            with self._lock:
+                if len(self._vectors) + len(fresh) <= self.MAX:
+                    self._vectors.update(fresh)
+        rows = [found[u.key] if u.key in found else fresh[u.key] for u in units]
         return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
@@ -188,14 +188,16 @@ def lead_rows(
     pairs = {frozenset(p) for p in zip(own_terms, own_terms[1:], strict=False) if p[0] != p[1]}
     rarest = max(own_terms, key=lex.weight, default=None)
     dense_unit = unit_vectors @ np.asarray(question_vector, dtype=np.float32)
+    cover, cover_own = lex.share_of(terms), lex.share_of(own_terms)
+    cover_words = lex.share_of(own_words, rarest_idf)
     rows = []
     for unit, dense, match in zip(units, dense_unit, type_match, strict=True):
         tokens = set(tokenize(f"{unit.hit.chunk.heading} {unit.quote}"))
         rows.append((
             unit.hit.dense,
             float(dense),
-            lex.share(terms, tokens),
-            lex.share(own_terms, tokens),
+            cover(tokens),
+            cover_own(tokens),
             float(rarest is not None and rarest in tokens),
             float(bool(AMOUNT.search(unit.sentence))) * p_dose,
             float(match),
@@ -206,7 +208,7 @@ def lead_rows(
             0.0, 0.0,
             sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
             # every content word counts; one the article never uses weighs as its rarest
-            lex.share(own_words, tokens.union(*examples.questions_for(unit.quote)), rarest_idf),
+            cover_words(tokens.union(*examples.questions_for(unit.quote))),
         ))
     base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
     if len(units):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,13 +143,21 @@ class LexicalIndex:
               unknown: float = 0.0) -> float:
         """The weighted share of ``terms`` that ``tokens`` contains (0..1); a term the corpus
         never uses weighs ``unknown``."""
-        weights = {t: self.weight(t) or unknown for t in set(terms)}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+        return self.share_of(terms, unknown)(tokens)
+
+    def share_of(self, terms: Sequence[str],
+                 unknown: float = 0.0) -> Callable[[Collection[str]], float]:
+        """:meth:`share` for one set of ``terms`` and many token sets, weighed once."""
+        weights = [(t, self.weight(t) or unknown) for t in set(terms)]
+        total = sum(w for _, w in weights)
+        if not total:
+            return lambda tokens: 0.0
+        return lambda tokens: sum(w for t, w in weights if t in tokens) / total
 
     def coverage(self, terms: list[str], indexes: Sequence[int]) -> list[float]:
         """For each passage in ``indexes``, the weighted share of ``terms`` it contains (0..1)."""
-        return [self.share(terms, self.terms(i)) for i in indexes]
+        share = self.share_of(terms)
+        return [share(self.terms(i)) for i in indexes]
 
     def search(
         self, query: str, k: int, terms: list[str] | None = None
