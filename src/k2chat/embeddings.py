@@ -161,6 +161,10 @@ class RememberedQueries(Embeddings):
             self._kept[text] = vector
         return vector.tolist()
 
+    def forget(self) -> None:
+        """Drop every kept vector (benchmarks time a question the encoder has not seen)."""
+        self._kept.clear()
+
 
 def verified_onnx(onnx_path: Path, sha256: str) -> Embeddings | None:
     """The ONNX encoder if ``onnx_path`` matches ``sha256`` (the index manifest's record; ""
