@@ -35,7 +35,7 @@ heavy = [m for m in {HEAVY!r} if m in sys.modules]
 p.wait_until_warm()
 print(json.dumps(dict(import_k2chat=t1 - t0, pipeline=t2 - t1, first_answer=t3 - t2,
                       stages=p.timings, heavy=heavy, grounded=answer.grounded,
-                      encoder=type(p.retriever.embeddings).__name__)))
+                      encoder=type(p.retriever.embeddings.inner).__name__)))
 """
 IMPORTS = {
     "Python start-up": "pass",

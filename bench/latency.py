@@ -44,9 +44,7 @@ def main() -> None:
     # The served encoder remembers questions' vectors (RememberedQueries); its ``inner`` is the
     # ONNX run itself. Each timed ask() is of a question the encoder has forgotten, so the
     # figures are of a new question; "asked before" times the same questions remembered.
-    remembered = retriever.embeddings
-    encoder = getattr(remembered, "inner", remembered)
-    forget = getattr(remembered, "forget", lambda: None)
+    encoder, forget = retriever.embeddings.inner, retriever.embeddings.forget
     for q in questions[:20]:  # warm-up: caches, allocator, first-call paths
         k2chat.ask(q, s)
 

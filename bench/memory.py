@@ -29,7 +29,7 @@ heavy = [m for m in ("torch", "transformers", "sentence_transformers", "gradio")
          if m in sys.modules]
 print(json.dumps(dict(ready_kb=ready, peak_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       grounded=grounded, heavy=heavy,
-                      encoder=type(p.retriever.embeddings).__name__)))
+                      encoder=type(p.retriever.embeddings.inner).__name__)))
 """
 REFERENCE = """
 import json, resource

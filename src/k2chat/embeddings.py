@@ -157,12 +157,12 @@ class RememberedQueries(Embeddings):
         if vector is None:
             vector = np.asarray(self.inner.embed_query(text), dtype=np.float32)
             if len(self._kept) >= self.KEPT:
-                self._kept.clear()  # started afresh: bounded, and no bookkeeping per query
+                self.forget()  # started afresh: bounded, and no bookkeeping per query
             self._kept[text] = vector
         return vector.tolist()
 
     def forget(self) -> None:
-        """Drop every kept vector (benchmarks time a question the encoder has not seen)."""
+        """Drop every kept vector (when full, and for benchmarks that time a new question)."""
         self._kept.clear()
 
 
