@@ -46,7 +46,7 @@ def take(out: Path, data_dir: Path | None = None) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         # Votes cast while taking the picture must not land in the real feedback file.
         settings = settings.with_(port=_free_port(), feedback_path=Path(tmp) / "feedback.jsonl")
-        app = launch(settings, block=False)
+        app = launch(settings)
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,

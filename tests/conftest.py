@@ -58,7 +58,7 @@ def server(settings, pipeline) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
     port = free_port()
     feedback = settings.data_dir / "feedback-server.jsonl"
-    app = launch(settings.with_(port=port, feedback_path=feedback), block=False)
+    app = launch(settings.with_(port=port, feedback_path=feedback))
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -485,7 +485,7 @@ def broken_feedback_server(settings, pipeline, tmp_path_factory: pytest.TempPath
 
     folder = tmp_path_factory.mktemp("feedback-is-a-folder")
     port = free_port()
-    app = launch(settings.with_(port=port, feedback_path=folder), block=False)
+    app = launch(settings.with_(port=port, feedback_path=folder))
     try:
         yield f"http://127.0.0.1:{port}/", folder
     finally:

@@ -94,3 +94,26 @@ def test_a_server_with_a_connected_client_restarts_on_its_port_at_once(
     finally:
         second.terminate()
         second.wait(timeout=120)
+
+
+@pytest.mark.server
+def test_serve_tells_its_start_up_and_says_ready_once_it_answers(settings: Settings) -> None:
+    """`k2chat serve` logs its start-up steps (k2chat's INFO lines) and prints the address to
+    open only when the server answers there."""
+    port = free_port()
+    proc = _serve(settings, port)
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        for line in proc.stdout:  # ends if the server exits
+            seen.append(line)
+            if line.startswith("k2chat: ready"):
+                break
+        out = "".join(seen)
+        assert seen and seen[-1].startswith("k2chat: ready"), out
+        assert f"http://127.0.0.1:{port}" in seen[-1], out
+        assert any(" INFO k2chat.pipeline: Ready in " in line for line in seen), out
+        assert httpx.get(f"http://127.0.0.1:{port}/config", timeout=30).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)

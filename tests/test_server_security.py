@@ -216,7 +216,7 @@ def test_launch_asks_gradio_for_the_safe_settings(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(ui, "get_pipeline", lambda s: None)
     monkeypatch.setattr(ui, "check_port", lambda host, port: None)
     defaults = Settings.from_env({})
-    ui.launch(defaults, block=False)
+    ui.launch(defaults)
     launch = calls["launch"]
     assert launch["server_name"] == "127.0.0.1"
     assert launch["share"] is False

@@ -115,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "serve":  # a server says what its start-up is doing (index build, ready)
+        logging.getLogger("k2chat").setLevel(logging.INFO)
     from k2chat.errors import K2ChatError
 
     try:

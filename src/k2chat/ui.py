@@ -528,8 +528,9 @@ def check_port(host: str, port: int) -> None:
             ) from exc
 
 
-def launch(settings: Settings, *, block: bool = True) -> Any:
-    """Load the pipeline, build the app and start serving; returns the app."""
+def launch(settings: Settings) -> Any:
+    """Load the pipeline, build the app and start serving in the background; returns the app
+    (``app.block_thread()`` waits until it is stopped)."""
     check_port(settings.host, settings.port)
     get_pipeline(settings)  # build or load the index before the first visitor
     repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
@@ -556,7 +557,7 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
         enable_monitoring=False,
         run_history=False,
         ssr_mode=False,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         quiet=True,  # serve() prints the address; Gradio's own banner suggests share=True
         pwa=False,
         mcp_server=False,
@@ -569,5 +570,8 @@ def launch(settings: Settings, *, block: bool = True) -> Any:
 
 
 def serve(settings: Settings) -> None:
-    print(f"k2chat: starting on http://{settings.host}:{settings.port}", flush=True)
-    launch(settings, block=True)
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"k2chat: starting on {url}", flush=True)
+    app = launch(settings)
+    print(f"k2chat: ready: open {url} (Ctrl+C stops it)", flush=True)
+    app.block_thread()
