@@ -121,3 +121,25 @@ def test_a_warfarin_sentence_read_by_a_dialysis_reader_names_who_it_is_about() -
     assert fractures and all("bisphosphonates" in u.quote for u in fractures)
     contrast = [u for u in units if u.sentence.startswith("In contrast, most Vitamin K2")]
     assert contrast and all(u.quote.startswith("The evidence for Vitamin K2") for u in contrast)
+
+
+EVAL_SETS = [ROOT / "tests" / "eval" / "questions.yaml", ROOT / "tests" / "eval" / "holdout.yaml",
+             *sorted((ROOT / "tests" / "eval" / "blind").glob("round*/questions.yaml"))]
+
+
+def test_no_quote_of_any_eval_set_answer_opens_with_an_unresolved_reference(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Every question of every eval set, answered as `k2chat eval` answers it (earlier turns
+    included): no quote shown opens with a sentence that refers back to what it does not show."""
+    import k2chat
+    from k2chat.evaluate import load_cases
+
+    assert len(EVAL_SETS) >= 8
+    bad, quotes = [], 0
+    for path in EVAL_SETS:
+        for case in load_cases(path):
+            answer = k2chat.Chat(history=case.history, pipeline=pipeline).ask(case.question)
+            for c in answer.citations:
+                quotes += 1
+                if opens_unresolved(c.quote, QUOTE_JOIN):
+                    bad.append((case.id, c.quote[:80]))
+    assert quotes > 500 and bad == []

@@ -71,12 +71,20 @@ class Unit:
     index: int  # sentence number within the passage
     sentence: str  # verbatim
     quote: str  # what is shown: the sentence, with its label and lead-in when it has them
-    # the article sentences quoted before ``sentence`` because it refers back to them
+    # other article sentences the quote states: those before ``sentence`` that it refers back
+    # to, and (k2chat.topics) those after it that complete a safety statement
     carried: tuple[str, ...] = ()
+    # the quote without what it carries: what the lead model reads (it was fitted on
+    # sentences with their label and lead-in; carried sentences are there for the reader)
+    core: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.hit.chunk.id, self.index)
+
+    @property
+    def scored_text(self) -> str:
+        return self.core or self.quote
 
     @property
     def sentences(self) -> frozenset[str]:
@@ -85,7 +93,7 @@ class Unit:
 
     def embedding_text(self) -> str:
         chunk = self.hit.chunk
-        return f"{chunk.heading or chunk.section_title}: {self.quote}"
+        return f"{chunk.heading or chunk.section_title}: {self.scored_text}"
 
 
 def _label(sentences: list[str]) -> str:
@@ -127,12 +135,15 @@ def units_of(hits: list[Hit]) -> list[Unit]:
             # the label, unless the first sentence (which holds it) is carried already
             lead = label if i > 0 and start is not None and start > 0 else ""
             parts = [context, lead, " ".join((*carried, sentence))]  # carried: contiguous
+            core = JOIN.join(p for p in (context, label if i > 0 else "", sentence) if p)
             out.append(Unit(hit, i, sentence, JOIN.join(p for p in parts if p),
-                            tuple(carried)))
+                            tuple(carried), core))
         if len(sentences) > 1 and opens:
             whole = hit.chunk.text
             parts = [context, " ".join(p for p in (hit.chunk.before, whole) if p)]
-            out.append(Unit(hit, WHOLE, whole, JOIN.join(p for p in parts if p), tuple(before)))
+            core = JOIN.join(p for p in (context, whole) if p)
+            out.append(Unit(hit, WHOLE, whole, JOIN.join(p for p in parts if p), tuple(before),
+                            core))
     return out
 
 
@@ -222,7 +233,7 @@ def lead_rows(
     cover_words = lex.share_of(own_words, rarest_idf)
     rows = []
     for unit, dense, match in zip(units, dense_unit, type_match, strict=True):
-        tokens = set(tokenize(f"{unit.hit.chunk.heading} {unit.quote}"))
+        tokens = set(tokenize(f"{unit.hit.chunk.heading} {unit.scored_text}"))
         rows.append((
             unit.hit.dense,
             float(dense),
@@ -238,7 +249,7 @@ def lead_rows(
             0.0, 0.0,
             sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
             # every content word counts; one the article never uses weighs as its rarest
-            cover_words(tokens.union(*examples.questions_for(unit.quote))),
+            cover_words(tokens.union(*examples.questions_for(unit.scored_text))),
         ))
     base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
     if len(units):
