@@ -15,6 +15,7 @@ each such sentence now carries; ``tests/test_reference.py`` holds that list.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["OPENING_WORDS", "chain_start", "opens_unresolved", "refers_back"]
@@ -47,6 +48,7 @@ _DOCUMENT = re.compile(r"^(this|these) (chapter|section|article|analysis|guide|r
 _HEAD = re.compile(r"^[^:]{1,80}:\s+(?=\S)")  # "Clinical Insight: In practice, ..." -> after ':'
 
 
+@functools.lru_cache(maxsize=8192)  # the article's sentences are read again for every answer
 def refers_back(sentence: str) -> bool:
     """The sentence's opening refers to something an earlier sentence names."""
     text = sentence.strip().lower().replace("\u2019", "'")

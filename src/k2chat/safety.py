@@ -177,6 +177,7 @@ _ANTICOAG_PHRASES = re.compile(
 _MISSING_BRANDS = {"jantoven": "warfarin", "previscan": "fluindione"}
 
 
+@functools.lru_cache(maxsize=1)
 def _brand_table() -> dict[str, str]:
     return {**drug_table(), **_MISSING_BRANDS}
 

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
 KINDS = ("blood_thinner", "lead")
+MEMO = 4096  # questions whose touched topics are kept (each answer asks two or three times)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ class SafetyTopics:
     """The curated topics bound to the index's passages (for citations)."""
 
     def __init__(self, topics: Iterable[Topic], chunks: Sequence[Chunk]) -> None:
+        self._touched: dict[tuple[str, int], list[tuple[Topic, frozenset[str]]]] = {}
         self._units: dict[Statement, Unit] = {}
         self._topic_of: dict[Statement, Topic] = {}
         kept = []
@@ -198,6 +200,10 @@ class SafetyTopics:
             if any(s in self._units for s in topic.statements):
                 kept.append(topic)
         self.topics = tuple(kept)
+        self._by_sentence: dict[str, list[Statement]] = {}
+        for statement in self._units:
+            for sentence in split_sentences(statement.body):
+                self._by_sentence.setdefault(sentence, []).append(statement)
         self._named: frozenset[str] = frozenset().union(*(t.drugs for t in self.topics))
 
     @classmethod
@@ -214,6 +220,15 @@ class SafetyTopics:
     # --- what a question touches ------------------------------------------------------
 
     def touched(self, text: str, lex: LexicalIndex) -> list[tuple[Topic, frozenset[str]]]:
+        key = (text, id(lex))
+        got = self._touched.get(key)
+        if got is None:
+            got = self._touch(text, lex)
+            if len(self._touched) < MEMO:
+                self._touched[key] = got
+        return got
+
+    def _touch(self, text: str, lex: LexicalIndex) -> list[tuple[Topic, frozenset[str]]]:
         """The topics a text touches, each with the reader's words that touched it (a drug's
         generic name, "dialysis", "pregnant"): blood thinners in the order the text names
         them (the reader's own drug is usually named first: "Pradaxa user here ... the way it
@@ -304,7 +319,10 @@ class SafetyTopics:
         from k2chat.safety import anticoagulants_named
 
         mine = unit.sentences
+        near = {s for x in mine for s in self._by_sentence.get(x, ())}
         for statement, whole in self._units.items():
+            if statement not in near:
+                continue
             run = split_sentences(statement.body)
             shared = [i for i, x in enumerate(run) if x in mine]
             if not shared or run[-1] in mine or len(run) < 2:
