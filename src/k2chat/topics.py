@@ -191,8 +191,9 @@ class SafetyTopics:
         self._topic_of: dict[Statement, Topic] = {}
         kept = []
         for topic in topics:
-            self._topic_of.update({s: topic for s in topic.statements})
-            for s in (*topic.statements, *([topic.emergency] if topic.emergency else [])):
+            mine = (*topic.statements, *([topic.emergency] if topic.emergency else []))
+            self._topic_of.update({s: topic for s in mine})
+            for s in mine:
                 chunk = _chunk_for(s, chunks)
                 if chunk is not None:
                     hit = Hit(chunk, 0.0, 0.0, 0.0, 0)
