@@ -29,9 +29,10 @@ LABELLED = chunk("For MK-7 (Menaquinone-7): 90–180 micrograms (mcg). This rang
 def test_a_list_item_is_quoted_with_its_lead_in_and_label() -> None:
     units = units_of([hit(LABELLED)])
     sentence = [u for u in units if u.index == 1][0]
+    # "This range" refers back: the label it names is carried, as the article's own words
     assert sentence.quote.split(QUOTE_JOIN) == [
-        LABELLED.context, "For MK-7 (Menaquinone-7): 90–180 micrograms (mcg).",
-        "This range is consistently associated with improved carboxylation of osteocalcin."]
+        LABELLED.context, "For MK-7 (Menaquinone-7): 90–180 micrograms (mcg). This range is "
+        "consistently associated with improved carboxylation of osteocalcin."]
     assert not [u for u in units if u.index == 0]  # the label alone is never a quote
     whole = [u for u in units if u.index == WHOLE][0]
     assert whole.quote.endswith(LABELLED.text)

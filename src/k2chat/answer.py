@@ -20,6 +20,7 @@ from k2chat.evidence import Examples, Unit, UnitVectors
 from k2chat.judge import Evidence, Judgement, judge
 from k2chat.retrieve import AMOUNT, Hit, HybridRetriever
 from k2chat.text import clean_question, numbers_in
+from k2chat.topics import SafetyTopics
 from k2chat.types import Answer, Citation
 
 __all__ = [
@@ -40,8 +41,6 @@ EXAMPLE_QUESTIONS = (
     "How long does vitamin K2 take to work?",
     "Who should avoid vitamin K2 supplements?",
 )
-
-CAUTION_QUERY = "anticoagulant warfarin caution consult physician"
 
 
 @dataclass(frozen=True)
@@ -106,8 +105,8 @@ class _Found:
 
 def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
     """Embed the question's own words and, for a follow-up, the search query (each alone, so
-    a question asked before costs no encoder run), then search: the passages, and when a
-    blood thinner is named the article's anticoagulant cautions."""
+    a question asked before costs no encoder run), then search. (The article's cautions come
+    from its curated safety statements, ``k2chat.topics``, not from a search.)"""
     import numpy as np
 
     if prepared.early is not None or prepared.flags is None:
@@ -119,10 +118,7 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
     vectors = np.asarray([own_vector, query_vector], dtype=np.float32)
     focus = own if query != own else None
     hits = retriever.hits(query, focus=focus, vector=query_vector)
-    caution: list[Hit] = []
-    if prepared.flags.anticoagulant:
-        caution = retriever.hits(f"{own} {CAUTION_QUERY}", 12)
-    evidence = Evidence(own, query, vectors, tuple(hits), tuple(caution))
+    evidence = Evidence(own, query, vectors, tuple(hits))
     return _Found(prepared, evidence)
 
 
@@ -229,10 +225,11 @@ def retrieve_hits(retriever: HybridRetriever, request: Request, max_chars: int) 
 
 def build_chain(
     retriever: HybridRetriever, models: Fitted, unit_vectors: UnitVectors, examples: Examples,
-    max_chars: int,
+    max_chars: int, topics: SafetyTopics | None = None,
 ) -> Runnable[Request, Answer]:
-    """retrieve (clean, safety rules, embed, search) -> judge (fitted models) -> compose
-    (render, then the number guard), as one LCEL runnable taking a :class:`Request`."""
+    """retrieve (clean, safety rules, embed, search) -> judge (fitted models and the curated
+    safety statements, ``topics``) -> compose (render, then the number guard), as one LCEL
+    runnable taking a :class:`Request`."""
 
     def retrieve(request: Request) -> _Found:
         return _retrieve(retriever, _prepare(request, max_chars))
@@ -244,7 +241,7 @@ def build_chain(
         return prepared, judge(evidence, models=models, lex=retriever.lexical,
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
-                               followup=prepared.followup)
+                               followup=prepared.followup, topics=topics)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
         return _finalize(compose(*x))

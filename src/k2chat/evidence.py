@@ -2,7 +2,10 @@
 
 A *unit* is one sentence of a retrieved passage, quoted so that it reads on its own: a short
 label sentence ("For MK-4 (Menaquinone-4): 45 milligrams (mg).") and a list's lead-in line
-("Other groups who should ... include:") are joined to it with an ellipsis. Each unit gets the
+("Other groups who should ... include:") are joined to it with an ellipsis, and a sentence that
+refers back ("Those drugs have ...", ``k2chat.reference``) is quoted with the sentences of its
+paragraph it points to; one whose referent nothing before it in its paragraph gives is never a
+candidate on its own. Each unit gets the
 features below; the lead model (fitted, see ``k2chat.classify``) turns them into the chance
 that the unit states what the question asks.
 """
@@ -13,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from k2chat.reference import chain_start, refers_back
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
 from k2chat.text import split_sentences, tokenize
 from k2chat.types import QUOTE_JOIN
@@ -22,8 +26,8 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 __all__ = [
-    "LEAD_COLUMNS", "LEAD_FEATURES", "SCOPE_FEATURES", "Examples", "Unit", "UnitVectors",
-    "lead_rows", "overlaps", "units_of",
+    "LEAD_COLUMNS", "LEAD_FEATURES", "SCOPE_FEATURES", "WHOLE", "Examples", "Unit",
+    "UnitVectors", "lead_rows", "overlaps", "units_of",
 ]
 
 LABEL_CHARS = 60  # a first sentence this short labels its passage ("For MK-7 ...: 90–180 mcg.")
@@ -67,20 +71,37 @@ class Unit:
     index: int  # sentence number within the passage
     sentence: str  # verbatim
     quote: str  # what is shown: the sentence, with its label and lead-in when it has them
+    # other article sentences the quote states: those before ``sentence`` that it refers back
+    # to, and (k2chat.topics) those after it that complete a safety statement
+    carried: tuple[str, ...] = ()
+    # the quote without what it carries: what the lead model reads (it was fitted on
+    # sentences with their label and lead-in; carried sentences are there for the reader)
+    core: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.hit.chunk.id, self.index)
 
+    @property
+    def scored_text(self) -> str:
+        return self.core or self.quote
+
+    @property
+    def sentences(self) -> frozenset[str]:
+        """Every article sentence the quote states (carried ones included)."""
+        return frozenset((*self.carried, *split_sentences(self.sentence)))
+
     def embedding_text(self) -> str:
         chunk = self.hit.chunk
-        return f"{chunk.heading or chunk.section_title}: {self.quote}"
+        return f"{chunk.heading or chunk.section_title}: {self.scored_text}"
 
 
 def _label(sentences: list[str]) -> str:
     """What a passage is about, when its first sentence says so: a short first sentence
     ("For MK-7 (Menaquinone-7): 90–180 micrograms (mcg).") or a "Name:" head of one."""
     first = sentences[0]
+    if refers_back(first):
+        return ""  # "It is critical to distinguish ...": points back, labels nothing
     if len(sentences) > 1 and len(first) <= LABEL_CHARS:
         return first
     head, colon, _ = first.partition(": ")
@@ -88,7 +109,8 @@ def _label(sentences: list[str]) -> str:
 
 
 def units_of(hits: list[Hit]) -> list[Unit]:
-    """Each sentence of each passage, and each passage of several sentences as a whole."""
+    """Each sentence of each passage, and each passage of several sentences as a whole; a
+    sentence that refers back carries what it refers to, or is left out when nothing does."""
     out: list[Unit] = []
     for hit in hits:
         sentences = split_sentences(hit.chunk.text) or [hit.chunk.text]
@@ -96,22 +118,41 @@ def units_of(hits: list[Hit]) -> list[Unit]:
         # A list's lead-in makes a bare item read as a sentence; an item that names itself
         # ("Source Matters: Intake can come from ...") reads on its own.
         named = len(sentences[0]) > LABEL_CHARS and bool(_label([sentences[0], ""]))
-        context = "" if named else hit.chunk.context
+        # a lead-in that itself points back ("Applying these takeaways requires ...:") adds
+        # nothing the item's own head does not say
+        context = "" if named or refers_back(hit.chunk.context) else hit.chunk.context
+        before = split_sentences(hit.chunk.before) if hit.chunk.before else []
+        # The passage's first sentence needs the paragraph before it, and has it, or a
+        # lead-in line that it continues; else it cannot open a quote.
+        opens = not refers_back(sentences[0]) or bool(before) or bool(context)
         for i, sentence in enumerate(sentences):
             if label == sentences[0] and i == 0:
                 continue  # a label alone says nothing; it is quoted with what follows it
-            parts = [context, label if i > 0 else "", sentence]
-            out.append(Unit(hit, i, sentence, JOIN.join(p for p in parts if p)))
-        if len(sentences) > 1:
+            start = chain_start(sentences, i)
+            if start is None and not opens:
+                continue  # refers back to what this paragraph never gave before it
+            carried = [*(before if start is None else []), *sentences[start or 0:i]]
+            # the label, unless the first sentence (which holds it) is carried already
+            lead = label if i > 0 and start is not None and start > 0 else ""
+            parts = [context, lead, " ".join((*carried, sentence))]  # carried: contiguous
+            core = JOIN.join(p for p in (context, label if i > 0 else "", sentence) if p)
+            out.append(Unit(hit, i, sentence, JOIN.join(p for p in parts if p),
+                            tuple(carried), core))
+        if len(sentences) > 1 and opens:
             whole = hit.chunk.text
-            out.append(Unit(hit, WHOLE, whole, JOIN.join(p for p in (context, whole) if p)))
+            parts = [context, " ".join(p for p in (hit.chunk.before, whole) if p)]
+            core = JOIN.join(p for p in (context, whole) if p)
+            out.append(Unit(hit, WHOLE, whole, JOIN.join(p for p in parts if p), tuple(before),
+                            core))
     return out
 
 
 def overlaps(a: Unit, b: Unit) -> bool:
-    """The two quotes share a sentence."""
+    """The two quotes share a sentence (carried ones included)."""
     same = a.hit.chunk.id == b.hit.chunk.id
-    return same and (a.index == b.index or WHOLE in (a.index, b.index))
+    if same and (a.index == b.index or WHOLE in (a.index, b.index)):
+        return True
+    return bool(a.sentences & b.sentences)
 
 
 class UnitVectors:
@@ -192,7 +233,7 @@ def lead_rows(
     cover_words = lex.share_of(own_words, rarest_idf)
     rows = []
     for unit, dense, match in zip(units, dense_unit, type_match, strict=True):
-        tokens = set(tokenize(f"{unit.hit.chunk.heading} {unit.quote}"))
+        tokens = set(tokenize(f"{unit.hit.chunk.heading} {unit.scored_text}"))
         rows.append((
             unit.hit.dense,
             float(dense),
@@ -208,7 +249,7 @@ def lead_rows(
             0.0, 0.0,
             sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
             # every content word counts; one the article never uses weighs as its rarest
-            cover_words(tokens.union(*examples.questions_for(unit.quote))),
+            cover_words(tokens.union(*examples.questions_for(unit.scored_text))),
         ))
     base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
     if len(units):

@@ -47,7 +47,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"

@@ -20,13 +20,15 @@ from k2chat.text import compounds, normalize, numbers_in, tokenize
 if TYPE_CHECKING:
     import numpy as np
 
+    from k2chat.topics import SafetyTopics
+
 __all__ = [
     "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
     "scope_row", "text_in_scope",
 ]
 
 # The issue's target for a readable answer: a median body of at most 90 words. Supporting
-# quotes are added only while the quotes stay within it.
+# quotes are added only while the quotes stay within it (carried sentences aside: _words).
 BODY_WORDS = 90
 # Two sentences this close (cosine of their vectors) say the same thing: the article repeats
 # its anticoagulant caution in sections 1-5 at 0.80-0.93, while distinct facts of one
@@ -46,7 +48,6 @@ class Evidence:
     query: str  # what was searched (a follow-up resolved against earlier turns)
     vectors: np.ndarray  # rows: the question's own words, the search query
     hits: tuple[Hit, ...]
-    caution_hits: tuple[Hit, ...] = ()  # anticoagulant passages, when a blood thinner is named
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,10 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
     return bool((mine - said) & terms) or _new_figures(unit, chosen)
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+def _words(unit: Unit) -> int:
+    """A quote's words against BODY_WORDS: the sentences it carries only so that it reads on
+    its own ("Those drugs ..." with the sentence naming them) do not count."""
+    return len(unit.scored_text.split())
 
 
 def _differing_figures(quotes: list[Unit], is_dose: bool) -> bool:
@@ -133,7 +136,7 @@ def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
     uvecs = unit_vectors.get(units)
     if not units:
         return Scored(units, uvecs, np.zeros((0, len(LEAD_COLUMNS))), qprobs)
-    uprobs = models.qtype.proba(uvecs, [u.quote for u in units])
+    uprobs = models.qtype.proba(uvecs, [u.scored_text for u in units])
     p_dose = float(qprobs[models.qtype.labels.index("dose")])
     # The question's own vector decides what a sentence must answer; in a follow-up the
     # resolved query also carries the earlier topic.
@@ -179,24 +182,61 @@ def _for_the_rarest_word(question: str, units: list[Unit], order: list[int], sco
     return None
 
 
-def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | None:
-    """The best-ranked quote that states the article's anticoagulant caution (what to do,
-    not only that a risk exists), preferring one that names the reader's own drug."""
-    ranked = [units[i] for i in order if safety.is_caution(units[i].quote)]
-    ranked += [u for u in units_of(list(evidence.caution_hits)) if safety.is_caution(u.quote)]
-    named = set(safety.anticoagulants_named(evidence.question))
-    own = [u for u in ranked if named & set(safety.anticoagulants_named(u.quote))]
-    best = own or ranked
-    return best[0] if best else None
+def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+             emergency: str | None, flags: safety.SafetyFlags, covered: bool) -> Unit | None:
+    """The curated anticoagulant caution (``k2chat.topics``) for a reader on a blood thinner:
+    named in this question, or in an earlier turn when the article covers this question (an
+    out-of-scope turn is refused as usual) or it is an emergency."""
+    if topics is None or not flags.anticoagulant:
+        return None
+    named_here = safety.mentions_anticoagulant(evidence.question)
+    if not (named_here or covered or emergency):
+        return None
+    return topics.caution(evidence.question, lex, emergency=emergency is not None,
+                          earlier_thinner=not named_here)
+
+
+def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+                     chosen: list[Unit], scores: list[float], emergency: str | None,
+                     flags: safety.SafetyFlags) -> tuple[list[Unit], list[float], Unit | None]:
+    """The curated safety statements in front of the ranked quotes: part of a statement is
+    completed to the whole; a group's or other medicine's strongest statement leads; the
+    blood thinner's is the caution (or the lead, when the lead quote states it already). The
+    ranked lead is always kept after them; further quotes only within BODY_WORDS."""
+    if topics is None:
+        return chosen, scores, None
+    pairs: list[tuple[Unit, float]] = []
+    for unit, score in zip(chosen, scores, strict=True):
+        unit = topics.complete(unit)
+        if not any(overlaps(unit, u) for u, _ in pairs):
+            pairs.append((unit, score))
+    top = scores[0] if scores else 0.0
+    caution = _caution(topics, evidence, lex, emergency, flags, covered=True)
+    head: list[tuple[Unit, float]] = []
+    if caution is not None and not emergency and pairs and overlaps(caution, pairs[0][0]):
+        head.append((caution, pairs.pop(0)[1]))  # the lead states it: it leads, as a quote
+        caution = None
+    lead = None if emergency else topics.leads(evidence.question, lex)
+    if lead is not None and not any(overlaps(lead, u) for u, _ in head):
+        head.append((lead, top))
+    shown = [u for u, _ in head] + ([caution] if caution is not None else [])
+    pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
+    if not pairs and caution is not None and not emergency:
+        pairs, caution = [(caution, top)], None  # (an emergency shows no quotes, only it)
+    keep = len(head) + 1  # the statements and the ranked lead
+    pairs = pairs[:max(3, keep)]
+    while len(pairs) > keep and sum(_words(u) for u, _ in pairs) > BODY_WORDS:
+        pairs.pop()
+    return [u for u, _ in pairs], [p for _, p in pairs], caution
 
 
 def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
-    already_quoted: frozenset[str] = frozenset(),
+    already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
-    when its evidence allows."""
+    when its evidence allows. ``topics``: the article's curated safety statements."""
     import numpy as np
 
     vectors = evidence.vectors
@@ -229,7 +269,7 @@ def judge(
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
     if p_covered < models.scope_threshold:
-        caution = _caution(units, order, evidence) if flags.anticoagulant else None
+        caution = _caution(topics, evidence, lex, emergency, flags, covered=False)
         if caution is None:
             return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")
         # A blood thinner is named: whatever else is asked, the article's caution answers.
@@ -241,7 +281,7 @@ def judge(
     chosen: list[Unit] = [units[best]]
     chosen_vecs = [uvecs[best]]
     scores = [float(lead_p[best])]
-    words = _words(units[best].quote)
+    words = _words(units[best])
     for i in order[1:]:
         if len(chosen) == 3 or lead_p[i] < lead_p[best] - models.support_margin:
             break
@@ -249,32 +289,23 @@ def judge(
         if (any(overlaps(unit, c) for c in chosen)
                 or (_near_duplicate(uvecs[i], chosen_vecs) and not _new_figures(unit, chosen))
                 or not _adds_something(unit, chosen, terms)
-                or words + _words(unit.quote) > BODY_WORDS):
+                or words + _words(unit) > BODY_WORDS):
             continue
         chosen.append(unit)
         chosen_vecs.append(uvecs[i])
         scores.append(float(lead_p[i]))
-        words += _words(unit.quote)
+        words += _words(unit)
     extra = _for_the_rarest_word(evidence.question, units, order, lead_p, chosen, lex,
                                  lead_p[best] - RAREST_REACH * models.support_margin)
     if extra is not None:  # the question's most specific word ("dialysis", "pregnant")
         chosen = [chosen[0], units[extra], *chosen[1:]][:3]
         scores = [scores[0], float(lead_p[extra]), *scores[1:]][:3]
-        while len(chosen) > 2 and sum(_words(u.quote) for u in chosen) > BODY_WORDS:
+        while len(chosen) > 2 and sum(_words(u) for u in chosen) > BODY_WORDS:
             chosen.pop()
             scores.pop()
 
-    caution = None
-    if flags.anticoagulant:  # the caution leads: it is what a reader on a blood thinner needs
-        said = [i for i, u in enumerate(chosen) if safety.is_caution(u.quote)]
-        if said and emergency:  # an emergency shows the redirect and the caution only
-            caution = chosen[said[0]]
-        elif said:
-            k = said[0]
-            chosen.insert(0, chosen.pop(k))
-            scores.insert(0, scores.pop(k))
-        else:
-            caution = _caution(units, order, evidence)
+    chosen, scores, caution = _with_statements(topics, evidence, lex, chosen, scores,
+                                               emergency, flags)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose"), tuple(scores),

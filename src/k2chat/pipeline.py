@@ -104,8 +104,11 @@ class Pipeline:
         self.models = self._models or fitted()
         self.unit_vectors = UnitVectors(_Interruptible(embeddings), stored=self.index.units)
         self.examples = Examples(list(self.models.examples))
+        from k2chat.topics import SafetyTopics
+
+        topics = SafetyTopics.for_corpus(settings.corpus_dir, self.index.chunks)
         self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
-                                 settings.max_question_chars)
+                                 settings.max_question_chars, topics)
         self._lap("chain", mark)
 
     def _open(self, settings: Settings) -> Embeddings:

@@ -171,10 +171,21 @@ _ANTICOAG_PHRASES = re.compile(
 )
 
 
+# Anticoagulant brands that data/drugs.json (distilled from drug-named-entity-recognition)
+# lacks, found by looking up each brand of the US and EU warfarin, fluindione and DOAC labels
+# in it (issue 21: a Jantoven reader got no caution).
+_MISSING_BRANDS = {"jantoven": "warfarin", "previscan": "fluindione"}
+
+
+@functools.lru_cache(maxsize=1)
+def _brand_table() -> dict[str, str]:
+    return {**drug_table(), **_MISSING_BRANDS}
+
+
 @functools.lru_cache(maxsize=1)
 def _anticoagulant_typos() -> TypoIndex:
     """Misspellings of anticoagulant names, generic and brand ("elliquis", "xeralto")."""
-    brands = [v for v, g in drug_table().items() if g in ANTICOAGULANT_TERMS]
+    brands = [v for v, g in _brand_table().items() if g in ANTICOAGULANT_TERMS]
     return TypoIndex(t for t in (*ANTICOAGULANT_TERMS, *brands) if len(t) >= 6)
 
 
@@ -195,7 +206,8 @@ def anticoagulants_named(text: str) -> tuple[str, ...]:
     words = set(re.findall(r"[a-z]+", text.lower()))
     names = {w for w in words if w in ANTICOAGULANT_TERMS}
     names |= {g for g in generic_names(text.lower()) if g in ANTICOAGULANT_TERMS}
-    table = drug_table()
+    table = _brand_table()
+    names |= {table[w] for w in words if w in _MISSING_BRANDS}
     names |= {table.get(m, m) for w in words
               if len(w) >= 6 and (m := _anticoagulant_typos().match(w))}
     if names & _DOACS:

@@ -39,6 +39,9 @@ class Chunk:
     text: str
     heading: str = ""  # the sub-heading the passage sits under, if any
     context: str = ""  # a lead-in line ("... include:") that the passage continues
+    # the sentences of its paragraph before it that its first sentence refers back to
+    # ("Those drugs have ..." carries the sentence naming the drugs; k2chat.reference)
+    before: str = ""
 
     def embedding_text(self) -> str:
         """What gets embedded: the passage with its headings, so short bullets keep their topic."""
@@ -54,6 +57,7 @@ class Chunk:
             "position": self.position,
             "heading": self.heading,
             "context": self.context,
+            "before": self.before,
         }
 
     @classmethod
@@ -68,6 +72,7 @@ class Chunk:
             text=text,
             heading=str(metadata.get("heading", "")),
             context=str(metadata.get("context", "")),
+            before=str(metadata.get("before", "")),
         )
 
 

@@ -234,6 +234,11 @@ def build_index(
         chunks = chunk_sections(read_corpus(settings.corpus_dir))
         if not chunks:
             raise K2ChatError(f"The corpus in {settings.corpus_dir} has no passages to index.")
+        # The curated safety statements beside each article must be its verbatim text: a
+        # mistake stops the build here (CorpusError) rather than at the first answer.
+        from k2chat.topics import load_topics
+
+        load_topics(settings.corpus_dir)
         embeddings = embeddings or SentenceTransformerEmbeddings()
         if show_progress is None:
             show_progress = sys.stderr.isatty() or len(chunks) > 500

@@ -3,7 +3,9 @@
 A passage is one bullet item, or a run of whole sentences from one paragraph, never more than
 ``MAX_CHARS`` unless a single sentence is longer. Passages never cross a section boundary, and
 their text is verbatim article text. A short line ending in ':' that introduces bullets is kept
-as the bullets' ``context`` (embedded with them) rather than as a passage of its own.
+as the bullets' ``context`` (embedded with them) rather than as a passage of its own. A
+passage whose first sentence refers back (``k2chat.reference``: "In contrast, ...", "Those
+drugs ...") keeps, as its ``before``, the sentences of its paragraph that it must be quoted with.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from k2chat.reference import chain_start
 from k2chat.text import split_sentences
 from k2chat.types import Chunk, Section
 
@@ -24,20 +27,27 @@ def chunk_id(article: str, section: int, position: int) -> str:
     return f"{article}-s{section}-p{position:02d}"
 
 
-def _group_sentences(paragraph: str) -> list[str]:
-    groups: list[str] = []
-    for sentence in split_sentences(paragraph):
-        if groups and len(groups[-1]) + 1 + len(sentence) <= MAX_CHARS:
-            groups[-1] = f"{groups[-1]} {sentence}"
+def _group_sentences(paragraph: str) -> list[tuple[str, str]]:
+    """(passage text, what its first sentence carries from the paragraph before it)."""
+    sentences = split_sentences(paragraph)
+    groups: list[tuple[int, str]] = []  # (first sentence, text)
+    for i, sentence in enumerate(sentences):
+        if groups and len(groups[-1][1]) + 1 + len(sentence) <= MAX_CHARS:
+            groups[-1] = (groups[-1][0], f"{groups[-1][1]} {sentence}")
         else:
-            groups.append(sentence)
-    return groups
+            groups.append((i, sentence))
+    out = []
+    for first, text in groups:
+        start = chain_start(sentences, first) if first else first
+        before = " ".join(sentences[start:first]) if start is not None else ""
+        out.append((text, before))
+    return out
 
 
 def chunk_section(section: Section) -> list[Chunk]:
     if section.navigation:
         return []
-    passages: list[tuple[str, str, str]] = []  # (text, heading, context)
+    passages: list[tuple[str, str, str, str]] = []  # (text, heading, context, before)
     heading = ""
     context = ""
     for raw in section.body.splitlines():
@@ -48,12 +58,12 @@ def chunk_section(section: Section) -> list[Chunk]:
             heading, context = line.lstrip("#").strip(), ""
         elif line.startswith("- "):
             item = line[2:].strip()
-            passages.extend((g, heading, context) for g in _group_sentences(item))
+            passages.extend((g, heading, context, b) for g, b in _group_sentences(item))
         elif line.endswith(":") and len(line) <= _LEAD_IN_MAX:
             context = line
         else:
             context = ""
-            passages.extend((g, heading, "") for g in _group_sentences(line))
+            passages.extend((g, heading, "", b) for g, b in _group_sentences(line))
     return [
         Chunk(
             id=chunk_id(section.article, section.number, i),
@@ -65,8 +75,9 @@ def chunk_section(section: Section) -> list[Chunk]:
             text=re.sub(r"\s+", " ", text),
             heading=h,
             context=c,
+            before=re.sub(r"\s+", " ", b),
         )
-        for i, (text, h, c) in enumerate(passages, start=1)
+        for i, (text, h, c, b) in enumerate(passages, start=1)
     ]
 
 

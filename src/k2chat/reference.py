@@ -1,0 +1,87 @@
+"""Sentences that point back: which sentence of the article can be quoted on its own.
+
+A sentence *refers back* when its opening needs an earlier sentence to be understood: it opens
+with a discourse connective ("In contrast", "However", "Therefore") or a pronoun ("It",
+"They", "Its"), or its first words hold a demonstrative ("This range", "these doses", "Those
+drugs") or "the drug" (whose drug?). Such a sentence is quoted with the sentences of its
+paragraph that precede it, back to one that does not refer back (:func:`chain_start`). One at
+the start of its paragraph has nothing to carry, so it is never quoted alone.
+
+A rule over the opening, not a parser: the coreference libraries (spaCy's coreferee,
+fastcoref) need model downloads at run time, which k2chat never does. ``python -m
+k2chat.ingest --list-dependent`` prints what the rule finds in the whole article and what
+each such sentence now carries; ``tests/test_reference.py`` holds that list.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+__all__ = ["OPENING_WORDS", "chain_start", "opens_unresolved", "refers_back"]
+
+# How far into a sentence a back-reference counts as its opening: the article's furthest one
+# that leaves its sentence unreadable alone is "Any change in vitamin K2 intake for these
+# individuals" (word 8); further in, its demonstratives point inside their own sentence ("...
+# safety data for high-dose supplementation in these populations").
+OPENING_WORDS = 8
+
+# Openers that take their sense from what was said before: a contrast or a consequence. An
+# addition ("Furthermore, ...", "Moreover, ...") states its own point and is left out.
+_CONNECTIVE = re.compile(
+    r"^(in contrast|by contrast|however|therefore|thus|hence|conversely|nevertheless|"
+    r"nonetheless|likewise|similarly|instead|otherwise|as a result|for this reason|"
+    r"because of this|on the other hand|consequently|accordingly|still|yet)\b"
+)
+# A pronoun that opens a sentence stands for something named before it.
+_PRONOUN_OPENER = re.compile(r"^(it|its|they|them|their|this|these|those|that|such|he|she)\b")
+# In the opening: a demonstrative before a noun, an object pronoun, or "the drug('s)".
+_IN_OPENING = re.compile(
+    r"\b(this|these|those|such) (?!as\b|with\b|who\b|whom\b|which\b|that\b|on\b|in\b|of\b|"
+    r"at\b|for\b|from\b|taking\b|studied\b|using\b|undergoing\b)[a-z]|"
+    r"\bthe drug'?s?\b|\b(it|them|they)\b"
+)
+# "Those with severe kidney disease ...", "those who ...": generic, a group named right there.
+_GENERIC_THOSE = re.compile(r"^those (with|who|on|taking|in|at|undergoing)\b")
+# A demonstrative that points at the document itself ("This chapter establishes ...").
+_DOCUMENT = re.compile(r"^(this|these) (chapter|section|article|analysis|guide|review)\b")
+_HEAD = re.compile(r"^[^:]{1,80}:\s+(?=\S)")  # "Clinical Insight: In practice, ..." -> after ':'
+
+
+@functools.lru_cache(maxsize=8192)  # the article's sentences are read again for every answer
+def refers_back(sentence: str) -> bool:
+    """The sentence's opening refers to something an earlier sentence names."""
+    text = sentence.strip().lower().replace("\u2019", "'")
+    headless = _HEAD.sub("", text, count=1)
+    if headless != text:
+        # After a "Name:" head a pronoun or demonstrative stands for the head ("Therapeutic
+        # Range (100-200 mcg/day): This is ..."); only a connective still points back.
+        return bool(_CONNECTIVE.match(headless))
+    if _DOCUMENT.match(text) or _GENERIC_THOSE.match(text):
+        return False
+    if _CONNECTIVE.match(text) or _PRONOUN_OPENER.match(text):
+        return True
+    opening = " ".join(text.split()[:OPENING_WORDS])
+    return bool(_IN_OPENING.search(opening))
+
+
+def chain_start(sentences: list[str], i: int) -> int | None:
+    """The first of the sentences ``sentences[k..i]`` that sentence ``i`` must be quoted with:
+    back through every sentence that refers back to one that does not (``i`` itself when it
+    does not refer back). None when the chain reaches the paragraph's first sentence and that
+    one refers back too: nothing here resolves it."""
+    k = i
+    while refers_back(sentences[k]):
+        if k == 0:
+            return None
+        k -= 1
+    return k
+
+
+def opens_unresolved(quote: str, join: str = " … ") -> bool:
+    """A shown quote opens with a sentence that refers back to something it does not show."""
+    from k2chat.text import split_sentences
+
+    first = quote.split(join, 1)[0]
+    sentences = split_sentences(first) or [first]
+    return refers_back(sentences[0])

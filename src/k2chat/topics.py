@@ -1,0 +1,342 @@
+"""The article's safety statements, curated strongest first, and the topics that select them.
+
+The statements live in a data file beside each article (``corpus/<article>.safety.yaml``; its
+header says how it is written). Loading checks that every statement is verbatim article text
+and raises :class:`~k2chat.errors.CorpusError` otherwise. At answer time
+:meth:`SafetyTopics.arrange` puts them in front of the ranked quotes:
+
+- a blood thinner named (in the question, or an earlier turn of a conversation about a question
+  the article covers): its topic's strongest statement is the anticoagulant caution, the
+  reader's own drug first; in an emergency only the topic's ``emergency`` statement, if any;
+- a group or another medicine named (pregnancy, children, kidney disease, orlistat, ...) in a
+  question the article covers: the topic's strongest statement leads the quotes, preferring
+  one that names the reader's own word ("dialysis");
+- any quote that is part of a statement is completed to the whole statement, so that "must
+  maintain consistent vitamin K intake ..." never appears without "Unsupervised K2
+  supplementation can interfere ...".
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from k2chat.errors import CorpusError
+from k2chat.evidence import Unit
+from k2chat.retrieve import Hit, LexicalIndex
+from k2chat.text import normalize, split_sentences, tokenize
+from k2chat.types import QUOTE_JOIN, Chunk
+
+__all__ = [
+    "STATEMENT", "SafetyTopics", "Statement", "Topic", "load_topics", "topics_file",
+]
+
+log = logging.getLogger(__name__)
+
+STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
+KINDS = ("blood_thinner", "lead")
+MEMO = 4096  # questions whose touched topics are kept (each answer asks two or three times)
+
+
+@dataclass(frozen=True)
+class Statement:
+    parts: tuple[str, ...]  # a run of sentences, or a list's lead-in and one of its items
+    # it leads for a reader who uses one of these words or phrases (each as its tokens)
+    readers: frozenset[tuple[str, ...]] = frozenset()
+
+    @property
+    def text(self) -> str:
+        return QUOTE_JOIN.join(self.parts)
+
+    @property
+    def body(self) -> str:
+        """The sentences it states (a list item without its lead-in)."""
+        return self.parts[-1]
+
+    @property
+    def sentences(self) -> frozenset[str]:
+        return frozenset(split_sentences(self.body))
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    kind: str
+    statements: tuple[Statement, ...]  # strongest first
+    drugs: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()  # each phrase as its tokens
+    patterns: tuple[re.Pattern[str], ...] = ()  # on the lower-cased text ("an 8 year old")
+    other_drugs: bool = False
+    emergency: Statement | None = None
+    whole_class: bool = False  # the class's topic, for a blood thinner an earlier turn named
+
+
+def topics_file(article: Path) -> Path:
+    """``corpus/x.md`` -> ``corpus/x.safety.yaml``."""
+    return article.with_suffix(".safety.yaml")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _statement(raw: Any, where: str, article: str, lines: list[str]) -> Statement:
+    readers: frozenset[tuple[str, ...]] = frozenset()
+    if isinstance(raw, dict):  # {quote: ..., for: [words or phrases]}
+        readers = frozenset(tuple(tokenize(str(w))) for w in raw.get("for") or [])
+        raw = raw.get("quote")
+    parts = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else ()
+    if not parts or not all(isinstance(p, str) and p.strip() for p in parts) or len(parts) > 2:
+        raise CorpusError(f"{where}: a statement is a string, or a list of a lead-in line and "
+                          f"one list item; got {raw!r}")
+    parts = tuple(_flat(p) for p in parts)
+    for part in parts:
+        if part not in article:
+            raise CorpusError(f"{where}: this statement is not verbatim article text (fix it "
+                              f"to match the article exactly): {part!r}")
+    if len(parts) == 2:
+        lead_in, item = parts
+        starts = [i for i, line in enumerate(lines) if line == lead_in]
+        ok = any(f"- {item}" in lines[i + 1:] and all(
+            ln.startswith("- ") for ln in lines[i + 1:lines.index(f"- {item}", i + 1)])
+            for i in starts)
+        if not ok:
+            raise CorpusError(f"{where}: {item!r} is not an item of the list that "
+                              f"{lead_in!r} introduces")
+    elif not (part := parts[0]).endswith((".", "!", "?")):
+        raise CorpusError(f"{where}: a statement ends with a whole sentence: {part!r}")
+    return Statement(parts, readers)
+
+
+def _run_in(run: tuple[str, ...], tokens: list[str]) -> bool:
+    """``run`` occurs in ``tokens`` as consecutive tokens."""
+    n = len(run)
+    return n > 0 and any(tuple(tokens[i:i + n]) == run for i in range(len(tokens) - n + 1))
+
+
+def _words(raw: Any) -> frozenset[str]:
+    return frozenset(str(w).lower() for w in (raw or []))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
+    import yaml
+
+    article_path = path.with_name(path.name.replace(".safety.yaml", ".md"))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        source = article_path.read_text(encoding="utf-8")
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"Cannot read the safety statements {path}: {exc}") from exc
+    lines = [_flat(line) for line in source.splitlines() if line.strip()]
+    article = " ".join(line.removeprefix("- ") for line in lines)
+    topics = []
+    for n, entry in enumerate(raw.get("topics") or [], start=1):
+        where = f"{path.name}, topic {n} ({entry.get('name', '?')})"
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            raise CorpusError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        statements = tuple(_statement(s, where, article, lines)
+                           for s in entry.get("statements") or [])
+        if not statements:
+            raise CorpusError(f"{where}: a topic needs at least one statement")
+        emergency = entry.get("emergency")
+        topics.append(Topic(
+            name=str(entry.get("name", f"topic {n}")), kind=kind, statements=statements,
+            drugs=_words(entry.get("drugs")),
+            words=frozenset(t for w in _words(entry.get("words")) for t in tokenize(w)),
+            phrases=tuple(tuple(tokenize(str(p))) for p in entry.get("phrases") or []),
+            patterns=tuple(re.compile(str(p)) for p in entry.get("patterns") or []),
+            other_drugs=bool(entry.get("other_drugs")),
+            whole_class=bool(entry.get("whole_class")),
+            emergency=_statement(emergency, where, article, lines) if emergency else None,
+        ))
+    return tuple(topics)
+
+
+def load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
+    """Every article's curated safety topics (articles without a file have none)."""
+    from k2chat.corpus import article_files
+
+    out: list[Topic] = []
+    for article in article_files(corpus_dir):
+        path = topics_file(article)
+        if path.is_file():
+            out.extend(_load(path, path.stat().st_mtime))
+    return tuple(out)
+
+
+def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
+    """The passage that holds the statement's last (action) sentence."""
+    last = split_sentences(statement.body)[-1]
+    lead_in = statement.parts[0] if len(statement.parts) == 2 else None
+    for chunk in chunks:
+        if last in chunk.text and (lead_in is None or chunk.context == lead_in):
+            return chunk
+    return None
+
+
+class SafetyTopics:
+    """The curated topics bound to the index's passages (for citations)."""
+
+    def __init__(self, topics: Iterable[Topic], chunks: Sequence[Chunk]) -> None:
+        self._touched: dict[tuple[str, int], list[tuple[Topic, frozenset[str]]]] = {}
+        self._units: dict[Statement, Unit] = {}
+        self._topic_of: dict[Statement, Topic] = {}
+        kept = []
+        for topic in topics:
+            mine = (*topic.statements, *([topic.emergency] if topic.emergency else []))
+            self._topic_of.update({s: topic for s in mine})
+            for s in mine:
+                chunk = _chunk_for(s, chunks)
+                if chunk is not None:
+                    hit = Hit(chunk, 0.0, 0.0, 0.0, 0)
+                    self._units[s] = Unit(hit, STATEMENT, s.body, s.text)
+            if any(s in self._units for s in topic.statements):
+                kept.append(topic)
+        self.topics = tuple(kept)
+        self._by_sentence: dict[str, list[Statement]] = {}
+        for statement in self._units:
+            for sentence in split_sentences(statement.body):
+                self._by_sentence.setdefault(sentence, []).append(statement)
+        self._named: frozenset[str] = frozenset().union(*(t.drugs for t in self.topics))
+
+    @classmethod
+    def for_corpus(cls, corpus_dir: Path, chunks: Sequence[Chunk]) -> SafetyTopics:
+        topics = load_topics(corpus_dir) if corpus_dir.is_dir() else ()
+        if not topics:
+            log.warning("No safety statements beside the articles in %s: blood-thinner and "
+                        "group cautions will not be shown", corpus_dir)
+        return cls(topics, chunks)
+
+    def unit(self, statement: Statement | None) -> Unit | None:
+        return self._units.get(statement) if statement is not None else None
+
+    # --- what a question touches ------------------------------------------------------
+
+    def touched(self, text: str, lex: LexicalIndex) -> list[tuple[Topic, frozenset[str]]]:
+        key = (text, id(lex))
+        got = self._touched.get(key)
+        if got is None:
+            got = self._touch(text, lex)
+            if len(self._touched) < MEMO:
+                self._touched[key] = got
+        return got
+
+    def _touch(self, text: str, lex: LexicalIndex) -> list[tuple[Topic, frozenset[str]]]:
+        """The topics a text touches, each with the reader's words that touched it (a drug's
+        generic name, "dialysis", "pregnant"): blood thinners in the order the text names
+        them (the reader's own drug is usually named first: "Pradaxa user here ... the way it
+        does with warfarin?"), a class ("my blood thinner") after any drug, then the others
+        in file order.
+
+        Topics match the reader's own words (misspellings mapped to the article's words) and
+        each topic's reader words, not retrieval's thesaurus: its broad links ("baby" ->
+        children, "8 years ago" -> children) widen a search harmlessly but would put a reader
+        of "baby aspirin" among children."""
+        from k2chat.drugs import drug_table
+        from k2chat.safety import ANTICOAGULANT_TERMS, anticoagulants_named
+
+        lowered = normalize(text)
+        raw = re.findall(r"[a-z][a-z-]{3,}", lowered)
+        table = drug_table()
+        written = {w: table[w] for w in raw if w in table}
+        drugs = set(anticoagulants_named(text)) | set(written.values())
+        vocabulary = lex.vocabulary
+        own = tokenize(text)
+        # a misspelt word mapped to the article's word, without the thesaurus' additions
+        fixed = [f for t in own for f in
+                 ([t] if t in vocabulary or not t.isalpha() else
+                  [x for x in lex.query_terms(t) if x not in tokenize(t, expand=True)[1:]])]
+        words = set(own) | set(fixed)
+        # a medicine the article never names ("metformin"; not "bisphosphonates", which the
+        # table knows as diphosphonates): the long-term-medicine caution
+        known = {g for w, g in written.items() if set(tokenize(f"{w} {g}")) & vocabulary}
+        unknown = {g for g in written.values()
+                   if g not in known and g not in self._named and g not in ANTICOAGULANT_TERMS}
+        out = []
+        for topic in self.topics:
+            hits = (drugs & topic.drugs) | (words & topic.words)
+            hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}
+            hits |= {p.pattern for p in topic.patterns if p.search(lowered)}
+            if topic.other_drugs:
+                hits |= unknown
+            if hits:
+                out.append((topic, frozenset(hits)))
+
+        def first_named(topic: Topic) -> int:
+            at = [i for i, w in enumerate(raw) if w in topic.words
+                  or set(anticoagulants_named(w)) & topic.drugs]
+            return min(at, default=len(raw))
+
+        thinners = sorted((t for t in out if t[0].kind == "blood_thinner"),
+                          key=lambda t: (t[0].whole_class, first_named(t[0])))
+        return thinners + [t for t in out if t[0].kind != "blood_thinner"]
+
+    def _best(self, topic: Topic, text: str) -> Unit | None:
+        """The topic's strongest statement; or the strongest of those the file marks as for
+        words the reader used ("dialysis"), thesaurus included."""
+        said = tokenize(text, expand=True)
+        ranked = [s for s in topic.statements if s in self._units]
+        named = [s for s in ranked if any(_run_in(r, said) for r in s.readers)]
+        pick = (named or ranked)[:1]
+        return self.unit(pick[0]) if pick else None
+
+    def caution(self, text: str, lex: LexicalIndex, *, emergency: bool,
+                earlier_thinner: bool = False) -> Unit | None:
+        """The anticoagulant caution for a reader who named a blood thinner (the first
+        blood-thinner topic touched: the own drug before the class), or, when only an earlier
+        turn named one, the class's. In an emergency, the topic's emergency statement."""
+        thinners = [t for t, _ in self.touched(text, lex) if t.kind == "blood_thinner"]
+        if not thinners and earlier_thinner:
+            thinners = [t for t in self.topics if t.whole_class]
+        if not thinners:
+            return None
+        topic = thinners[0]
+        if emergency:
+            return self.unit(topic.emergency)
+        return self._best(topic, text)
+
+    def leads(self, text: str, lex: LexicalIndex) -> Unit | None:
+        """The strongest statement of the first group or other-medicine topic touched."""
+        for topic, _ in self.touched(text, lex):
+            if topic.kind == "lead":
+                return self._best(topic, text)
+        return None
+
+    # --- completing quotes ------------------------------------------------------------
+
+    def complete(self, unit: Unit) -> Unit:
+        """``unit`` carried on through the end of a statement it states only the start of,
+        when what it states names the statement's drug or group ("Patients on vitamin K
+        antagonists like warfarin must maintain consistent vitamin K intake ..." goes on with
+        "Unsupervised K2 supplementation can interfere ..."); else ``unit``."""
+        from k2chat.safety import anticoagulants_named
+
+        mine = unit.sentences
+        near = {s for x in mine for s in self._by_sentence.get(x, ())}
+        for statement, whole in self._units.items():
+            if statement not in near:
+                continue
+            run = split_sentences(statement.body)
+            shared = [i for i, x in enumerate(run) if x in mine]
+            if not shared or run[-1] in mine or len(run) < 2:
+                continue
+            topic = self._topic_of[statement]
+            said = " ".join(run[i] for i in shared)
+            if not (set(anticoagulants_named(said)) & topic.drugs
+                    or set(tokenize(said)) & topic.words):
+                continue
+            last = run[shared[-1]]
+            if mine <= set(run) or not unit.quote.endswith(last):
+                return whole
+            rest = tuple(run[shared[-1] + 1:])  # the article's next sentences: contiguous
+            return Unit(unit.hit, unit.index, unit.sentence, " ".join((unit.quote, *rest)),
+                        (*unit.carried, *rest), unit.scored_text)
+        return unit
