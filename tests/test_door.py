@@ -276,6 +276,17 @@ def test_malformed_event_ids_are_404(http: httpx.Client, event_id: str) -> None:
     assert_json_refusal(http.get(f"/gradio_api/call/ask/{event_id}"), 404)
 
 
+@pytest.mark.parametrize("body", [
+    {}, {"session_hash": "k2probe3", "fn_index": 0}, {"session_hash": "", "fn_index": 0,
+                                                      "event_id": "0" * 32},
+    {"session_hash": "k2probe3", "fn_index": 99999, "event_id": "0" * 32},
+    {"session_hash": "k2probe3", "fn_index": 0, "event_id": "x", "extra": 1},
+])
+def test_malformed_cancel_bodies_get_a_4xx_reason(http: httpx.Client,
+                                                  body: dict[str, Any]) -> None:
+    assert_json_refusal(http.post("/gradio_api/cancel", json=body), 400, 404, 422)
+
+
 def test_the_page_still_works_after_the_probes(http: httpx.Client) -> None:
     """The control: the page's own protocol passes the door."""
     events = page_events(http)

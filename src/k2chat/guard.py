@@ -75,8 +75,9 @@ _FORWARDED = (b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-forward
               b"x-forwarded-port", b"x-forwarded-prefix", b"x-real-ip")
 
 # The allow-list: (methods, path pattern, kind). Found by recording every request the page
-# (load, ask, example, option, vote, reload, new conversation, API page) and gradio_client
-# make (issue 22); everything else is answered here, before Gradio.
+# (load, ask, example, option, vote, reload, new conversation, API page, a lost connection)
+# and gradio_client make, and by the routes Gradio's JavaScript client names (issue 22);
+# everything else is answered here, before Gradio.
 _GET = frozenset({"GET", "HEAD"})
 _POST = frozenset({"POST"})
 ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
@@ -85,6 +86,7 @@ ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
         (_GET, r"/config/?", "file"),
         (_GET, r"/gradio_api/info/?", "file"),
         (_GET, r"/gradio_api/startup-events", "file"),
+        (_GET, r"/gradio_api/app_id/?", "file"),  # the page polls it to reconnect
         (_GET, r"/(?:assets|static)/[A-Za-z0-9._@/-]+", "file"),
         (_GET, r"/(?:favicon\.ico|theme\.css|robots\.txt|gradio_api/theme\.css)", "file"),
         (_GET, r"/gradio_api/queue/data", "stream"),
@@ -93,6 +95,7 @@ ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
         (_POST, r"/gradio_api/queue/join", "event"),
         (_POST, r"/gradio_api/run/predict", "event"),
         (_POST, r"/gradio_api/call/ask", "ask"),
+        (_POST, r"/gradio_api/cancel", "cancel"),  # Gradio's client cancels a pending event
     )
 )
 _QUESTIONS = frozenset({"event", "ask"})  # kinds that start work: refused while stopping
@@ -311,6 +314,18 @@ def check_ask(data: Mapping[str, Any]) -> None:
     check_session(data.get("session_hash"), required=False)
 
 
+def check_cancel(data: Mapping[str, Any], inputs: Mapping[int, int]) -> None:
+    """Gradio's CancelBody: which event of which session to cancel."""
+    unknown = set(data) - {"session_hash", "fn_index", "event_id"}
+    if unknown:
+        raise Refused(400, f"Unknown field(s): {', '.join(sorted(unknown))[:80]}.")
+    fn_index = data.get("fn_index")
+    if not isinstance(fn_index, int) or isinstance(fn_index, bool) or fn_index not in inputs:
+        raise Refused(422, "Unknown event (fn_index).")
+    check_session(data.get("session_hash"), required=True)
+    check_event_id(data.get("event_id"))
+
+
 def check_query(kind: str, query: bytes) -> dict[str, list[str]]:
     if len(query) > MAX_QUERY_BYTES:
         raise Refused(414, "The query string is too long.")
@@ -409,6 +424,8 @@ class Guard:
             data = parse_body(body)
             if kind == "ask":
                 check_ask(data)
+            elif kind == "cancel":
+                check_cancel(data, self.event_inputs())
             else:
                 check_event(data, self.event_inputs())
             session = data.get("session_hash")

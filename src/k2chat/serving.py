@@ -10,9 +10,9 @@ k2chat needs around ``app.launch()``:
 - after it, the server's app is wrapped in :class:`~k2chat.guard.OwnOriginCors` (in front of
   Gradio's own CORS middleware, which grants any loopback origin) and its connection class
   (uvicorn makes each connection from ``config.http_protocol_class``) too: a client that
-  has not sent its request headers within :data:`HEADER_TIMEOUT_S` is dropped, and when
-  :func:`max_connections` are open the one that has waited longest for its headers makes
-  room for the newcomer, so slow clients cannot lock others out (issue 22, item 7).
+  has begun but not finished its request headers within :data:`HEADER_TIMEOUT_S` is dropped,
+  and when :func:`max_connections` are open the one that has waited longest for its headers
+  makes room for the newcomer, so slow clients cannot lock others out (issue 22, item 7).
 
 :func:`run_until_stopped` waits for SIGTERM or SIGINT, then stops accepting questions (503),
 finishes every accepted one within the grace period (``K2CHAT_SHUTDOWN_GRACE``, 10 s) and
@@ -110,9 +110,17 @@ def _bounded(base: type, limit: int) -> type:
                 log.debug("%d connections open: dropping one still sending headers", limit)
                 oldest.transport.close()
 
+        def data_received(self, data: bytes) -> None:
+            self.k2chat_started = True
+            super().data_received(data)
+
         def _k2chat_slow(self) -> None:
-            if self.cycle is None and not self.transport.is_closing():
-                log.debug("Dropped a client that sent no request within %.0f s",
+            # Headers begun but not finished in time: a slow client. A connection that sent
+            # nothing yet is a browser's preconnection (closing it under the browser can fail
+            # the request it is about to carry); it goes only when room is needed (above).
+            if (self.cycle is None and getattr(self, "k2chat_started", False)
+                    and not self.transport.is_closing()):
+                log.debug("Dropped a client that sent no whole request within %.0f s",
                           HEADER_TIMEOUT_S)
                 self.transport.close()
 
