@@ -184,7 +184,7 @@ def _predict_raw(server: str, text: str) -> Any:
     """
     import httpx
 
-    body = json.dumps({"data": [text, []]}, ensure_ascii=True)
+    body = json.dumps({"data": [text]}, ensure_ascii=True)
     with httpx.Client(base_url=server, timeout=120) as http:
         posted = http.post("gradio_api/call/ask", content=body,
                            headers={"Content-Type": "application/json"})

@@ -169,6 +169,15 @@ def truncate_unit_vectors(build: Path) -> None:
     os.truncate(path, path.stat().st_size - 1536)
 
 
+def garble_pointer(build: Path) -> None:
+    """A non-UTF-8 byte in index/CURRENT (it made every command end in UnicodeDecodeError)."""
+    (build.parent.parent / CURRENT_FILE).write_bytes(build.name.encode() + b"\xff")
+
+
+def point_outside(build: Path) -> None:
+    (build.parent.parent / CURRENT_FILE).write_text("../../../etc", encoding="utf-8")
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {
     "truncated-sqlite": truncate_sqlite,
     "empty-sqlite": empty_sqlite,
@@ -178,6 +187,8 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "flipped-bm25-bytes": flip_bm25_bytes,
     "deleted-idf": delete_idf,
     "truncated-unit-vectors": truncate_unit_vectors,
+    "garbled-pointer": garble_pointer,  # issue 22, item 9
+    "pointer-to-a-path": point_outside,
 }
 
 
@@ -194,8 +205,9 @@ def test_damaged_index_is_detected_and_rebuilt(damage: str, tmp_path: Path, sett
     assert index_status(s) == "corrupt"
     with caplog.at_level(logging.WARNING, logger="k2chat.index"):
         assert_answers(s)
-    assert any("unreadable" in r.getMessage() and "rebuilding" in r.getMessage()
-               for r in caplog.records), [r.getMessage() for r in caplog.records]
+    logged = [r.getMessage() for r in caplog.records
+              if "unreadable" in r.getMessage() and "rebuilding" in r.getMessage()]
+    assert len(logged) == 1, [r.getMessage() for r in caplog.records]  # detected, logged once
     assert current_build_dir(s) not in (None, old)
     assert index_status(s) == "ready"
 

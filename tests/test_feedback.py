@@ -44,6 +44,30 @@ def test_a_partial_last_line_is_set_aside_and_the_next_vote_is_valid(tmp_path: P
     assert repair(path) == 0  # nothing left to set aside
 
 
+def test_a_vote_never_joins_a_partial_line_left_after_start_up(tmp_path: Path) -> None:
+    """Issue 22, item 10: a partial last line, a start-up repair that failed (full disk), then
+    a vote: it was glued onto the partial line and counted. The repair now runs before every
+    vote, whatever happened at start-up."""
+    path = tmp_path / "feedback.jsonl"
+    record_feedback(path, True, _answer())
+    with open(path, "ab") as f:
+        f.write(b'{"time": "2026-12-02", "rating": "dis')  # after start-up's repair
+    record_feedback(path, False, _answer("Second?"))
+    assert [r["rating"] for r in _lines(path)] == ["like", "dislike"]
+    assert b'"rating": "dis' in (tmp_path / "feedback.jsonl.partial").read_bytes()
+    assert feedback_status(path).votes == 2
+
+
+def test_status_counts_only_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    record_feedback(path, True, _answer())
+    with open(path, "ab") as f:
+        f.write(b'{"time": "2026-12-02", "rating": "li{"time": "x"}\n')  # glued by an old version
+        f.write(b"[1, 2]\n")  # JSON, but not a vote
+    record_feedback(path, False, _answer("Second?"))
+    assert feedback_status(path).votes == 2
+
+
 def _vote_many(path: str, n: int, tag: int) -> None:
     for i in range(n):
         record_feedback(Path(path), True, _answer(f"process {tag} vote {i} " + "x" * 3000))

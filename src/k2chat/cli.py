@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="start the chat UI (http://127.0.0.1:7860)")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1, or K2CHAT_HOST)")
-    serve.add_argument("--port", type=int, help="port (default 7860, or K2CHAT_PORT)")
+    serve.add_argument("--port", type=_port, help="port (default 7860, or K2CHAT_PORT)")
 
     ask = sub.add_parser("ask", help="print the answer to one question")
     ask.add_argument("question", nargs="+", help="the question")
@@ -41,7 +41,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _port(raw: str) -> int:
+    """``--port``: a whole number from 1 to 65535 (argparse reports anything else, exit 2)."""
+    from k2chat.settings import PORT_RANGE
+
+    try:
+        port = int(raw)
+    except ValueError:
+        port = -1
+    if not PORT_RANGE[0] <= port <= PORT_RANGE[1]:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not allowed: a whole number from {PORT_RANGE[0]} to {PORT_RANGE[1]}")
+    return port
+
+
 def _serve(args: argparse.Namespace, settings: object) -> int:
+    from k2chat.serving import check_host
     from k2chat.settings import Settings
     from k2chat.ui import serve
 
@@ -51,18 +66,16 @@ def _serve(args: argparse.Namespace, settings: object) -> int:
         changes["host"] = args.host
     if args.port is not None:
         changes["port"] = args.port
-    serve(settings.with_(**changes) if changes else settings)
+    settings = settings.with_(**changes) if changes else settings
+    check_host(settings.host, "--host" if args.host else "K2CHAT_HOST")
+    serve(settings)
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from k2chat.errors import K2ChatError
     from k2chat.settings import Settings
 
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:  # a malformed K2CHAT_* variable
-        raise K2ChatError(str(exc)) from exc
+    settings = Settings.from_env()  # a value out of range: SettingsError, exit 2
     if args.command == "serve":
         return _serve(args, settings)
     if args.command == "ask":
@@ -93,15 +106,21 @@ def _run(args: argparse.Namespace) -> int:
                   "(k2chat ask and k2chat serve also build it on first use).", file=sys.stderr)
         return 0 if ready else 1
     if args.command == "eval":
+        from k2chat.errors import SettingsError
+        from k2chat.evalfile import read_emergencies
         from k2chat.evaluate import evaluate, evaluate_emergencies, load_cases
         from k2chat.pipeline import get_pipeline
 
         path = args.emergency or args.file or (
             settings.corpus_dir.parent / "tests" / "eval" / "questions.yaml")
         if not path.is_file():
-            raise K2ChatError(f"No such evaluation file: {path}")
-        report: Any = (evaluate_emergencies(get_pipeline(settings), path) if args.emergency
-                       else evaluate(get_pipeline(settings), load_cases(path)))
+            raise SettingsError(f"No such evaluation file: {path}")
+        if args.emergency:  # the file is checked before the index is opened
+            read_emergencies(path)
+            report: Any = evaluate_emergencies(get_pipeline(settings), path)
+        else:
+            cases = load_cases(path)
+            report = evaluate(get_pipeline(settings), cases)
         print(report.table())
         if args.failures:
             print("\n".join(["", "Cases that missed:", *report.failures()]))
@@ -123,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except K2ChatError as exc:
         print(f"k2chat: {exc}", file=sys.stderr)
-        return 1
+        return int(getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `k2chat ask ... | head`: the reader left; end quietly

@@ -11,6 +11,7 @@ __all__ = [
     "CorpusError",
     "PortInUseError",
     "FeedbackError",
+    "SettingsError",
 ]
 
 
@@ -44,3 +45,10 @@ class PortInUseError(K2ChatError):
 
 class FeedbackError(K2ChatError):
     """A vote could not be written; nothing partial was left in the feedback file."""
+
+
+class SettingsError(K2ChatError):
+    """A setting (environment variable, command-line flag or evaluation file) has a value
+    outside what is allowed; the message names it, its value and what is allowed."""
+
+    exit_code = 2  # as argparse exits for a bad flag: the command was used wrongly

@@ -12,7 +12,6 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from k2chat.answer import Request, retrieve_hits, unsupported_numbers
 from k2chat.chat import Chat
@@ -136,20 +135,14 @@ class Report:
 
 
 def load_cases(path: Path) -> list[Case]:
-    import yaml
+    """The cases of a question file, checked by :mod:`k2chat.evalfile` (SettingsError lists
+    every bad case)."""
+    from k2chat.evalfile import read_questions
 
-    raw: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [
-        Case(
-            id=str(c["id"]),
-            question=str(c["question"]),
-            sections=tuple(int(s) for s in c.get("sections") or ()),
-            facts=tuple(str(f) for f in c.get("facts") or ()),
-            history=tuple(str(h) for h in c.get("history") or ()),
-            refuse=bool(c.get("refuse", False)),
-            tags=tuple(str(t) for t in c.get("tags") or ()),
-        )
-        for c in raw
+        Case(id=c.id, question=c.question, sections=tuple(c.sections), facts=tuple(c.facts),
+             history=tuple(c.history), refuse=c.refuse, tags=tuple(c.tags))
+        for c in read_questions(path)
     ]
 
 
@@ -200,13 +193,12 @@ class EmergencyReport:
 
 def evaluate_emergencies(pipeline: Pipeline, path: Path) -> EmergencyReport:
     """Ask each statement as a question; flagged = the answer carries the emergency redirect."""
-    import yaml
+    from k2chat.evalfile import read_emergencies
 
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     out = []
-    for item in raw:
-        answer = pipeline.answer(Request(str(item["text"])))
-        out.append((str(item["text"]), str(item["label"]), answer.emergency))
+    for item in read_emergencies(path):
+        answer = pipeline.answer(Request(item.text))
+        out.append((item.text, str(item.label), answer.emergency))
     return EmergencyReport(tuple(out))
 
 

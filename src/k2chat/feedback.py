@@ -6,7 +6,8 @@ back to where it was, so a half-written record never sits in front of the next v
 gets :class:`~k2chat.errors.FeedbackError` and the failure is counted. The count lives in a
 small side file whose bytes are allocated when the server starts and rewritten in place, so it
 can still be updated on a full disk. :func:`repair` sets aside a partial last line (left by a
-crash or by an older version) before the server takes votes.
+crash or by an older version) at start-up and again before every vote, so a vote never
+joins a partial line; ``status`` counts only whole lines (complete JSON objects).
 """
 
 from __future__ import annotations
@@ -126,18 +127,27 @@ def _after_last_newline(fd: int, block: int = 64 * 1024) -> int:
     return 0
 
 
+def _set_aside_tail(path: Path, fd: int) -> int:
+    """Under the lock: move the bytes after the last newline to ``<file>.partial`` and cut
+    the file back to its last complete line; return how many bytes were moved."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return 0  # the common case: one byte read
+    end = _after_last_newline(fd)
+    tail = os.pread(fd, size - end, end)
+    with open(_partial_path(path), "ab") as aside:
+        aside.write(tail + b"\n")
+        aside.flush()
+        os.fsync(aside.fileno())
+    os.ftruncate(fd, end)
+    log.warning("Set aside a partial feedback line (%d bytes) in %s", len(tail),
+                _partial_path(path))
+    return len(tail)
+
+
 def _repair(path: Path) -> int:
-    moved = 0
     with _locked(path) as fd:
-        end = _after_last_newline(fd)
-        tail = os.pread(fd, os.fstat(fd).st_size - end, end)
-        if tail:
-            with open(_partial_path(path), "ab") as aside:
-                aside.write(tail + b"\n")
-            os.truncate(path, end)
-            moved = len(tail)
-            log.warning("Set aside a partial feedback line (%d bytes) in %s",
-                        moved, _partial_path(path))
+        moved = _set_aside_tail(path, fd)
     try:
         _prepare_counter(path)
     except OSError as exc:
@@ -165,6 +175,9 @@ def record_feedback(path: Path, liked: bool | None, answer: Answer) -> dict[str,
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(path) as fd:
+            # A partial line (a crash, or a repair that failed at start-up on a full disk)
+            # goes aside first, so a vote never joins it (issue 22, item 10).
+            _set_aside_tail(path, fd)
             start = os.fstat(fd).st_size
             try:
                 _write_all(fd, line)
@@ -194,12 +207,22 @@ class FeedbackStatus:
         return text
 
 
+def _whole(line: bytes) -> bool:
+    """A complete vote: a newline-ended line holding one JSON object."""
+    if not line.endswith(b"\n"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
 def feedback_status(path: Path) -> FeedbackStatus:
     """What the feedback file holds, read without writing anything."""
     votes = 0
     if path.is_file():
         with open(path, "rb") as f:
-            votes = sum(1 for line in f if line.endswith(b"\n"))
+            votes = sum(1 for line in f if _whole(line))
     aside = _partial_path(path)
     set_aside = len(aside.read_bytes().splitlines()) if aside.exists() else 0
     return FeedbackStatus(path, votes, _read_count(_failures_path(path)), set_aside)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -155,14 +156,36 @@ def remote_collection_name(settings: Settings, fp: str) -> str:
     return f"{settings.collection}-{fp[:16]}"
 
 
-def current_build_dir(settings: Settings) -> Path | None:
-    pointer = settings.index_dir / CURRENT_FILE
+# What ingest writes into CURRENT: a build folder's name, <UTC stamp>-<8 hex of fingerprint>.
+_BUILD_NAME = re.compile(r"[0-9]{8}T[0-9]{12}-[0-9a-f]{8}")
+
+
+def _pointer(settings: Settings) -> str | None:
+    """The build name CURRENT holds; None when there is no pointer; IndexCorruptError when it
+    holds anything but a build name (non-UTF-8 bytes, a path, garbage)."""
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except OSError:
+        raw = (settings.index_dir / CURRENT_FILE).read_bytes()
+    except FileNotFoundError:
         return None
-    build = settings.index_dir / "builds" / name
-    return build if name and build.is_dir() else None
+    except OSError as exc:
+        raise IndexCorruptError(f"{CURRENT_FILE} unreadable: {exc}") from exc
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = ""
+    if not _BUILD_NAME.fullmatch(name):
+        raise IndexCorruptError(f"{CURRENT_FILE} is garbled ({len(raw)} bytes, not a build name)")
+    return name
+
+
+def current_build_dir(settings: Settings) -> Path | None:
+    """The build CURRENT names, or None (no pointer, a garbled one, or a missing build)."""
+    try:
+        name = _pointer(settings)
+    except IndexCorruptError:
+        return None
+    build = settings.index_dir / "builds" / name if name else None
+    return build if build is not None and build.is_dir() else None
 
 
 def current_manifest(settings: Settings) -> Manifest | None:
@@ -353,6 +376,7 @@ def _forget_client(path: Path) -> None:
 
 
 def _open_local(settings: Settings, fp: str | None) -> Index | None:
+    _pointer(settings)  # a garbled pointer is corruption, like any other index file
     build = current_build_dir(settings)
     if build is None:
         return None
@@ -419,10 +443,10 @@ def index_status(settings: Settings) -> str:
     opens a database, is not opened)."""
     article_files(settings.corpus_dir)  # a missing or empty corpus folder: CorpusError first
     if not settings.chroma_url:
-        build = current_build_dir(settings)
-        if build is None:
-            return "missing"
         try:
+            if current_build_dir(settings) is None:
+                _pointer(settings)  # garbled: corrupt
+                return "missing"
             index = _open_local(settings, None)
         except IndexCorruptError:
             return "corrupt"

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from k2chat.errors import SettingsError
 
 __all__ = ["Settings", "ENV_PREFIX"]
 
@@ -14,7 +19,20 @@ ENV_PREFIX = "K2CHAT_"
 # Every variable read, without the prefix (the README's Settings table lists each one).
 ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_PATH",
              "MAX_QUESTION_CHARS", "CONCURRENCY_LIMIT", "COLLECTION", "ALLOWED_HOSTS",
-             "FRAME_ANCESTORS")
+             "FRAME_ANCESTORS", "TRUSTED_PROXIES", "SHUTDOWN_GRACE")
+
+# What each number may be, and why (checked once, when Settings is made; issue 22).
+PORT_RANGE = (1, 65535)  # 0 would be "any free port", and nobody would know the address
+# The 1 MiB request cap (k2chat.guard) holds 100,000 characters even as 6-byte JSON escapes
+# plus the rest of the event; a longer limit could never be reached through the page.
+QUESTION_CHARS_RANGE = (1, 100_000)
+# Questions answered at once: at least one; at most the 256 the queue holds (ui.QUEUE_MAX_SIZE).
+CONCURRENCY_RANGE = (1, 256)
+# Seconds a stopping server gives accepted questions: a slow answer takes ~2 s on the 2-core
+# machine under load (README, Performance); 300 s is as long as any service manager waits.
+GRACE_RANGE = (0.0, 300.0)
+# Chroma names: 3-63 characters of [A-Za-z0-9._-]; the server's collection adds "-" and 16 hex.
+_COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,44}[A-Za-z0-9]")
 
 
 def _source_checkout() -> Path | None:
@@ -40,14 +58,43 @@ def _user_data_dir() -> Path:
     return Path(base) / "k2chat"
 
 
-def _int(env: Mapping[str, str | None], name: str, default: int) -> int:
+def _refuse(name: str, value: object, allowed: str) -> SettingsError:
+    return SettingsError(f"{ENV_PREFIX}{name}={value!s} is not allowed: {allowed}.")
+
+
+def _int(env: Mapping[str, str | None], name: str, default: int, bounds: tuple[int, int]
+         ) -> int:
     raw = env[name]
     if raw is None or raw.strip() == "":
         return default
     try:
         return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from exc
+    except ValueError:
+        raise _refuse(name, repr(raw), f"a whole number from {bounds[0]} to {bounds[1]}"
+                      ) from None
+
+
+def _float(env: Mapping[str, str | None], name: str, default: float,
+           bounds: tuple[float, float]) -> float:
+    raw = env[name]
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise _refuse(name, repr(raw), f"a number of seconds from {bounds[0]:g} to "
+                      f"{bounds[1]:g}") from None
+
+
+def _check_range(name: str, value: float, bounds: tuple[float, float], what: str) -> None:
+    if isinstance(value, bool) or not (
+            isinstance(value, int | float) and math.isfinite(value)
+            and bounds[0] <= value <= bounds[1]):
+        raise _refuse(name, value, f"{what} from {bounds[0]:g} to {bounds[1]:g}")
+
+
+def _names(raw: str | None) -> tuple[str, ...]:
+    return tuple(h.strip() for h in (raw or "").split(",") if h.strip())
 
 
 @dataclass(frozen=True)
@@ -67,10 +114,40 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Who may show the chat in a frame (CSP frame-ancestors): the publisher's site, for example.
     frame_ancestors: str = "'self'"
+    # Proxies (addresses or networks) whose X-Forwarded-* headers are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Seconds a stopping server (SIGTERM, Ctrl+C) gives the questions it accepted.
+    shutdown_grace: float = 10.0
 
     def __post_init__(self) -> None:
         if self.feedback_path == Path():
             object.__setattr__(self, "feedback_path", self.data_dir / "feedback.jsonl")
+        self._check()
+
+    def _check(self) -> None:
+        """Every value within what is allowed, or SettingsError naming the variable."""
+        _check_range("PORT", self.port, PORT_RANGE, "a whole number")
+        _check_range("MAX_QUESTION_CHARS", self.max_question_chars, QUESTION_CHARS_RANGE,
+                     "a whole number")
+        _check_range("CONCURRENCY_LIMIT", self.concurrency_limit, CONCURRENCY_RANGE,
+                     "a whole number")
+        _check_range("SHUTDOWN_GRACE", self.shutdown_grace, GRACE_RANGE, "a number of seconds")
+        if not self.host or any(c.isspace() for c in self.host):
+            raise _refuse("HOST", repr(self.host), "an address or host name of this machine")
+        if not _COLLECTION.fullmatch(self.collection):
+            raise _refuse("COLLECTION", repr(self.collection),
+                          "3 to 46 letters, digits, '.', '_' or '-', starting and ending with "
+                          "a letter or digit")
+        if self.chroma_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?",
+                                                             self.chroma_url):
+            raise _refuse("CHROMA_URL", repr(self.chroma_url), "an http:// or https:// URL")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise _refuse("TRUSTED_PROXIES", repr(",".join(self.trusted_proxies)),
+                              "IP addresses or networks (10.0.0.0/8), comma-separated"
+                              ) from None
 
     @property
     def index_dir(self) -> Path:
@@ -100,15 +177,16 @@ class Settings:
             corpus_dir=corpus.expanduser().resolve(),
             data_dir=data.expanduser().resolve(),
             host=env["HOST"] or "127.0.0.1",
-            port=_int(env, "PORT", 7860),
+            port=_int(env, "PORT", 7860, PORT_RANGE),
             chroma_url=env["CHROMA_URL"] or None,
             feedback_path=Path(feedback).expanduser().resolve() if feedback else Path(),
-            max_question_chars=_int(env, "MAX_QUESTION_CHARS", 2000),
-            concurrency_limit=_int(env, "CONCURRENCY_LIMIT", 8),
+            max_question_chars=_int(env, "MAX_QUESTION_CHARS", 2000, QUESTION_CHARS_RANGE),
+            concurrency_limit=_int(env, "CONCURRENCY_LIMIT", 8, CONCURRENCY_RANGE),
             collection=env["COLLECTION"] or "k2chat",
-            allowed_hosts=tuple(h.strip() for h in (env["ALLOWED_HOSTS"] or "").split(",")
-                                if h.strip()),
+            allowed_hosts=_names(env["ALLOWED_HOSTS"]),
             frame_ancestors=env["FRAME_ANCESTORS"] or "'self'",
+            trusted_proxies=_names(env["TRUSTED_PROXIES"]),
+            shutdown_grace=_float(env, "SHUTDOWN_GRACE", 10.0, GRACE_RANGE),
         )
 
     def with_(self, **changes: object) -> Settings:

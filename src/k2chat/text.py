@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
+from k2chat.textgate import fold_lookalikes, readable
+
 __all__ = [
     "clean_question",
     "normalize",
@@ -32,13 +34,13 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 def clean_question(raw: object) -> str:
     """Make any input a safe, single-spaced string: no NUL, controls, invisibles or surrogates."""
-    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
+    text = readable(raw)  # the text gate: lone surrogates become U+FFFD
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     text = _ANSI.sub("", text)
     text = _CONTROL.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    # ... and look-alike letters of other scripts inside Latin words read as Latin (TS #39)
+    return fold_lookalikes(re.sub(r"\s+", " ", text).strip())
 
 
 @functools.lru_cache(maxsize=8192)  # a question is normalised by several rules in turn

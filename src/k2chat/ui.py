@@ -12,18 +12,18 @@ from collections import OrderedDict
 from typing import Any
 
 import gradio as gr
-from starlette.middleware import Middleware
 
 from k2chat.answer import EXAMPLE_QUESTIONS
 from k2chat.chat import Chat
 from k2chat.corpus import read_corpus
 from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
 from k2chat.feedback import record_feedback, repair
-from k2chat.guard import Guard, allowed_hosts
 from k2chat.pipeline import get_pipeline
 from k2chat.safety import BANNER, too_long_message
+from k2chat.serving import Door, run_until_stopped
 from k2chat.settings import Settings
 from k2chat.text import markdown_escape
+from k2chat.textgate import readable
 from k2chat.types import Answer, Citation, Section
 
 __all__ = ["API_NAME", "create_app", "respond", "launch", "serve", "check_port"]
@@ -276,6 +276,7 @@ class Conversation:
         self.lock = threading.Lock()
 
     def ask(self, settings: Settings, question: str) -> Answer:
+        question = readable(question)  # k2chat.textgate: a lone surrogate cannot be shown again
         with self.lock:
             if len(question) > settings.max_question_chars:
                 # The library's own refusal, before any work on an oversized text.
@@ -536,14 +537,9 @@ def launch(settings: Settings) -> Any:
     repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=QUEUE_MAX_SIZE)
-    guard = Middleware(
-        Guard,
-        hosts=allowed_hosts(settings.host, settings.allowed_hosts),
-        frame_ancestors=settings.frame_ancestors,
-        event_ids=lambda: app.fns.keys(),
-    )
+    door = Door(app, settings)  # k2chat.serving: the allow-list, limits and graceful stop
     app.launch(
-        app_kwargs={"middleware": [guard]},  # Host check, no uploads, size cap, headers
+        app_kwargs={"middleware": [door.middleware]},
         # Gradio keeps a copy of the page's configuration for each session it saw (~40 KB;
         # 10,000 sessions by default). k2chat keeps the conversations itself, so Gradio needs
         # one only while a session's request is queued or running.
@@ -566,6 +562,7 @@ def launch(settings: Settings) -> Any:
         css=CSS,
         js=PAGE_JS % {"limit": settings.max_question_chars, "pending": PENDING_KEY},
     )
+    door.opened(app)
     return app
 
 
@@ -574,4 +571,4 @@ def serve(settings: Settings) -> None:
     print(f"k2chat: starting on {url}", flush=True)
     app = launch(settings)
     print(f"k2chat: ready: open {url} (Ctrl+C stops it)", flush=True)
-    app.block_thread()
+    run_until_stopped(app, settings.shutdown_grace)
