@@ -14,7 +14,7 @@ ENV_PREFIX = "K2CHAT_"
 # Every variable read, without the prefix (the README's Settings table lists each one).
 ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_PATH",
              "MAX_QUESTION_CHARS", "CONCURRENCY_LIMIT", "COLLECTION", "ALLOWED_HOSTS",
-             "FRAME_ANCESTORS")
+             "FRAME_ANCESTORS", "CONVERSATION_KEY")
 
 
 def _source_checkout() -> Path | None:
@@ -67,6 +67,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Who may show the chat in a frame (CSP frame-ancestors): the publisher's site, for example.
     frame_ancestors: str = "'self'"
+    # Signs the conversations clients keep (conversation.py); unset: <data>/conversation.key.
+    conversation_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.feedback_path == Path():
@@ -109,6 +111,7 @@ class Settings:
             allowed_hosts=tuple(h.strip() for h in (env["ALLOWED_HOSTS"] or "").split(",")
                                 if h.strip()),
             frame_ancestors=env["FRAME_ANCESTORS"] or "'self'",
+            conversation_key=env["CONVERSATION_KEY"] or None,
         )
 
     def with_(self, **changes: object) -> Settings:
