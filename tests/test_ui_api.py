@@ -323,3 +323,47 @@ def test_feedback_is_one_json_line_per_vote(tmp_path: Path, liked: bool | None,
     assert record["rating"] == rating and record["question"] == "Q?"
     assert record["answer"] == "A [1]" and record["chunk_ids"] == []
     assert ui._rating(liked if liked is not None else "") is liked
+
+
+# --- Two `k2chat serve` processes on one data folder ------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_instances(settings, pipeline, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from .conftest import free_port
+    from .serve_process import ServeProcess
+
+    logs = tmp_path_factory.mktemp("serve-logs")
+    a = ServeProcess(settings, free_port(), logs / "a.log").start()
+    b = ServeProcess(settings, free_port(), logs / "b.log").start()
+    try:
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+@server
+def test_two_instances_serve_one_api_conversation_alternately(two_instances, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """No sticky sessions: each question goes to the other instance, and each follow-up is
+    answered as one local Chat asked the same questions in turn would answer it."""
+    a, b = two_instances
+    questions = [FIRST, FOLLOW, "How long does it take to work?", "Is that safe with warfarin?"]
+    chat = Chat(pipeline=pipeline)
+    expected = [chat.ask(q).body_markdown() for q in questions]
+    clients = [Client(a.url, verbose=False), Client(b.url, verbose=False)]
+    conversation = ""
+    for i, question in enumerate(questions):
+        messages, conversation = _ask(clients[i % 2], question, conversation)
+        assert _contents(messages)[0] == expected[i], f"turn {i + 1} on instance {'ab'[i % 2]}"
+
+
+@server
+def test_a_restart_between_two_questions_keeps_the_api_conversation(  # type: ignore[no-untyped-def]
+        two_instances, follow_ups) -> None:
+    in_conversation, _ = follow_ups
+    a, _ = two_instances
+    _, conversation = _ask(Client(a.url, verbose=False), FIRST)
+    a.stop()
+    a.start()
+    messages, _ = _ask(Client(a.url, verbose=False), FOLLOW, conversation)
+    assert _contents(messages)[0] == in_conversation

@@ -37,11 +37,9 @@ SOURCES_TITLE = "Sources"
 QUEUE_MAX_SIZE = 256  # requests waiting for a worker; more get Gradio's "queue is full" message
 VOTES_REMEMBERED = 10_000  # turns whose last recorded vote this process remembers (dedup)
 BROWSER_KEY = "k2chat-conversation-v2"  # localStorage; v1 was encrypted with a per-start secret
-_HEADING = re.compile(r"^#+\s*")
 STATIC = Path(__file__).with_name("static")  # page.css and page.js, served inline with the page
 
 # The page's script (static/page.js) keeps the honest states; each event calls into it.
-PENDING_KEY = "k2chat-pending"  # sessionStorage, spelled out in page.js
 SEND_JS = "(q, t) => window.k2chat.send(q, t)"
 SHOWN_JS = "() => window.k2chat.shown()"
 FAILED_JS = "() => window.k2chat.failed()"
@@ -78,24 +76,6 @@ def _as_text(text: str, limit: int) -> str:
 def _unescape(text: str) -> str:
     """Undo :func:`markdown_escape` (every backslash it leaves is an escape)."""
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
-
-
-def _highlighted(text: str, fragments: tuple[str, ...]) -> str:
-    """``text`` HTML-escaped, with each verbatim fragment in ``<mark>``."""
-    spans: list[tuple[int, int]] = []
-    for fragment in fragments:
-        at = text.find(fragment) if fragment else -1
-        if at >= 0:
-            spans.append((at, at + len(fragment)))
-    out, pos = [], 0
-    for begin, stop in sorted(spans):
-        if begin < pos:
-            continue
-        out.append(html.escape(text[pos:begin]))
-        out.append(f"<mark>{html.escape(text[begin:stop])}</mark>")
-        pos = stop
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
 
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around cited words while rendering

@@ -97,11 +97,24 @@
       renderPending();
     }
   };
+  // An empty box sends nothing (no event at all, so no answer is taken for one), unless
+  // a kept question is waiting to go back in it: then that question is sent.
+  const blankSend = ev => {
+    const b = box();
+    if (!b || b.value.trim()) return false;
+    const kept = sessionStorage.getItem(PENDING);
+    if (kept && inflight === null) { setBox(kept); return false; }
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    return true;
+  };
   document.addEventListener('keydown', ev => {
-    if (ev.key === 'Enter' && !ev.shiftKey && ev.target === box()) maybeQueued();
+    if (ev.key !== 'Enter' || ev.shiftKey || ev.target !== box()) return;
+    if (!blankSend(ev)) maybeQueued();
   }, true);
   document.addEventListener('click', ev => {
-    if (ev.target.closest && ev.target.closest('#k2chat-input button')) maybeQueued();
+    if (!(ev.target.closest && ev.target.closest('#k2chat-input button'))) return;
+    if (!blankSend(ev)) maybeQueued();
   }, true);
 
   // The chat scrolls inside itself to the newest question; the window never moves.
@@ -123,10 +136,29 @@
     }, 100);
   };
 
+  // A question the server never received (it is down or restarting): Gradio waits to reconnect
+  // and fires no failure, so the page says so itself rather than "Answering…" for ever. A
+  // request that failed while the server still answers is Gradio's to retry or report.
+  const fetched = window.fetch;
+  window.fetch = function (input, init) {
+    const sent = fetched.apply(this, arguments);
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    if (url.includes('/queue/join')) {
+      sent.catch(() => {
+        fetched(url.split('/queue/join')[0] + '/app_id', {cache: 'no-store'})
+          .then(() => {}, () => { if (inflight !== null) K.failed(); });
+      });
+    }
+    return sent;
+  };
+
+  // A question left pending by the page before this load (it reloaded while waiting) is back
+  // in the box with the note, once the box is there; not one sent since.
+  const keptAtLoad = sessionStorage.getItem(PENDING);
   const waitForBox = setInterval(() => {
     if (!box()) return;
     clearInterval(waitForBox);
-    if (sessionStorage.getItem(PENDING)) K.failed();
+    if (keptAtLoad && inflight === null) K.failed();
   }, 100);
 
   // Copy gives the turn's Markdown (Answer.to_markdown(), kept by the server in the turn's
@@ -134,7 +166,8 @@
   document.addEventListener('click', ev => {
     const button = ev.target.closest && ev.target.closest(
       "#k2chat-chatbot button[aria-label='Copy message'], #k2chat-chatbot button[aria-label='Copied message']");
-    const row = button && button.closest('.message-row');
+    const bar = button && button.closest('.message-buttons');  // follows its message row
+    const row = bar ? bar.previousElementSibling : button && button.closest('.message-row');
     const source = row && row.querySelector('.k2-md');
     if (!source) return;
     ev.preventDefault();
