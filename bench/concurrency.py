@@ -122,10 +122,16 @@ def conversations(clients: int, per_client: int) -> list[Session]:
 
 def run_session(client: Any, session: Session, barrier: threading.Barrier) -> None:
     barrier.wait()
+    conversation: str | None = None  # k2chat's /ask returns it; the bare app has none
     for question in session.questions:
         started = time.perf_counter()
         try:
-            result = client.predict(question, api_name="/ask")
+            if conversation is None:
+                result = client.predict(question, api_name="/ask")
+            else:
+                result = client.predict(question, conversation, api_name="/ask")
+            if isinstance(result, tuple):  # k2chat: (messages, conversation)
+                result, conversation = result
             session.bodies.append(body_of(result))
         except Exception as exc:  # every failure is counted and reported
             session.errors.append(f"{type(exc).__name__}: {exc}")
@@ -180,7 +186,7 @@ def settle(url: str, pid: int, questions: list[str]) -> None:
 
     client = Client(url, verbose=False)
     for question in questions:
-        client.predict(question, api_name="/ask")
+        client.predict(question, api_name="/ask")  # each a new conversation
     client.close()
     deadline = time.monotonic() + 300  # generous: background warm-up on a busy machine
     before = cpu_seconds(pid)

@@ -107,9 +107,11 @@ class Stats:
                 self.examples.append(f"{kind}: {detail[:300]}")
 
 
-def ask(client: Any, question: str, stats: Stats) -> Any:
+def ask(client: Any, question: str, stats: Stats, conversation: str = "") -> Any:
+    """The messages of a /ask reply and the conversation to send with the next question."""
     started = time.perf_counter()
-    result = client.submit(question, api_name="/ask").result(timeout=REQUEST_TIMEOUT_S)
+    result = client.submit(question, conversation, api_name="/ask").result(
+        timeout=REQUEST_TIMEOUT_S)
     with stats.lock:
         stats.requests += 1
         stats.latencies.append(time.perf_counter() - started)
@@ -124,9 +126,8 @@ def references(url: str, disclaimer: str) -> dict[str, tuple[str, str]]:
     refs: dict[str, tuple[str, str]] = {}
     try:
         for topic in TOPICS:
-            client.reset_session()
-            first = client.predict(topic, api_name="/ask")
-            follow = client.predict(FOLLOW_UP, api_name="/ask")
+            first, conversation = client.predict(topic, "", api_name="/ask")
+            follow, _ = client.predict(FOLLOW_UP, conversation, api_name="/ask")
             for result in (first, follow):
                 if problems_of(result, disclaimer):
                     raise SystemExit(f"reference answer for {topic!r} is broken: {result}")
@@ -156,10 +157,9 @@ def session(index: int, url: str, deadline: float, max_loops: int, disclaimer: s
                 break
             topic = TOPICS[(index + loop) % len(TOPICS)]
             expected_first, expected_follow = refs[topic]
-            client.reset_session()  # a new conversation (a new visitor, as far as Gradio knows)
             try:
-                first = ask(client, topic, stats)
-                follow = ask(client, FOLLOW_UP, stats)
+                first, conversation = ask(client, topic, stats)  # a new conversation
+                follow, _ = ask(client, FOLLOW_UP, stats, conversation)
             except Exception as exc:
                 stats.error("request", f"session {index} loop {loop}: "
                                        f"{type(exc).__name__}: {exc}")

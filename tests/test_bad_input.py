@@ -184,7 +184,7 @@ def _predict_raw(server: str, text: str) -> Any:
     """
     import httpx
 
-    body = json.dumps({"data": [text]}, ensure_ascii=True)
+    body = json.dumps({"data": [text, ""]}, ensure_ascii=True)  # question, conversation
     with httpx.Client(base_url=server, timeout=120) as http:
         posted = http.post("gradio_api/call/ask", content=body,
                            headers={"Content-Type": "application/json"})
@@ -207,7 +207,7 @@ def test_ui_api_handles_bad_input(server: str, settings: Settings, case: Case) -
     if _has_surrogates(case.text):
         result = _predict_raw(server, case.text)
     else:
-        result = Client(server, verbose=False).predict(case.text, api_name="/ask")
+        result, _ = Client(server, verbose=False).predict(case.text, api_name="/ask")
     contents = _contents(result)
     joined = "\n".join(contents)
     assert k2chat.DISCLAIMER in contents[-1]

@@ -60,17 +60,24 @@ def browser() -> Iterator[Any]:
 class Tab:
     """One browser context (one visitor) with one page, and what it saw go wrong."""
 
-    def __init__(self, browser: Any, url: str, size: tuple[int, int] = (1280, 800)) -> None:
-        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    def __init__(self, browser: Any, url: str, size: tuple[int, int] = (1280, 800),
+                 dark: bool = False) -> None:
+        self.url = url
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                           color_scheme="dark" if dark else "light",
+                                           permissions=["clipboard-read", "clipboard-write"])
         self.context.set_default_timeout(TIMEOUT_MS)
         self.outside: list[str] = []  # requests to anywhere but this machine (blocked)
         self.dialogs: list[str] = []
         self.errors: list[str] = []
+        self.console: list[str] = []  # the console's errors (e.g. localStorage it cannot read)
         self.context.route("**/*", self._guard)
         self.page = self.context.new_page()
         self.page.on("dialog", self._dialog)
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.goto(url)
+        self.page.on("console", lambda m: self.console.append(m.text)
+                     if m.type == "error" else None)
+        self.page.goto(url + ("?__theme=dark" if dark else ""))
         self.page.locator("#k2chat-banner").wait_for()
         self.input.wait_for()
 
@@ -125,8 +132,9 @@ def tabs(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     opened: list[Tab] = []
     failed_before = request.session.testsfailed
 
-    def open_tab(size: tuple[int, int] = (1280, 800), url: str = server) -> Tab:
-        tab = Tab(browser, url, size)
+    def open_tab(size: tuple[int, int] = (1280, 800), url: str = server,
+                 dark: bool = False) -> Tab:
+        tab = Tab(browser, url, size, dark)
         opened.append(tab)
         return tab
 
@@ -168,7 +176,7 @@ def test_page_shows_the_banner_the_examples_and_the_controls(tab: Tab, settings)
         expect(tab.page.get_by_role("button", name=question)).to_be_visible()
     expect(tab.page.locator("#k2chat-clear")).to_have_text("New conversation")
     assert tab.input.get_attribute("maxlength") is None  # no silent cut: the limit is told
-    expect(tab.input).to_have_attribute("aria-label", "Your question")
+    assert tab.input.evaluate("e => e.labels[0].textContent.trim()").startswith("Your question")
     expect(tab.page.get_by_role("button", name="Send")).to_be_visible()
 
 
@@ -433,25 +441,42 @@ def test_a_failed_answer_keeps_the_conversation_and_offers_retry(tab: Tab, failu
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
-def _serious_violations(page: Any) -> list[str]:
+def _violations(page: Any) -> list[str]:
+    """axe-core's violations of WCAG 2.0-2.2 A/AA, of any impact."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+            for v in results.response["violations"]]
 
 
+EMERGENCY = "I took too much K2 and have chest pain and cannot breathe"
+REFUSED = "Who won the 2022 World Cup?"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("size", SIZES)
-def test_axe_finds_no_serious_violations_on_the_main_flow(tabs: Any, size: str) -> None:
+def test_axe_finds_no_violations_in_any_state(tabs: Any, size: str, theme: str) -> None:
+    """Landing, an answer, an open card, a refusal, an emergency and the failure note: no
+    violation of any impact, light and dark, desktop and phone."""
     expect = _expect()
-    tab = tabs(SIZES[size])
-    assert _serious_violations(tab.page) == [], "landing page"
+    tab = tabs(SIZES[size], dark=theme == "dark")
+    assert _violations(tab.page) == [], "landing page"
     row = tab.ask(MK7)
-    assert _serious_violations(tab.page) == [], "after an answer"
+    assert _violations(tab.page) == [], "after an answer"
     row.locator("button.k2-chip").first.click()
     expect(row.locator(".k2-card[open] .k2-section")).to_be_visible()
-    assert _serious_violations(tab.page) == [], "with a source card open"
+    assert _violations(tab.page) == [], "with a source card open"
+    tab.ask(REFUSED)
+    assert _violations(tab.page) == [], "after a refusal"
+    tab.ask(EMERGENCY)
+    expect(tab.page.locator(f"{CHAT} [role='alert']")).to_be_visible()
+    assert _violations(tab.page) == [], "after an emergency reply"
+    tab.page.route("**/gradio_api/queue/join**", lambda route: route.abort())
+    tab.send("Can I take vitamin K2 with warfarin?")
+    expect(tab.page.locator("#k2chat-retry")).to_be_visible()
+    assert _violations(tab.page) == [], "with the failure note"
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -501,3 +526,325 @@ def test_a_vote_that_cannot_be_saved_tells_the_user(tabs: Any, broken_feedback_s
     expect(tab.page.get_by_text("Your vote could not be saved").first).to_be_visible()
     assert list(folder.iterdir()) == []  # nothing half-written
     expect(tab.questions).to_have_count(1)  # and nothing else is lost
+
+
+# --- Issue 23: durable conversations, honest states, copy, layout, accessibility --------------
+
+MK4 = "And for MK-4?"
+WARFARIN = "Can I take vitamin K2 with warfarin?"
+STORAGE_KEY = "k2chat-conversation-v2"  # ui.BROWSER_KEY
+
+
+@pytest.fixture(scope="module")
+def instances(settings, pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """Two `k2chat serve` processes on one data folder (two ports: a deploy's two instances)."""
+    from .conftest import free_port
+    from .serve_process import ServeProcess
+
+    logs = tmp_path_factory.mktemp("browser-serve-logs")
+    a = ServeProcess(settings, free_port(), logs / "a.log").start()
+    b = ServeProcess(settings, free_port(), logs / "b.log").start()
+    try:
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+def _buttons(row: Any) -> Any:
+    """The copy and vote buttons of an answer (Gradio puts them right after its row)."""
+    return row.locator("xpath=following-sibling::div[contains(@class, 'message-buttons')][1]")
+
+
+def _body(row: Any) -> str:
+    return str(row.locator(".message-content").first.inner_text())
+
+
+def _expected_bodies(pipeline: Any, *questions: str) -> list[str]:
+    chat = Chat(pipeline=pipeline)
+    return [chat.ask(q).text for q in questions]
+
+
+def _same_text(shown: str, expected: str) -> bool:
+    """The page's text of an answer body against Answer.text (chips and Markdown aside)."""
+    def norm(t: str) -> str:
+        return " ".join(t.replace("**", "").replace("\\", "").split())
+
+    return norm(shown) == norm(expected)
+
+
+def test_a_restart_between_two_questions_keeps_the_conversation(tabs: Any, instances: Any,  # type: ignore[no-untyped-def]
+                                                                pipeline) -> None:
+    """Issue 23 #4: stop the server mid-conversation and send: the note is true, the question
+    stays; start it again: the page holds the conversation and Retry answers the follow-up in
+    it ("And for MK-4?" after the MK-7 question), with no console error about localStorage."""
+    expect = _expect()
+    a, _ = instances
+    first, follow = _expected_bodies(pipeline, MK7, MK4)
+    assert not _same_text(follow, _expected_bodies(pipeline, MK4)[0])  # else it proves nothing
+    tab = tabs(url=a.url)
+    tab.ask(MK7)
+    a.stop()
+    try:
+        _send_while_stopped(tab)
+    finally:
+        a.start()  # whatever happened, the next test has both instances
+    _reload(tab)  # as Gradio does once the server is back
+    expect(tab.questions).to_have_count(1)
+    expect(tab.questions.first).to_have_text(MK7)
+    expect(tab.input).to_have_value(MK4)  # the unanswered question is back in the box
+    tab.page.locator("#k2chat-retry").click()
+    row = tab.wait_answers(2)
+    assert _same_text(_body(row), follow), _body(row)
+    assert _same_text(_body(tab.answers.first), first)
+    assert not [m for m in tab.console if "localStorage" in m or "SyntaxError" in m]
+
+
+def _reload(tab: Tab) -> None:
+    """Reload the page, or let Gradio's own reload (once its server is back) finish."""
+    from playwright.sync_api import Error
+
+    try:
+        tab.page.reload()
+    except Error:  # Gradio reloaded it at the same moment
+        pass
+    tab.page.wait_for_load_state()
+    tab.input.wait_for()
+
+
+def _send_while_stopped(tab: Tab) -> None:
+    expect = _expect()
+    tab.send(MK4)
+    expect(tab.page.locator("#k2chat-retry")).to_be_visible()
+    expect(tab.page.locator("#k2chat-error")).to_contain_text("not answered")
+    expect(tab.input).to_have_value(MK4)
+    expect(tab.page.locator("#k2chat-pending")).to_be_hidden()  # no "Answering…" for ever
+
+
+def test_two_instances_serve_one_page_conversation_alternately(tabs: Any, instances: Any,  # type: ignore[no-untyped-def]
+                                                              pipeline) -> None:
+    """Behind a proxy both instances share one origin; here each has its own, so the test
+    carries the page's stored conversation across: each instance continues the other's turns."""
+    a, b = instances
+    questions = [MK7, MK4, "How long does it take to work?"]
+    expected = _expected_bodies(pipeline, *questions)
+    tab = tabs(url=a.url)
+    stored = None
+    for i, question in enumerate(questions):
+        url = (a, b)[i % 2].url
+        if stored is not None:
+            tab.page.goto(url)
+            tab.page.evaluate("([k, v]) => localStorage.setItem(k, v)", [STORAGE_KEY, stored])
+            tab.page.reload()
+            tab.input.wait_for()
+            _expect()(tab.questions).to_have_count(i)
+        row = tab.ask(question)
+        assert _same_text(_body(row), expected[i]), f"turn {i + 1}: {_body(row)}"
+        stored = tab.page.evaluate("k => localStorage.getItem(k)", STORAGE_KEY)
+        assert stored
+
+
+def test_a_question_shows_at_once_as_answering_and_the_next_as_queued(tab: Tab) -> None:
+    """Issue 23 #5: the question is on screen with its state before any answer comes."""
+    expect = _expect()
+    held = _hold_questions(tab)
+    tab.send(MK7)
+    _wait_held(tab, held, 1)
+    pending = tab.page.locator("#k2chat-pending")
+    expect(pending.locator(".k2-answering")).to_contain_text(MK7)
+    expect(pending.locator(".k2-answering")).to_contain_text("Answering")
+    tab.send(WARFARIN)
+    expect(pending.locator(".k2-queued")).to_contain_text(WARFARIN)
+    expect(pending.locator(".k2-queued")).to_contain_text("Queued")
+    held.pop().continue_()
+    _wait_held(tab, held, 1)
+    expect(tab.answers).to_have_count(1)
+    expect(pending.locator(".k2-answering")).to_contain_text(WARFARIN)
+    expect(pending.locator(".k2-queued")).to_have_count(0)
+    held.pop().continue_()
+    tab.wait_answers(2)
+    expect(pending).to_be_hidden()
+    expect(tab.questions).to_have_count(2)
+
+
+def test_an_over_limit_question_stays_in_the_box(tab: Tab, settings) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23 #2: "Please shorten your question" leaves the text there to shorten."""
+    expect = _expect()
+    limit = settings.max_question_chars
+    long_text = "How much MK-7 is used for osteoporosis? " * (limit // 40 + 10)
+    tab.input.fill(long_text)
+    tab.input.press("Enter")
+    row = tab.wait_answers(1)
+    expect(row).to_contain_text(f"limited to {limit} characters")
+    expect(tab.input).to_have_value(long_text)
+    expect(tab.page.locator("#k2chat-counter")).to_contain_text("too long by")
+
+
+def test_send_during_the_automatic_reload_never_posts_an_empty_question(tab: Tab) -> None:
+    """Issue 23 #3: after a failed send the page reloads; a Send pressed at once sends the kept
+    question (never an empty one), and it is answered."""
+    expect = _expect()
+    posted: list[Any] = []
+    tab.page.on("request", lambda r: posted.append(r.post_data_json)
+                if "queue/join" in r.url and r.method == "POST" else None)
+    tab.page.route("**/gradio_api/queue/join**", lambda route: route.abort())
+    tab.send(WARFARIN)
+    expect(tab.page.locator("#k2chat-retry")).to_be_visible()
+    tab.page.unroute("**/gradio_api/queue/join**")
+    tab.page.reload(wait_until="commit")
+    send = tab.page.get_by_role("button", name="Send")
+    send.wait_for()
+    send.click()
+    tab.wait_answers(1)
+    expect(tab.questions.last).to_have_text(WARFARIN)
+    questions = [(p or {}).get("data", [None])[0] for p in posted]
+    assert questions and all((q or "").strip() for q in questions), questions
+
+
+def test_new_conversation_clears_everything_the_note_included(tab: Tab) -> None:
+    """Issue 23 #8."""
+    expect = _expect()
+    tab.ask(MK7)
+    tab.page.route("**/gradio_api/queue/join**", lambda route: route.abort())
+    tab.send(WARFARIN)
+    note = tab.page.locator("#k2chat-error")
+    expect(note).to_be_visible()
+    tab.page.unroute("**/gradio_api/queue/join**")
+    tab.page.locator("#k2chat-clear").click()
+    expect(tab.questions).to_have_count(0)
+    expect(note).to_be_hidden()
+    expect(tab.input).to_have_value("")
+    tab.page.reload()
+    tab.input.wait_for()
+    expect(tab.page.get_by_role("button", name=EXAMPLE_QUESTIONS[0])).to_be_visible()
+    expect(note).to_be_hidden()  # nothing pending comes back
+    expect(tab.input).to_have_value("")
+    retry_colors = tab.page.locator("#k2chat-retry").evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    assert retry_colors == ["rgb(255, 255, 255)", "rgb(4, 120, 87)"]  # 5.5:1
+
+
+def test_copy_gives_the_answers_markdown(tab: Tab, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23 #1: the clipboard gets Answer.to_markdown(), not the cards' HTML."""
+    expected = Chat(pipeline=pipeline).ask(WARFARIN).to_markdown()
+    row = tab.ask(WARFARIN)
+    _buttons(row).locator("button[aria-label='Copy message']").click()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    copied = ""
+    while copied != expected and time.monotonic() < deadline:
+        copied = tab.page.evaluate("navigator.clipboard.readText()")
+        tab.page.wait_for_timeout(100)
+    assert copied == expected
+    assert "<details" not in copied and "[1]" in copied
+
+
+def test_the_page_stays_put_and_the_chat_scrolls_to_the_newest_question(tab: Tab) -> None:
+    """Issue 23 #6: the window never scrolls; the chat shows the newest question."""
+    expect = _expect()
+    width, height = tab.page.viewport_size["width"], tab.page.viewport_size["height"]
+    tab.ask(MK7)
+    tab.ask(WARFARIN)
+    assert tab.page.evaluate("window.scrollY") == 0
+    assert tab.page.evaluate("document.documentElement.scrollHeight") <= height
+    expect(tab.page.locator("#k2chat-clear")).to_be_in_viewport()
+    expect(tab.questions.last).to_be_in_viewport()
+    expect(tab.input).to_be_in_viewport()
+    tab.page.reload()  # after a reload too, the chat opens at its latest question
+    tab.input.wait_for()
+    expect(tab.questions).to_have_count(2)
+    expect(tab.questions.last).to_be_in_viewport()
+    assert tab.page.evaluate("window.scrollY") == 0
+    assert width  # both sizes
+
+
+def test_on_first_load_the_examples_and_the_input_are_on_screen(tab: Tab) -> None:
+    """Issue 23 #7: on a phone too, nothing to scroll to before asking."""
+    expect = _expect()
+    for question in EXAMPLE_QUESTIONS:
+        expect(tab.page.get_by_role("button", name=question)).to_be_in_viewport(ratio=1)
+    expect(tab.input).to_be_in_viewport(ratio=1)
+    expect(tab.page.get_by_role("button", name="Send")).to_be_in_viewport(ratio=1)
+    banner = tab.page.locator("#k2chat-banner").bounding_box()
+    assert banner is not None and banner["height"] <= 80
+
+
+def test_every_control_is_at_least_24_px(tab: Tab) -> None:
+    """Issue 23 #7: WCAG 2.2 target size, for every visible button after an answer."""
+    tab.ask(MK7)
+    small = tab.page.evaluate("""() => [...document.querySelectorAll('button, summary, a')]
+      .filter(e => e.offsetParent !== null)
+      .map(e => [e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30),
+                 e.getBoundingClientRect()])
+      .filter(([, r]) => r.width > 0 && (r.width < 24 || r.height < 24))
+      .map(([n, r]) => `${n}: ${Math.round(r.width)}x${Math.round(r.height)}`)""")
+    assert small == []
+
+
+def test_source_cards_show_lists_and_headings_and_the_quote_in_view(tab: Tab) -> None:
+    """Issue 23 #9."""
+    expect = _expect()
+    row = tab.ask(MK7)
+    row.locator("button.k2-chip").first.click()
+    card = row.locator(".k2-card[open]").first
+    expect(card.locator(".k2-section ul li").first).to_be_visible()
+    assert "\n- " not in card.locator(".k2-section").inner_text()
+    expect(card.locator("mark.k2-cited").first).to_be_in_viewport()
+    row = tab.ask("Who should avoid vitamin K2 supplements?")
+    headed = row.locator(".k2-card").filter(has=tab.page.locator("h4"))
+    if headed.count():
+        headed.first.locator("summary").click()
+        expect(headed.first.locator("h4").first).to_be_visible()
+
+
+def test_votes_say_which_is_chosen(tab: Tab) -> None:
+    """Issue 23 #10: Like before Dislike, aria-pressed, and a visible confirmation."""
+    expect = _expect()
+    bar = _buttons(tab.ask(MK7))
+    like = bar.locator("button[aria-label^='Like']").first
+    dislike = bar.locator("button[aria-label^='Dislike']").first
+    like_box, dislike_box = like.bounding_box(), dislike.bounding_box()
+    assert like_box and dislike_box and like_box["x"] < dislike_box["x"]
+    expect(like).to_have_attribute("aria-pressed", "false")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(dislike).to_have_attribute("aria-pressed", "false")
+    expect(tab.page.get_by_text("your vote is saved").first).to_be_visible()
+
+
+def test_a_refusal_offers_each_suggestion_once(tab: Tab) -> None:
+    """Issue 23 #11: as buttons in the reply, not also as text or the example row."""
+    expect = _expect()
+    tab.ask(REFUSED)
+    question = EXAMPLE_QUESTIONS[0]
+    expect(tab.page.get_by_role("button", name=question)).to_have_count(1)
+    assert tab.page.locator(CHAT).inner_text().count(question) == 1
+
+
+def test_an_emergency_reply_is_an_alert(tab: Tab) -> None:
+    """Issue 23 #12."""
+    expect = _expect()
+    row = tab.ask(EMERGENCY)
+    alert = row.locator("[role='alert']")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("emergency")
+    colour = alert.evaluate("e => getComputedStyle(e).backgroundColor")
+    plain = tab.answers.first.locator(".message").first.evaluate(
+        "e => getComputedStyle(e).backgroundColor")
+    assert colour not in (plain, "rgba(0, 0, 0, 0)")
+
+
+def test_names_ids_and_the_api_page(tab: Tab) -> None:
+    """Issue 23 #13: the box is labelled by the page itself, ids are unique, the API page
+    names the parameter `question`."""
+    expect = _expect()
+    expect(tab.page.get_by_label("Your question")).to_have_count(1)
+    assert tab.input.evaluate("e => e.labels.length") >= 1
+    tab.ask(MK7)
+    dupes = tab.page.evaluate("""() => { const ids = [...document.querySelectorAll('[id]')]
+      .map(e => e.id); return ids.filter((v, i) => ids.indexOf(v) !== i); }""")
+    assert dupes == []
+    if tab.page.viewport_size["width"] < 640:
+        return  # Gradio shows the footer's API link on wider screens only
+    tab.page.get_by_role("button", name="Use via API").click()
+    expect(tab.page.locator("body")).to_contain_text("question=")
+    assert "parameter_" not in tab.page.locator("body").inner_text()

@@ -155,10 +155,12 @@ def _repair(path: Path) -> int:
     return moved
 
 
-def record_feedback(path: Path, liked: bool | None, answer: Answer) -> dict[str, object]:
+def record_feedback(path: Path, liked: bool | None, answer: Answer,
+                    turn: str | None = None) -> dict[str, object]:
     """Append the vote with its question, answer and cited chunk ids; return the record.
 
     ``liked`` is True for a like, False for a dislike and None when a vote is taken back.
+    ``turn`` names the conversation turn voted on: of several lines for one turn the last counts.
     Raises :class:`FeedbackError` when the line could not be written; the file is then left
     exactly as it was and the failure is counted for ``k2chat status``.
     """
@@ -171,6 +173,8 @@ def record_feedback(path: Path, liked: bool | None, answer: Answer) -> dict[str,
         "chunk_ids": list(answer.chunk_ids),
         "grounded": answer.grounded,
     }
+    if turn is not None:
+        record["turn"] = turn
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

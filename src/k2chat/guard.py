@@ -304,13 +304,16 @@ def check_event(data: Mapping[str, Any], inputs: Mapping[int, int]) -> None:
 
 
 def check_ask(data: Mapping[str, Any]) -> None:
-    """A REST call of the public API: ``{"data": ["question"]}``."""
+    """A REST call of the public API: ``{"data": ["question", "conversation"]}`` (the second
+    is the signed conversation ``/ask`` returned last time, or "" for a new one)."""
     unknown = set(data) - {"data", "session_hash", "event_id"}
     if unknown:
         raise Refused(400, f"Unknown field(s): {', '.join(sorted(unknown))[:80]}.")
     items = data.get("data")
-    if not (isinstance(items, list) and len(items) == 1 and isinstance(items[0], str)):
-        raise Refused(422, 'data must be a list holding the question: {"data": ["..."]}.')
+    if not (isinstance(items, list) and len(items) == 2
+            and all(isinstance(item, str) for item in items)):
+        raise Refused(422, 'data must be the question and the conversation ("" for a new '
+                      'one): {"data": ["...", ""]}.')
     check_session(data.get("session_hash"), required=False)
 
 

@@ -19,7 +19,7 @@ ENV_PREFIX = "K2CHAT_"
 # Every variable read, without the prefix (the README's Settings table lists each one).
 ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_PATH",
              "MAX_QUESTION_CHARS", "CONCURRENCY_LIMIT", "COLLECTION", "ALLOWED_HOSTS",
-             "FRAME_ANCESTORS", "TRUSTED_PROXIES", "SHUTDOWN_GRACE")
+             "FRAME_ANCESTORS", "TRUSTED_PROXIES", "SHUTDOWN_GRACE", "CONVERSATION_KEY")
 
 # What each number may be, and why (checked once, when Settings is made; issue 22).
 PORT_RANGE = (1, 65535)  # 0 would be "any free port", and nobody would know the address
@@ -118,6 +118,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Seconds a stopping server (SIGTERM, Ctrl+C) gives the questions it accepted.
     shutdown_grace: float = 10.0
+    # Signs the conversations clients keep (conversation.py); unset: <data>/conversation.key.
+    conversation_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.feedback_path == Path():
@@ -187,6 +189,7 @@ class Settings:
             frame_ancestors=env["FRAME_ANCESTORS"] or "'self'",
             trusted_proxies=_names(env["TRUSTED_PROXIES"]),
             shutdown_grace=_float(env, "SHUTDOWN_GRACE", 10.0, GRACE_RANGE),
+            conversation_key=env["CONVERSATION_KEY"] or None,
         )
 
     def with_(self, **changes: object) -> Settings:

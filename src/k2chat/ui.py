@@ -5,25 +5,25 @@ from __future__ import annotations
 import html
 import logging
 import re
-import secrets
 import socket
-import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gradio as gr
+from markdown_it import MarkdownIt
 
 from k2chat.answer import EXAMPLE_QUESTIONS
-from k2chat.chat import Chat
+from k2chat.conversation import Conversation, ConversationStore
 from k2chat.corpus import read_corpus
 from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
 from k2chat.feedback import record_feedback, repair
 from k2chat.pipeline import get_pipeline
-from k2chat.safety import BANNER, too_long_message
+from k2chat.safety import BANNER
 from k2chat.serving import Door, run_until_stopped
 from k2chat.settings import Settings
 from k2chat.text import markdown_escape
-from k2chat.textgate import readable
 from k2chat.types import Answer, Citation, Section
 
 __all__ = ["API_NAME", "create_app", "respond", "launch", "serve", "check_port"]
@@ -33,148 +33,17 @@ log = logging.getLogger(__name__)
 API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..., api_name="/ask")
 TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
-SESSION_CAPACITY = 500  # conversations kept in memory; the oldest are dropped beyond this
 QUEUE_MAX_SIZE = 256  # requests waiting for a worker; more get Gradio's "queue is full" message
-MAX_TURNS = 100  # turns one conversation keeps (bounds the server's memory and work per visitor)
-LONG_CONVERSATION = ("This conversation is long. Please start a new conversation to ask more.")
-_HEADING = re.compile(r"^#+\s*")
+VOTES_REMEMBERED = 10_000  # turns whose last recorded vote this process remembers (dedup)
+BROWSER_KEY = "k2chat-conversation-v2"  # localStorage; v1 was encrypted with a per-start secret
+STATIC = Path(__file__).with_name("static")  # page.css and page.js, served inline with the page
 
-# Page behaviour the server cannot do. A question is "pending" (in sessionStorage) from send
-# until its answer is shown: if the answer never arrives, even across a reload the page does on
-# a lost connection, the question goes back in the box with an error note and Retry.
-PENDING_KEY = "k2chat-pending"  # spelled out in SEND_JS and SHOWN_JS too
-SEND_JS = """(q, t) => { document.querySelectorAll('#k2chat-error')
-  .forEach(e => e.classList.add('k2-hidden'));
-  if ((q || '').trim()) sessionStorage.setItem('k2chat-pending', q); return [q, t]; }"""
-# The server never writes the input box: what is typed while an answer is on its way stays. An
-# answered question leaves the box here, when the box still holds it.
-SHOWN_JS = """() => { const box = document.querySelector('#k2chat-input textarea');
-  const q = sessionStorage.getItem('k2chat-pending');
-  if (box && q !== null && box.value === q) {
-    box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true}));
-  }
-  sessionStorage.removeItem('k2chat-pending');
-  window.k2chatShowLatest && window.k2chatShowLatest(); }"""
-FAILED_JS = """() => { window.k2chatFailed && window.k2chatFailed(); }"""
-PAGE_JS = """() => {
-  const LIMIT = %(limit)d, NEAR = Math.floor(LIMIT * 0.8);  // counter from 80 %% of the limit
-  const PENDING = '%(pending)s';
-  window.k2chatFailed = () => {
-    document.querySelectorAll('#k2chat-error').forEach(e => e.classList.remove('k2-hidden'));
-    const box = document.querySelector('#k2chat-input textarea');
-    const q = sessionStorage.getItem(PENDING);
-    if (box && q && !box.value) {
-      box.value = q; box.dispatchEvent(new Event('input', {bubbles: true}));
-    }
-    document.querySelector('#k2chat-retry')?.focus();
-  };
-  const waitForBox = setInterval(() => {
-    if (!document.querySelector('#k2chat-input textarea')) return;
-    clearInterval(waitForBox);
-    if (sessionStorage.getItem(PENDING)) window.k2chatFailed();
-  }, 200);
-  window.k2chatShowLatest = () => {
-    const users = document.querySelectorAll('#k2chat-chatbot .message-row.user-row');
-    const last = users[users.length - 1];
-    if (last) last.scrollIntoView({block: 'start', behavior: 'instant'});
-  };
-  const chips = () => {
-    document.querySelectorAll('#k2chat-chatbot .message-row.bot-row').forEach(row => {
-      const body = row.querySelector('.message .prose');
-      if (!body || body.dataset.k2chips || !row.querySelector('.k2-card')) return;
-      body.dataset.k2chips = '1';
-      const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
-      const nodes = [];
-      while (walker.nextNode()) nodes.push(walker.currentNode);
-      nodes.forEach(node => {
-        if (!/\[\d+\]/.test(node.nodeValue)) return;
-        const frag = document.createDocumentFragment();
-        node.nodeValue.split(/(\[\d+\])/).forEach(part => {
-          const m = part.match(/^\[(\d+)\]$/);
-          const card = m && row.querySelector(`.k2-card[id$="-${m[1]}"]`);
-          if (!card) { frag.appendChild(document.createTextNode(part)); return; }
-          const chip = document.createElement('button');
-          chip.type = 'button'; chip.className = 'k2-chip'; chip.textContent = part;
-          const where = card.querySelector('summary').textContent.trim();
-          chip.title = where;
-          chip.setAttribute('aria-label', `Source ${where}`);
-          chip.addEventListener('click', ev => {
-            ev.stopPropagation();
-            card.open = true;
-            card.scrollIntoView({block: 'nearest'});
-            card.classList.add('k2-flash');
-            setTimeout(() => card.classList.remove('k2-flash'), 1500);
-            card.querySelector('summary').focus();
-          });
-          frag.appendChild(chip);
-        });
-        node.replaceWith(frag);
-      });
-    });
-  };
-  new MutationObserver(chips).observe(document.body, {childList: true, subtree: true});
-  const counter = () => {
-    const box = document.querySelector('#k2chat-input textarea');
-    const note = document.querySelector('#k2chat-counter');
-    if (!box || !note) return;
-    if (!box.getAttribute('aria-label')) box.setAttribute('aria-label', 'Your question');
-    const n = box.value.length;
-    note.classList.toggle('k2-over', n > LIMIT);
-    note.textContent = n > LIMIT ? `${n} / ${LIMIT} characters: too long by ${n - LIMIT}.`
-      : n >= NEAR ? `${n} / ${LIMIT} characters` : '';
-  };
-  document.addEventListener('input', counter, true);
-  setInterval(counter, 1000);
-}"""
-
-CSS = """
-#k2chat-header h1 { margin: 0; font-size: 1.6rem; font-weight: 700; }
-#k2chat-header p { margin: 0; color: var(--body-text-color-subdued); }
-#k2chat-banner { border-left: 4px solid #d97706; background: #fffbeb; color: #451a03;
-  border-radius: 6px; padding: .6rem .9rem; }
-#k2chat-banner p { margin: 0; }
-.dark #k2chat-banner { background: #451a03; color: #fef3c7; }
-#k2chat-top { align-items: center; flex-wrap: nowrap; }
-#k2chat-clear { max-width: 14rem; margin-left: auto; }
-#k2chat-examples { flex-wrap: wrap; gap: .4rem; }
-#k2chat-examples button { flex: 0 1 auto; min-width: 0; }
-.k2-hidden { display: none !important; }
-#k2chat-error { border: 2px solid #b91c1c; border-radius: 6px; padding: .5rem .8rem;
-  background: #fef2f2; color: #7f1d1d; }
-#k2chat-error p { margin: 0 0 .4rem 0; color: #7f1d1d; }
-.k2-sources { font-size: 1rem; }
-.k2-sources-title { font-weight: 700; margin: 0 0 .3rem 0; }
-.k2-card { border: 1px solid var(--border-color-primary); border-radius: 6px;
-  margin: .35rem 0; padding: .3rem .6rem; }
-.k2-card summary { cursor: pointer; font-size: 1rem; }
-.k2-card[open] summary { margin-bottom: .4rem; }
-.k2-card.k2-flash { outline: 3px solid #047857; }
-.k2-section { font-size: 1rem; }
-.k2-section mark { background: #fde68a; color: #111827; }
-.k2-marker { font-weight: 700; }
-.k2-chip { font: inherit; font-weight: 700; color: #064e3b !important;
-  background: #ecfdf5 !important; opacity: 1 !important;
-  border: 1px solid #047857; border-radius: 4px; padding: 0 .25rem; cursor: pointer; }
-.k2-disclaimer, .k2-disclaimer * { font-size: .8rem !important; line-height: 1.3; }
-:focus-visible { outline: 3px solid #047857 !important; outline-offset: 2px; }
-#k2chat-input textarea:focus { outline: 3px solid #047857 !important; }
-#k2chat-input textarea::placeholder { color: #4b5563; opacity: 1; }
-#k2chat-chatbot .bot-row .bot > .message:last-child .prose,
-#k2chat-chatbot .bot-row .bot > .message:last-child .prose * { font-size: .8rem !important;
-  line-height: 1.35; }
-#k2chat-chatbot button[aria-label='Clear'] { display: none; }
-#k2chat-counter { font-size: .9rem; color: #374151; margin: 0; min-height: 1.2em; }
-#k2chat-counter.k2-over { color: #b91c1c; font-weight: 700; }
-footer, footer a { color: #374151 !important; opacity: 1 !important; }
-.main.app { padding-left: clamp(8px, 2.5vw, 32px) !important;
-  padding-right: clamp(8px, 2.5vw, 32px) !important; }
-@media (max-width: 640px) {
-  #k2chat-header h1 { font-size: 1.2rem; }
-  #k2chat-banner { padding: .3rem .5rem; font-size: .8rem; line-height: 1.3; }
-  #k2chat-examples { flex-wrap: nowrap; overflow-x: auto; }
-  #k2chat-examples button { flex: 0 0 auto; }
-}
-"""
+# The page's script (static/page.js) keeps the honest states; each event calls into it.
+SEND_JS = "(q, t) => window.k2chat.send(q, t)"
+SHOWN_JS = "() => window.k2chat.shown()"
+FAILED_JS = "() => window.k2chat.failed()"
+CLEARED_JS = "() => window.k2chat.cleared()"
+RESTORED_JS = "() => window.k2chat.restored()"
 THEME = gr.themes.Default(
     primary_hue="emerald",
     neutral_hue="slate",
@@ -196,8 +65,10 @@ def _text_of(content: Any) -> str:
 
 
 def _as_text(text: str, limit: int) -> str:
-    """A user's words for display: Markdown/HTML escaped, cut to the question limit."""
+    """A user's words for display: Markdown/HTML escaped, cut to the question limit (a lone
+    surrogate, which no page can show or send, becomes "?")."""
     shown = text if len(text) <= limit else text[:limit] + "…"
+    shown = shown.encode("utf-8", "replace").decode("utf-8")
     return markdown_escape(shown)
 
 
@@ -206,30 +77,25 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
 
 
-def _highlighted(text: str, fragments: tuple[str, ...]) -> str:
-    """``text`` HTML-escaped, with each verbatim fragment in ``<mark>``."""
-    spans: list[tuple[int, int]] = []
-    for fragment in fragments:
-        at = text.find(fragment) if fragment else -1
-        if at >= 0:
-            spans.append((at, at + len(fragment)))
-    out, pos = [], 0
-    for begin, stop in sorted(spans):
-        if begin < pos:
-            continue
-        out.append(html.escape(text[pos:begin]))
-        out.append(f"<mark>{html.escape(text[begin:stop])}</mark>")
-        pos = stop
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around cited words while rendering
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
 
 
 def _section_html(section: Section | None, citation: Citation) -> str:
+    """The whole section as the article has it (lists as lists, sub-headings as headings),
+    rendered from its Markdown with raw HTML escaped, the cited words in ``<mark>``."""
     if section is None:
         return f"<blockquote>{html.escape(citation.quote)}</blockquote>"
-    paragraphs = [p for p in re.split(r"\n\s*\n", section.body) if p.strip()]
-    shown = "".join(f"<p>{_highlighted(_HEADING.sub('', p.strip()), citation.fragments)}</p>"
-                    for p in paragraphs)
+    text = section.body.replace(_OPEN, "").replace(_CLOSE, "")
+    for fragment in citation.fragments:
+        for line in filter(None, (part.strip() for part in fragment.splitlines())):
+            at = text.find(line)
+            if at >= 0:
+                text = text[:at] + _OPEN + line + _CLOSE + text[at + len(line):]
+    shown = _MARKDOWN.render(text)
+    shown = shown.replace(_OPEN, '<mark class="k2-cited">').replace(_CLOSE, "</mark>")
+    # The article's headings sit under the card's own: one level down, at most h4.
+    shown = re.sub(r"<(/?)h[1-6]>", r"<\1h4>", shown).replace("\n", " ")  # one HTML block
     return f'<div class="k2-section">{shown}</div>'
 
 
@@ -261,114 +127,66 @@ def _messages(answer: Answer) -> list[dict[str, Any]]:
     return messages
 
 
-# --- The conversation the server keeps ---------------------------------------------------------
+# --- The conversation as the page shows it ----------------------------------------------------
 
-class Conversation:
-    """One visitor's conversation, kept on the server: the turns it answered, by number.
-
-    Votes name a turn by its place in the page, and the server looks the answer up here; nothing
-    the browser sends back is taken as a question or an answer.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self.chat = Chat(settings)
-        self.turns: list[tuple[str, Answer]] = []
-        self.lock = threading.Lock()
-
-    def ask(self, settings: Settings, question: str) -> Answer:
-        question = readable(question)  # k2chat.textgate: a lone surrogate cannot be shown again
-        with self.lock:
-            if len(question) > settings.max_question_chars:
-                # The library's own refusal, before any work on an oversized text.
-                answer = Answer(question[:200], too_long_message(settings.max_question_chars),
-                                grounded=False)
-            elif len(self.turns) >= MAX_TURNS:
-                answer = Answer(question[:200], LONG_CONVERSATION, grounded=False)
-            else:
-                answer = _answer(self.chat, question)
-            self.turns.append((question[: settings.max_question_chars], answer))
-            return answer
-
-    def turn_at(self, index: int) -> Answer | None:
-        """The answer shown at message ``index`` of :meth:`messages`, if there is one."""
-        for turn, (start, stop) in enumerate(self._spans()):
-            if start <= index < stop:
-                return self.turns[turn][1]
-        return None
-
-    def _spans(self) -> list[tuple[int, int]]:
-        spans, at = [], 0
-        for _, answer in self.turns:
-            size = 1 + (3 if answer.citations else 2)
-            spans.append((at, at + size))
-            at += size
-        return spans
-
-    def messages(self, sections: dict[int, Section], limit: int) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for turn, (question, answer) in enumerate(self.turns):
-            out.append({"role": "user", "content": _as_text(question, limit)})
-            out.append({"role": "assistant", "content": answer.body_markdown()})
-            if answer.citations:
-                out.append({"role": "assistant", "content": _sources_html(answer, turn, sections)})
-            last: dict[str, Any] = {"role": "assistant", "content": answer.disclaimer_markdown()}
-            if not answer.grounded and not answer.emergency:
-                # A refusal offers questions the article does answer, as buttons that ask them
-                # (Gradio shows the options of the conversation's last message).
-                last["options"] = [{"label": q, "value": q} for q in EXAMPLE_QUESTIONS]
-            out.append(last)
-        return out
+def _turn_messages(number: int, question: str, answer: Answer, sections: dict[int, Section],
+                   limit: int) -> list[dict[str, Any]]:
+    body = answer.body_markdown()
+    options: list[str] = []
+    if answer.emergency:
+        # An emergency reply is an alert: announced at once, and styled apart (page.css).
+        body = f'<div class="k2-alert" role="alert">\n\n{body}\n\n</div>'
+    elif not answer.grounded:
+        # A refusal offers questions the article does answer as buttons that ask them (Gradio
+        # shows the options of the conversation's last message), each once: the ones its text
+        # lists leave the text for their buttons; else every example.
+        lines = body.split("\n")
+        options = [q for q in EXAMPLE_QUESTIONS if f"- {markdown_escape(q)}" in lines
+                   or f"- {q}" in lines] or list(EXAMPLE_QUESTIONS)
+        listed = {f"- {q}" for q in options} | {f"- {markdown_escape(q)}" for q in options}
+        body = "\n".join(line for line in lines if line not in listed).rstrip()
+    out: list[dict[str, Any]] = [{"role": "user", "content": _as_text(question, limit)},
+                                 {"role": "assistant", "content": body}]
+    if answer.citations:
+        out.append({"role": "assistant", "content": _sources_html(answer, number, sections)})
+    # Copy gives the turn's Markdown, Answer.to_markdown(), which page.js reads from here
+    # (percent-encoded: the sanitizer keeps a title, and no Markdown or HTML can come of it).
+    markdown = quote(answer.to_markdown(), safe="")
+    last: dict[str, Any] = {"role": "assistant", "content": f'<span class="k2-md" hidden '
+                            f'title="{markdown}"></span>{answer.disclaimer_markdown()}'}
+    if options:
+        last["options"] = [{"label": q, "value": q} for q in options]
+    out.append(last)
+    return out
 
 
-def _answer(chat: Chat, question: str) -> Answer:
-    try:
-        return chat.ask(question)
-    except K2ChatError as exc:
-        text = f"k2chat cannot answer right now: {markdown_escape(str(exc))}"
-    except Exception:
-        log.exception("Unexpected error while answering")
-        text = "Something went wrong while answering. Please try again."
-    return Answer(question[:200], text, grounded=False)
+def _shown(conversation: Conversation | None, sections: dict[int, Section], limit: int,
+           unstored: tuple[str, Answer] | None = None) -> list[dict[str, Any]]:
+    """The page's messages: every stored turn, then a reply that was not stored (the one that
+    says the conversation is full)."""
+    out: list[dict[str, Any]] = []
+    for number, turn in enumerate(conversation.turns if conversation else []):
+        out.extend(_turn_messages(number, turn.question, turn.answer, sections, limit))
+    if unstored:
+        number = len(conversation.turns) if conversation else 0
+        out.extend(_turn_messages(number, *unstored, sections, limit))
+    return out
 
 
-class _Conversations:
-    """Conversations by key: the random token a page keeps, or an API client's Gradio session
-    (bounded, the least recently used dropped)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._by_key: OrderedDict[str, Conversation] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_new(self, key: str, settings: Settings) -> Conversation:
-        """The conversation kept under ``key`` (an API client's session), made if there is
-        none."""
-        return self.get(key) or self._add(key, Conversation(settings))
-
-    def _add(self, key: str, conversation: Conversation) -> Conversation:
-        with self._lock:
-            conversation = self._by_key.setdefault(key, conversation)
-            while len(self._by_key) > self.capacity:
-                self._by_key.popitem(last=False)
-        return conversation
-
-    def get(self, token: Any) -> Conversation | None:
-        with self._lock:
-            if not isinstance(token, str) or token not in self._by_key:
-                return None
-            self._by_key.move_to_end(token)
-            return self._by_key[token]
-
-    def new(self, settings: Settings) -> tuple[str, Conversation]:
-        token = secrets.token_urlsafe(16)
-        return token, self._add(token, Conversation(settings))
+def _ask(store: ConversationStore, conversation: Conversation, question: str
+         ) -> tuple[Answer, tuple[str, Answer] | None, str]:
+    """Ask in ``conversation``: the answer, the (question, answer) to show if it was not
+    stored (a full conversation), and the sealed conversation."""
+    answer, stored, sealed = store.ask(conversation, question)
+    unstored = None if stored else (question[: store.settings.max_question_chars], answer)
+    return answer, unstored, sealed
 
 
 def respond(settings: Settings, message: Any, conversation: Conversation | None = None
             ) -> list[dict[str, Any]]:
     """Answer one question (in ``conversation`` if given) as the API's messages."""
     conversation = conversation or Conversation(settings)
-    return _messages(conversation.ask(settings, _text_of(message)))
+    return _messages(conversation.ask(_text_of(message)))
 
 
 def _rating(liked: Any) -> bool | None:
@@ -388,51 +206,66 @@ def _sections(settings: Settings) -> dict[int, Section]:
 
 def create_app(settings: Settings) -> gr.Blocks:
     sections = _sections(settings)
-    conversations = _Conversations(SESSION_CAPACITY)  # the page's, by the browser's token
-    api_conversations = _Conversations(SESSION_CAPACITY)  # API clients', by Gradio session
+    store = ConversationStore(settings)
     limit = settings.max_question_chars
+    votes: OrderedDict[str, bool | None] = OrderedDict()  # turn -> the rating last recorded
 
-    def shown(conversation: Conversation | None) -> list[dict[str, Any]]:
-        return conversation.messages(sections, limit) if conversation else []
+    def restore(envelope: Any) -> tuple[list[dict[str, Any]], Any]:
+        conversation = store.open(envelope)
+        return _shown(conversation, sections, limit), envelope if conversation else None
 
-    def restore(token: Any) -> tuple[list[dict[str, Any]], Any]:
-        return shown(conversations.get(token)), token
+    def answer(question: str, envelope: Any) -> tuple[list[dict[str, Any]], str]:
+        conversation = store.open(envelope) or store.new()
+        _, unstored, sealed = _ask(store, conversation, question)
+        return _shown(conversation, sections, limit, unstored), sealed
 
-    def submit(question: str, token: Any) -> tuple[Any, Any]:
+    def submit(question: str, envelope: Any) -> tuple[Any, Any]:
         if not (question or "").strip():
             return gr.skip(), gr.skip()
-        conversation = conversations.get(token)
-        if conversation is None:
-            token, conversation = conversations.new(settings)
-        conversation.ask(settings, question)
-        return shown(conversation), token
+        return answer(question, envelope)
 
-    def pick(token: Any, data: gr.SelectData) -> tuple[Any, Any]:
-        return submit(str(data.value or ""), token)
+    def pick(envelope: Any, data: gr.SelectData) -> tuple[Any, Any]:
+        return submit(_text_of(data.value), envelope)
 
     def new_conversation() -> tuple[list[Any], str, str]:
-        # A fresh token: the browser stores only a non-empty value, so "" would keep the old one.
-        return [], conversations.new(settings)[0], ""
+        # A sealed empty conversation: the browser stores only a non-empty value, so "" would
+        # keep the old one.
+        return [], store.seal(store.new()), ""
 
-    def on_like(token: Any, data: gr.LikeData) -> None:
-        conversation = conversations.get(token)
+    def on_like(envelope: Any, data: gr.LikeData) -> None:
+        conversation = store.open(envelope)
         index = data.index if isinstance(data.index, int) else data.index[0]
-        answer = conversation.turn_at(index) if conversation and isinstance(index, int) else None
-        if answer is None:
+        found = conversation.turn_at(index) if conversation and isinstance(index, int) else None
+        if conversation is None or found is None:
             return  # a vote for a turn this server never answered: nothing to record
+        number, answered = found
+        turn, rating = f"{conversation.id}:{number}", _rating(data.liked)
+        if turn in votes and votes[turn] == rating:
+            return  # the same vote again: the file already holds it as this turn's latest
         try:
-            record_feedback(settings.feedback_path, _rating(data.liked), answer)
+            record_feedback(settings.feedback_path, rating, answered, turn=turn)
         except FeedbackError as exc:
             gr.Warning(str(exc))
+            return
         except Exception:
             log.exception("Could not record feedback")
             gr.Warning("Your vote could not be saved. Please try again.")
+            return
+        gr.Info("Thank you: your vote is saved." if rating is not None
+                else "Your vote is taken back.", duration=4)
+        votes[turn] = rating
+        votes.move_to_end(turn)
+        while len(votes) > VOTES_REMEMBERED:
+            votes.popitem(last=False)
 
-    def api_ask(question: str, request: gr.Request) -> list[dict[str, Any]]:
-        # An API client's conversation is its Gradio session (gradio_client: one per Client,
-        # reset_session() starts another), kept here, not in Gradio's state.
-        key = str(request.session_hash)
-        return respond(settings, question, api_conversations.get_or_new(key, settings))
+    def api_ask(question: str, conversation: str | None) -> tuple[list[dict[str, Any]], str]:
+        # An API client's conversation is the envelope it sends back (empty: a new one).
+        opened = store.open(conversation)
+        if conversation and opened is None:
+            raise gr.Error("This conversation was not made by this server (or is damaged). "
+                           "Send an empty conversation to start a new one.", print_exception=False)
+        reply, _, sealed = _ask(store, opened or store.new(), _text_of(question))
+        return _messages(reply), sealed
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
         with gr.Row(elem_id="k2chat-top", equal_height=True):
@@ -440,14 +273,14 @@ def create_app(settings: Settings) -> gr.Blocks:
             clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
                                   elem_id="k2chat-clear", scale=0, min_width=150)
         gr.Markdown(BANNER, elem_id="k2chat-banner")
-        saved = gr.BrowserState(None, storage_key="k2chat-conversation")
+        # The page's copy of its signed conversation (conversation.py), in localStorage.
+        saved = gr.BrowserState(None, storage_key=BROWSER_KEY, secret=store.browser_secret())
         chatbot = gr.Chatbot(
             label="Conversation",
             show_label=False,
             elem_id="k2chat-chatbot",
-            scale=1,
-            height="calc(100vh - 330px)",
-            min_height=300,
+            scale=1,  # takes the height the rest leaves (page.css): the page itself never scrolls
+            min_height=120,
             buttons=["copy"],
             sanitize_html=True,
             allow_tags=False,
@@ -456,27 +289,33 @@ def create_app(settings: Settings) -> gr.Blocks:
             feedback_options=("Like", "Dislike"),
             autoscroll=False,
             placeholder="**Ask about vitamin K2 doses, forms, evidence and safety.**\n\n"
-                        "Pick an example or type your own question.",
+                        "Pick an example below or type your own question.",
         )
-        with gr.Group(elem_id="k2chat-error", elem_classes=["k2-hidden"]):
-            gr.Markdown("The answer did not arrive (the connection failed). Your question and "
-                        "the conversation are kept.", elem_id="k2chat-error-text")
+        gr.HTML('<div id="k2chat-pending" class="k2-hidden" aria-live="polite"></div>',
+                elem_id="k2chat-pending-box", padding=False)
+        with gr.Column(elem_id="k2chat-error", elem_classes=["k2-hidden"], variant="default"):
+            gr.Markdown("**Your question was not answered**: the server could not be reached "
+                        "or failed. It is back in the box and the conversation is kept; Retry "
+                        "sends it again.", elem_id="k2chat-error-text")
             retry = gr.Button("Retry", size="sm", variant="primary", elem_id="k2chat-retry")
+        with gr.Row(elem_id="k2chat-examples"):
+            examples = [gr.Button(q, size="sm", variant="secondary", elem_classes=["k2-example"])
+                        for q in EXAMPLE_QUESTIONS]
         textbox = gr.Textbox(
             label="Your question",
             placeholder="Ask a question about vitamin K2 and bone health",
             submit_btn="Send",
-            show_label=False,
+            show_label=True,  # its label names the box from the first paint (hidden: page.css)
             lines=1,
             max_lines=6,
             elem_id="k2chat-input",
         )
-        gr.HTML('<p id="k2chat-counter" aria-live="polite"></p>', elem_id="k2chat-counter-box")
-        with gr.Row(elem_id="k2chat-examples"):
-            examples = [gr.Button(q, size="sm", variant="secondary", elem_classes=["k2-example"])
-                        for q in EXAMPLE_QUESTIONS]
-        api_question = gr.Textbox(visible=False)
-        api_answer = gr.JSON(visible=False)
+        gr.HTML(f'<p id="k2chat-counter" aria-live="polite" data-limit="{limit}"></p>',
+                elem_id="k2chat-counter-box", padding=False)
+        api_question = gr.Textbox(label="question", visible=False)
+        api_conversation = gr.Textbox("", label="conversation", visible=False)
+        api_answer = gr.JSON(label="messages", visible=False)
+        api_sealed = gr.Textbox(label="conversation", visible=False)
         api_button = gr.Button(visible=False)
 
         # A question sent while the last one is still being answered goes once that answer is
@@ -498,15 +337,16 @@ def create_app(settings: Settings) -> gr.Blocks:
                                        api_visibility="private")
         picked.success(None, None, None, js=SHOWN_JS)
         picked.failure(None, None, None, js=FAILED_JS)
-        app.load(restore, saved, [chatbot, saved], queue=False, api_visibility="private")
+        app.load(restore, saved, [chatbot, saved], queue=False, api_visibility="private"
+                 ).then(None, None, None, js=RESTORED_JS)
         clear_btn.click(new_conversation, None, [chatbot, saved, textbox], queue=False,
-                        api_visibility="private")
+                        js=CLEARED_JS, api_visibility="private")
         chatbot.like(on_like, saved, None, api_visibility="private")
-        api_button.click(api_ask, api_question, api_answer,
+        api_button.click(api_ask, [api_question, api_conversation], [api_answer, api_sealed],
                          api_name=API_NAME, concurrency_limit=settings.concurrency_limit,
-                         api_description="Ask one question; returns the answer's messages: body "
-                         "with [n] markers, Sources (if any) and the disclaimer. Each client "
-                         "session is its own conversation.")
+                         api_description="Ask one question; returns the answer's messages (body "
+                         "with [n] markers, Sources if any, the disclaimer) and the conversation "
+                         "to send with the next question (empty: a new conversation).")
     return app
 
 
@@ -559,8 +399,8 @@ def launch(settings: Settings) -> Any:
         mcp_server=False,
         footer_links=["api"],
         theme=THEME,
-        css=CSS,
-        js=PAGE_JS % {"limit": settings.max_question_chars, "pending": PENDING_KEY},
+        css_paths=[STATIC / "page.css"],
+        js=(STATIC / "page.js").read_text(encoding="utf-8"),
     )
     door.opened(app)
     return app
