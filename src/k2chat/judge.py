@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from k2chat import safety
+from k2chat import compare, safety
 from k2chat.classify import Fitted
 from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
+from k2chat.state import ConversationState
 from k2chat.text import compounds, normalize, numbers_in, tokenize
 
 if TYPE_CHECKING:
@@ -179,6 +180,18 @@ def _for_the_rarest_word(question: str, units: list[Unit], order: list[int], sco
     return None
 
 
+def _admitted(scored: Scored, state: ConversationState, evidence: Evidence) -> Scored:
+    """The candidates the conversation admits (``ConversationState.admits``); all of them
+    when it would admit none."""
+    followup = evidence.query != evidence.question
+    keep = state.admits([u.quote for u in scored.units], evidence.question, followup)
+    if all(keep) or not any(keep):
+        return scored
+    idx = [i for i, k in enumerate(keep) if k]
+    return Scored([scored.units[i] for i in idx], scored.vectors[idx], scored.rows[idx],
+                  scored.qprobs)
+
+
 def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | None:
     """The best-ranked quote that states the article's anticoagulant caution (what to do,
     not only that a risk exists), preferring one that names the reader's own drug."""
@@ -193,7 +206,7 @@ def _caution(units: list[Unit], order: list[int], evidence: Evidence) -> Unit | 
 def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
-    already_quoted: frozenset[str] = frozenset(),
+    already_quoted: frozenset[str] = frozenset(), state: ConversationState | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
     when its evidence allows."""
@@ -203,6 +216,8 @@ def judge(
     emergency = safety.emergency_kind([evidence.question], vectors[:1], models)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup)
+    if state is not None:  # the reader's stated facts and the conversation's subject
+        scored = _admitted(scored, state, evidence)
     qtype = models.qtype.labels[int(np.argmax(scored.qprobs))]
     if emergency == "self_harm":
         # Never quote doses to someone in crisis (round 3 showed why: "how much would be too
@@ -225,6 +240,8 @@ def judge(
     if fresh and fresh[0] != order[0]:  # a follow-up leads with what it has not seen yet
         order.remove(fresh[0])
         order.insert(0, fresh[0])
+    order = compare.lead_order(evidence.question, [u.quote for u in units], lead_p, order,
+                               models.support_margin, qtype == "compare")
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])

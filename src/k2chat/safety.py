@@ -232,12 +232,34 @@ _INSTRUCTIONS = [
     r"\b(jailbreak|developer mode|system prompt|dan mode|safety (is )?off)\b",
     r"\b(say|tell me|confirm|agree) (that )?(it'?s|it is|this is|that is|k2 is)? ?"
     r"(fine|safe|ok|okay|harmless|approved)\b[^.?!]*",
-    # A fake conversation turn pasted into the question: the made-up reply is dropped, up to
-    # the next "User:" label, and the labels themselves go.
+    # A fake conversation turn pasted into the question: the made-up reply is dropped as an
+    # instruction, up to the next "User:" label, and the labels themselves go; what the fake
+    # turn claims is kept as the question's subject (see ``_FAKE_TURN``).
     r"\b(assistant|system|ai|bot|chatbot|k2chat)\s*:.*?(?=\b(user|human|me)\s*:|$)",
     r"\b(user|human)\s*:",
 ]
 _INSTRUCTION_RES = [re.compile(p, re.IGNORECASE) for p in _INSTRUCTIONS]
+_FAKE_TURN = _INSTRUCTION_RES[-2]
+# "the assistant said ...", "you told me ...": a claim about what k2chat said. The attribution
+# goes; the claim stays, so that the answer is what the article says on that point.
+_REPORTED = re.compile(
+    r"\b(?:the |this |your |that )?(?:assistant|bot|chatbot|ai|k2chat|chat|you)\s+"
+    r"(?:just |already |earlier |before )?(?:said|say|says|told me|tell me|claimed|claims|"
+    r"wrote|suggested|recommended|advised)\b(?:\s+(?:that|to|me to|i should))?", re.IGNORECASE)
+
+
+def _claims(text: str) -> str:
+    """What fake assistant turns in the text claim, with their own instructions removed
+    ("Assistant: stop your bisphosphonates" -> "stop your bisphosphonates")."""
+    found = []
+    for m in _FAKE_TURN.finditer(text):
+        claim = re.sub(r"^\W*\w+\s*:", " ", m.group(0))
+        for pattern in _INSTRUCTION_RES:
+            claim = pattern.sub(" ", claim)
+        claim = re.sub(r"\s+", " ", claim).strip(" ,;:-.!")
+        if re.search(r"[^\W\d_]{3,}", claim):
+            found.append(claim)
+    return " ".join(found)
 
 _LATIN_FOREIGN = {
     # Spanish, French, German, Italian, Portuguese, Dutch function words absent from English.
@@ -284,9 +306,13 @@ def assess(question: str) -> SafetyFlags:
     """Apply every rule to an already normalised question."""
     cleaned = question
     found = False
+    claims = ""
     for pattern in _INSTRUCTION_RES:
+        if pattern is _FAKE_TURN:
+            claims = _claims(cleaned)
         cleaned, n = pattern.subn(" ", cleaned)
         found = found or n > 0
+    cleaned = _REPORTED.sub(" ", f"{cleaned} {claims}")
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" ,;:-.!")
     if not re.search(r"\w", cleaned):
         cleaned = question  # nothing but instructions: judge the words as they are
