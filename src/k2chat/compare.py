@@ -23,7 +23,7 @@ __all__ = ["COMPARE_REACH", "Sides", "amounts_in", "lead_order", "sides_of"]
 
 # How far below the top candidate (in fitted support margins) the sentence that compares may
 # score and still lead: the reach judge.RAREST_REACH gives a quote holding the question's most
-# specific word. One side's sentence may be one margin below (what any supporting quote gets).
+# specific word. The same reach holds for one sentence per side.
 COMPARE_REACH = 2.0
 
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -53,7 +53,7 @@ _CONTRAST = {"not", "than", "contrast", "replacement", "replace", "equated", "al
 # Words by which a sentence sets two named things against each other.
 _COMPARATIVE = {"than", "compared", "contrast", "difference", "differ", "higher", "lower",
                 "more", "less", "whereas", "unlike", "while", "also", "same", "similar"}
-_ASIDE = re.compile(r"\([^()]*\)|^[^:]{1,80}:")  # parentheses, and a list item's "Name:" head
+_ASIDE = re.compile(r"\((?:e\.g\.|i\.e\.|for example)[^()]*\)")  # an example given in passing
 _NOT_MEDICINES = {"osteocalcin", "menaquinone", "phylloquinone", "calcium", "cholecalciferol",
                   "vitamin", "phytonadione", "menatetrenone", "magnesium"}
 _K2_WORDS = {"k2", "menaquinone", "mk7", "mk4", "supplement", "supplementation",
@@ -79,7 +79,10 @@ class Sides:
     amounts: tuple[float, ...] = ()
 
     def covers(self, text: str) -> tuple[bool, bool]:
-        """Does the text speak of side a, of side b?"""
+        """Does the text speak of side a, of side b (forms and drugs: not only in passing,
+        as an example in parentheses)?"""
+        if self.kind in ("form", "drugs"):
+            text = _ASIDE.sub(" ", text)
         t = normalize(text)
         words = set(_WORDS.findall(t))
         if self.kind == "amount":
@@ -94,8 +97,6 @@ class Sides:
 
     def compares(self, text: str) -> bool:
         """The text is a sentence that compares the two sides."""
-        if self.kind in ("form", "drugs"):  # not both named in passing: "(e.g., MK-4 vs MK-7)"
-            text = _ASIDE.sub(" ", text)
         a, b = self.covers(text)
         words = set(_WORDS.findall(normalize(text)))
         if self.kind == "medicine":
@@ -189,11 +190,16 @@ def lead_order(question: str, quotes: Sequence[str], scores: Any, order: list[in
                margin: float, compare_type: bool) -> list[int]:
     """``order`` (candidate indices, best first) with, for a comparison, the best sentence
     that compares the sides first (within COMPARE_REACH margins of the top), else the best
-    sentence for each side first and second (within one margin)."""
+    sentence for each side first and second (each within the same reach)."""
     sides = sides_of(question, compare_type)
     if sides is None or not order:
         return order
-    top = float(scores[order[0]])
+    # a comparison is answered by what speaks of its sides: the reach counts from the best
+    # candidate that names one (not from a sentence naming both only in passing)
+    relevant = [i for i in order if any(sides.covers(quotes[i]))]
+    if not relevant:
+        return order
+    top = float(scores[relevant[0]])
     if sides.kind == "medicine" and _REPLACE_Q.search(normalize(question)):
         # "switch", "instead", "stop": the question asks whether K2 replaces the medicine, and
         # a sentence that says whether it does ("not a replacement", "not a standalone
@@ -202,11 +208,11 @@ def lead_order(question: str, quotes: Sequence[str], scores: Any, order: list[in
                      and _REPLACE_A.search(quotes[i])]
         if replacing:
             return [replacing[0], *(j for j in order if j != replacing[0])]
-    reach = [i for i in order if float(scores[i]) >= top - COMPARE_REACH * margin]
+    reach = [i for i in relevant if float(scores[i]) >= top - COMPARE_REACH * margin]
     comparing = [i for i in reach if sides.compares(quotes[i])]
     if comparing:
         return [comparing[0], *(j for j in order if j != comparing[0])]
-    near = [i for i in order if float(scores[i]) >= top - margin]
+    near = reach
     covers = {i: sides.covers(quotes[i]) for i in near}
     a = next((i for i in near if covers[i][0]), None)
     b = next((i for i in near if covers[i][1] and i != a), None)

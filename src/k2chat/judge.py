@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from k2chat import compare, safety
 from k2chat.classify import Fitted
 from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
+from k2chat.message import question_part
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
 from k2chat.state import ConversationState
 from k2chat.text import compounds, normalize, numbers_in, tokenize
@@ -227,7 +228,7 @@ def judge(
         return Judgement(emergency, qtype, False, "not English")
     if not scored.units:
         return Judgement(emergency, qtype, False, "nothing retrieved")
-    named = missing_named_forms(evidence.question, lex)
+    named = missing_named_forms(question_part(evidence.question), lex)  # not the story's
     if named:
         return Judgement(emergency, qtype, False,
                          "the article never mentions " + ", ".join(named))

@@ -99,22 +99,42 @@ _CERTAIN = (
     ("self_harm", re.compile(
         r"\b(kill(ing)? my ?self|end(ing)? (it all|my life)|take my (own )?life|"
         r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself|"
-        r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b")),
+        r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b|"
+        # asking for a lethal amount: "how many ... would it take to never wake up"
+        r"\bhow (many|much)\b[^.?!]*\b(take|need|swallow)\b[^.?!]*\bto (die|never wake up|"
+        r"not wake up|end (it|it all|my life)|kill (me|myself))\b")),
     ("medical", re.compile(
-        r"\b(i|he|she|my \w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b[^.?!]*"
+        r"\b(i|he|she|my (\w+ ){1,3}?\w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b"
+        r"[^.?!]*"
         r"\b(\d+|whole|entire|all|bottle|handful|double|triple)\b[^.?!]*"
         r"\b(pills?|tablets?|capsules?|doses?|bottle|gummies|softgels?)\b|"
         r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b")),
 )
 
 
+# A sentence that places what it tells in the past ("years ago I overdosed", "back in 2012",
+# "I'm fine now") is a history, not a certain emergency: the fitted model reads it instead.
+_PAST = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|many|several|few|"
+    r"some) (years?|months?|decades?) ago\b|\b(years|decades) (ago|back|before)\b|"
+    r"\blong (time )?ago\b|\b(back )?in (19|20)\d\d\b|\bwhen i was (a |younger|\d)|"
+    r"\bas a (teen|teenager|kid|child|student)\b|\bback (then|in (college|school|the day))\b|"
+    r"\bi'?m (fine|ok|okay|well|healthy|better|recovered) now\b|\b(fully )?recovered\b|"
+    r"\bused to\b")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def certain_emergency(text: str) -> str | None:
     """"medical" or "self_harm" when a certain rule matches (an explicit overdose or suicidal
-    statement), else None."""
+    statement), else None. A sentence telling of the past (:data:`_PAST`) is left to the
+    fitted model."""
     lowered = text.lower().replace("\u2019", "'")
-    for kind, pattern in _CERTAIN:
-        if pattern.search(lowered):
-            return kind
+    for sentence in _SENTENCE.split(lowered):
+        if _PAST.search(sentence):
+            continue
+        for kind, pattern in _CERTAIN:
+            if pattern.search(sentence):
+                return kind
     return None
 
 
