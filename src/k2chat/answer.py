@@ -19,6 +19,7 @@ from k2chat.drugs import generic_names
 from k2chat.evidence import Examples, Unit, UnitVectors
 from k2chat.judge import Evidence, Judgement, judge
 from k2chat.retrieve import AMOUNT, Hit, HybridRetriever
+from k2chat.state import ConversationState, without_negated
 from k2chat.text import clean_question, numbers_in
 from k2chat.topics import SafetyTopics
 from k2chat.types import Answer, Citation
@@ -52,6 +53,7 @@ class Request:
     in_conversation: bool = False  # earlier turns exist: the topic (K2) is already set
     already_quoted: frozenset[str] = frozenset()  # quotes the conversation has shown already
     on_blood_thinner: bool = False  # an earlier turn named an anticoagulant
+    state: ConversationState | None = None  # what earlier turns established (chat.py)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class _Prepared:
     early: Answer | None = None
     in_conversation: bool = False
     already_quoted: frozenset[str] = frozenset()
+    state: ConversationState = ConversationState()  # earlier turns' state, with this question
 
     @property
     def followup(self) -> bool:
@@ -89,12 +92,14 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
     flags = safety.assess(question)
     if request.on_blood_thinner and not flags.anticoagulant:  # said earlier in the chat
         flags = replace(flags, anticoagulant=True)
-    own = _with_generics(flags.cleaned or question)
+    own = _with_generics(without_negated(flags.cleaned or question))
     query = own
     if request.search_query and clean_question(request.search_query) != question:
-        query = _with_generics(safety.assess(clean_question(request.search_query)).cleaned)
+        query = _with_generics(without_negated(
+            safety.assess(clean_question(request.search_query)).cleaned))
+    state = (request.state or ConversationState()).after(question)
     return _Prepared(question, own, query, flags, in_conversation=request.in_conversation,
-                     already_quoted=request.already_quoted)
+                     already_quoted=request.already_quoted, state=state)
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,8 @@ def build_chain(
         return prepared, judge(evidence, models=models, lex=retriever.lexical,
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
-                               followup=prepared.followup, topics=topics)
+                               followup=prepared.followup, topics=topics,
+                               state=prepared.state)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
         return _finalize(compose(*x))

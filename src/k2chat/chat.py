@@ -1,4 +1,6 @@
-"""Conversations: follow-up questions are resolved against earlier turns before retrieval."""
+"""Conversations: follow-up questions are resolved against earlier turns before retrieval, and
+what the turns established (the subject, the reader's stated facts) is kept as data
+(:class:`k2chat.state.ConversationState`) and passed down the chain with each question."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from k2chat import safety
 from k2chat.answer import Request
 from k2chat.pipeline import Pipeline, get_pipeline
 from k2chat.settings import Settings
+from k2chat.state import ConversationState, forms_in
 from k2chat.text import STOPWORDS, clean_question
 from k2chat.types import Answer
 
-__all__ = ["Chat", "Turn", "resolve_followup", "is_followup"]
+__all__ = ["Chat", "Turn", "resolve_followup", "is_followup", "lead_quote"]
 
 _FOLLOWUP_START = re.compile(
     r"^(and|but|also|so|then|what about|how about|what if|same for|is that|is it|are they|"
@@ -27,6 +29,9 @@ _ENTITY = re.compile(
     r"coumadin|osteoporosis|osteopenia)\b",
     re.IGNORECASE,
 )
+# A unit named with no form or amount ("mcg or mg?", "micrograms or milligrams?") asks about
+# the figures of the previous answer.
+_UNIT = re.compile(r"\b(mcg|mg|micrograms?|milligrams?|µg|ug|iu|units?)\b", re.IGNORECASE)
 _FORM = re.compile(r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d+|k[\s-]?[12])\b", re.IGNORECASE)
 # Words that say what the earlier question wanted, not what it was about.
 _INTENT = frozenset(
@@ -42,6 +47,8 @@ def is_followup(question: str) -> bool:
     if _FOLLOWUP_START.match(q):
         return True
     if len(words) <= 2 and not _ENTITY.search(q):
+        return True
+    if _UNIT.search(q) and not _ENTITY.search(q) and not re.search(r"\d", q):
         return True
     return bool(_PRONOUN.search(q)) and not _ENTITY.search(q)
 
@@ -63,6 +70,18 @@ def resolve_followup(question: str, previous: str | None) -> str | None:
         if w.lower() not in STOPWORDS and w.lower() not in _INTENT and w.lower() not in asked
     ]
     return clean_question(f"{question} {' '.join(dict.fromkeys(carry))}")
+
+
+_FORM_NAMES = {"mk4": "MK-4", "mk7": "MK-7"}
+
+
+def lead_quote(answer: Answer | None) -> str | None:
+    """The quote an answer was about, for the conversation's subject: its first quote that
+    names a K2 form, else its first quote."""
+    if answer is None or not answer.citations:
+        return None
+    quotes = [c.quote for c in answer.citations]
+    return next((q for q in quotes if forms_in(q)), quotes[0])
 
 
 @dataclass(frozen=True)
@@ -88,17 +107,31 @@ class Chat:
         self._settings = settings
         self._pipeline = pipeline
         self._turns: list[Turn] = []
+        self._state = ConversationState()
         self._lock = threading.Lock()
         for question in history:
-            self._turns.append(Turn(question, self._resolve(clean_question(question))))
+            cleaned = clean_question(question)
+            self._turns.append(Turn(cleaned, self._resolve(cleaned)))
+            self._state = self._state.after(cleaned)
 
     @property
     def turns(self) -> tuple[Turn, ...]:
         return tuple(self._turns)
 
+    @property
+    def state(self) -> ConversationState:
+        """What the conversation has established (plain data; ``state.to_dict()`` is JSON)."""
+        return self._state
+
     def _resolve(self, question: str) -> str:
         previous = self._turns[-1].search_query if self._turns else None
-        return resolve_followup(question, previous) or question
+        resolved = resolve_followup(question, previous)
+        if resolved is None:
+            return question
+        form = self._state.form
+        if form and not forms_in(resolved):  # "is that mcg or mg?" after an MK-7 answer
+            resolved = f"{resolved} {_FORM_NAMES.get(form, form)}"
+        return resolved
 
     def ask(self, question: str) -> Answer:
         pipeline = self._pipeline or get_pipeline(self._settings)
@@ -106,11 +139,14 @@ class Chat:
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
             shown = frozenset(c.quote for t in self._turns if t.answer for c in t.answer.citations)
-            on_thinner = any(safety.mentions_anticoagulant(t.question) for t in self._turns)
             answer = pipeline.answer(
                 Request(question, search_query, in_conversation=bool(self._turns),
-                        already_quoted=shown, on_blood_thinner=on_thinner)
+                        already_quoted=shown, on_blood_thinner=self._state.on_blood_thinner,
+                        state=self._state)
             )
+            # Facts a reader states count even in a turn that is not answered; the subject
+            # follows answered turns only.
+            self._state = self._state.after(cleaned, lead_quote(answer))
             if answer.grounded or answer.emergency:
                 self._turns.append(Turn(cleaned, search_query, answer))
             return answer
@@ -118,3 +154,4 @@ class Chat:
     def reset(self) -> None:
         with self._lock:
             self._turns.clear()
+            self._state = ConversationState()

@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from k2chat import safety
+from k2chat import compare, safety
 from k2chat.classify import Fitted
 from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
+from k2chat.message import question_part
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
+from k2chat.state import ConversationState
 from k2chat.text import compounds, normalize, numbers_in, tokenize
 
 if TYPE_CHECKING:
@@ -182,6 +184,18 @@ def _for_the_rarest_word(question: str, units: list[Unit], order: list[int], sco
     return None
 
 
+def _admitted(scored: Scored, state: ConversationState, evidence: Evidence) -> Scored:
+    """The candidates the conversation admits (``ConversationState.admits``); all of them
+    when it would admit none."""
+    followup = evidence.query != evidence.question
+    keep = state.admits([u.quote for u in scored.units], evidence.question, followup)
+    if all(keep) or not any(keep):
+        return scored
+    idx = [i for i, k in enumerate(keep) if k]
+    return Scored([scored.units[i] for i in idx], scored.vectors[idx], scored.rows[idx],
+                  scored.qprobs)
+
+
 def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
              emergency: str | None, flags: safety.SafetyFlags, covered: bool) -> Unit | None:
     """The curated anticoagulant caution (``k2chat.topics``) for a reader on a blood thinner:
@@ -198,7 +212,8 @@ def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
 
 def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
                      chosen: list[Unit], scores: list[float], emergency: str | None,
-                     flags: safety.SafetyFlags) -> tuple[list[Unit], list[float], Unit | None]:
+                     flags: safety.SafetyFlags, state: ConversationState | None = None,
+                     ) -> tuple[list[Unit], list[float], Unit | None]:
     """The curated safety statements in front of the ranked quotes: part of a statement is
     completed to the whole; a group's or other medicine's strongest statement leads; the
     blood thinner's is the caution (or the lead, when the lead quote states it already). The
@@ -217,6 +232,8 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
         head.append((caution, pairs.pop(0)[1]))  # the lead states it: it leads, as a quote
         caution = None
     lead = None if emergency else topics.leads(evidence.question, lex)
+    if lead is not None and state is not None and state.excludes(lead.quote, evidence.question):
+        lead = None  # a group the reader said they are not in ("not on dialysis")
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
         head.append((lead, top))
     shown = [u for u, _ in head] + ([caution] if caution is not None else [])
@@ -234,6 +251,7 @@ def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
     already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
+    state: ConversationState | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
     when its evidence allows. ``topics``: the article's curated safety statements."""
@@ -243,6 +261,8 @@ def judge(
     emergency = safety.emergency_kind([evidence.question], vectors[:1], models)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup)
+    if state is not None:  # the reader's stated facts and the conversation's subject
+        scored = _admitted(scored, state, evidence)
     qtype = models.qtype.labels[int(np.argmax(scored.qprobs))]
     if emergency == "self_harm":
         # Never quote doses to someone in crisis (round 3 showed why: "how much would be too
@@ -252,7 +272,7 @@ def judge(
         return Judgement(emergency, qtype, False, "not English")
     if not scored.units:
         return Judgement(emergency, qtype, False, "nothing retrieved")
-    named = missing_named_forms(evidence.question, lex)
+    named = missing_named_forms(question_part(evidence.question), lex)  # not the story's
     if named:
         return Judgement(emergency, qtype, False,
                          "the article never mentions " + ", ".join(named))
@@ -265,6 +285,8 @@ def judge(
     if fresh and fresh[0] != order[0]:  # a follow-up leads with what it has not seen yet
         order.remove(fresh[0])
         order.insert(0, fresh[0])
+    order = compare.lead_order(evidence.question, [u.quote for u in units], lead_p, order,
+                               models.support_margin, qtype == "compare")
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
@@ -305,7 +327,7 @@ def judge(
             scores.pop()
 
     chosen, scores, caution = _with_statements(topics, evidence, lex, chosen, scores,
-                                               emergency, flags)
+                                               emergency, flags, state)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose"), tuple(scores),

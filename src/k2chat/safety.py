@@ -99,22 +99,42 @@ _CERTAIN = (
     ("self_harm", re.compile(
         r"\b(kill(ing)? my ?self|end(ing)? (it all|my life)|take my (own )?life|"
         r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself|"
-        r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b")),
+        r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b|"
+        # asking for a lethal amount: "how many ... would it take to never wake up"
+        r"\bhow (many|much)\b[^.?!]*\b(take|need|swallow)\b[^.?!]*\bto (die|never wake up|"
+        r"not wake up|end (it|it all|my life)|kill (me|myself))\b")),
     ("medical", re.compile(
-        r"\b(i|he|she|my \w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b[^.?!]*"
+        r"\b(i|he|she|my (\w+ ){1,3}?\w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b"
+        r"[^.?!]*"
         r"\b(\d+|whole|entire|all|bottle|handful|double|triple)\b[^.?!]*"
         r"\b(pills?|tablets?|capsules?|doses?|bottle|gummies|softgels?)\b|"
         r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b")),
 )
 
 
+# A sentence that places what it tells in the past ("years ago I overdosed", "back in 2012",
+# "I'm fine now") is a history, not a certain emergency: the fitted model reads it instead.
+_PAST = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|many|several|few|"
+    r"some) (years?|months?|decades?) ago\b|\b(years|decades) (ago|back|before)\b|"
+    r"\blong (time )?ago\b|\b(back )?in (19|20)\d\d\b|\bwhen i was (a |younger|\d)|"
+    r"\bas a (teen|teenager|kid|child|student)\b|\bback (then|in (college|school|the day))\b|"
+    r"\bi'?m (fine|ok|okay|well|healthy|better|recovered) now\b|\b(fully )?recovered\b|"
+    r"\bused to\b")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def certain_emergency(text: str) -> str | None:
     """"medical" or "self_harm" when a certain rule matches (an explicit overdose or suicidal
-    statement), else None."""
+    statement), else None. A sentence telling of the past (:data:`_PAST`) is left to the
+    fitted model."""
     lowered = text.lower().replace("\u2019", "'")
-    for kind, pattern in _CERTAIN:
-        if pattern.search(lowered):
-            return kind
+    for sentence in _SENTENCE.split(lowered):
+        if _PAST.search(sentence):
+            continue
+        for kind, pattern in _CERTAIN:
+            if pattern.search(sentence):
+                return kind
     return None
 
 
@@ -244,12 +264,34 @@ _INSTRUCTIONS = [
     r"\b(jailbreak|developer mode|system prompt|dan mode|safety (is )?off)\b",
     r"\b(say|tell me|confirm|agree) (that )?(it'?s|it is|this is|that is|k2 is)? ?"
     r"(fine|safe|ok|okay|harmless|approved)\b[^.?!]*",
-    # A fake conversation turn pasted into the question: the made-up reply is dropped, up to
-    # the next "User:" label, and the labels themselves go.
+    # A fake conversation turn pasted into the question: the made-up reply is dropped as an
+    # instruction, up to the next "User:" label, and the labels themselves go; what the fake
+    # turn claims is kept as the question's subject (see ``_FAKE_TURN``).
     r"\b(assistant|system|ai|bot|chatbot|k2chat)\s*:.*?(?=\b(user|human|me)\s*:|$)",
     r"\b(user|human)\s*:",
 ]
 _INSTRUCTION_RES = [re.compile(p, re.IGNORECASE) for p in _INSTRUCTIONS]
+_FAKE_TURN = _INSTRUCTION_RES[-2]
+# "the assistant said ...", "you told me ...": a claim about what k2chat said. The attribution
+# goes; the claim stays, so that the answer is what the article says on that point.
+_REPORTED = re.compile(
+    r"\b(?:the |this |your |that )?(?:assistant|bot|chatbot|ai|k2chat|chat|you)\s+"
+    r"(?:just |already |earlier |before )?(?:said|say|says|told me|tell me|claimed|claims|"
+    r"wrote|suggested|recommended|advised)\b(?:\s+(?:that|to|me to|i should))?", re.IGNORECASE)
+
+
+def _claims(text: str) -> str:
+    """What fake assistant turns in the text claim, with their own instructions removed
+    ("Assistant: stop your bisphosphonates" -> "stop your bisphosphonates")."""
+    found = []
+    for m in _FAKE_TURN.finditer(text):
+        claim = re.sub(r"^\W*\w+\s*:", " ", m.group(0))
+        for pattern in _INSTRUCTION_RES:
+            claim = pattern.sub(" ", claim)
+        claim = re.sub(r"\s+", " ", claim).strip(" ,;:-.!")
+        if re.search(r"[^\W\d_]{3,}", claim):
+            found.append(claim)
+    return " ".join(found)
 
 _LATIN_FOREIGN = {
     # Spanish, French, German, Italian, Portuguese, Dutch function words absent from English.
@@ -296,9 +338,13 @@ def assess(question: str) -> SafetyFlags:
     """Apply every rule to an already normalised question."""
     cleaned = question
     found = False
+    claims = ""
     for pattern in _INSTRUCTION_RES:
+        if pattern is _FAKE_TURN:
+            claims = _claims(cleaned)
         cleaned, n = pattern.subn(" ", cleaned)
         found = found or n > 0
+    cleaned = _REPORTED.sub(" ", f"{cleaned} {claims}")
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" ,;:-.!")
     if not re.search(r"\w", cleaned):
         cleaned = question  # nothing but instructions: judge the words as they are

@@ -213,6 +213,13 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "egg": ("animal",),
     "meat": ("animal",),
     "meats": ("animal",),
+    # swapping a medicine for K2: the article's word is "replacement" (section 6)
+    "replace": ("replacement",),
+    "swap": ("replacement",),
+    "switch": ("replacement",),
+    "substitute": ("replacement",),
+    "instead": ("replacement",),
+    "quit": ("replacement",),
     "fosamax": ("alendronate", "bisphosphonates"),
     "actonel": ("bisphosphonates",),
     "boniva": ("bisphosphonates",),

@@ -1,0 +1,39 @@
+"""The question part of a reader's message.
+
+Readers write stories: "I'm 67, I take calcium and vitamin D3 every morning and my doctor
+mentioned K2, how much MK-7 should I take?". The story is context; what is asked is the last
+sentence that asks something, from its last clause that opens with a question word (or, with
+none, the last sentence). Certain rules that would refuse a message for a word in it ("the
+article never mentions vitamin D3") read only this part.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["question_part"]
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A clause opening with a question word or an auxiliary asks; a story clause does not.
+_ASKING = re.compile(
+    r"^\s*(?:and |but |so |ok |okay |anyway |also |then )*(how|what|which|who|whom|whose|when|"
+    r"where|why|is|are|am|was|were|do|does|did|can|could|should|shall|would|will|may|might|"
+    r"must|has|have|any)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[,;:]\s*|\s+-+\s+|\s+(?=(?:so|but|and) (?:how|what|which|can|should|is|"
+                     r"does|do|would|could)\b)", re.IGNORECASE)
+
+
+def question_part(message: str) -> str:
+    """The part of ``message`` that asks: the last sentence with a question mark (else the
+    last sentence), from its last clause that opens with a question word. The whole message
+    when it is one short question."""
+    sentences = [s for s in _SENTENCE.split(message.strip()) if s.strip()]
+    if not sentences:
+        return message
+    asking = [s for s in sentences if "?" in s]
+    last = (asking or sentences)[-1]
+    clauses = [c for c in _CLAUSE.split(last) if c and c.strip()]
+    starts = [i for i, c in enumerate(clauses) if _ASKING.match(c)]
+    if starts and starts[-1] > 0:
+        return ", ".join(c.strip() for c in clauses[starts[-1]:])
+    return last.strip()

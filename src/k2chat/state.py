@@ -1,0 +1,249 @@
+"""Conversation state as data: what a conversation is about and what the reader said of
+themselves.
+
+A :class:`ConversationState` is plain, frozen data (JSON-serialisable with :meth:`to_dict`)
+and is recomputed from the turns alone (:meth:`ConversationState.from_turns`): a client that
+keeps the turns can rebuild it after a server restart. ``Chat`` updates it after each turn;
+the chain uses it to resolve follow-ups (the subject), to leave out the statements of a group
+the reader said they are not in ("I'm not on dialysis"), and to keep a unit question ("is
+that mcg or mg?") on the form the previous answer was about.
+
+Groups are found with what already exists: the query thesaurus of ``k2chat.text`` maps a
+reader's words to the article's ("nursing" -> breastfeeding, "my 8 year old" -> children,
+"cirrhosis" -> liver) and ``k2chat.safety`` finds blood thinners by generic or brand name,
+misspelled or not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from k2chat.text import normalize, tokenize
+
+__all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "without_negated"]
+
+# The reader groups the article names (sections 1-6), each as the article's words for it
+# (stems, as ``k2chat.text.tokenize`` makes them). A reader's words reach these through the
+# thesaurus; a negated group excludes the quotes holding any of its words. "dialysis" is
+# narrower than "kidney": "not on dialysis" leaves the article's kidney-disease lines in.
+GROUPS: dict[str, frozenset[str]] = {
+    "anticoagulant": frozenset({"anticoagulant", "warfarin", "coumadin", "doacs", "inr",
+                                "antiplatelet", "apixaban", "rivaroxaban", "thrombotic"}),
+    "dialysis": frozenset({"dialysis"}),
+    "kidney": frozenset({"kidney", "dialysis", "renal"}),
+    "liver": frozenset({"liver"}),
+    "pregnancy": frozenset({"pregnant", "pregnancy"}),
+    "breastfeeding": frozenset({"breastfeed"}),
+    "children": frozenset({"children"}),
+    "clotting": frozenset({"thrombophilia", "thrombosi", "thrombosis"}),
+    "surgery": frozenset({"surgery"}),
+    "malabsorption": frozenset({"malabsorption", "orlistat", "sequestrant"}),
+}
+# Words that negate what follows them within a clause ("I'm not on dialysis", "no kidney
+# problems", "I don't take warfarin", "never been pregnant").
+_NEGATION = frozenset("not no never dont don't doesnt doesn't isnt isn't arent aren't wasnt "
+                      "wasn't without nor neither".split())
+_NEGATION_REACH = 5  # words between the negation and the group word ("not on any blood thinner")
+# Clause breaks: a negation does not reach past them ("not pregnant but breastfeeding").
+_CLAUSE = re.compile(r"[.,;:!?()]|\b(?:but|and|though|although|however|while|whereas|so)\b")
+_AGE = re.compile(r"\b(?:i am|i'm|im|i turned|i'll be)\s+(?:an?\s+)?(\d{1,3})\b"
+                  r"(?!\s*(?:mcg|mg|ug|iu|%|times|pills?|tablets?|capsules?))")
+# The article's K2 forms as ``k2chat.text.normalize`` spells them.
+_FORMS = re.compile(r"\b(mk4|mk7)\b")
+ADULT_AGE = 18  # the article's "children" are under this
+
+
+def forms_in(text: str) -> tuple[str, ...]:
+    """The K2 forms a text names, in order ("mk4", "mk7")."""
+    return tuple(dict.fromkeys(_FORMS.findall(normalize(text))))
+
+
+def _groups_of_word(word: str) -> tuple[set[str], set[str]]:
+    """(every group the word names, the narrowest of them): "dialysis" names dialysis and
+    kidney disease; only the narrowest is negated by "not on dialysis". The word's own stems
+    decide first; the thesaurus only when they name no group ("nursing" -> breastfeeding,
+    but "breastfeeding" is not read as "pregnant")."""
+    found: set[str] = set()
+    for expand in (False, True):
+        stems = set(tokenize(word, expand=expand))
+        found = {g for g, words in GROUPS.items() if stems & words}
+        if found:
+            break
+    if not found and len(word) >= 4:
+        from k2chat.safety import mentions_anticoagulant
+
+        if mentions_anticoagulant(word):
+            found.add("anticoagulant")
+    narrow = {g for g in found if not any(GROUPS[o] < GROUPS[g] for o in found)}
+    return found, narrow
+
+
+def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
+    """The groups a message places the reader in (True) or out of (False), and a stated age.
+
+    A group named in the same clause after a negation is negated ("I'm not on dialysis");
+    a group named anywhere without one is stated. Phrase-only cues of the thesaurus ("my 8
+    year old" -> children) count as stated."""
+    lowered = normalize(text)
+    facts: dict[str, bool] = {}
+    for clause in _CLAUSE.split(lowered):
+        if not clause or not clause.strip():
+            continue
+        words = re.findall(r"[a-z0-9'/-]+", clause)
+        for j, word in enumerate(words):
+            groups, narrow = _groups_of_word(word)
+            negated = any(w in _NEGATION for w in words[max(0, j - _NEGATION_REACH):j])
+            for group in narrow if negated else groups:
+                # a stated group wins over a negated one ("not pregnant" ... "pregnant now")
+                facts[group] = facts.get(group, False) or not negated
+        # the thesaurus's phrase cues ("a 12-year-old" -> children): stems no single word gave
+        phrase = set(tokenize(clause, expand=True)).difference(
+            *(tokenize(w, expand=True) for w in words))
+        for group, group_words in GROUPS.items():
+            if group not in facts and phrase & group_words:
+                facts[group] = True
+    if _ANTICOAG_PHRASE.search(lowered) and "anticoagulant" not in facts:
+        facts["anticoagulant"] = True
+    age = None
+    m = _AGE.search(lowered)
+    if m:
+        value = int(m.group(1))
+        age = value if 0 < value < 120 else None
+    return facts, age
+
+
+_ANTICOAG_PHRASE = re.compile(r"\bbloo?d[- ]?th[iy]n")
+_WORD = re.compile(r"[a-z0-9'/-]+")
+
+
+def without_negated(text: str) -> str:
+    """The text without what the reader says they are not ("I'm not on dialysis, who should
+    be careful?" -> "I'm, who should be careful?"): a negated group is a fact to exclude,
+    not a topic to search for. The text as it is when nothing would be left."""
+    lowered = text.lower()
+    cut: list[tuple[int, int]] = []
+    start = 0
+    for m in [*_CLAUSE.finditer(lowered), None]:
+        end = m.start() if m else len(lowered)
+        words = list(_WORD.finditer(lowered, start, end))
+        for j, w in enumerate(words):
+            cues = [v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
+            if cues and _groups_of_word(w.group())[1]:
+                cut.append((cues[0].start(), w.end()))
+        start = m.end() if m else end
+    if not cut:
+        return text
+    out, at = [], 0
+    for a, b in sorted(cut):
+        out.append(text[at:max(a, at)])
+        at = max(at, b)
+    out.append(text[at:])
+    kept = re.sub(r"\s+", " ", "".join(out)).strip()
+    return kept if re.search(r"[^\W\d_]{3,}", kept) else text
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """What a conversation has established so far (plain data).
+
+    ``form``: the K2 form the conversation is about (from the last question that named one,
+    else the last answer's lead quote); ``facts``: group -> True (the reader is in it) or
+    False (said they are not); ``age``: a stated age; ``turns``: how many turns it covers."""
+
+    form: str | None = None
+    facts: tuple[tuple[str, bool], ...] = ()
+    age: int | None = None
+    turns: int = 0
+    subject: tuple[str, ...] = field(default=())  # groups the last question asked about
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def stated(self, group: str) -> bool | None:
+        return dict(self.facts).get(group)
+
+    @property
+    def negated(self) -> frozenset[str]:
+        """Groups the reader said they are not in (an adult's age rules out "children")."""
+        out = {g for g, v in self.facts if not v}
+        if self.age is not None and self.age >= ADULT_AGE and self.stated("children") is None:
+            out.add("children")
+        return frozenset(out)
+
+    @property
+    def on_blood_thinner(self) -> bool:
+        return self.stated("anticoagulant") is True
+
+    def excludes(self, quote: str, question: str = "") -> bool:
+        """The quote is about a group the reader said they are not in, and about no group
+        the reader is in or asks about now ("pregnant or breastfeeding" stays for a nursing
+        reader who is not pregnant). A broader group does not keep it: "kidney disease
+        requiring dialysis" goes for a kidney patient who is not on dialysis."""
+        negated = self.negated
+        if not negated:
+            return False
+        stems = set(tokenize(quote))
+        named = {g for g in negated if stems & GROUPS[g]}
+        if not named:
+            return False
+        asked = facts_in(question)[0] if question else {}
+        wanted = ({g for g, v in self.facts if v} | {g for g, v in asked.items() if v}) - negated
+        keeps = {g for g in wanted if stems & GROUPS[g]
+                 and not any(GROUPS[n] < GROUPS[g] for n in named)}
+        return not keeps
+
+    def admits(self, quotes: list[str], question: str, followup: bool) -> list[bool]:
+        """Which candidate quotes may be shown: none about a group the reader is not in,
+        and in a follow-up none about another K2 form only (see :meth:`off_subject_form`)."""
+        return [not self.excludes(q, question)
+                and not (followup and self.off_subject_form(q, question)) for q in quotes]
+
+    def off_subject_form(self, quote: str, question: str) -> bool:
+        """The quote names only a K2 form other than the one the question (or, when it names
+        none, the conversation) is about: "is that mcg or mg?" after an MK-7 answer must not
+        get MK-4's figures."""
+        wanted = set(forms_in(question)) or ({self.form} if self.form else set())
+        named = set(forms_in(quote))
+        return bool(wanted and named and not named & wanted)
+
+    # -- updating --------------------------------------------------------------------------
+
+    def after(self, question: str, lead_quote: str | None = None) -> ConversationState:
+        """The state once ``question`` has been asked (and answered with ``lead_quote``)."""
+        facts = dict(self.facts)
+        said, age = facts_in(question)
+        facts.update(said)
+        asked_forms = forms_in(question)
+        form = self.form
+        if asked_forms:
+            form = asked_forms[-1] if len(asked_forms) == 1 else None  # a comparison: both
+        elif lead_quote:
+            quoted = forms_in(lead_quote)
+            if len(quoted) == 1:
+                form = quoted[0]
+        return replace(self, form=form, facts=tuple(sorted(facts.items())),
+                       age=age if age is not None else self.age, turns=self.turns + 1,
+                       subject=tuple(sorted(g for g, v in said.items() if v)))
+
+    @classmethod
+    def from_turns(cls, turns: Iterable[tuple[str, str | None]]) -> ConversationState:
+        """Recompute the state from (question, lead quote or None) pairs, oldest first."""
+        state = cls()
+        for question, lead in turns:
+            state = state.after(question, lead)
+        return state
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"form": self.form, "facts": {g: v for g, v in self.facts}, "age": self.age,
+                "turns": self.turns, "subject": list(self.subject)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ConversationState:
+        facts = d.get("facts") or {}
+        return cls(form=d.get("form"), facts=tuple(sorted((str(g), bool(v))
+                                                          for g, v in facts.items())),
+                   age=d.get("age"), turns=int(d.get("turns") or 0),
+                   subject=tuple(str(s) for s in d.get("subject") or ()))
+
