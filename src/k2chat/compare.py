@@ -186,6 +186,15 @@ def sides_of(question: str, compare_type: bool) -> Sides | None:
 _DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
 
 
+def answers_replacement(question: str, quote: str) -> bool:
+    """The question asks whether K2 can replace a medicine ("switch", "instead", "stop") and
+    the quote says whether it does ("not a replacement", "not a standalone treatment")."""
+    sides = sides_of(question, True)  # the replacing words are the comparison's cue
+    return (sides is not None and sides.kind == "medicine"
+            and bool(_REPLACE_Q.search(normalize(question)))
+            and sides.compares(quote) and bool(_REPLACE_A.search(quote)))
+
+
 def lead_order(question: str, quotes: Sequence[str], scores: Any, order: list[int],
                margin: float, compare_type: bool) -> list[int]:
     """``order`` (candidate indices, best first) with, for a comparison, the best sentence

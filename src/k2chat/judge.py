@@ -234,13 +234,22 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
     lead = None if emergency else topics.leads(evidence.question, lex)
     if lead is not None and state is not None and state.excludes(lead.quote, evidence.question):
         lead = None  # a group the reader said they are not in ("not on dialysis")
+    second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
-        head.append((lead, top))
-    shown = [u for u, _ in head] + ([caution] if caution is not None else [])
+        if not head and pairs and compare.answers_replacement(evidence.question,
+                                                               pairs[0][0].quote):
+            # "stop my Actonel and take K2 instead?": whether K2 replaces the medicine is the
+            # answer; what the article says of other medicines comes right after it
+            second = lead
+        else:
+            head.append((lead, top))
+    shown = [u for u, _ in head] + [u for u in (caution, second) if u is not None]
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
+    if second is not None:
+        pairs.insert(1, (second, top))
     if not pairs and caution is not None and not emergency:
         pairs, caution = [(caution, top)], None  # (an emergency shows no quotes, only it)
-    keep = len(head) + 1  # the statements and the ranked lead
+    keep = len(head) + 1 + (second is not None)  # the statements and the ranked lead
     pairs = pairs[:max(3, keep)]
     while len(pairs) > keep and sum(_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
