@@ -19,8 +19,9 @@ to the lead score, 0.810 against 0.68. ``python -m k2chat.fit`` calls :func:`fit
    feature is fitted on those questions only (pairwise, beside the lead model's own score),
    and their lead@1 is reported out of fold (5 folds); tests/eval/holdout.yaml is reported too.
 4. Stored form: the fine-tuned network is exported to ONNX as fp32, fp16 and int8 (dynamic
-   quantization); the smallest whose held-out lead@1 hits are no fewer than fp32's is stored
-   as ``data/encoder.onnx``, with ``data/encoder.json`` (recipe, inputs' hash, figures).
+   quantization, per channel); the smallest whose held-out lead@1 hits are no fewer than
+   fp32's is stored as ``data/encoder.onnx``, with ``data/encoder.json`` (recipe, inputs'
+   hash, figures).
 
 The fine-tuning runs again only when its inputs (the pairs, the recipe) changed, or never with
 ``--reuse-encoder`` (a quick refit of every other model after new labelled examples).
@@ -164,7 +165,7 @@ def train(pairs: list[Pair], say: Any = None) -> Any:
 
 def _export(model: Any, folder: Path) -> dict[str, Path]:
     """The fine-tuned network as ONNX: fp32, fp16 (weights and activations, fp32 in and out)
-    and int8 (dynamic quantization of the weights)."""
+    and int8 (dynamic quantization of the weights, per channel)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.float16 import convert_float_to_float16
@@ -175,7 +176,12 @@ def _export(model: Any, folder: Path) -> dict[str, Path]:
     export_onnx(model, paths["fp32"])
     onnx.save(convert_float_to_float16(onnx.load(str(paths["fp32"])), keep_io_types=True),
               str(paths["fp16"]))
-    quantize_dynamic(str(paths["fp32"]), str(paths["int8"]), weight_type=QuantType.QInt8)
+    # Per channel: each output column of a weight matrix gets its own scale. Measured on the
+    # first fine-tuned encoder: question vectors at cosine 0.991-0.995 to fp32's, against
+    # 0.94-0.97 with one scale per matrix (which lost 3 of 291 held-out lead@1 hits); both
+    # take 4 ms per question against fp32's and fp16's 10-11 ms on onnxruntime's CPU kernels.
+    quantize_dynamic(str(paths["fp32"]), str(paths["int8"]), weight_type=QuantType.QInt8,
+                     per_channel=True)
     return paths
 
 
