@@ -10,7 +10,9 @@ on the examples in ``src/k2chat/data/`` and stored, with its held-out figures, i
   looks like a question the article answers.
 * ``FeatureModel`` weighs a few numbers that describe the evidence (how close a sentence is to
   the question, how many of its words it holds, ...): it ranks candidate quotes and decides
-  whether the best of them answers the question at all.
+  whether the best of them answers the question at all. One of the lead model's numbers is
+  the similarity by an encoder fine-tuned on the same examples (``k2chat.finetune``), stored
+  beside the weights as ``data/encoder.onnx``.
 """
 
 from __future__ import annotations
@@ -146,6 +148,9 @@ class Fitted:
     support_margin: float  # a second or third quote scores at most this far below the lead
     examples: tuple[tuple[str, str], ...]  # (example question, article text that answers it)
     report: dict[str, Any]
+    # The encoder fine-tuned on the labelled questions (embeddings.TunedEncoder), whose
+    # similarity is the lead model's "tuned" feature; None when the lead model does not use it.
+    tuned: Any = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -170,4 +175,19 @@ def fitted(path: Path = FITTED_PATH) -> Fitted:
         support_margin=float(raw["lead"]["support_margin"]),
         examples=tuple((str(q), str(f)) for q, f in raw["examples"]),
         report=raw.get("report", {}),
+        tuned=_tuned_encoder(raw["lead"]),
     )
+
+
+def _tuned_encoder(lead: dict[str, Any]) -> Any:
+    """The fine-tuned encoder stored beside fitted.json, when the lead model weighs it."""
+    from k2chat.embeddings import TUNED_PATH, TunedEncoder
+    from k2chat.errors import K2ChatError
+
+    names = list(lead["features"])
+    if "tuned" not in names or not float(lead["weights"][names.index("tuned")]):
+        return None
+    if not TUNED_PATH.is_file():
+        raise K2ChatError(f"The fine-tuned encoder {TUNED_PATH} is missing; run "
+                          "`python -m k2chat.fit` to fit it again.")
+    return TunedEncoder(TUNED_PATH)

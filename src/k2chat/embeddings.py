@@ -24,6 +24,9 @@ __all__ = [
     "OnnxEmbeddings",
     "RememberedQueries",
     "SentenceTransformerEmbeddings",
+    "TUNED_MAX_TOKENS",
+    "TUNED_PATH",
+    "TunedEncoder",
     "load_query_embeddings",
     "verified_onnx",
 ]
@@ -32,6 +35,11 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length
+# The encoder fine-tuned on the labelled questions (``python -m k2chat.fit``, k2chat.finetune):
+# stored in package data, read with the shipped model's tokenizer (the same vocabulary), at
+# the length it was fine-tuned at (issue 21's recipe: max length 128).
+TUNED_PATH = Path(__file__).parent / "data" / "encoder.onnx"
+TUNED_MAX_TOKENS = 128
 
 
 def model_dir() -> Path:
@@ -76,7 +84,8 @@ class SentenceTransformerEmbeddings(Embeddings):
 class OnnxEmbeddings(Embeddings):
     """all-MiniLM-L6-v2 as ONNX: same vectors as the reference, a fraction of the start-up."""
 
-    def __init__(self, onnx_path: Path, batch_size: int = 32) -> None:
+    def __init__(self, onnx_path: Path, batch_size: int = 32,
+                 max_tokens: int = MAX_TOKENS) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -98,7 +107,7 @@ class OnnxEmbeddings(Embeddings):
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
-        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_truncation(max_tokens)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._tokenizer = tokenizer
 
@@ -131,6 +140,56 @@ class OnnxEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0].tolist()
+
+
+class TunedEncoder:
+    """The fine-tuned encoder, as a similarity of a question and candidate quotes.
+
+    Its ONNX session opens on first use (or in the pipeline's background warm-up). The
+    quotes' vectors are kept: their texts are fixed per index build and come back question
+    after question, so a question costs one encoder run (its own). Questions' vectors are not
+    kept (benchmarks time a new question as the reader's first)."""
+
+    KEPT = 50_000  # quote vectors, 1.5 KB each: as bounded as evidence.UnitVectors
+
+    def __init__(self, path: Path = TUNED_PATH) -> None:
+        self.path = path
+        self._encoder: OnnxEmbeddings | None = None
+        self._kept: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def encoder(self) -> OnnxEmbeddings:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = OnnxEmbeddings(self.path, max_tokens=TUNED_MAX_TOKENS)
+            return self._encoder
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` (quotes), kept for the next question."""
+        import numpy as np
+
+        with self._lock:
+            got = {t: self._kept[t] for t in texts if t in self._kept}
+        missing = [t for t in dict.fromkeys(texts) if t not in got]
+        if missing:
+            vectors = np.asarray(self.encoder.embed_documents(missing), dtype=np.float32)
+            fresh = dict(zip(missing, vectors, strict=True))
+            got.update(fresh)
+            with self._lock:
+                if len(self._kept) + len(fresh) > self.KEPT:
+                    self._kept.clear()  # started afresh: bounded, no bookkeeping per question
+                self._kept.update(fresh)
+        return np.vstack([got[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def similarity(self, question: str, texts: list[str]) -> np.ndarray:
+        """The cosine of ``question`` and each of ``texts``."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        query = self.encoder._encode([question])[0].astype(np.float32)
+        return np.asarray(self.vectors(texts) @ query)
 
 
 class RememberedQueries(Embeddings):

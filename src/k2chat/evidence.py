@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LEAD_COLUMNS", "LEAD_FEATURES", "SCOPE_FEATURES", "WHOLE", "Examples", "Unit",
-    "UnitVectors", "lead_rows", "overlaps", "units_of",
+    "UnitVectors", "lead_rows", "overlaps", "standardised", "units_of",
 ]
 
 LABEL_CHARS = 60  # a first sentence this short labels its passage ("For MK-7 ...: 90–180 mcg.")
@@ -52,6 +52,8 @@ LEAD_FEATURES = (
     "pairs",  # share of the question's adjacent term pairs found together in the sentence
     "ex_cover",  # cover of the question's words by the sentence plus the example questions
     # it answers (their words together)
+    "tuned",  # cosine(question, sentence) by the encoder fine-tuned on the labelled questions
+    # (k2chat.finetune), standardised over the question's candidates (0 without that encoder)
 )
 LEAD_COLUMNS = LEAD_FEATURES
 SCOPE_FEATURES = (
@@ -217,9 +219,10 @@ class Examples:
 def lead_rows(
     units: list[Unit], *, lex: LexicalIndex, question_vector: np.ndarray,
     unit_vectors: np.ndarray, query: str, own: str, p_dose: float, type_match: np.ndarray,
-    examples: Examples,
+    examples: Examples, tuned: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One row of LEAD_FEATURES per unit."""
+    """One row of LEAD_FEATURES per unit; ``tuned``: the fine-tuned encoder's cosine of the
+    question and each unit, when that encoder is shipped."""
     import numpy as np
 
     terms = lex.query_terms(query)
@@ -250,6 +253,7 @@ def lead_rows(
             sum(p <= tokens for p in pairs) / len(pairs) if pairs else 0.0,
             # every content word counts; one the article never uses weighs as its rarest
             cover_words(tokens.union(*examples.questions_for(unit.scored_text))),
+            0.0,
         ))
     base = np.asarray(rows, dtype=np.float64).reshape(len(units), len(LEAD_FEATURES))
     if len(units):
@@ -257,4 +261,17 @@ def lead_rows(
         own_cover, dense = base[:, names.index("cover_own")], base[:, names.index("dense_unit")]
         base[:, names.index("cover_rel")] = own_cover / max(float(own_cover.max()), 1e-6)
         base[:, names.index("dense_rel")] = dense - float(dense.max())
+        if tuned is not None:
+            base[:, names.index("tuned")] = standardised(np.asarray(tuned, dtype=np.float64))
     return base
+
+
+def standardised(scores: np.ndarray) -> np.ndarray:
+    """Scores as z-values over one question's candidates (0 when they are all equal): the
+    fine-tuned encoder's cosines differ in level from question to question, their order not."""
+    import numpy as np
+
+    spread = float(scores.std()) if len(scores) else 0.0
+    if spread < 1e-9:
+        return np.zeros_like(scores)
+    return (scores - float(scores.mean())) / spread

@@ -12,8 +12,13 @@ models are fitted on the 75 % and reported on the 25 %. Scope and quote ranking 
 data/questions.yaml + tests/eval/questions.yaml and reported on tests/eval/holdout.yaml.
 Thresholds are chosen on out-of-fold predictions of the training part only.
 
-Writes src/k2chat/data/fitted.json (weights, thresholds, the report) and data/drugs.json
-(brand and generic drug names from ``drug-named-entity-recognition``).
+The lead model also weighs the similarity by an encoder fine-tuned on the same questions
+(``k2chat.finetune``, held out by question). It is fine-tuned again only when its inputs
+changed (data/encoder.json records their hash); ``--reuse-encoder`` keeps it regardless.
+
+Writes src/k2chat/data/fitted.json (weights, thresholds, the report), data/drugs.json
+(brand and generic drug names from ``drug-named-entity-recognition``) and, when fine-tuned,
+data/encoder.onnx and data/encoder.json.
 """
 
 from __future__ import annotations
@@ -214,7 +219,15 @@ def build_drug_table() -> dict[str, Any]:
 
 # ---- main --------------------------------------------------------------------------------
 
-def main() -> int:  # noqa: C901 - one script, read top to bottom
+def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top to bottom
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m k2chat.fit", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reuse-encoder", action="store_true",
+                        help="keep the stored fine-tuned encoder (data/encoder.onnx) even if "
+                        "its inputs changed: refits every other model in minutes")
+    reuse_encoder = parser.parse_args(argv).reuse_encoder
     from k2chat.answer import Request, _prepare, _retrieve
     from k2chat.chat import Chat
     from k2chat.judge import scope_row, score_units, text_in_scope
@@ -387,6 +400,12 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     lead_c = {c: lead_at_1(c) for c in (0.01, 0.1, 1.0)}
     best_c = max(lead_c, key=lambda c: lead_c[c])
     lead = _fit_pairwise(x_lead, y_lead, g_lead, best_c)
+    # The fine-tuned encoder's similarity joins the lead model (k2chat.finetune); it writes
+    # the feature into every item's rows, so the support margin and scope below see it.
+    from k2chat.finetune import fit_tuned_lead
+
+    lead, report["encoder"] = fit_tuned_lead(train_f, test_f, [c[0] for c in train_cases],
+                                             lead, reuse=reuse_encoder)
 
     # Support margin: a non-lead unit is quoted when it scores within the margin of the lead;
     # the margin with the best F1 for "holds an expected fact" on the training questions.

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
-    "scope_row", "text_in_scope",
+    "scope_row", "text_in_scope", "tuned_query",
 ]
 
 # The issue's target for a readable answer: a median body of at most 90 words. Supporting
@@ -143,10 +143,20 @@ def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
     # The question's own vector decides what a sentence must answer; in a follow-up the
     # resolved query also carries the earlier topic.
     qv = vectors[0] if not followup else (vectors[0] + vectors[1]) / 2
+    tuned = None
+    if models.tuned is not None:  # one run of the fine-tuned encoder; the units' are kept
+        tuned = models.tuned.similarity(tuned_query(evidence, followup),
+                                        [u.embedding_text() for u in units])
     rows = lead_rows(units, lex=lex, question_vector=qv, unit_vectors=uvecs,
                      query=evidence.query, own=evidence.question, p_dose=p_dose,
-                     type_match=uprobs @ qprobs, examples=examples)
+                     type_match=uprobs @ qprobs, examples=examples, tuned=tuned)
     return Scored(units, uvecs, rows, qprobs)
+
+
+def tuned_query(evidence: Evidence, followup: bool) -> str:
+    """What the fine-tuned encoder reads of a question: its own words, or in a follow-up the
+    question resolved against the conversation (as it was fine-tuned, ``k2chat.finetune``)."""
+    return evidence.query if followup else evidence.question
 
 
 def scope_row(evidence: Evidence, scored: Scored, lead_p: np.ndarray, text_in: float,

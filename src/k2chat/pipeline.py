@@ -157,7 +157,8 @@ class Pipeline:
         return now
 
     def _warm(self) -> None:
-        """Embed the first WARM_UNITS passages' sentences now rather than on first retrieval."""
+        """Embed the first WARM_PASSAGES passages' sentences now rather than on first retrieval
+        (with the fine-tuned encoder too, when the lead model uses it)."""
         try:
             self._timed("warm_units", self._warm_units)
         except _Exiting:
@@ -173,10 +174,17 @@ class Pipeline:
         from k2chat.retrieve import Hit
 
         drug_table()
+        units = units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in self.index.chunks[:WARM_PASSAGES]])
+        tuned = self.models.tuned
+        if tuned is not None:  # the fine-tuned encoder's session, and its vectors of the quotes
+            texts = list(dict.fromkeys(u.embedding_text() for u in units))
+            for start in range(0, len(texts), _Interruptible.BATCH):
+                if _exiting.is_set():
+                    raise _Exiting()
+                tuned.vectors(texts[start:start + _Interruptible.BATCH])
         if self.index.units is not None:
             return  # ingest stored every quote's vector
-        chunks = self.index.chunks[:WARM_PASSAGES]
-        self.unit_vectors.get(units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in chunks]))
+        self.unit_vectors.get(units)
 
     def wait_until_warm(self, timeout: float | None = None) -> bool:
         """Block until background warm-up is done (benchmarks and tests); True if it is."""
