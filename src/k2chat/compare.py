@@ -218,7 +218,11 @@ def lead_order(question: str, quotes: Sequence[str], scores: Any, order: list[in
         if replacing:
             return [replacing[0], *(j for j in order if j != replacing[0])]
     reach = [i for i in relevant if float(scores[i]) >= top - COMPARE_REACH * margin]
-    comparing = [i for i in reach if sides.compares(quotes[i])]
+    # two forms named and set against each other ("MK-7 ... MK-4 is also robust") answer a
+    # form comparison wherever the ranker put them, as a replacement line does (the reach
+    # moved with each refit; the form test in tests/test_compare.py showed it)
+    pool = relevant if sides.kind == "form" else reach
+    comparing = [i for i in pool if sides.compares(quotes[i])]
     if comparing:
         return [comparing[0], *(j for j in order if j != comparing[0])]
     near = reach
