@@ -163,3 +163,18 @@ def test_writes_cut_short_by_a_size_limit_lose_no_acknowledged_vote(tmp_path: Pa
                           preexec_fn=_limit_file_size)
     assert done.returncode == 0, done.stderr
     _check_filled(done.stdout)
+
+
+def test_status_counts_one_vote_per_answered_turn_the_latest_deciding(tmp_path: Path) -> None:
+    """Issue 22, item 15: 300 votes on one answer were 300 votes. Lines naming the same turn
+    are one vote (the latest line decides; a vote taken back last is none); lines of older
+    versions, which name no turn, count one each."""
+    path = tmp_path / "feedback.jsonl"
+    record_feedback(path, True, _answer(), turn="c1:0")
+    for i in range(300):
+        record_feedback(path, i % 2 == 0, _answer(), turn="c1:1")
+    record_feedback(path, True, _answer(), turn="c1:2")
+    record_feedback(path, None, _answer(), turn="c1:2")  # taken back
+    record_feedback(path, False, _answer("Older?"))  # no turn
+    assert len(_lines(path)) == 304
+    assert feedback_status(path).votes == 3  # c1:0, c1:1 and the line without a turn

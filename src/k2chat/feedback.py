@@ -16,7 +16,7 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,7 +198,7 @@ def record_feedback(path: Path, liked: bool | None, answer: Answer,
 @dataclass(frozen=True)
 class FeedbackStatus:
     path: Path
-    votes: int  # complete lines in the file
+    votes: int  # one per answered turn (its latest complete line), see count_votes
     lost: int  # votes that could not be written since the file was started
     set_aside: int  # partial lines moved to <file>.partial
 
@@ -211,14 +211,34 @@ class FeedbackStatus:
         return text
 
 
-def _whole(line: bytes) -> bool:
+def _record(line: bytes) -> dict[str, object] | None:
     """A complete vote: a newline-ended line holding one JSON object."""
     if not line.endswith(b"\n"):
-        return False
+        return None
     try:
-        return isinstance(json.loads(line), dict)
+        record = json.loads(line)
     except ValueError:
-        return False
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def count_votes(lines: Iterable[bytes]) -> int:
+    """Votes in the file's lines: one per answered turn, the turn's latest line deciding (a
+    vote changed from like to dislike is one vote; one taken back, none); a line that names
+    no turn (written before votes named their turn) is one vote."""
+    untagged = 0
+    latest: dict[str, object] = {}
+    for line in lines:
+        record = _record(line)
+        if record is None:
+            continue
+        turn = record.get("turn")
+        if isinstance(turn, str):
+            latest.pop(turn, None)  # re-insert: the latest line of the turn decides
+            latest[turn] = record.get("rating")
+        else:
+            untagged += 1
+    return untagged + sum(1 for rating in latest.values() if rating != "withdrawn")
 
 
 def feedback_status(path: Path) -> FeedbackStatus:
@@ -226,7 +246,7 @@ def feedback_status(path: Path) -> FeedbackStatus:
     votes = 0
     if path.is_file():
         with open(path, "rb") as f:
-            votes = sum(1 for line in f if _whole(line))
+            votes = count_votes(f)
     aside = _partial_path(path)
     set_aside = len(aside.read_bytes().splitlines()) if aside.exists() else 0
     return FeedbackStatus(path, votes, _read_count(_failures_path(path)), set_aside)
