@@ -169,6 +169,15 @@ def test_the_headline_warfarin_question_leads_with_the_strongest_statement(pipel
         assert not answer.citations[0].quote.startswith(MILD_WARFARIN)
 
 
+def test_a_warfarin_reader_who_mentions_inr_gets_the_strongest_caution_first(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Blind round 8: a warfarin reader who wrote about INR checks got "must maintain consistent
+    vitamin K intake to keep their INR stable" first, read as permission."""
+    for question in ("My INR has been steady on Jantoven for a year, can I add 100 mcg of K2?",
+                     "on coumadin, inr checked monthly. mk7 ok?"):
+        answer = _ask(pipeline, question)
+        assert answer.citations[0].quote == STRONG_WARFARIN, answer.text
+
+
 @pytest.mark.parametrize("question", [
     "I'm on Eliquis for my heart rhythm, is vitamin K2 alright?",
     "Xarelto plus 180 mcg of MK-7, any concern?",

@@ -41,12 +41,12 @@ DISCLAIMER = (
     "pharmacist before you start, stop or change any supplement or medicine."
 )
 
+# The crisis line belongs to SELF_HARM_MESSAGE alone (issue 21: a reader asking about bleeding
+# on warfarin was shown a suicide line).
 EMERGENCY_MESSAGE = (
     "**This may be a medical emergency. Call your local emergency number now** (or go to the "
     "nearest emergency department). Heavy or uncontrolled bleeding, fainting, chest pain, signs "
-    "of a stroke, a possible overdose or thoughts of harming yourself need urgent help from a "
-    "person, not an article. If you are thinking about suicide, contact a crisis line or "
-    "someone you trust right away."
+    "of a stroke or a possible overdose need urgent help from a person, not an article."
 )
 
 PERSONAL_ADVICE_NOTE = (

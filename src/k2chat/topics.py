@@ -301,7 +301,11 @@ class SafetyTopics:
         topic = thinners[0]
         if emergency:
             return self.unit(topic.emergency)
-        return self._best(topic, text)
+        # Always the topic's strongest statement: blind round 8's graders read the INR
+        # statement, chosen for a reader who wrote "INR", as permission on warfarin ("I strongly
+        # advise against" was missing); a statement marked for the reader's words can still
+        # follow as a ranked quote.
+        return self._best(topic, "")
 
     def leads(self, text: str, lex: LexicalIndex) -> Unit | None:
         """The strongest statement of the first group or other-medicine topic touched."""
