@@ -219,6 +219,7 @@ def test_the_recording_upload_route_is_closed(http: httpx.Client) -> None:
     ("GET", "/gradio_api/openapi.json"), ("GET", "/monitoring"), ("POST", "/gradio_api/reset"),
     ("GET", "/gradio_api/file=/etc/hostname"), ("POST", "/login"), ("GET", "/gradio_api/runs"),
     ("POST", "/gradio_api/vibe-edit"), ("GET", "/manifest.json"),
+    ("GET", "/monitoring/summary"), ("GET", "/gradio_api/mcp/schema"),  # the API page asks
 ])
 def test_unknown_routes_and_names_are_404(http: httpx.Client, method: str, path: str) -> None:
     """Items 3 and 15: unknown endpoint names were 500; the page's private functions could
