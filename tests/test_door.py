@@ -111,7 +111,8 @@ def assert_json_refusal(response: httpx.Response, *codes: int) -> str:
 # --- The page's own protocol, spoken over raw HTTP -------------------------------------------
 
 def page_events(http: httpx.Client) -> dict[str, int]:
-    """fn_index of the page's submit (the question box) and restore (page load)."""
+    """fn_index of the page's submit (the question box: data [question, conversation]) and
+    restore (page load: data [conversation]), found as the page finds them, in /config."""
     config = http.get("/config").json()
     box = next(c["id"] for c in config["components"]
                if c.get("props", {}).get("elem_id") == "k2chat-input")
@@ -126,8 +127,9 @@ def page_events(http: httpx.Client) -> dict[str, int]:
 
 
 def page_submit(http: httpx.Client, fn_index: int, body_data: str, session: str) -> Any:
-    """Send one question as the page does (``body_data``: the raw JSON of the data list) and
-    return the event's output (the chat's messages, the token)."""
+    """Send one question as the page does (``body_data``: the raw JSON of the data list: the
+    question and the sealed conversation the page keeps, null for a new one) and return the
+    event's output (the chat's messages, the sealed conversation to keep)."""
     body = (f'{{"data": {body_data}, "fn_index": {fn_index}, "session_hash": "{session}", '
             '"event_data": null, "trigger_id": null}')
     joined = http.post("/gradio_api/queue/join", content=body,
@@ -145,8 +147,9 @@ def page_submit(http: httpx.Client, fn_index: int, body_data: str, session: str)
 
 
 def ask(http: httpx.Client, question: str) -> list[dict[str, Any]]:
-    """One question through the public REST API (``/gradio_api/call/ask``)."""
-    posted = http.post("/gradio_api/call/ask", json={"data": [question]})
+    """One question, in a new conversation, through the public REST API
+    (``/gradio_api/call/ask``: data [question, conversation]); returns its messages."""
+    posted = http.post("/gradio_api/call/ask", json={"data": [question, ""]})
     assert posted.status_code == 200, posted.text
     stream = http.get(f"/gradio_api/call/ask/{posted.json()['event_id']}")
     complete = [e for e in stream.text.split("\n\n") if e.startswith("event: complete")]
@@ -210,10 +213,13 @@ def test_the_recording_upload_route_is_closed(http: httpx.Client) -> None:
     ("POST", "/gradio_api/api/nope"), ("POST", "/gradio_api/call/v2/nope"),
     ("POST", "/gradio_api/run/restore"), ("POST", "/gradio_api/run/submit"),
     ("POST", "/gradio_api/run/on_like"), ("POST", "/gradio_api/call/restore"),
+    ("POST", "/gradio_api/run/pick"), ("POST", "/gradio_api/call/new_conversation"),
+    ("POST", "/gradio_api/call/api_ask"), ("POST", "/gradio_api/run/ask"),
     ("POST", "/gradio_api/component_server"), ("POST", "/gradio_api/component_server/"),
     ("GET", "/gradio_api/openapi.json"), ("GET", "/monitoring"), ("POST", "/gradio_api/reset"),
     ("GET", "/gradio_api/file=/etc/hostname"), ("POST", "/login"), ("GET", "/gradio_api/runs"),
     ("POST", "/gradio_api/vibe-edit"), ("GET", "/manifest.json"),
+    ("GET", "/monitoring/summary"), ("GET", "/gradio_api/mcp/schema"),  # the API page asks
 ])
 def test_unknown_routes_and_names_are_404(http: httpx.Client, method: str, path: str) -> None:
     """Items 3 and 15: unknown endpoint names were 500; the page's private functions could
@@ -263,7 +269,9 @@ def test_malformed_event_bodies_get_a_4xx_reason(http: httpx.Client) -> None:
 
 @pytest.mark.parametrize("body", [
     "1e999999", '{"data": "How much K2?"}', '{"data": [1]}', '{"data": []}',
-    '{"data": ["q"], "fn_index": 3}', '{"data": [["q"]]}', '{"data": ["q"], "session_hash": ""}',
+    '{"data": ["q"]}', '{"data": ["q", null]}', '{"data": ["q", "", "x"]}', '{"data": ["q", 1]}',
+    '{"data": ["q", ""], "fn_index": 3}', '{"data": [["q"], ""]}',
+    '{"data": ["q", ""], "session_hash": ""}',
 ])
 def test_malformed_ask_bodies_get_a_4xx_reason(http: httpx.Client, body: str) -> None:
     response = http.post("/gradio_api/call/ask", content=body,
@@ -302,18 +310,23 @@ def test_the_page_still_works_after_the_probes(http: httpx.Client) -> None:
 
 def test_a_lone_surrogate_does_not_break_a_page_conversation(http: httpx.Client) -> None:
     """Item 5: a page submit of the JSON string "How much K2 \\ud800?" broke every later submit
-    and reload for that token ("str is not valid UTF-8")."""
+    and reload of that conversation ("str is not valid UTF-8"). The page keeps the sealed
+    conversation each reply returns: the one sealed after the surrogate must still take the
+    next question and reload."""
     events = page_events(http)
-    _, token = page_submit(http, events["submit"], '["How much K2 per day?", null]', "k2sur1")
-    messages, _ = page_submit(http, events["submit"],
-                              '["How much K2 \\ud800?", ' + json.dumps(token) + "]", "k2sur2")
-    assert "How much K2 \ufffd?" in messages[-4:][0]["content"] or any(
-        "\ufffd" in str(m["content"]) for m in messages)
-    again, _ = page_submit(http, events["submit"],
-                           '["Is MK-7 better than MK-4?", ' + json.dumps(token) + "]", "k2sur3")
-    assert len(again) > len(messages)
+    first, sealed = page_submit(http, events["submit"], '["How much K2 per day?", null]',
+                                "k2sur1")
+    messages, sealed = page_submit(
+        http, events["submit"], '["How much K2 \\ud800?", ' + json.dumps(sealed) + "]", "k2sur2")
+    assert messages[:len(first)] == first  # the same conversation, one turn longer
+    assert "How much K2 \ufffd?" in str(messages[len(first)]["content"])  # the reader's question
+    json.dumps(messages, ensure_ascii=False).encode("utf-8")  # no lone surrogate left in it
+    again, sealed = page_submit(
+        http, events["submit"], '["Is MK-7 better than MK-4?", ' + json.dumps(sealed) + "]",
+        "k2sur3")
+    assert len(again) > len(messages) and again[:len(messages)] == messages
     restored = http.post("/gradio_api/run/predict", json={
-        "data": [token], "fn_index": events["restore"], "session_hash": "k2sur4"})
+        "data": [sealed], "fn_index": events["restore"], "session_hash": "k2sur4"})
     assert restored.status_code == 200 and restored.json()["data"][0] == again
 
 
@@ -417,7 +430,7 @@ def test_a_stopping_server_answers_every_accepted_question(
     event_ids: list[str] = []
     with httpx.Client(base_url=served.url, timeout=240.0) as client:
         for question in questions:
-            posted = client.post("/gradio_api/call/ask", json={"data": [question]})
+            posted = client.post("/gradio_api/call/ask", json={"data": [question, ""]})
             assert posted.status_code == 200
             event_ids.append(posted.json()["event_id"])
     results: dict[int, str] = {}
@@ -434,7 +447,7 @@ def test_a_stopping_server_answers_every_accepted_question(
     while b"k2chat: stopping" not in served.out.read_bytes():
         assert time.monotonic() < deadline, "the server did not say it is stopping"
         time.sleep(0.05)
-    late = httpx.post(served.url + "/gradio_api/call/ask", json={"data": ["Late?"]},
+    late = httpx.post(served.url + "/gradio_api/call/ask", json={"data": ["Late?", ""]},
                       timeout=30)
     for thread in threads[15:]:
         thread.start()

@@ -34,7 +34,7 @@ def test_pages_carry_csp_frame_and_nosniff_headers(http: httpx.Client) -> None:
 def test_a_rebinding_host_name_is_refused(http: httpx.Client, path: str) -> None:
     headers = {"Host": "rebind.evil.example", "Origin": "http://rebind.evil.example"}
     if path == "/gradio_api/call/ask":
-        response = http.post(path, json={"data": ["How much K2?"]}, headers=headers)
+        response = http.post(path, json={"data": ["How much K2?", ""]}, headers=headers)
     else:
         response = http.get(path, headers=headers)
     assert response.status_code == 421
@@ -60,7 +60,7 @@ def test_an_oversized_body_gets_413_and_the_server_still_answers(http: httpx.Cli
     response = http.post("/gradio_api/call/ask", content=json.dumps({"data": [question]}),
                          headers={"content-type": "application/json"})
     assert response.status_code == 413
-    started = http.post("/gradio_api/call/ask", json={"data": ["How much K2 per day?"]})
+    started = http.post("/gradio_api/call/ask", json={"data": ["How much K2 per day?", ""]})
     assert started.status_code == 200 and started.json()["event_id"]
 
 

@@ -48,11 +48,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# The largest body a real page sends is an event carrying the chat's messages (the Chatbot's
-# value goes back with each event). 50 turns (ui.MAX_HISTORY_QUESTIONS) of the longest answers
-# seen in the blind rounds (~2.5 KB of Markdown each, with sources and disclaimer) plus
-# questions at the 2,000-character limit come to about 0.4 MB of JSON; 1 MiB leaves room for
-# Unicode escapes. Anything bigger is refused with 413 before it is parsed.
+# The largest body a real page sends is a question with the conversation the browser keeps
+# (sealed, ASCII; issue 23): at most conversation.MAX_ENVELOPE_CHARS = 600,000 characters, plus
+# the question (the page sends an over-limit question too, for the server to say it is too
+# long). 1 MiB leaves ~400 kB for the question. Anything bigger is refused with 413 before it
+# is parsed.
 MAX_BODY_BYTES = 1024 * 1024
 # A 1 MiB body over the slowest link we serve (a 2G phone, ~50 kB/s) takes ~20 s; a client
 # slower than that holds a worker for nothing and is dropped (issue 22, item 7).
@@ -98,6 +98,10 @@ ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
         (_POST, r"/gradio_api/cancel", "cancel"),  # Gradio's client cancels a pending event
     )
 )
+# Left out on purpose: the API page also asks for GET /monitoring/summary and
+# /gradio_api/mcp/schema (seen as "Refused" in the browser suite's log); monitoring and MCP are
+# switched off (ui.launch), Gradio itself answers 403 / 404 there, and the page shows its API
+# without them.
 _QUESTIONS = frozenset({"event", "ask"})  # kinds that start work: refused while stopping
 
 # Gradio's page needs inline scripts and styles (its config is an inline script) and opens

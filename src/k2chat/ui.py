@@ -210,9 +210,14 @@ def create_app(settings: Settings) -> gr.Blocks:
     limit = settings.max_question_chars
     votes: OrderedDict[str, bool | None] = OrderedDict()  # turn -> the rating last recorded
 
-    def restore(envelope: Any) -> tuple[list[dict[str, Any]], Any]:
+    def restore(envelope: Any) -> tuple[Any, Any]:
         conversation = store.open(envelope)
-        return _shown(conversation, sections, limit), envelope if conversation else None
+        if conversation is None:
+            # Nothing to restore: change nothing. Answered late (a busy machine), an empty
+            # restore wiped the question the visitor had asked meanwhile and the conversation
+            # it started (issue 23 #14: 0 earlier questions after a failed second question).
+            return gr.skip(), gr.skip()
+        return _shown(conversation, sections, limit), envelope
 
     def answer(question: str, envelope: Any) -> tuple[list[dict[str, Any]], str]:
         conversation = store.open(envelope) or store.new()
