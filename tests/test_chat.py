@@ -3,7 +3,7 @@
 import pytest
 
 import k2chat
-from k2chat.chat import is_followup, resolve_followup
+from k2chat.chat import Chat, is_followup, resolve_followup
 
 
 def test_follow_up_about_time_to_work_answers_onset(settings) -> None:  # type: ignore[no-untyped-def]
@@ -58,3 +58,15 @@ def test_a_blood_thinner_named_earlier_keeps_its_caution(settings) -> None:  # t
     chat.ask("I'm on Coumadin. Is K2 a problem?")
     a = chat.ask("ok and can I eat more natto and cheese then?")
     assert any(safety.is_caution(c.quote) for c in a.citations), a.text
+
+
+def test_a_restored_chat_is_the_chat_it_was(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A conversation continued on another instance or after a restart (Chat.restore, from the
+    turns a client sends back) keeps the conversation's state, so its follow-up is answered as
+    the first instance would have answered it."""
+    first = Chat(pipeline=pipeline)
+    first.ask("I'm not on dialysis. How much MK-7 is used for osteoporosis?")
+    second = Chat(pipeline=pipeline)
+    second.restore((t.question, t.search_query, t.answer) for t in first.turns)
+    assert second.state == first.state and second.state.form
+    assert second.ask("And for MK-4?").text == first.ask("And for MK-4?").text

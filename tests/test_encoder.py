@@ -136,3 +136,20 @@ def test_the_chain_scores_candidates_with_it(pipeline) -> None:  # type: ignore[
     assert abs(float(column.mean())) < 1e-6 and abs(float(column.std()) - 1.0) < 1e-6
     best = scored.units[int(np.argmax(column))].quote
     assert "MK-7" in best or "mcg" in best, best
+
+
+def test_a_quotes_tuned_vector_does_not_depend_on_what_it_is_embedded_with() -> None:
+    """The int8 encoder quantizes activations over the whole batch: a quote embedded beside
+    others got a vector up to 0.02 away from the same quote alone, and two servers (one warmed
+    up in batches) led a follow-up with different quotes."""
+    import numpy as np
+
+    from k2chat.embeddings import TunedEncoder
+
+    quotes = ["For MK-4 (Menaquinone-4): 45 milligrams (mg).",
+              "Vitamin K2 does not work in isolation.",
+              "Most individuals in Western populations do not consistently reach the studied "
+              "doses through diet alone."]
+    together = TunedEncoder().vectors(quotes)
+    alone = np.vstack([TunedEncoder().vectors([q]) for q in quotes])
+    assert np.abs(together - alone).max() < 1e-6

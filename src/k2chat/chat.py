@@ -151,6 +151,16 @@ class Chat:
                 self._turns.append(Turn(cleaned, search_query, answer))
             return answer
 
+    def restore(self, turns: Iterable[tuple[str, str | None, Answer]]) -> None:
+        """Continue a conversation kept elsewhere (the signed conversation a client sends
+        back): ``turns`` are (question as asked, what it searched for or None when the
+        conversation's memory did not take it, the answer given), oldest first. Nothing is
+        asked again; the turns and the state are what :meth:`ask` would have left."""
+        kept = [(clean_question(q), s, a) for q, s, a in turns]
+        with self._lock:
+            self._turns = [Turn(q, s, a) for q, s, a in kept if s is not None]
+            self._state = ConversationState.from_turns((q, lead_quote(a)) for q, _, a in kept)
+
     def reset(self) -> None:
         with self._lock:
             self._turns.clear()

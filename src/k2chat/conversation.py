@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from k2chat.chat import Chat, Turn
+from k2chat.chat import Chat
 from k2chat.errors import K2ChatError
 from k2chat.safety import too_long_message
 from k2chat.settings import Settings
@@ -78,10 +78,9 @@ class Conversation:
         self.id = id or secrets.token_urlsafe(12)
         self.turns: list[StoredTurn] = list(turns or [])
         self.chat = Chat(settings)
-        # Chat's memory is its answered turns; set it from the stored ones (the same Turn
-        # records Chat.ask appends), so nothing is re-asked.
-        self.chat._turns = [Turn(t.question, t.search_query, t.answer)
-                            for t in self.turns if t.search_query is not None]
+        # Chat's memory (its answered turns and the conversation's state) from the stored
+        # turns, so nothing is re-asked and any instance answers as the first would.
+        self.chat.restore((t.question, t.search_query, t.answer) for t in self.turns)
 
     @property
     def full(self) -> bool:
@@ -177,10 +176,9 @@ class ConversationStore:
         sealed = self.seal(conversation)
         if len(conversation.turns) > before and len(sealed) > MAX_ENVELOPE_CHARS:
             conversation.turns.pop()
-            conversation.chat.reset()  # rebuilt from the stored turns, without the last one
-            conversation.chat._turns = [Turn(t.question, t.search_query, t.answer)
-                                        for t in conversation.turns
-                                        if t.search_query is not None]
+            # rebuilt from the stored turns, without the last one
+            conversation.chat.restore((t.question, t.search_query, t.answer)
+                                      for t in conversation.turns)
             answer = Answer(question[:200], LONG_CONVERSATION, grounded=False)
             sealed = self.seal(conversation)
         return answer, len(conversation.turns) > before, sealed

@@ -173,7 +173,12 @@ class TunedEncoder:
             got = {t: self._kept[t] for t in texts if t in self._kept}
         missing = [t for t in dict.fromkeys(texts) if t not in got]
         if missing:
-            vectors = np.asarray(self.encoder.embed_documents(missing), dtype=np.float32)
+            # Each text alone: the int8 model quantizes its activations with a scale taken
+            # over the whole batch, so a quote's vector moved by up to 0.02 with the quotes
+            # batched beside it (warm-up against a question's batch gave two servers
+            # different leads for one follow-up, tests/test_ui_api.py's two instances).
+            encoder = self.encoder
+            vectors = np.vstack([encoder._encode([t])[0] for t in missing]).astype(np.float32)
             fresh = dict(zip(missing, vectors, strict=True))
             got.update(fresh)
             with self._lock:
