@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -606,8 +607,10 @@ def _expected_bodies(pipeline: Any, *questions: str) -> list[str]:
 
 
 def _same_text(shown: str, expected: str) -> bool:
-    """The page's text of an answer body against Answer.text (chips and Markdown aside)."""
+    """The page's text of an answer body against Answer.text (chips and Markdown aside: bold,
+    escapes, and the "- " of a supporting quote, which the page shows as a list item)."""
     def norm(t: str) -> str:
+        t = re.sub(r"(?m)^\s*- ", "", t)
         return " ".join(t.replace("**", "").replace("\\", "").split())
 
     return norm(shown) == norm(expected)
