@@ -284,14 +284,25 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_event(data: Mapping[str, Any], inputs: Mapping[int, int]) -> None:
-    """A page or gradio_client event (``/queue/join``, ``/run/predict``)."""
-    unknown = set(data) - _BODY_FIELDS
+def _only(data: Mapping[str, Any], allowed: Collection[str]) -> None:
+    """Refuse a body with fields the route does not take."""
+    unknown = set(data) - set(allowed)
     if unknown:
         raise Refused(400, f"Unknown field(s): {', '.join(sorted(unknown))[:80]}.")
+
+
+def _fn_index(data: Mapping[str, Any], inputs: Mapping[int, int]) -> int:
+    """The body's ``fn_index``: one of the app's events."""
     fn_index = data.get("fn_index")
     if not isinstance(fn_index, int) or isinstance(fn_index, bool) or fn_index not in inputs:
         raise Refused(422, "Unknown event (fn_index).")
+    return fn_index
+
+
+def check_event(data: Mapping[str, Any], inputs: Mapping[int, int]) -> None:
+    """A page or gradio_client event (``/queue/join``, ``/run/predict``)."""
+    _only(data, _BODY_FIELDS)
+    fn_index = _fn_index(data, inputs)
     check_session(data.get("session_hash"), required=True)
     items = data.get("data")
     if not isinstance(items, list) or len(items) != inputs[fn_index]:
@@ -310,9 +321,7 @@ def check_event(data: Mapping[str, Any], inputs: Mapping[int, int]) -> None:
 def check_ask(data: Mapping[str, Any]) -> None:
     """A REST call of the public API: ``{"data": ["question", "conversation"]}`` (the second
     is the signed conversation ``/ask`` returned last time, or "" for a new one)."""
-    unknown = set(data) - {"data", "session_hash", "event_id"}
-    if unknown:
-        raise Refused(400, f"Unknown field(s): {', '.join(sorted(unknown))[:80]}.")
+    _only(data, {"data", "session_hash", "event_id"})
     items = data.get("data")
     if not (isinstance(items, list) and len(items) == 2
             and all(isinstance(item, str) for item in items)):
@@ -323,12 +332,8 @@ def check_ask(data: Mapping[str, Any]) -> None:
 
 def check_cancel(data: Mapping[str, Any], inputs: Mapping[int, int]) -> None:
     """Gradio's CancelBody: which event of which session to cancel."""
-    unknown = set(data) - {"session_hash", "fn_index", "event_id"}
-    if unknown:
-        raise Refused(400, f"Unknown field(s): {', '.join(sorted(unknown))[:80]}.")
-    fn_index = data.get("fn_index")
-    if not isinstance(fn_index, int) or isinstance(fn_index, bool) or fn_index not in inputs:
-        raise Refused(422, "Unknown event (fn_index).")
+    _only(data, {"session_hash", "fn_index", "event_id"})
+    _fn_index(data, inputs)
     check_session(data.get("session_hash"), required=True)
     check_event_id(data.get("event_id"))
 
