@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +67,18 @@ class ServeProcess:
             except httpx.HTTPError:
                 return
             time.sleep(0.2)
+
+
+@contextmanager
+def two_instances(settings: Any, logs: Path) -> Iterator[tuple[ServeProcess, ServeProcess]]:
+    """Two `k2chat serve` processes on one data folder (two ports: a deploy's two
+    instances), stopped on exit."""
+    from .conftest import free_port
+
+    a = ServeProcess(settings, free_port(), logs / "a.log").start()
+    b = ServeProcess(settings, free_port(), logs / "b.log").start()
+    try:
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()

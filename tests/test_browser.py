@@ -579,17 +579,10 @@ STORAGE_KEY = "k2chat-conversation-v2"  # ui.BROWSER_KEY
 @pytest.fixture(scope="module")
 def instances(settings, pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     """Two `k2chat serve` processes on one data folder (two ports: a deploy's two instances)."""
-    from .conftest import free_port
-    from .serve_process import ServeProcess
+    from .serve_process import two_instances
 
-    logs = tmp_path_factory.mktemp("browser-serve-logs")
-    a = ServeProcess(settings, free_port(), logs / "a.log").start()
-    b = ServeProcess(settings, free_port(), logs / "b.log").start()
-    try:
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
+    with two_instances(settings, tmp_path_factory.mktemp("browser-serve-logs")) as pair:
+        yield pair
 
 
 def _buttons(row: Any) -> Any:

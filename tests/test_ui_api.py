@@ -329,17 +329,10 @@ def test_feedback_is_one_json_line_per_vote(tmp_path: Path, liked: bool | None,
 
 @pytest.fixture(scope="module")
 def two_instances(settings, pipeline, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from .conftest import free_port
-    from .serve_process import ServeProcess
+    from .serve_process import two_instances as started
 
-    logs = tmp_path_factory.mktemp("serve-logs")
-    a = ServeProcess(settings, free_port(), logs / "a.log").start()
-    b = ServeProcess(settings, free_port(), logs / "b.log").start()
-    try:
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
+    with started(settings, tmp_path_factory.mktemp("serve-logs")) as pair:
+        yield pair
 
 
 @server
