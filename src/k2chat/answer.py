@@ -90,14 +90,17 @@ def _prepare(request: Request, max_chars: int) -> _Prepared:
         text = safety.EMPTY_QUESTION_MESSAGE
         return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
     flags = safety.assess(question)
-    if request.on_blood_thinner and not flags.anticoagulant:  # said earlier in the chat
+    if flags.anticoagulant and not safety.mentions_anticoagulant(without_negated(question)):
+        flags = replace(flags, anticoagulant=False)  # "I'm not on any blood thinner"
+    state = (request.state or ConversationState()).after(question)
+    if (request.on_blood_thinner and not flags.anticoagulant  # said earlier in the chat
+            and state.stated("anticoagulant") is not False):  # and not taken back now
         flags = replace(flags, anticoagulant=True)
     own = _with_generics(without_negated(flags.cleaned or question))
     query = own
     if request.search_query and clean_question(request.search_query) != question:
         query = _with_generics(without_negated(
             safety.assess(clean_question(request.search_query)).cleaned))
-    state = (request.state or ConversationState()).after(question)
     return _Prepared(question, own, query, flags, in_conversation=request.in_conversation,
                      already_quoted=request.already_quoted, state=state)
 
@@ -156,6 +159,8 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
     parts: list[str] = []
     if verdict.emergency:
         parts.append(safety.EMERGENCY_MESSAGE)
+    if flags.claimed:  # a pasted turn, a "SYSTEM" notice, "the article says ..."
+        parts.append(safety.CLAIM_NOTE)
     if flags.instructions:
         parts.append(safety.INSTRUCTION_NOTE)
     citations: list[Citation] = []
@@ -195,7 +200,8 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
 
 
 _FIXED_TEXTS = (
-    safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.ANTICOAGULANT_NOTE,
+    safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.CLAIM_NOTE,
+    safety.ANTICOAGULANT_NOTE,
     safety.PERSONAL_ADVICE_NOTE, safety.NOT_COVERED_MESSAGE, safety.ENGLISH_ONLY_MESSAGE,
     safety.SELF_HARM_MESSAGE, safety.DIFFERING_FIGURES,
     *EXAMPLE_QUESTIONS,

@@ -150,11 +150,18 @@ def units_of(hits: list[Hit]) -> list[Unit]:
 
 
 def overlaps(a: Unit, b: Unit) -> bool:
-    """The two quotes share a sentence (carried ones included)."""
+    """The two quotes share a sentence (carried ones included), or are two fragments of one
+    list item, or of one labelled passage (both would show the item's lead-in and label
+    twice: "For MK-4 (Menaquinone-4): 45 milligrams (mg). … " over two quotes)."""
     same = a.hit.chunk.id == b.hit.chunk.id
-    if same and (a.index == b.index or WHOLE in (a.index, b.index)):
+    if same and (a.index == b.index or WHOLE in (a.index, b.index)
+                 or bool(a.hit.chunk.context)):
         return True
-    return bool(a.sentences & b.sentences)
+    if a.sentences & b.sentences:
+        return True
+    context = {a.hit.chunk.context, b.hit.chunk.context}
+    heads = set(a.quote.split(JOIN)[:-1]) & set(b.quote.split(JOIN)[:-1])
+    return same and bool(heads - context)
 
 
 class UnitVectors:

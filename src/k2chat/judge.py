@@ -15,14 +15,15 @@ from k2chat import compare, safety
 from k2chat.classify import Fitted
 from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
 from k2chat.message import question_part
-from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
+from k2chat.retrieve import AMOUNT, AMOUNT_QUESTION, Hit, LexicalIndex
 from k2chat.state import ConversationState
 from k2chat.text import compounds, normalize, numbers_in, tokenize
+from k2chat.topics import amounts_mcg
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from k2chat.topics import SafetyTopics
+    from k2chat.topics import SafetyTopics, Topic
 
 __all__ = [
     "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
@@ -207,16 +208,20 @@ def _admitted(scored: Scored, state: ConversationState, evidence: Evidence) -> S
 
 
 def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
-             emergency: str | None, flags: safety.SafetyFlags, covered: bool) -> Unit | None:
+             emergency: str | None, flags: safety.SafetyFlags, covered: bool,
+             state: ConversationState | None = None) -> Unit | None:
     """The curated anticoagulant caution (``k2chat.topics``) for a reader on a blood thinner:
     named in this question, or in an earlier turn when the article covers this question (an
-    out-of-scope turn is refused as usual) or it is an emergency."""
+    out-of-scope turn is refused as usual) or it is an emergency. A drug named earlier
+    (``ConversationState.drugs``) gets its own topic's caution."""
     if topics is None or not flags.anticoagulant:
         return None
     named_here = safety.mentions_anticoagulant(evidence.question)
     if not (named_here or covered or emergency):
         return None
-    return topics.caution(evidence.question, lex, emergency=emergency is not None,
+    text = evidence.question if named_here or state is None else (
+        f"{evidence.question} {state.said()}")
+    return topics.caution(text, lex, emergency=emergency is not None,
                           earlier_thinner=not named_here)
 
 
@@ -236,20 +241,26 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
         if not any(overlaps(unit, u) for u, _ in pairs):
             pairs.append((unit, score))
     top = scores[0] if scores else 0.0
-    caution = _caution(topics, evidence, lex, emergency, flags, covered=True)
+    caution = _caution(topics, evidence, lex, emergency, flags, covered=True, state=state)
     head: list[tuple[Unit, float]] = []
     if caution is not None and not emergency and pairs and overlaps(caution, pairs[0][0]):
         head.append((caution, pairs.pop(0)[1]))  # the lead states it: it leads, as a quote
         caution = None
-    lead = None if emergency else topics.leads(evidence.question, lex)
-    if lead is not None and state is not None and state.excludes(lead.quote, evidence.question):
-        lead = None  # a group the reader said they are not in ("not on dialysis")
+    said = state.said() if state is not None else ""
+    lead = None if emergency else topics.leads(  # not a group the reader said they are not in
+        evidence.question, lex, said,
+        skip=lambda quote: state is not None and state.excludes(quote, evidence.question))
     second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
-        if not head and pairs and compare.answers_replacement(evidence.question,
-                                                               pairs[0][0].quote):
+        if not head and pairs and not overlaps(lead, pairs[0][0]) and (
+                compare.answers_replacement(evidence.question, pairs[0][0].quote)
+                or (topics.by_amount(lead) is not None
+                    and _states_amount(pairs[0][0], evidence.question,
+                                       topics.by_amount(lead) or 0.0))):
             # "stop my Actonel and take K2 instead?": whether K2 replaces the medicine is the
-            # answer; what the article says of other medicines comes right after it
+            # answer; what the article says of other medicines comes right after it. So too
+            # when the ranked lead speaks to the reader's own high amount ("360 micrograms of
+            # MK-7"): the article's line on amounts above the range follows it
             second = lead
         else:
             head.append((lead, top))
@@ -260,10 +271,94 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
     if not pairs and caution is not None and not emergency:
         pairs, caution = [(caution, top)], None  # (an emergency shows no quotes, only it)
     keep = len(head) + 1 + (second is not None)  # the statements and the ranked lead
+    restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
+    if restricted is not None:
+        pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
+                                        evidence.question)
     pairs = pairs[:max(3, keep)]
     while len(pairs) > keep and sum(_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+def _states_amount(unit: Unit, question: str, above: float) -> bool:
+    """The quote speaks to an amount above ``above`` that the question names (in
+    micrograms): it states that amount ("360 micrograms of MK-7"), or a bound the amount
+    passes ("> 1000 mcg/day" for 1500 mcg)."""
+    asked = [a for a in amounts_mcg(question) if a > above]
+    if {f"{a:g}" for a in asked} & numbers_in(unit.quote):
+        return True
+    bounds = [float(b.replace(",", "")) for b in _BOUND.findall(unit.quote)]
+    return any(above < b <= a for b in bounds for a in asked)
+
+
+_BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
+
+
+def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
+                flags: safety.SafetyFlags, state: ConversationState | None) -> Topic | None:
+    """The restrictive topic (``k2chat.topics``: the article says do not, or only under
+    supervision) the reader is in, by this question or an earlier turn (not one they have
+    since said they are not in); a blood thinner only while the reader is taken to be on one
+    (``flags.anticoagulant``: not "not on warfarin")."""
+    said = state.said() if state is not None else ""
+    own = [t for t, _ in topics.touched(evidence.question, lex) if t.kind == "blood_thinner"]
+    if own and flags.anticoagulant:  # the reader's own drug (named first) decides
+        return own[0] if own[0].restrictive else None
+    for topic in topics.restrictive(f"{evidence.question} {said}", lex):
+        if topic.kind == "blood_thinner":
+            if flags.anticoagulant and not own:
+                return topic
+        elif not (state is not None and any(state.excludes(s.text, evidence.question)
+                                            for s in topic.statements)):
+            return topic
+    return None
+
+
+def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
+                      caution: Unit | None, top: float, question: str,
+                      ) -> tuple[list[tuple[Unit, float]], int]:
+    """The answer for a reader in a restrictive group: the topic's statements first
+    (strongest first; the caution already shows a blood thinner's strongest), then the ranked
+    quotes that state no dose amount (an adult range after "not typically recommended for
+    children", or 180 mcg after warfarin, reads as approval). A dose question gets two of the
+    statements, any other one; the statements are always kept."""
+    shown = [caution] if caution is not None else []
+    ordered: list[tuple[Unit, float]] = []
+    for unit in topics.statements(topic, question):
+        if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+            ordered.append((unit, top))
+    dosing = bool(AMOUNT_QUESTION.search(question) or AMOUNT.search(question)
+                  or any(AMOUNT.search(u.quote) for u, _ in pairs))
+    ordered = ordered[:2 if dosing else 1]
+    rest = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)
+            and not any(overlaps(u, v) for v in [*shown, *(x for x, _ in ordered)])]
+    return ordered + rest, max(1, len(ordered))
+
+
+def _forced(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+            flags: safety.SafetyFlags, state: ConversationState | None,
+            followup: bool) -> bool:
+    """A question the scope model would refuse that the article's safety statements answer:
+    an amount of K2 said by a reader in a restrictive group ("ok, I'll start 180 mcg
+    tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
+    or in a conversation about it ("my sister takes 360 mcg, is more better?"), or a follow-up
+    that touches a group or a source the article names ("where do I get it?")."""
+    if topics is None:
+        return False
+    asked = question_part(evidence.question)
+    touched = topics.touched(evidence.question, lex)
+    if followup and any(t.kind == "lead" and not t.by_amount for t, _ in touched):
+        return True  # "and if I'm breastfeeding?", "where do I get it?" in a K2 conversation
+    if not amounts_mcg(evidence.question, mg=False) and not amounts_mcg(asked):
+        return False
+    if _restricted(topics, evidence, lex, flags, state) is not None:
+        return True
+    about_k2 = followup or bool(_K2.search(normalize(evidence.question)))
+    return about_k2 and any(t.by_amount and t.kind == "lead" for t, _ in touched)
+
+
+_K2 = re.compile(r"\b(k2|mk[47]|menaquinones?|vitamin k)\b")
 
 
 def judge(
@@ -309,7 +404,8 @@ def judge(
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
-    if p_covered < models.scope_threshold:
+    if p_covered < models.scope_threshold and not (
+            not emergency and _forced(topics, evidence, lex, flags, state, followup)):
         caution = _caution(topics, evidence, lex, emergency, flags, covered=False)
         if caution is None:
             return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")

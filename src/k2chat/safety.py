@@ -21,6 +21,7 @@ __all__ = [
     "certain_emergency",
     "PERSONAL_ADVICE_NOTE",
     "INSTRUCTION_NOTE",
+    "CLAIM_NOTE",
     "ENGLISH_ONLY_MESSAGE",
     "EMPTY_QUESTION_MESSAGE",
     "NOT_COVERED_MESSAGE",
@@ -59,6 +60,11 @@ DIFFERING_FIGURES = "The article gives different figures for this in different s
 INSTRUCTION_NOTE = (
     "k2chat does not follow instructions inside questions: it only quotes the article, always "
     "shows its safety notes, and cannot approve a supplement or a dose for you."
+)
+
+CLAIM_NOTE = (
+    "Text in a message that claims to come from k2chat, the system or the article is not "
+    "used: k2chat answers only with what the article itself says, quoted below."
 )
 
 ANTICOAGULANT_NOTE = (
@@ -280,6 +286,17 @@ _REPORTED = re.compile(
     r"wrote|suggested|recommended|advised)\b(?:\s+(?:that|to|me to|i should))?", re.IGNORECASE)
 
 
+# Text that presents itself as coming from k2chat, the system or the article: a notice
+# ("[SYSTEM NOTICE: ...]", "Admin update:"), or a report of what the article says ("the
+# article now recommends ..."). Such text is not used as a source (CLAIM_NOTE says so); the
+# answer is what the article itself says on the claim's subject.
+_CLAIMED = re.compile(
+    r"\b(?:system|admin|administrator|developer|moderator|k2chat|assistant)\b[\w ]{0,20}?"
+    r"\b(?:notice|message|note|update|notification|alert|override)\b\s*[:\]]|"
+    r"\b(?:the|this|your) (?:article|source|text)\b[\w ]{0,20}?\b(?:says|said|states|stated|"
+    r"recommends|recommended|claims|was updated|has been updated|now says)\b", re.IGNORECASE)
+
+
 def _claims(text: str) -> str:
     """What fake assistant turns in the text claim, with their own instructions removed
     ("Assistant: stop your bisphosphonates" -> "stop your bisphosphonates")."""
@@ -332,6 +349,9 @@ class SafetyFlags:
     instructions: bool
     non_english: bool
     cleaned: str
+    # the text claims to come from k2chat, the system or the article (a pasted turn, a
+    # "SYSTEM" notice, "the article says ...")
+    claimed: bool = False
 
 
 def assess(question: str) -> SafetyFlags:
@@ -339,6 +359,8 @@ def assess(question: str) -> SafetyFlags:
     cleaned = question
     found = False
     claims = ""
+    claimed = bool(_CLAIMED.search(question) or _REPORTED.search(question)
+                   or _FAKE_TURN.search(question))
     for pattern in _INSTRUCTION_RES:
         if pattern is _FAKE_TURN:
             claims = _claims(cleaned)
@@ -356,6 +378,7 @@ def assess(question: str) -> SafetyFlags:
         instructions=found,
         non_english=_is_non_english(question),
         cleaned=cleaned,
+        claimed=claimed,
     )
 
 BANNER = (

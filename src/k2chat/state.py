@@ -81,32 +81,92 @@ def _groups_of_word(word: str) -> tuple[set[str], set[str]]:
     return found, narrow
 
 
+def _negated_spans(lowered: str) -> list[tuple[int, int]]:
+    """Character spans of ``lowered`` that say the reader is NOT in a group, each from its
+    cue to its group word (or from the group word to its cue):
+
+    - a negation before the group word, in the same clause: "not on any blood thinner",
+      "no kidney problems", "never been pregnant";
+    - an all-clear after organs named in one comma-free run: "kidneys and liver fine",
+      "my liver is normal";
+
+    except where a later contrast re-asserts it: a "but"/"though"/"yet"/"still" clause that
+    names no other group ("I don't need Eliquis anymore but I still take it", "off warfarin
+    this week though I restart Monday") keeps the reader in the group (the safe reading)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in [*_CLAUSE.finditer(lowered), None]:
+        end = m.start() if m else len(lowered)
+        words = list(_WORD.finditer(lowered, start, end))
+        for j, w in enumerate(words):
+            cues = [v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
+            if cues and _groups_of_word(w.group())[1]:
+                spans.append((cues[0].start(), w.end()))
+        start = m.end() if m else end
+    for segment in re.finditer(r"[^.,;:!?()]+", lowered):
+        words = list(_WORD.finditer(lowered, segment.start(), segment.end()))
+        for k, cue in enumerate(words):
+            if cue.group() not in _ALL_CLEAR or (k and words[k - 1].group() in _NEGATION):
+                continue
+            first = None
+            for v in reversed(words[:k]):
+                if _groups_of_word(v.group())[1] & _ORGANS:
+                    first = v
+                elif v.group() not in _ALL_CLEAR_FILLER:
+                    break
+            if first is not None:
+                spans.append((first.start(), cue.end()))
+    return [(a, b) for a, b in spans if not _reasserted(lowered, a, b)]
+
+
+def _reasserted(lowered: str, a: int, b: int) -> bool:
+    """A contrast after the negated span whose clause names no group other than the negated
+    one ("... but I still take it", "... yet I restart it Monday")."""
+    negated = set().union(*(_groups_of_word(w.group())[0]
+                            for w in _WORD.finditer(lowered, a, b)))
+    for m in _CONTRAST.finditer(lowered, b):
+        rest = lowered[m.end():]
+        stop = _CLAUSE_END.search(rest)
+        clause = rest[:stop.start()] if stop else rest
+        if not _WORD.search(clause) or _ASKS.match(clause):
+            continue  # "... not on dialysis yet", "... but how much should I take?"
+        named = set().union(*(_groups_of_word(w.group())[0] for w in _WORD.finditer(clause)))
+        if not named - negated:
+            return True
+    return False
+
+
 def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
     """The groups a message places the reader in (True) or out of (False), and a stated age.
 
-    A group named in the same clause after a negation is negated ("I'm not on dialysis");
-    a group named anywhere without one is stated. Phrase-only cues of the thesaurus ("my 8
-    year old" -> children) count as stated."""
+    A group named inside a negated span (:func:`_negated_spans`) is negated (only its
+    narrowest group: "not on dialysis" says nothing of kidney disease); a group named anywhere
+    else is stated, and a stated group wins ("not pregnant ... pregnant now"). Phrase-only
+    cues of the thesaurus ("my 8 year old" -> children) count as stated."""
     lowered = normalize(text)
+    spans = _negated_spans(lowered)
     facts: dict[str, bool] = {}
+    for w in _WORD.finditer(lowered):
+        groups, narrow = _groups_of_word(w.group())
+        negated = any(a <= w.start() < b for a, b in spans)
+        for group in narrow if negated else groups:
+            facts[group] = facts.get(group, False) or not negated
     for clause in _CLAUSE.split(lowered):
         if not clause or not clause.strip():
             continue
         words = re.findall(r"[a-z0-9'/-]+", clause)
-        for j, word in enumerate(words):
-            groups, narrow = _groups_of_word(word)
-            negated = any(w in _NEGATION for w in words[max(0, j - _NEGATION_REACH):j])
-            for group in narrow if negated else groups:
-                # a stated group wins over a negated one ("not pregnant" ... "pregnant now")
-                facts[group] = facts.get(group, False) or not negated
         # the thesaurus's phrase cues ("a 12-year-old" -> children): stems no single word gave
         phrase = set(tokenize(clause, expand=True)).difference(
             *(tokenize(w, expand=True) for w in words))
         for group, group_words in GROUPS.items():
             if group not in facts and phrase & group_words:
                 facts[group] = True
-    if _ANTICOAG_PHRASE.search(lowered) and "anticoagulant" not in facts:
-        facts["anticoagulant"] = True
+    thinner = _ANTICOAG_PHRASE.search(lowered)
+    if thinner and "anticoagulant" not in facts:
+        facts["anticoagulant"] = not any(a <= thinner.start() < b for a, b in spans)
+    grown = _GROWN_CHILD.search(lowered)  # "my daughter is 24": no child of the article's
+    if grown and int(grown.group(1)) >= ADULT_AGE and facts.get("children") is not None:
+        facts["children"] = False
     age = None
     m = _AGE.search(lowered)
     if m:
@@ -116,24 +176,29 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
 
 
 _ANTICOAG_PHRASE = re.compile(r"\bbloo?d[- ]?th[iy]n")
+# A son or daughter of a stated age ("my son is 24", "our daughter, aged 19,").
+_GROWN_CHILD = re.compile(r"\b(?:son|daughter|kid|child|boy|girl)\b,?\s+(?:is|aged|age|who is|"
+                          r"who's|turned|just turned)\s+(\d{1,3})\b")
 _WORD = re.compile(r"[a-z0-9'/-]+")
+# Words after a group that clear the reader of it ("kidneys and liver fine"), and the words
+# that may stand between them ("my kidneys are both fine").
+_ALL_CLEAR = frozenset("fine ok okay normal healthy good".split())
+# Only organs are cleared so ("is warfarin fine with K2?" asks; it clears nothing).
+_ORGANS = frozenset({"kidney", "liver"})
+_ALL_CLEAR_FILLER = frozenset("and & both all are is my work working function functioning "
+                              "totally perfectly completely".split())
+# A contrast that may take a negation back ("... but I still take it").
+_CONTRAST = re.compile(r"\b(?:but|though|although|however)\b")
+_CLAUSE_END = re.compile(r"[.;!?]|\b(?:and|but|though|although|however)\b")
+_ASKS = re.compile(r"\W*(?:how|what|which|who|when|why|can|could|should|is|are|do|does|will|"
+                   r"would)\b")
 
 
 def without_negated(text: str) -> str:
     """The text without what the reader says they are not ("I'm not on dialysis, who should
     be careful?" -> "I'm, who should be careful?"): a negated group is a fact to exclude,
     not a topic to search for. The text as it is when nothing would be left."""
-    lowered = text.lower()
-    cut: list[tuple[int, int]] = []
-    start = 0
-    for m in [*_CLAUSE.finditer(lowered), None]:
-        end = m.start() if m else len(lowered)
-        words = list(_WORD.finditer(lowered, start, end))
-        for j, w in enumerate(words):
-            cues = [v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
-            if cues and _groups_of_word(w.group())[1]:
-                cut.append((cues[0].start(), w.end()))
-        start = m.end() if m else end
+    cut = _negated_spans(text.lower())
     if not cut:
         return text
     out, at = [], 0
@@ -158,6 +223,9 @@ class ConversationState:
     age: int | None = None
     turns: int = 0
     subject: tuple[str, ...] = field(default=())  # groups the last question asked about
+    # what the reader said of themselves: each earlier message that placed them in a group,
+    # without its negated parts, oldest first (``said``)
+    notes: tuple[str, ...] = field(default=())
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -175,6 +243,13 @@ class ConversationState:
     @property
     def on_blood_thinner(self) -> bool:
         return self.stated("anticoagulant") is True
+
+    def said(self) -> str:
+        """What the reader has said of themselves, in their own words, for the safety topics
+        (``k2chat.topics``) to read as they read a question: their words and patterns, not the
+        broad thesaurus that puts "for 3 years" among children. Whether a group still holds
+        is for the reader of this text to check (``negated``, ``on_blood_thinner``)."""
+        return " ".join(self.notes)
 
     def excludes(self, quote: str, question: str = "") -> bool:
         """The quote is about a group the reader said they are not in, and about no group
@@ -223,7 +298,10 @@ class ConversationState:
             quoted = forms_in(lead_quote)
             if len(quoted) == 1:
                 form = quoted[0]
-        return replace(self, form=form, facts=tuple(sorted(facts.items())),
+        notes = self.notes
+        if any(said.values()):
+            notes = (*notes, without_negated(question))
+        return replace(self, form=form, facts=tuple(sorted(facts.items())), notes=notes,
                        age=age if age is not None else self.age, turns=self.turns + 1,
                        subject=tuple(sorted(g for g, v in said.items() if v)))
 
@@ -237,7 +315,7 @@ class ConversationState:
 
     def to_dict(self) -> dict[str, Any]:
         return {"form": self.form, "facts": {g: v for g, v in self.facts}, "age": self.age,
-                "turns": self.turns, "subject": list(self.subject)}
+                "turns": self.turns, "subject": list(self.subject), "notes": list(self.notes)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConversationState:
@@ -245,5 +323,6 @@ class ConversationState:
         return cls(form=d.get("form"), facts=tuple(sorted((str(g), bool(v))
                                                           for g, v in facts.items())),
                    age=d.get("age"), turns=int(d.get("turns") or 0),
-                   subject=tuple(str(s) for s in d.get("subject") or ()))
+                   subject=tuple(str(s) for s in d.get("subject") or ()),
+                   notes=tuple(str(x) for x in d.get("notes") or ()))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,8 @@ from k2chat.text import normalize, split_sentences, tokenize
 from k2chat.types import QUOTE_JOIN, Chunk
 
 __all__ = [
-    "STATEMENT", "SafetyTopics", "Statement", "Topic", "load_topics", "topics_file",
+    "STATEMENT", "SafetyTopics", "Statement", "Topic", "amounts_mcg", "load_topics",
+    "topics_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,32 @@ class Topic:
     other_drugs: bool = False
     emergency: Statement | None = None
     whole_class: bool = False  # the class's topic, for a blood thinner an earlier turn named
+    # the article says not to, or only under supervision: its statements answer a dose
+    # question of this group, and no dose range follows them
+    restrictive: bool = False
+    above_mcg: float | None = None  # touched by an amount above this (the article's figure)
+
+    @property
+    def by_amount(self) -> bool:
+        return self.above_mcg is not None
+
+
+_AMOUNT = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)\s*(mcg|µg|ug|micrograms?|mg|milligrams?)\b")
+
+
+def amounts_mcg(text: str, mg: bool = True) -> list[float]:
+    """The amounts a text states, in micrograms ("600 mcg" -> 600, "1 mg" -> 1000; with
+    ``mg=False`` amounts in milligrams are left out)."""
+    out = []
+    for number, unit in _AMOUNT.findall(text.lower()):
+        in_mg = unit.startswith(("mg", "milli"))
+        try:
+            value = float(number.replace(",", ""))
+        except ValueError:
+            continue
+        if mg or not in_mg:
+            out.append(value * 1000 if in_mg else value)
+    return out
 
 
 def topics_file(article: Path) -> Path:
@@ -147,6 +174,11 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
         if not statements:
             raise CorpusError(f"{where}: a topic needs at least one statement")
         emergency = entry.get("emergency")
+        above = entry.get("above_mcg")
+        if above is not None and not any(
+                re.search(rf"(?<![\d.,]){re.escape(f'{float(above):g}')}\s*mcg", s.text)
+                for s in statements):
+            raise CorpusError(f"{where}: above_mcg {above} is not a figure its statements give")
         topics.append(Topic(
             name=str(entry.get("name", f"topic {n}")), kind=kind, statements=statements,
             drugs=_words(entry.get("drugs")),
@@ -155,6 +187,8 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             patterns=tuple(re.compile(str(p)) for p in entry.get("patterns") or []),
             other_drugs=bool(entry.get("other_drugs")),
             whole_class=bool(entry.get("whole_class")),
+            restrictive=bool(entry.get("restrictive")),
+            above_mcg=float(above) if above is not None else None,
             emergency=_statement(emergency, where, article, lines) if emergency else None,
         ))
     return tuple(topics)
@@ -267,6 +301,10 @@ class SafetyTopics:
             hits |= {p.pattern for p in topic.patterns if p.search(lowered)}
             if topic.other_drugs:
                 hits |= unknown
+            if topic.by_amount and "mk4" not in lowered:
+                # MK-4 is dosed in milligrams: an amount in mg counts only for MK-7
+                hits |= {f"{a:g} mcg" for a in amounts_mcg(text, mg="mk7" in lowered)
+                         if topic.above_mcg is not None and a > topic.above_mcg}
             if hits:
                 out.append((topic, frozenset(hits)))
 
@@ -282,11 +320,8 @@ class SafetyTopics:
     def _best(self, topic: Topic, text: str) -> Unit | None:
         """The topic's strongest statement; or the strongest of those the file marks as for
         words the reader used ("dialysis"), thesaurus included."""
-        said = tokenize(text, expand=True)
-        ranked = [s for s in topic.statements if s in self._units]
-        named = [s for s in ranked if any(_run_in(r, said) for r in s.readers)]
-        pick = (named or ranked)[:1]
-        return self.unit(pick[0]) if pick else None
+        ranked = self.statements(topic, text)
+        return ranked[0] if ranked else None
 
     def caution(self, text: str, lex: LexicalIndex, *, emergency: bool,
                 earlier_thinner: bool = False) -> Unit | None:
@@ -307,12 +342,39 @@ class SafetyTopics:
         # follow as a ranked quote.
         return self._best(topic, "")
 
-    def leads(self, text: str, lex: LexicalIndex) -> Unit | None:
-        """The strongest statement of the first group or other-medicine topic touched."""
-        for topic, _ in self.touched(text, lex):
+    def leads(self, text: str, lex: LexicalIndex, said: str = "",
+              skip: Callable[[str], bool] = lambda quote: False) -> Unit | None:
+        """The strongest statement of the first group or other-medicine topic touched by the
+        question, else of a restrictive group the reader said earlier they are in (``said``,
+        ``ConversationState.said``: "I'm pregnant" two turns ago); statements ``skip`` rejects
+        (a group the reader is not in) are passed over."""
+        topics = [t for t, _ in self.touched(text, lex)] + self.restrictive(said, lex)
+        for topic in topics:
             if topic.kind == "lead":
-                return self._best(topic, text)
+                best = self._best(topic, text)
+                if best is not None and not skip(best.quote):
+                    return best
         return None
+
+    def restrictive(self, text: str, lex: LexicalIndex) -> list[Topic]:
+        """The restrictive topics (the article says do not, or only under supervision) a
+        text touches, blood thinners first."""
+        return [t for t, _ in self.touched(text, lex) if t.restrictive] if text.strip() else []
+
+    def by_amount(self, unit: Unit) -> float | None:
+        """The ``above_mcg`` of the topic touched by amounts that ``unit`` is a statement of
+        (None: it is no such statement)."""
+        return next((t.above_mcg for t in self.topics if t.above_mcg is not None
+                     for s in t.statements if self.unit(s) is unit), None)
+
+    def statements(self, topic: Topic, text: str = "") -> list[Unit]:
+        """The topic's statements bound to passages, strongest first; those the file marks
+        as for words the reader used in ``text`` ("dialysis", "planning") first of all."""
+        said = tokenize(text, expand=True) if text else []
+        ranked = [s for s in topic.statements if s in self._units]
+        named = [s for s in ranked if any(_run_in(r, said) for r in s.readers)]
+        return [u for u in map(self.unit, named + [s for s in ranked if s not in named])
+                if u is not None]
 
     # --- completing quotes ------------------------------------------------------------
 
