@@ -161,7 +161,7 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
         parts.append(safety.EMERGENCY_MESSAGE)
     if flags.claimed:  # a pasted turn, a "SYSTEM" notice, "the article says ..."
         parts.append(safety.CLAIM_NOTE)
-    if flags.instructions:
+    if flags.instructions:  # a pasted turn is one too: "The dose is safe for you"
         parts.append(safety.INSTRUCTION_NOTE)
     citations: list[Citation] = []
     if verdict.caution is not None:

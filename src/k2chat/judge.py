@@ -250,6 +250,11 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
     lead = None if emergency else topics.leads(  # not a group the reader said they are not in
         evidence.question, lex, said,
         skip=lambda quote: state is not None and state.excludes(quote, evidence.question))
+    above = topics.by_amount(lead) if lead is not None else None
+    if above is not None and flags.claimed and not any(
+            a > above for a in set(amounts_mcg(flags.unclaimed))
+            - set(amounts_mcg(flags.claim_text))):
+        lead = None  # the high amount is the claim's ("the article now says 1000 mcg")
     second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
         if not head and pairs and not overlaps(lead, pairs[0][0]) and (
@@ -270,15 +275,33 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
         pairs.insert(1, (second, top))
     if not pairs and caution is not None and not emergency:
         pairs, caution = [(caution, top)], None  # (an emergency shows no quotes, only it)
+    if flags.claimed and not head and second is None:  # (unclaimed: see safety.assess)
+        pairs = _claim_figures_last(pairs, flags.claim_text, flags.unclaimed)
     keep = len(head) + 1 + (second is not None)  # the statements and the ranked lead
     restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
-                                        evidence.question)
+                                        evidence.question, keep)
+        if not pairs and caution is not None:  # the caution is all the topic says
+            pairs, caution, keep = [(caution, top)], None, 1
     pairs = pairs[:max(3, keep)]
     while len(pairs) > keep and sum(_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+def _claim_figures_last(pairs: list[tuple[Unit, float]], claims: str, unclaimed: str,
+                        ) -> list[tuple[Unit, float]]:
+    """A claim's amount ("[NOTICE: the article now says 1000 mcg]") must not pick the lead,
+    even when the reader repeats it: the first quote that states none of the claim's amounts
+    leads, if any."""
+    claimed = {f"{a:g}" for a in amounts_mcg(claims)}
+    if not claimed:
+        return pairs
+    free = [i for i, (u, _) in enumerate(pairs) if not numbers_in(u.quote) & claimed]
+    if not free or free[0] == 0:
+        return pairs
+    return [pairs[free[0]], *(p for i, p in enumerate(pairs) if i != free[0])]
 
 
 def _states_amount(unit: Unit, question: str, above: float) -> bool:
@@ -316,21 +339,25 @@ def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
 
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
-                      caution: Unit | None, top: float, question: str,
+                      caution: Unit | None, top: float, question: str, keep: int,
                       ) -> tuple[list[tuple[Unit, float]], int]:
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
     quotes that state no dose amount (an adult range after "not typically recommended for
     children", or 180 mcg after warfarin, reads as approval). A dose question gets two of the
-    statements, any other one; the statements are always kept."""
+    statements, kept whatever the length; any other question keeps its ranked quotes (the
+    caution or the group's lead is already in front of them) without those stating an
+    amount."""
+    dosing = bool(AMOUNT_QUESTION.search(question) or AMOUNT.search(question))
+    kept = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)]
+    if not dosing and kept:  # what the ranked quotes answer stays; only a dose amount goes
+        return kept, min(keep, len(kept))
     shown = [caution] if caution is not None else []
     ordered: list[tuple[Unit, float]] = []
     for unit in topics.statements(topic, question):
         if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
             ordered.append((unit, top))
-    dosing = bool(AMOUNT_QUESTION.search(question) or AMOUNT.search(question)
-                  or any(AMOUNT.search(u.quote) for u, _ in pairs))
-    ordered = ordered[:2 if dosing else 1]
+    ordered = ordered[:2]
     rest = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)
             and not any(overlaps(u, v) for v in [*shown, *(x for x, _ in ordered)])]
     return ordered + rest, max(1, len(ordered))
@@ -348,9 +375,13 @@ def _forced(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
         return False
     asked = question_part(evidence.question)
     touched = topics.touched(evidence.question, lex)
-    if followup and any(t.kind == "lead" and not t.by_amount for t, _ in touched):
-        return True  # "and if I'm breastfeeding?", "where do I get it?" in a K2 conversation
-    if not amounts_mcg(evidence.question, mg=False) and not amounts_mcg(asked):
+    amounts = amounts_mcg(evidence.question, mg=False) or amounts_mcg(asked)
+    if followup and not amounts and any(t.kind == "lead" and not t.by_amount
+                                        for t, _ in touched):
+        # "and if I'm breastfeeding?", "where do I get it?" in a K2 conversation (not "how
+        # many grams of natto give 180 mcg?", which the article does not say)
+        return True
+    if not amounts:
         return False
     if _restricted(topics, evidence, lex, flags, state) is not None:
         return True
