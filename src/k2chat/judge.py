@@ -213,7 +213,7 @@ def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
     """The curated anticoagulant caution (``k2chat.topics``) for a reader on a blood thinner:
     named in this question, or in an earlier turn when the article covers this question (an
     out-of-scope turn is refused as usual) or it is an emergency. A drug named earlier
-    (``ConversationState.drugs``) gets its own topic's caution."""
+    (in what the reader said, ``ConversationState.said``) gets its own topic's caution."""
     if topics is None or not flags.anticoagulant:
         return None
     named_here = safety.mentions_anticoagulant(evidence.question)
