@@ -346,7 +346,11 @@ def create_app(settings: Settings) -> gr.Blocks:
                  ).then(None, None, None, js=RESTORED_JS)
         clear_btn.click(new_conversation, None, [chatbot, saved, textbox], queue=False,
                         js=CLEARED_JS, api_visibility="private")
-        chatbot.like(on_like, saved, None, api_visibility="private")
+        # Every vote is sent, in order: Gradio's default ("once") dropped a click made while an
+        # earlier vote was still on its way (issue 23, a vote lost under CPU load); one vote at
+        # a time keeps a like and its taking back in the order they were made.
+        chatbot.like(on_like, saved, None, api_visibility="private", trigger_mode="multiple",
+                     concurrency_limit=1, concurrency_id="k2chat-votes")
         api_button.click(api_ask, [api_question, api_conversation], [api_answer, api_sealed],
                          api_name=API_NAME, concurrency_limit=settings.concurrency_limit,
                          api_description="Ask one question; returns the answer's messages (body "
