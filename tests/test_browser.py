@@ -567,6 +567,72 @@ def test_axe_finds_no_violations_in_any_state(tabs: Any, size: str, theme: str) 
     assert _violations(tab.page) == [], "with the failure note"
 
 
+def _is_dark(tab: Tab) -> bool:
+    return bool(tab.page.evaluate("document.body.classList.contains('dark')"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dark_mode_has_a_toggle_that_keeps_the_choice(tabs: Any, size: str) -> None:
+    """Issue 23 #13: a visible toggle, named and pressed-or-not from the first paint; the
+    choice survives a reload; with no choice the system's preference decides."""
+    expect = _expect()
+    tab = tabs(SIZES[size])  # a light system
+    toggle = tab.page.get_by_role("button", name="Dark mode")
+    expect(toggle).to_be_in_viewport(ratio=1)
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert not _is_dark(tab)
+    toggle.focus()
+    tab.page.keyboard.press("Enter")  # from the keyboard
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    tab.page.wait_for_function("document.body.classList.contains('dark')")
+    tab.page.reload()
+    tab.input.wait_for()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    tab.page.wait_for_function("document.body.classList.contains('dark')")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    tab.page.reload()
+    tab.input.wait_for()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert not _is_dark(tab)
+
+    system_dark = tabs(SIZES[size], dark=True)
+    system_dark.page.goto(system_dark.url)  # no ?__theme=: the system's preference alone
+    system_dark.input.wait_for()
+    expect(system_dark.page.get_by_role("button", name="Dark mode")).to_have_attribute(
+        "aria-pressed", "true")
+    assert _is_dark(system_dark)
+
+
+CONTRAST_JS = """([selector, pseudo]) => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  const fg = getComputedStyle(el, pseudo).color;
+  let bgEl = el, bg = 'rgba(0, 0, 0, 0)';
+  while (bgEl) { bg = getComputedStyle(bgEl).backgroundColor;
+    if (!/rgba\\(.*, 0\\)$/.test(bg) && bg !== 'transparent') break;
+    bgEl = bgEl.parentElement; }
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_placeholder_and_the_api_link_are_readable(tabs: Any, theme: str) -> None:
+    """Issue 23 #13: axe does not measure a placeholder; the dim one and the footer's
+    "Use via API" failed 4.5:1 in dark mode (WCAG 1.4.3)."""
+    tab = tabs(SIZES["desktop"], dark=theme == "dark")
+    assert _is_dark(tab) == (theme == "dark")
+    placeholder = tab.page.evaluate(CONTRAST_JS, ["#k2chat-input textarea", "::placeholder"])
+    api = tab.page.evaluate(CONTRAST_JS, ["footer .show-api", None])
+    assert placeholder is not None and placeholder >= 4.5, placeholder
+    assert api is not None and api >= 4.5, api
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_the_page_fits_and_a_new_answer_starts_in_view(tabs: Any, size: str) -> None:
     expect = _expect()

@@ -44,6 +44,9 @@ SHOWN_JS = "() => window.k2chat.shown()"
 FAILED_JS = "() => window.k2chat.failed()"
 CLEARED_JS = "() => window.k2chat.cleared()"
 RESTORED_JS = "() => window.k2chat.restored()"
+# A plain button, named and stateful from the first paint; page.js switches the theme.
+THEME_TOGGLE = ('<button type="button" id="k2chat-theme" aria-pressed="false" '
+                'aria-label="Dark mode"><span aria-hidden="true">◐</span> Dark</button>')
 THEME = gr.themes.Default(
     primary_hue="emerald",
     neutral_hue="slate",
@@ -275,6 +278,9 @@ def create_app(settings: Settings) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
         with gr.Row(elem_id="k2chat-top", equal_height=True):
             gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+            # Dark mode: page.js keeps the choice (localStorage); by default the system's.
+            gr.HTML(THEME_TOGGLE, elem_id="k2chat-theme-box", padding=False, scale=0,
+                    min_width=0)
             clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
                                   elem_id="k2chat-clear", scale=0, min_width=150)
         gr.Markdown(BANNER, elem_id="k2chat-banner")
