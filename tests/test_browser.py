@@ -969,6 +969,32 @@ def test_a_refusal_offers_each_suggestion_once(tab: Tab) -> None:
     assert tab.page.locator(CHAT).inner_text().count(question) == 1
 
 
+def test_an_answer_offers_related_questions_as_buttons_that_ask_them(tab: Tab, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23, related questions: the latest answer offers Answer.related as buttons under a
+    "Related questions" title; one pressed from the keyboard is asked and answered."""
+    expect = _expect()
+    related = Chat(pipeline=pipeline).ask(MK7).related
+    assert len(related) >= 2
+    tab.ask(MK7)
+    chat = tab.page.locator(CHAT)
+    expect(chat.get_by_text("Related questions")).to_be_visible()
+    for question in related:
+        expect(chat.get_by_role("button", name=question)).to_be_visible()
+    button = chat.get_by_role("button", name=related[0])
+    button.focus()
+    tab.page.keyboard.press("Enter")
+    row = tab.wait_answers(2)
+    expect(tab.questions.last).to_have_text(related[0])
+    expect(row.locator(".k2-card").first).to_be_visible()  # answered, with its sources
+    same = Chat(pipeline=pipeline)
+    same.ask(MK7)
+    now = same.ask(related[0]).related
+    for question in now:  # the new answer offers its own
+        expect(chat.get_by_role("button", name=question)).to_be_visible()
+    for question in set(related[1:]) - set(now):  # and the earlier offers give way
+        expect(chat.get_by_role("button", name=question)).to_have_count(0)
+
+
 def test_an_emergency_reply_is_an_alert(tab: Tab) -> None:
     """Issue 23 #12."""
     expect = _expect()
