@@ -536,7 +536,9 @@ def _violations(page: Any) -> list[str]:
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+    return [f"{v['id']} ({v['impact']}): " + "; ".join(
+                f"{n['target']} {' '.join(n.get('failureSummary', '').split())[:240]}"
+                for n in v["nodes"][:5])
             for v in results.response["violations"]]
 
 
