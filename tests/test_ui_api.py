@@ -360,3 +360,23 @@ def test_a_restart_between_two_questions_keeps_the_api_conversation(  # type: ig
     a.start()
     messages, _ = _ask(Client(a.url, verbose=False), FOLLOW, conversation)
     assert _contents(messages)[0] == in_conversation
+
+
+def test_the_latest_answer_offers_its_related_questions_as_buttons(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Answer.related become the options (buttons) of the latest answer, under a "Related
+    questions" title; an earlier answer's are gone (Gradio shows the last message's only)."""
+    from k2chat.related import ensure
+
+    ensure(pipeline)
+    conversation = Conversation(settings)
+    first = conversation.ask("How much MK-7 is used for osteoporosis?")
+    shown = ui._shown(conversation, {}, settings.max_question_chars)
+    assert first.related
+    assert [o["value"] for o in shown[-1]["options"]] == list(first.related)
+    assert ui.RELATED_TITLE in shown[-1]["content"]
+    second = conversation.ask("Can I take vitamin K2 with warfarin?")
+    shown = ui._shown(conversation, {}, settings.max_question_chars)
+    assert [o["value"] for o in shown[-1]["options"]] == list(second.related)
+    offered = [m for m in shown if m.get("options")]
+    titled = [m for m in shown if ui.RELATED_TITLE in m["content"]]
+    assert offered == [shown[-1]] and titled == [shown[-1]]

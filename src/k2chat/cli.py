@@ -91,6 +91,11 @@ def _run(args: argparse.Namespace) -> int:
         m = built.manifest
         print(f"Indexed {m.chunk_count} passages in {built.total_seconds:.2f}s "
               f"({built.chunks_per_second:.0f} passages/s embedding) -> {built.location}")
+        from k2chat.pipeline import get_pipeline
+        from k2chat.related import ensure
+
+        related = ensure(get_pipeline(settings))  # checked now, so no answer has to
+        print(f"Related questions: {len(related.questions)} checked against the chain")
         return 0
     if args.command == "status":
         from k2chat.feedback import feedback_status

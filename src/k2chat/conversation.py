@@ -59,13 +59,15 @@ class StoredTurn:
 
 def _answer_to_json(answer: Answer) -> list[Any]:
     return [answer.question, answer.text, answer.grounded, answer.emergency,
-            [list(dataclasses.astuple(c)) for c in answer.citations]]
+            [list(dataclasses.astuple(c)) for c in answer.citations], list(answer.related)]
 
 
 def _answer_from_json(raw: list[Any]) -> Answer:
-    question, text, grounded, emergency, citations = raw
+    # A turn signed before related questions existed has five fields.
+    question, text, grounded, emergency, citations, *rest = raw
+    related = tuple(str(q) for q in rest[0]) if rest else ()
     return Answer(str(question), str(text), tuple(Citation(*c) for c in citations),
-                  grounded=bool(grounded), emergency=bool(emergency))
+                  grounded=bool(grounded), emergency=bool(emergency), related=related)
 
 
 class Conversation:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from k2chat.answer import Request
     from k2chat.classify import Fitted
     from k2chat.index import Index
+    from k2chat.related import Related
     from k2chat.retrieve import HybridRetriever
     from k2chat.types import Answer
 
@@ -193,8 +194,21 @@ class Pipeline:
             return not self._warm_thread.is_alive()
         return True
 
+    related: Related | None = None  # k2chat.related: the checked related questions, if stored
+    _related_looked = False
+
     def answer(self, request: Request) -> Answer:
-        return self.chain.invoke(request)
+        answer = self.chain.invoke(request)
+        if not self._related_looked:  # read once, when first needed (related.ensure writes it)
+            from k2chat.related import load
+
+            self.related = self.related or load(self)
+            self._related_looked = True
+        if self.related is not None:
+            import dataclasses
+
+            answer = dataclasses.replace(answer, related=self.related.for_answer(answer))
+        return answer
 
 
 class _Exiting(Exception):

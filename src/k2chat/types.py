@@ -114,6 +114,9 @@ class Answer:
     citations: tuple[Citation, ...] = field(default_factory=tuple)
     grounded: bool = True
     emergency: bool = False
+    # Questions the article answers near the passages cited (k2chat.related); each is one the
+    # chain answers with its own lead. Empty for refusals and emergencies.
+    related: tuple[str, ...] = ()
 
     @property
     def disclaimer(self) -> str:
@@ -161,5 +164,6 @@ class Answer:
             "grounded": self.grounded,
             "emergency": self.emergency,
             "citations": [c.__dict__ for c in self.citations],
+            "related": list(self.related),
             "disclaimer": self.disclaimer,
         }

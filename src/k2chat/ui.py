@@ -20,6 +20,7 @@ from k2chat.corpus import read_corpus
 from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
 from k2chat.feedback import record_feedback, repair
 from k2chat.pipeline import get_pipeline
+from k2chat.related import ensure as ensure_related
 from k2chat.safety import BANNER
 from k2chat.serving import Door, run_until_stopped
 from k2chat.settings import Settings
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..., api_name="/ask")
 TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
+RELATED_TITLE = "Related questions"
 QUEUE_MAX_SIZE = 256  # requests waiting for a worker; more get Gradio's "queue is full" message
 VOTES_REMEMBERED = 10_000  # turns whose last recorded vote this process remembers (dedup)
 BROWSER_KEY = "k2chat-conversation-v2"  # localStorage; v1 was encrypted with a per-start secret
@@ -44,6 +46,9 @@ SHOWN_JS = "() => window.k2chat.shown()"
 FAILED_JS = "() => window.k2chat.failed()"
 CLEARED_JS = "() => window.k2chat.cleared()"
 RESTORED_JS = "() => window.k2chat.restored()"
+# A plain button, named and stateful from the first paint; page.js switches the theme.
+THEME_TOGGLE = ('<button type="button" id="k2chat-theme" aria-pressed="false" '
+                'aria-label="Dark mode"><span aria-hidden="true">◐</span> Dark</button>')
 THEME = gr.themes.Default(
     primary_hue="emerald",
     neutral_hue="slate",
@@ -130,7 +135,7 @@ def _messages(answer: Answer) -> list[dict[str, Any]]:
 # --- The conversation as the page shows it ----------------------------------------------------
 
 def _turn_messages(number: int, question: str, answer: Answer, sections: dict[int, Section],
-                   limit: int) -> list[dict[str, Any]]:
+                   limit: int, last: bool = False) -> list[dict[str, Any]]:
     body = answer.body_markdown()
     options: list[str] = []
     if answer.emergency:
@@ -145,6 +150,10 @@ def _turn_messages(number: int, question: str, answer: Answer, sections: dict[in
                    or f"- {q}" in lines] or list(EXAMPLE_QUESTIONS)
         listed = {f"- {q}" for q in options} | {f"- {markdown_escape(q)}" for q in options}
         body = "\n".join(line for line in lines if line not in listed).rstrip()
+    elif answer.related and last:
+        # Related questions (Answer.related), as buttons that ask them: Gradio shows the
+        # options of the conversation's last message only, so the latest answer offers them.
+        options = list(answer.related)
     out: list[dict[str, Any]] = [{"role": "user", "content": _as_text(question, limit)},
                                  {"role": "assistant", "content": body}]
     if answer.citations:
@@ -152,11 +161,13 @@ def _turn_messages(number: int, question: str, answer: Answer, sections: dict[in
     # Copy gives the turn's Markdown, Answer.to_markdown(), which page.js reads from here
     # (percent-encoded: the sanitizer keeps a title, and no Markdown or HTML can come of it).
     markdown = quote(answer.to_markdown(), safe="")
-    last: dict[str, Any] = {"role": "assistant", "content": f'<span class="k2-md" hidden '
-                            f'title="{markdown}"></span>{answer.disclaimer_markdown()}'}
+    closing = f'<span class="k2-md" hidden title="{markdown}"></span>{answer.disclaimer_markdown()}'
+    if options and answer.grounded:
+        closing += f'\n\n<p class="k2-related-title">{RELATED_TITLE}</p>'
+    final: dict[str, Any] = {"role": "assistant", "content": closing}
     if options:
-        last["options"] = [{"label": q, "value": q} for q in options]
-    out.append(last)
+        final["options"] = [{"label": q, "value": q} for q in options]
+    out.append(final)
     return out
 
 
@@ -165,11 +176,12 @@ def _shown(conversation: Conversation | None, sections: dict[int, Section], limi
     """The page's messages: every stored turn, then a reply that was not stored (the one that
     says the conversation is full)."""
     out: list[dict[str, Any]] = []
-    for number, turn in enumerate(conversation.turns if conversation else []):
-        out.extend(_turn_messages(number, turn.question, turn.answer, sections, limit))
+    turns = conversation.turns if conversation else []
+    for number, turn in enumerate(turns):
+        out.extend(_turn_messages(number, turn.question, turn.answer, sections, limit,
+                                  last=not unstored and number == len(turns) - 1))
     if unstored:
-        number = len(conversation.turns) if conversation else 0
-        out.extend(_turn_messages(number, *unstored, sections, limit))
+        out.extend(_turn_messages(len(turns), *unstored, sections, limit, last=True))
     return out
 
 
@@ -275,6 +287,9 @@ def create_app(settings: Settings) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
         with gr.Row(elem_id="k2chat-top", equal_height=True):
             gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+            # Dark mode: page.js keeps the choice (localStorage); by default the system's.
+            gr.HTML(THEME_TOGGLE, elem_id="k2chat-theme-box", padding=False, scale=0,
+                    min_width=0)
             clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
                                   elem_id="k2chat-clear", scale=0, min_width=150)
         gr.Markdown(BANNER, elem_id="k2chat-banner")
@@ -346,7 +361,11 @@ def create_app(settings: Settings) -> gr.Blocks:
                  ).then(None, None, None, js=RESTORED_JS)
         clear_btn.click(new_conversation, None, [chatbot, saved, textbox], queue=False,
                         js=CLEARED_JS, api_visibility="private")
-        chatbot.like(on_like, saved, None, api_visibility="private")
+        # Every vote is sent, in order: Gradio's default ("once") dropped a click made while an
+        # earlier vote was still on its way (issue 23, a vote lost under CPU load); one vote at
+        # a time keeps a like and its taking back in the order they were made.
+        chatbot.like(on_like, saved, None, api_visibility="private", trigger_mode="multiple",
+                     concurrency_limit=1, concurrency_id="k2chat-votes")
         api_button.click(api_ask, [api_question, api_conversation], [api_answer, api_sealed],
                          api_name=API_NAME, concurrency_limit=settings.concurrency_limit,
                          api_description="Ask one question; returns the answer's messages (body "
@@ -378,7 +397,11 @@ def launch(settings: Settings) -> Any:
     """Load the pipeline, build the app and start serving in the background; returns the app
     (``app.block_thread()`` waits until it is stopped)."""
     check_port(settings.host, settings.port)
-    get_pipeline(settings)  # build or load the index before the first visitor
+    pipeline = get_pipeline(settings)  # build or load the index before the first visitor
+    try:
+        ensure_related(pipeline)  # the related questions, checked once per index and models
+    except Exception:  # answers do not need them: serve without rather than not at all
+        log.exception("The related questions could not be checked; answers offer none")
     repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=QUEUE_MAX_SIZE)

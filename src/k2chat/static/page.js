@@ -254,6 +254,40 @@
   new MutationObserver(decorate).observe(document.body, {childList: true, subtree: true,
     attributes: true, attributeFilter: ['aria-label']});
 
+  // Dark mode: the visitor's choice (kept across reloads), else the system's, as Gradio does
+  // (an explicit ?__theme= in the address wins, as it does for Gradio).
+  const THEME = 'k2chat-theme';
+  const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+  const chosen = () => {
+    const asked = new URL(location.href).searchParams.get('__theme');
+    if (asked === 'dark' || asked === 'light') return asked;
+    const kept = localStorage.getItem(THEME);
+    return kept === 'dark' || kept === 'light' ? kept : (systemDark.matches ? 'dark' : 'light');
+  };
+  const applyTheme = mode => {
+    document.body.classList.toggle('dark', mode === 'dark');
+    $('#k2chat-theme')?.setAttribute('aria-pressed', String(mode === 'dark'));
+  };
+  K.toggleTheme = () => {
+    const mode = document.body.classList.contains('dark') ? 'light' : 'dark';
+    localStorage.setItem(THEME, mode);
+    const url = new URL(location.href);
+    if (url.searchParams.has('__theme')) {  // the address would undo the choice on reload
+      url.searchParams.delete('__theme');
+      history.replaceState(history.state, '', url.toString());
+    }
+    applyTheme(mode);
+  };
+  systemDark.addEventListener('change', () => applyTheme(chosen()));  // after Gradio's own
+  document.addEventListener('click', ev => {
+    if (ev.target.closest && ev.target.closest('#k2chat-theme')) K.toggleTheme();
+  });
+  const waitForToggle = setInterval(() => {
+    if (!$('#k2chat-theme')) return;
+    clearInterval(waitForToggle);
+    applyTheme(chosen());
+  }, 50);
+
   const counter = () => {
     const b = box();
     const line = $('#k2chat-counter');
