@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import statistics
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from k2chat.answer import Request, retrieve_hits, unsupported_numbers
 from k2chat.chat import Chat
 from k2chat.pipeline import Pipeline
+from k2chat.text import normalize_fact
 from k2chat.types import Answer
 
 __all__ = [
@@ -144,13 +144,6 @@ def load_cases(path: Path) -> list[Case]:
              history=tuple(c.history), refuse=c.refuse, tags=tuple(c.tags))
         for c in read_questions(path)
     ]
-
-
-def normalize_fact(text: str) -> str:
-    t = unicodedata.normalize("NFKC", text).lower()
-    for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212":
-        t = t.replace(dash, "-")
-    return " ".join(t.split())
 
 
 def run_case(pipeline: Pipeline, case: Case) -> CaseResult:

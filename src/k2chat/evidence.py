@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from k2chat.reference import chain_start, refers_back
 from k2chat.retrieve import AMOUNT, Hit, LexicalIndex
-from k2chat.text import split_sentences, tokenize
+from k2chat.text import normalize_fact, split_sentences, tokenize
 from k2chat.types import QUOTE_JOIN
 
 if TYPE_CHECKING:
@@ -206,8 +206,6 @@ class Examples:
     the tuning set): a sentence is also known by the words readers used to ask for it."""
 
     def __init__(self, examples: list[tuple[str, str]]) -> None:
-        from k2chat.evaluate import normalize_fact
-
         self._norm = normalize_fact
         self._examples = [(normalize_fact(fact), frozenset(tokenize(q))) for q, fact in examples]
         self._memo: dict[str, tuple[frozenset[str], ...]] = {}

@@ -22,12 +22,12 @@ import logging
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from k2chat.text import normalize_fact
 from k2chat.types import Answer
 
 if TYPE_CHECKING:
@@ -62,14 +62,6 @@ class RelatedQuestion:
     lead: str  # the chunk id of its answer's first quote
     section: int  # that quote's section
     chunks: tuple[str, ...]  # every chunk its answer cites
-
-
-def _normal(text: str) -> str:
-    """As the evaluation compares a fact with a quote (k2chat.evaluate.normalize_fact)."""
-    t = unicodedata.normalize("NFKC", text).lower()
-    for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212":
-        t = t.replace(dash, "-")
-    return " ".join(t.split())
 
 
 def _readable(question: str) -> bool:
@@ -110,10 +102,10 @@ class Related:
         cited = {c.chunk_id for c in answer.citations}
         lead = answer.citations[0]
         sections = {c.section for c in answer.citations}
-        asked = _normal(answer.question)
+        asked = normalize_fact(answer.question)
         ranked: list[tuple[tuple[int, int, int], int, RelatedQuestion]] = []
         for order, q in enumerate(self.questions):
-            if q.lead in cited or _normal(q.question) == asked:
+            if q.lead in cited or normalize_fact(q.question) == asked:
                 continue
             score = (len(cited & set(q.chunks)), int(q.section == lead.section),
                      int(q.section in sections))
@@ -143,7 +135,10 @@ def build(pipeline: Pipeline, path: Path = CANDIDATES) -> Related:
     from k2chat.chat import is_followup
     from k2chat.state import ConversationState
 
-    ON_BLOOD_THINNER = ConversationState(facts=(("anticoagulant", True),), turns=1)
+    # The state a reader's own words leave (facts and notes, as a conversation keeps them):
+    # restrictive topics read the notes, so a hand-made state with the fact alone would check a
+    # different answer from the one a warfarin reader gets.
+    ON_BLOOD_THINNER = ConversationState().after("I take warfarin.")
 
     kept = []
     for question, facts in candidates(path):
@@ -153,7 +148,7 @@ def build(pipeline: Pipeline, path: Path = CANDIDATES) -> Related:
         if not answer.grounded or answer.emergency or not answer.citations:
             continue
         lead = answer.citations[0]
-        if not any(_normal(f) in _normal(lead.quote) for f in facts):
+        if not any(normalize_fact(f) in normalize_fact(lead.quote) for f in facts):
             continue
         # Offered in a conversation, it must keep that lead when the reader has said they
         # take a blood thinner (the state the chain's safety rules react to; a warfarin
@@ -179,14 +174,28 @@ def _digest(path: Path) -> str:
         return ""
 
 
+def _code_digest(settings: Settings) -> str:
+    """The chain's code and the article knowledge beside the articles: a change to either can
+    change an answer's lead, so a stored check made before it is stale (hashing the package's
+    ~0.5 MB of source takes a few ms at start-up)."""
+    h = hashlib.sha256()
+    package = Path(__file__).parent
+    files = sorted(package.rglob("*.py")) + sorted(Path(settings.corpus_dir).glob("*.yaml"))
+    for f in files:
+        h.update(f.name.encode("utf-8"))
+        h.update(_digest(f).encode("ascii"))
+    return h.hexdigest()
+
+
 def key_of(pipeline: Pipeline, path: Path = CANDIDATES) -> str:
     """What the checks depend on: the index (its fingerprint and build time), the fitted
-    models and the candidates (their files' digests), and this module's VERSION."""
+    models, the candidates, the chain's code and the article knowledge (their files'
+    digests), and this module's VERSION."""
     from k2chat.classify import FITTED_PATH
 
     manifest = pipeline.index.manifest
     parts = [str(VERSION), manifest.fingerprint, manifest.built_at, _digest(FITTED_PATH),
-             _digest(path)]
+             _digest(path), _code_digest(pipeline.settings)]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 

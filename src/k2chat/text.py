@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from k2chat.textgate import fold_lookalikes, readable
 
 __all__ = [
+    "normalize_fact",
     "clean_question",
     "normalize",
     "tokenize",
@@ -457,3 +458,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~$])")
 def markdown_escape(text: str) -> str:
     """Show text as text: Markdown and HTML characters are escaped, nothing is dropped."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def normalize_fact(text: str) -> str:
+    """A fact or quote as facts are matched against quotes (evaluation, fitting, related
+    questions): NFKC, lower case, every dash as "-", whitespace collapsed."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212":
+        t = t.replace(dash, "-")
+    return " ".join(t.split())
