@@ -73,3 +73,15 @@ def test_held_out_scope_and_lead_figures() -> None:
     assert s["holdout_refuse_answered"] <= 0.25
     assert lead["holdout_lead@1"] >= 0.6
     assert REPORT["qtype"]["accuracy"] >= 0.65
+
+
+def test_the_emergency_split_is_the_one_the_report_describes() -> None:
+    """fit.emergency_sets() is the split both ``k2chat.fit`` and scripts/shared_encoder.py use:
+    its held-out part is the one the report counts."""
+    from k2chat.fit import emergency_sets
+
+    sets = emergency_sets()
+    e = REPORT["emergency"]
+    assert sum(lab != "none" for lab in sets.test_labels) == e["test_emergencies"]
+    assert sum(lab == "none" for lab in sets.test_labels) == e["test_near_misses"]
+    assert len(sets.train_texts) == e["train"]
