@@ -29,6 +29,7 @@ def main() -> int:
     from k2chat.fit import (
         DATA,
         MISS_COST,
+        QUESTION_FILES,
         REPO,
         SCOPE_FROM,
         _fit_text,
@@ -55,9 +56,7 @@ def main() -> int:
     te_near = np.asarray([lab == "none" for lab in sets.test_labels] + [False] * len(holdout))
     te_hold = np.asarray([False] * len(sets.test_labels) + [True] * len(holdout))
 
-    typed = [q for name in ("questions.yaml", "questions_boundary.yaml",
-                            "questions_sentences.yaml") for q in _load(DATA / name)
-             if q.get("scope") == "in"]
+    typed = [q for name in QUESTION_FILES for q in _load(DATA / name) if q.get("scope") == "in"]
     t_texts = [str(q["question"]) for q in typed]
     t_labels = [str(q["type"]) for q in typed]
     t_train, t_test = _split(len(t_texts), t_labels)
