@@ -28,15 +28,15 @@ def main() -> int:
     from k2chat.evaluate import load_cases
     from k2chat.fit import (
         DATA,
-        EMERGENCY_FILES,
-        EMERGENCY_NONE_FROM,
         MISS_COST,
+        QUESTION_FILES,
         REPO,
         SCOPE_FROM,
         _fit_text,
         _load,
         _oof_text,
         _split,
+        emergency_sets,
     )
     from k2chat.pipeline import get_pipeline
 
@@ -49,22 +49,14 @@ def main() -> int:
     }
     holdout = _load(REPO / "tests" / "eval" / "holdout.yaml")
     tuning = _load(REPO / "tests" / "eval" / "questions.yaml")
-    statements = [s for name in EMERGENCY_FILES for s in _load(DATA / name)]
-    e_texts = [str(s["text"]) for s in statements]
-    e_labels = [str(s["label"]) for s in statements]
-    train, test = _split(len(e_texts), e_labels)
-    extra = [str(q["question"]) for name in EMERGENCY_NONE_FROM for q in _load(DATA / name)]
-    extra += [str(q["question"]) for q in tuning]
-    tr_texts = [e_texts[i] for i in train] + extra
-    tr_labels = [e_labels[i] for i in train] + ["none"] * len(extra)
-    te_texts = [e_texts[i] for i in test] + [str(q["question"]) for q in holdout]
-    te_pos = np.asarray([e_labels[i] != "none" for i in test] + [False] * len(holdout))
-    te_near = np.asarray([e_labels[i] == "none" for i in test] + [False] * len(holdout))
-    te_hold = np.asarray([False] * len(test) + [True] * len(holdout))
+    sets = emergency_sets()
+    tr_texts, tr_labels = sets.train_texts, sets.train_labels
+    te_texts = sets.test_texts + [str(q["question"]) for q in holdout]
+    te_pos = np.asarray([lab != "none" for lab in sets.test_labels] + [False] * len(holdout))
+    te_near = np.asarray([lab == "none" for lab in sets.test_labels] + [False] * len(holdout))
+    te_hold = np.asarray([False] * len(sets.test_labels) + [True] * len(holdout))
 
-    typed = [q for name in ("questions.yaml", "questions_boundary.yaml",
-                            "questions_sentences.yaml") for q in _load(DATA / name)
-             if q.get("scope") == "in"]
+    typed = [q for name in QUESTION_FILES for q in _load(DATA / name) if q.get("scope") == "in"]
     t_texts = [str(q["question"]) for q in typed]
     t_labels = [str(q["type"]) for q in typed]
     t_train, t_test = _split(len(t_texts), t_labels)

@@ -73,3 +73,29 @@ def test_held_out_scope_and_lead_figures() -> None:
     assert s["holdout_refuse_answered"] <= 0.25
     assert lead["holdout_lead@1"] >= 0.6
     assert REPORT["qtype"]["accuracy"] >= 0.65
+
+
+def test_the_emergency_split_is_the_one_the_report_describes() -> None:
+    """fit.emergency_sets() is the split both ``k2chat.fit`` and scripts/shared_encoder.py use:
+    its held-out part is the one the report counts."""
+    from k2chat.fit import emergency_sets
+
+    sets = emergency_sets()
+    e = REPORT["emergency"]
+    assert sum(lab != "none" for lab in sets.test_labels) == e["test_emergencies"]
+    assert sum(lab == "none" for lab in sets.test_labels) == e["test_near_misses"]
+    assert len(sets.train_texts) == e["train"]
+
+
+def test_the_scope_threshold_is_the_middle_of_the_flat_bottom_over_draws() -> None:
+    """Issue 21: one draw's arg-min moved 0.24-0.45 between refits; the threshold is the middle
+    of the thresholds within THRESHOLD_FLAT of the lowest cost averaged over the draws."""
+    from k2chat.fit import THRESHOLD_FLAT, flat_middle
+
+    grid = np.asarray([0.1, 0.2, 0.3, 0.4, 0.5])
+    costs = [[0.5, 0.200, 0.205, 0.210, 0.6],   # this draw alone would choose 0.2
+             [0.5, 0.210, 0.200, 0.200, 0.6]]   # and this one 0.3
+    assert THRESHOLD_FLAT == 0.01
+    threshold, per_draw = flat_middle(costs, grid)
+    assert per_draw == [0.2, 0.3]
+    assert threshold == 0.3  # mean costs 0.205, 0.2025, 0.205: all within 0.01, middle 0.3
