@@ -8,6 +8,7 @@ servers of their own. Each test names the item of issue 22 it reproduces.
 from __future__ import annotations
 
 import json
+import re
 import resource
 import signal
 import socket
@@ -308,6 +309,13 @@ def test_the_page_still_works_after_the_probes(http: httpx.Client) -> None:
 
 # --- 5. A lone surrogate in a page conversation ---------------------------------------------
 
+def _without_options(messages: list[dict]) -> list[dict]:
+    """The messages without what only the latest answer shows: its related questions (the
+    options and their title)."""
+    shown = json.dumps([{k: v for k, v in m.items() if k != "options"} for m in messages])
+    return json.loads(re.sub(r'(\\n)*<p class=\\"k2-related-title\\">[^<]*</p>', "", shown))
+
+
 def test_a_lone_surrogate_does_not_break_a_page_conversation(http: httpx.Client) -> None:
     """Item 5: a page submit of the JSON string "How much K2 \\ud800?" broke every later submit
     and reload of that conversation ("str is not valid UTF-8"). The page keeps the sealed
@@ -318,13 +326,16 @@ def test_a_lone_surrogate_does_not_break_a_page_conversation(http: httpx.Client)
                                 "k2sur1")
     messages, sealed = page_submit(
         http, events["submit"], '["How much K2 \\ud800?", ' + json.dumps(sealed) + "]", "k2sur2")
-    assert messages[:len(first)] == first  # the same conversation, one turn longer
+    # the same conversation, one turn longer (only the latest answer offers its related
+    # questions as options, so the earlier turn's options are gone)
+    assert _without_options(messages[:len(first)]) == _without_options(first)
     assert "How much K2 \ufffd?" in str(messages[len(first)]["content"])  # the reader's question
     json.dumps(messages, ensure_ascii=False).encode("utf-8")  # no lone surrogate left in it
     again, sealed = page_submit(
         http, events["submit"], '["Is MK-7 better than MK-4?", ' + json.dumps(sealed) + "]",
         "k2sur3")
-    assert len(again) > len(messages) and again[:len(messages)] == messages
+    assert len(again) > len(messages)
+    assert _without_options(again[:len(messages)]) == _without_options(messages)
     restored = http.post("/gradio_api/run/predict", json={
         "data": [sealed], "fn_index": events["restore"], "session_hash": "k2sur4"})
     assert restored.status_code == 200 and restored.json()["data"][0] == again
