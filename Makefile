@@ -37,6 +37,7 @@ run: setup
 lint: setup-test
 	$(BIN)/ruff check src ingest tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/python -m pytest

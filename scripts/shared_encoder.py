@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 def main() -> int:
     from sklearn.metrics import roc_auc_score
 
-    from k2chat.classify import fitted
     from k2chat.evaluate import load_cases
     from k2chat.fit import (
         DATA,
@@ -38,6 +37,7 @@ def main() -> int:
         _split,
         emergency_sets,
     )
+    from k2chat.models.classify import fitted
     from k2chat.pipeline import get_pipeline
 
     pipeline = get_pipeline()

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from k2chat.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
 from k2chat.fit import DATA, EMERGENCY_FILES, QUESTION_FILES, REPO
+from k2chat.models.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
 
 REPORT = fitted().report
 

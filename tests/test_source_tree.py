@@ -1,6 +1,6 @@
 """One fact, one place: the fixed safety texts are defined exactly once."""
 
-from k2chat import safety
+from k2chat.chain import safety
 
 from .conftest import REPO
 
@@ -22,6 +22,6 @@ def test_the_emergency_message_is_written_once() -> None:
 
 
 def test_the_ui_has_no_safety_text_of_its_own() -> None:
-    ui = REPO.joinpath("src", "k2chat", "ui.py").read_text(encoding="utf-8")
+    ui = REPO.joinpath("src", "k2chat", "serve", "ui.py").read_text(encoding="utf-8")
     assert "not medical advice" not in ui.lower()
     assert "retriever" not in ui

@@ -1,4 +1,5 @@
-"""The ``k2chat`` command: serve, ask, ingest, eval, status. Heavy imports happen per command."""
+"""The ``k2chat`` command: serve, ask, ingest, eval, status. Heavy imports happen per command,
+for start-up speed (`k2chat --help` stays instant)."""
 
 from __future__ import annotations
 
@@ -56,9 +57,9 @@ def _port(raw: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: object) -> int:
-    from k2chat.serving import check_host
+    from k2chat.serve.serving import check_host
+    from k2chat.serve.ui import serve
     from k2chat.settings import Settings
-    from k2chat.ui import serve
 
     assert isinstance(settings, Settings)
     changes: dict[str, object] = {}
@@ -85,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_text())
         return 0
     if args.command == "ingest":
-        from k2chat.ingest.build import build_index
+        from k2chat.store.build import build_index
 
         built = build_index(settings, show_progress=True)
         m = built.manifest
@@ -98,8 +99,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Related questions: {len(related.questions)} checked against the chain")
         return 0
     if args.command == "status":
-        from k2chat.feedback import feedback_status
-        from k2chat.index import encoder_status, index_status
+        from k2chat.serve.feedback import feedback_status
+        from k2chat.store.index import encoder_status, index_status
 
         status = index_status(settings)
         print(f"index: {status}")

@@ -33,12 +33,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from k2chat.classify import FITTED_PATH, FeatureModel, Fitted, TextModel
-from k2chat.drugs import DRUGS_PATH
+from k2chat.chain import safety
+from k2chat.chain.answer import Request, _prepare, _retrieve
+from k2chat.chain.drugs import DRUGS_PATH, drug_table, generic_names
+from k2chat.chain.evidence import LEAD_COLUMNS, SCOPE_FEATURES, Examples
+from k2chat.chain.judge import scope_row, score_units, text_in_scope
+from k2chat.chat import Chat
 from k2chat.evaluate import normalize_fact
-from k2chat.evidence import LEAD_COLUMNS, SCOPE_FEATURES, Examples
+from k2chat.files import DATA_DIR
+from k2chat.finetune import fit_tuned_lead
+from k2chat.models.classify import FITTED_PATH, FeatureModel, Fitted, TextModel
+from k2chat.pipeline import Pipeline
+from k2chat.settings import Settings
+from k2chat.text import GENERIC, STOPWORDS, clean_question
+from k2chat.text import clean_question as chat_clean
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 REPO = Path(__file__).resolve().parents[2]
 SEED = 0
 # A missed emergency costs this many false alarms when the emergency threshold is chosen: at
@@ -262,9 +272,6 @@ def stable_threshold(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
 def _judged_text(question: str, history: list[str], pipeline: Any) -> str:
     """The text the chain's scope model reads: in a follow-up, the question resolved against
     the conversation; otherwise the question itself."""
-    from k2chat.chat import Chat
-    from k2chat.text import clean_question
-
     if not history:
         return question
     cleaned = clean_question(question)
@@ -280,7 +287,6 @@ def build_drug_table() -> dict[str, Any]:
 
     from drug_named_entity_recognition import drugs_finder
 
-    from k2chat.text import GENERIC, STOPWORDS
 
     names: dict[str, str] = {}
     for variant, canonical in drugs_finder.drug_variant_to_canonical.items():
@@ -306,15 +312,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
                         help="keep the stored fine-tuned encoder (data/encoder.onnx) even if "
                         "its inputs changed: refits every other model in minutes")
     reuse_encoder = parser.parse_args(argv).reuse_encoder
-    from k2chat.answer import Request, _prepare, _retrieve
-    from k2chat.chat import Chat
-    from k2chat.judge import scope_row, score_units, text_in_scope
-    from k2chat.pipeline import Pipeline
-    from k2chat.settings import Settings
 
     DRUGS_PATH.write_text(json.dumps(build_drug_table(), indent=0, sort_keys=True) + "\n",
                           encoding="utf-8")
-    from k2chat.drugs import drug_table, generic_names
     drug_table.cache_clear()
     generic_names.cache_clear()
 
@@ -343,7 +343,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     threshold = min(candidates, key=lambda t: MISS_COST * float((risk[positive] < t).mean())
                     + float((risk[~positive] >= t).mean()))
     e_dict["threshold"] = float(threshold)
-    from k2chat import safety
     def is_emergency(text: str) -> bool:
         return safety.emergency_kind([text], vec([text]), fitted_so_far) is not None
 
@@ -398,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
          for q in _load(DATA / name)], "scope")
     test_cases = cases(holdout, "refuse")
     # The scope text model reads what the chain judges: a follow-up's question resolved
-    # against the conversation (k2chat.judge.text_in_scope). Fitted on the bare questions, it
+    # against the conversation (k2chat.chain.judge.text_in_scope). Fitted on the bare questions, it
     # took the earlier turn's words carried into "and magnesium, how much alongside?" for a K2
     # question (P(in) 0.29 -> 0.79), so another nutrient's dose asked as a follow-up was answered.
     s_texts = [_judged_text(c[0], c[1], pipeline) for c in scope_cases]
@@ -417,7 +416,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
         found = _retrieve(pipeline.retriever, prepared)
         return prepared, found.evidence
 
-    from k2chat.text import clean_question as chat_clean
 
     def featurize(items: list[tuple[str, list[str], bool, list[str]]],
                   examples_for: Any) -> list[Any]:
@@ -476,7 +474,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     lead = _fit_pairwise(x_lead, y_lead, g_lead, best_c)
     # The fine-tuned encoder's similarity joins the lead model (k2chat.finetune); it writes
     # the feature into every item's rows, so the support margin and scope below see it.
-    from k2chat.finetune import fit_tuned_lead
 
     lead, report["encoder"] = fit_tuned_lead(train_f, test_f, [c[0] for c in train_cases],
                                              lead, reuse=reuse_encoder)

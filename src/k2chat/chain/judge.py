@@ -1,7 +1,7 @@
 """Judge the evidence for one question: emergency? what kind? covered? which quotes?
 
-Everything that depends on meaning comes from the fitted models (``k2chat.classify``); the
-only rules are the certain ones in ``k2chat.safety``. This module has no side effects: it
+Everything that depends on meaning comes from the fitted models (``k2chat.models.classify``); the
+only rules are the certain ones in ``k2chat.chain.safety``. This module has no side effects: it
 takes what retrieval found and returns a :class:`Judgement` for the composer to render.
 """
 
@@ -11,19 +11,22 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from k2chat import compare, safety
-from k2chat.classify import Fitted
-from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
-from k2chat.message import question_part
-from k2chat.retrieve import AMOUNT, AMOUNT_QUESTION, Hit, LexicalIndex
-from k2chat.state import ConversationState
+from k2chat.chain import compare, safety
+from k2chat.chain.evidence import LEAD_COLUMNS, Examples, UnitVectors, lead_rows
+from k2chat.chain.message import question_part
+from k2chat.chain.retrieve import AMOUNT_QUESTION
+from k2chat.chain.state import ConversationState
+from k2chat.models.classify import Fitted
+from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.quotes import Hit, Unit, overlaps, units_of
+from k2chat.store.statements import amounts_mcg
 from k2chat.text import compounds, normalize, numbers_in, tokenize
-from k2chat.topics import amounts_mcg
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from k2chat.topics import SafetyTopics, Topic
+    from k2chat.chain.topics import SafetyTopics
+    from k2chat.store.statements import Topic
 
 __all__ = [
     "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
@@ -210,7 +213,7 @@ def _admitted(scored: Scored, state: ConversationState, evidence: Evidence) -> S
 def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
              emergency: str | None, flags: safety.SafetyFlags, covered: bool,
              state: ConversationState | None = None) -> Unit | None:
-    """The curated anticoagulant caution (``k2chat.topics``) for a reader on a blood thinner:
+    """The curated anticoagulant caution (``k2chat.chain.topics``) for a reader on a blood thinner:
     named in this question, or in an earlier turn when the article covers this question (an
     out-of-scope turn is refused as usual) or it is an emergency. A drug named earlier
     (in what the reader said, ``ConversationState.said``) gets its own topic's caution."""
@@ -320,7 +323,7 @@ _BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
 
 def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
                 flags: safety.SafetyFlags, state: ConversationState | None) -> Topic | None:
-    """The restrictive topic (``k2chat.topics``: the article says do not, or only under
+    """The restrictive topic (``k2chat.chain.topics``: the article says do not, or only under
     supervision) the reader is in, by this question or an earlier turn (not one they have
     since said they are not in); a blood thinner only while the reader is taken to be on one
     (``flags.anticoagulant``: not "not on warfarin")."""
