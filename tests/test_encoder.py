@@ -15,10 +15,11 @@ import numpy as np
 
 from k2chat.evaluate import load_cases, normalize_fact
 from k2chat.finetune import INFO_PATH
-from k2chat.fit import REPO
 from k2chat.models.classify import fitted
 from k2chat.models.embeddings import TUNED_PATH, TunedEncoder
 from k2chat.store.quotes import Hit, units_of
+
+from .conftest import REPO
 
 INFO = json.loads(INFO_PATH.read_text(encoding="utf-8"))
 REPORT = fitted().report["encoder"]

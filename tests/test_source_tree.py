@@ -25,3 +25,17 @@ def test_the_ui_has_no_safety_text_of_its_own() -> None:
     ui = REPO.joinpath("src", "k2chat", "serve", "ui.py").read_text(encoding="utf-8")
     assert "not medical advice" not in ui.lower()
     assert "retriever" not in ui
+
+
+def test_the_package_never_reads_the_tests() -> None:
+    """Fitting and evaluation are given their files (``make fit``, ``make eval``): no path the
+    package builds goes into the repository's tests/ folder."""
+    import ast
+
+    found = []
+    for path in sorted(REPO.joinpath("src", "k2chat").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    node.value.strip("/") == "tests" or node.value.startswith("tests/")):
+                found.append(f"{path.name}:{node.lineno} {node.value!r}")
+    assert found == []

@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="say whether the index is ready, missing, stale or corrupt")
 
     ev = sub.add_parser("eval", help="print retrieval and answer quality on an evaluation set")
-    ev.add_argument("--file", type=Path, help="YAML cases (default tests/eval/questions.yaml)")
+    ev.add_argument("--file", type=Path, help="YAML cases (`make eval`: tests/eval/questions.yaml)")
     ev.add_argument("--failures", action="store_true", help="also list the cases that missed")
     ev.add_argument("--emergency", type=Path, metavar="FILE",
                     help="YAML statements labelled medical / self_harm / none: report the "
@@ -117,8 +117,11 @@ def _run(args: argparse.Namespace) -> int:
         from k2chat.evaluate import evaluate, evaluate_emergencies, load_cases
         from k2chat.pipeline import get_pipeline
 
-        path = args.emergency or args.file or (
-            settings.corpus_dir.parent / "tests" / "eval" / "questions.yaml")
+        path = args.emergency or args.file
+        if path is None:
+            raise SettingsError("Give an evaluation file: k2chat eval --file FILE (or "
+                                "--emergency FILE); `make eval` uses the repository's "
+                                "tests/eval/questions.yaml.")
         if not path.is_file():
             raise SettingsError(f"No such evaluation file: {path}")
         if args.emergency:  # the file is checked before the index is opened
