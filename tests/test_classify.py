@@ -46,7 +46,7 @@ def test_fitted_models_are_in_step_with_the_labelled_data() -> None:
               REPO / "tests" / "eval" / "questions.yaml"]:
         if p.is_file():
             h.update(p.read_bytes())
-    assert REPORT["data"] == h.hexdigest()[:16], "run `python -m k2chat.fit`"
+    assert REPORT["data"] == h.hexdigest()[:16], "run `make fit`"
 
 
 def test_every_model_says_where_it_came_from() -> None:

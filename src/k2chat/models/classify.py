@@ -163,7 +163,7 @@ def fitted(path: Path = FITTED_PATH) -> Fitted:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise K2ChatError(f"The fitted models in {path} cannot be read ({exc}); run "
-                          "`python -m k2chat.fit` to fit them again.") from exc
+                          "`make fit` to fit them again.") from exc
     return Fitted(
         emergency=TextModel.from_dict(raw["emergency"]),
         emergency_threshold=float(raw["emergency"]["threshold"]),
@@ -190,5 +190,5 @@ def _tuned_encoder(lead: dict[str, Any]) -> Any:
         return None
     if not TUNED_PATH.is_file():
         raise K2ChatError(f"The fine-tuned encoder {TUNED_PATH} is missing; run "
-                          "`python -m k2chat.fit` to fit it again.")
+                          "`make fit` to fit it again.")
     return TunedEncoder(TUNED_PATH)
