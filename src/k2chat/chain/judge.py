@@ -30,11 +30,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
-    "scope_row", "text_in_scope", "tuned_query",
+    "scope_row", "text_in_scope", "tuned_query", "MAX_QUOTES",
 ]
 
-# The target for a readable answer: a median body of at most 90 words. Supporting
-# quotes are added only while the quotes stay within it (carried sentences aside: _words).
+# The answer's shape, in one place. Quotes: the lead and at most two supporting quotes (the
+# answer shape of the first chain, c07d8ba, and the README's first paragraph).
+MAX_QUOTES = 3
+# Words: the target for a readable answer, a median body of at most 90 words.
+# Supporting quotes are added only while the quotes stay within it (carried sentences
+# aside: _words).
 BODY_WORDS = 90
 # Two sentences this close (cosine of their vectors) say the same thing: the article repeats
 # its anticoagulant caution in sections 1-5 at 0.80-0.93, while distinct facts of one
@@ -287,7 +291,7 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
                                         evidence.question, keep)
         if not pairs and caution is not None:  # the caution is all the topic says
             pairs, caution, keep = [(caution, top)], None, 1
-    pairs = pairs[:max(3, keep)]
+    pairs = pairs[:max(MAX_QUOTES, keep)]
     while len(pairs) > keep and sum(_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
@@ -454,7 +458,7 @@ def judge(
     scores = [float(lead_p[best])]
     words = _words(units[best])
     for i in order[1:]:
-        if len(chosen) == 3 or lead_p[i] < lead_p[best] - models.support_margin:
+        if len(chosen) == MAX_QUOTES or lead_p[i] < lead_p[best] - models.support_margin:
             break
         unit = units[i]
         if (any(overlaps(unit, c) for c in chosen)
@@ -469,9 +473,10 @@ def judge(
     extra = _for_the_rarest_word(evidence.question, units, order, lead_p, chosen, lex,
                                  lead_p[best] - RAREST_REACH * models.support_margin)
     if extra is not None:  # the question's most specific word ("dialysis", "pregnant")
-        chosen = [chosen[0], units[extra], *chosen[1:]][:3]
-        scores = [scores[0], float(lead_p[extra]), *scores[1:]][:3]
-        while len(chosen) > 2 and sum(_words(u) for u in chosen) > BODY_WORDS:
+        chosen = [chosen[0], units[extra], *chosen[1:]][:MAX_QUOTES]
+        scores = [scores[0], float(lead_p[extra]), *scores[1:]][:MAX_QUOTES]
+        kept = 2  # the lead and the quote holding the rarest word stay
+        while len(chosen) > kept and sum(_words(u) for u in chosen) > BODY_WORDS:
             chosen.pop()
             scores.pop()
 
