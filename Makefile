@@ -37,18 +37,19 @@ run: setup
 lint: setup-test
 	$(BIN)/ruff check src ingest tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/python -m pytest
 
 eval: setup
-	$(BIN)/k2chat eval
+	$(BIN)/k2chat eval --file tests/eval/questions.yaml
 
 # Fit the emergency, question-type, scope and lead models on src/k2chat/data/ (prints held-out figures).
 # The lead model's fine-tuned encoder (data/encoder.onnx) is fine-tuned again only when its inputs
 # changed (CPU, minutes); `make fit FIT_ARGS=--reuse-encoder` keeps it and refits the rest quickly.
 fit: $(VENV)/.k2chat-extra-fit
-	$(BIN)/python -m k2chat.fit $(FIT_ARGS)
+	$(BIN)/python -m k2chat.fit --tuning tests/eval/questions.yaml --holdout tests/eval/holdout.yaml $(FIT_ARGS)
 
 ingest: setup
 	$(BIN)/k2chat ingest

@@ -1,7 +1,8 @@
 """The reference for bench/concurrency.py: a bare Gradio chat app that answers at once.
 
 A ``gr.ChatInterface`` whose function returns one fixed text, on the same endpoint name
-(``/ask``), queue and launch settings as ``k2chat serve`` (src/k2chat/ui.py's ``launch``), so the
+(``/ask``), queue and launch settings as ``k2chat serve`` (src/k2chat/serve/ui.py's
+``launch``), so the
 difference between the two is what k2chat itself costs. Not part of the package.
 
     .venv/bin/python bench/bare_chat.py --port 7861
@@ -18,7 +19,7 @@ import gradio as gr  # noqa: E402
 
 ANSWER = "A fixed answer, the same for every question."
 CONCURRENCY_LIMIT = 8  # k2chat's default (Settings.concurrency_limit)
-QUEUE_MAX_SIZE = 256  # as src/k2chat/ui.py's QUEUE_MAX_SIZE
+QUEUE_MAX_SIZE = 256  # as src/k2chat/serve/ui.py's QUEUE_MAX_SIZE
 SESSION_CAPACITY = QUEUE_MAX_SIZE + CONCURRENCY_LIMIT  # as ui.launch's state_session_capacity
 
 

@@ -44,9 +44,9 @@ def main() -> None:
     articles = arg("articles", 1000)
     from synthetic import write_articles
 
-    from k2chat.embeddings import SentenceTransformerEmbeddings
-    from k2chat.ingest.build import build_index
+    from k2chat.models.embeddings import SentenceTransformerEmbeddings
     from k2chat.settings import Settings
+    from k2chat.store.build import build_index
 
     with Timer() as load:
         st = SentenceTransformerEmbeddings()

@@ -63,7 +63,7 @@ def main() -> None:
         search.append(timed(retriever.search, q))
 
     print("(loading sentence-transformers for the reference ...)", file=sys.stderr, flush=True)
-    from k2chat.embeddings import SentenceTransformerEmbeddings
+    from k2chat.models.embeddings import SentenceTransformerEmbeddings
 
     st = SentenceTransformerEmbeddings()
     st.embed_query("warm up")

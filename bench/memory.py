@@ -33,7 +33,7 @@ print(json.dumps(dict(ready_kb=ready, peak_kb=resource.getrusage(resource.RUSAGE
 """
 REFERENCE = """
 import json, resource
-from k2chat.embeddings import SentenceTransformerEmbeddings
+from k2chat.models.embeddings import SentenceTransformerEmbeddings
 SentenceTransformerEmbeddings().embed_query("How much MK-7 is used for osteoporosis?")
 print(json.dumps(dict(peak_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
 """

@@ -7,11 +7,11 @@ input for every system: the question, or for a follow-up the query that
 - k2chat: ``HybridRetriever.search`` over k2chat's passages (dense Chroma + BM25 candidates,
   scored by cosine + IDF-weighted term coverage), k=8.
 - LangChain tutorial: ``RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)``
-  over the article's text, the same model (all-MiniLM-L6-v2 via ``k2chat.embeddings``),
+  over the article's text, the same model (all-MiniLM-L6-v2 via ``k2chat.models.embeddings``),
   ``langchain_chroma.Chroma`` in a temporary folder with that explicit embedding function,
   k=4. Each chunk is mapped to the section(s) its text spans in the article, the section it
   overlaps most first.
-- BM25 alone: ``k2chat.retrieve.LexicalIndex`` over k2chat's passages, k=8.
+- BM25 alone: ``k2chat.chain.retrieve.LexicalIndex`` over k2chat's passages, k=8.
 - Also, for reference: dense alone over k2chat's passages, and dense + BM25 fused by
   reciprocal rank (k=60), the fusion k2chat used before its score fusion.
 
@@ -97,10 +97,10 @@ def tutorial_retriever(embeddings: object, folder: str) -> Callable[[str], list[
 
 def main() -> None:
     ensure_index()
-    from k2chat.answer import Request, retrieve_hits
+    from k2chat.chain.answer import Request, retrieve_hits
     from k2chat.chat import Chat
-    from k2chat.embeddings import SentenceTransformerEmbeddings
     from k2chat.evaluate import load_cases
+    from k2chat.models.embeddings import SentenceTransformerEmbeddings
     from k2chat.pipeline import get_pipeline
 
     pipeline = get_pipeline(settings())

@@ -15,7 +15,7 @@ Passages: an article sentence plus invented Zipf-distributed words (bench/synthe
 vocabulary grows with the corpus. Vectors: the ONNX model's vector of the passage's article
 sentence plus Gaussian noise, normalised (clustered like real text, cheap to make); real
 questions are embedded by the real encoder. Each size's start-up index is opened as k2chat
-opens it (``k2chat.index.open_index``) and searched the way k2chat searches a local build: a
+opens it (``k2chat.store.index.open_index``) and searched the way k2chat searches a local build: a
 HybridRetriever over its saved BM25 index and an exact product over its saved passage vectors.
 Reference: p50 at 1k, same run.
 Target: p50 at 100k <= 2 x p50 at 1k.
@@ -138,18 +138,17 @@ def build_startup_index(n: int, encoder: Any, sentence_vectors: dict[str, Any]) 
     """Settings of an indexed corpus of about ``n`` passages (the article + synthetic ones)."""
     from synthetic import write_articles
 
-    from k2chat.corpus import read_corpus
-    from k2chat.index import index_status
-    from k2chat.ingest.build import build_index
-    from k2chat.ingest.chunk import chunk_sections
+    from k2chat.store.build import build_index
+    from k2chat.store.chunk import chunk_sections
+    from k2chat.store.corpus import read_corpus
+    from k2chat.store.index import index_status
 
     settings = startup_settings(n)
     if settings.corpus_dir.is_dir() and index_status(settings) == "ready":
         return settings
     print(f"(building a start-up index of ~{n} passages ...)", file=sys.stderr, flush=True)
     shutil.rmtree(settings.corpus_dir.parent, ignore_errors=True)
-    from k2chat.evidence import units_of
-    from k2chat.retrieve import Hit
+    from k2chat.store.quotes import Hit, units_of
 
     own = chunk_sections(read_corpus(CORPUS))
     article = [c.embedding_text() for c in own]
@@ -200,7 +199,7 @@ def peak_rss_mb(settings: Any) -> float:
 
 def startup_rows(sizes: list[int], encoder: Any, sentence_vectors: dict[str, Any]) -> list[Row]:
     """Start-up at each size, the ratio of the largest to the smallest, and RSS at the largest."""
-    from k2chat.index import MANIFEST_FILE, Manifest, current_build_dir
+    from k2chat.store.index import MANIFEST_FILE, Manifest, current_build_dir
 
     times: dict[int, float] = {}
     counts: dict[int, int] = {}
@@ -236,9 +235,9 @@ def main() -> None:
     import numpy as np
     from synthetic import article_sentences
 
-    from k2chat.embeddings import OnnxEmbeddings
+    from k2chat.chain.retrieve import HybridRetriever
     from k2chat.evaluate import load_cases
-    from k2chat.retrieve import HybridRetriever
+    from k2chat.models.embeddings import OnnxEmbeddings
 
     encoder = OnnxEmbeddings(bench_settings().onnx_path)
     sentences = list(article_sentences())
@@ -250,7 +249,7 @@ def main() -> None:
         emit(startup)
         return
 
-    from k2chat.index import open_index
+    from k2chat.store.ready import open_index
 
     results: dict[int, dict[str, Any]] = {}
     for n in sizes:

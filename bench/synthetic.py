@@ -19,7 +19,7 @@ SYLLABLES = ("ka ro mi tu le sa no vi pe da ri lo mu te ha zo ne bi fa gu ce yo 
 
 @cache
 def article_sentences() -> tuple[str, ...]:
-    from k2chat.corpus import read_corpus
+    from k2chat.store.corpus import read_corpus
     from k2chat.text import split_sentences
 
     out: list[str] = []

@@ -35,9 +35,9 @@ SIZES = {"": (1280, 800), "-phone": (390, 844)}  # the sizes issue 11 names (des
 def take(out: Path, data_dir: Path | None = None) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
-    from k2chat.safety import DISCLAIMER
+    from k2chat.serve.ui import launch
     from k2chat.settings import Settings
-    from k2chat.ui import launch
+    from k2chat.types import DISCLAIMER
 
     settings = Settings.from_env()
     if data_dir is not None:

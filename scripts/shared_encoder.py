@@ -21,16 +21,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
 def main() -> int:
     from sklearn.metrics import roc_auc_score
 
-    from k2chat.classify import fitted
     from k2chat.evaluate import load_cases
     from k2chat.fit import (
         DATA,
         MISS_COST,
         QUESTION_FILES,
-        REPO,
         SCOPE_FROM,
         _fit_text,
         _load,
@@ -38,6 +39,7 @@ def main() -> int:
         _split,
         emergency_sets,
     )
+    from k2chat.models.classify import fitted
     from k2chat.pipeline import get_pipeline
 
     pipeline = get_pipeline()
@@ -49,7 +51,7 @@ def main() -> int:
     }
     holdout = _load(REPO / "tests" / "eval" / "holdout.yaml")
     tuning = _load(REPO / "tests" / "eval" / "questions.yaml")
-    sets = emergency_sets()
+    sets = emergency_sets(REPO / "tests" / "eval" / "questions.yaml")
     tr_texts, tr_labels = sets.train_texts, sets.train_labels
     te_texts = sets.test_texts + [str(q["question"]) for q in holdout]
     te_pos = np.asarray([lab != "none" for lab in sets.test_labels] + [False] * len(holdout))

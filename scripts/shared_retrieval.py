@@ -1,7 +1,7 @@
 """Would retrieval find the answer more often with the fine-tuned encoder (data/encoder.onnx)?
 
 Issue 21 asks whether the lead feature's encoder could also serve retrieval. This runs the
-chain's own retrieval (``k2chat.answer._retrieve``: the hybrid dense + BM25 retriever, k=12
+chain's own retrieval (``k2chat.chain.answer._retrieve``: the hybrid dense + BM25 retriever, k=12
 passages, follow-ups resolved as ``Chat`` resolves them) twice over every answerable case of
 the holdout set and the blind rounds: once as shipped, once with the passages and the
 questions embedded by the fine-tuned encoder (exact search over in-memory vectors, each
@@ -32,10 +32,10 @@ SETS = {
 
 
 def main() -> int:
-    from k2chat.answer import Request, _prepare, _retrieve
+    from k2chat.chain.answer import Request, _prepare, _retrieve
     from k2chat.chat import Chat
-    from k2chat.classify import fitted
     from k2chat.evaluate import load_cases, normalize_fact
+    from k2chat.models.classify import fitted
     from k2chat.pipeline import get_pipeline
     from k2chat.text import clean_question
 

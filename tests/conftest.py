@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 @pytest.fixture(scope="session")
 def st_embeddings():  # type: ignore[no-untyped-def]
     """The reference encoder (sentence-transformers), loaded once per session."""
-    from k2chat.embeddings import SentenceTransformerEmbeddings
+    from k2chat.models.embeddings import SentenceTransformerEmbeddings
 
     emb = SentenceTransformerEmbeddings()
     emb.embed_query("load the model now")
@@ -29,8 +29,8 @@ def st_embeddings():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory, st_embeddings):  # type: ignore[no-untyped-def]
     """Settings with a freshly built local index (and ONNX encoder) in a temp folder."""
-    from k2chat.ingest.build import build_index
     from k2chat.settings import Settings
+    from k2chat.store.build import build_index
 
     data = tmp_path_factory.mktemp("k2chat-data")
     s = Settings(corpus_dir=CORPUS, data_dir=data)
@@ -54,7 +54,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(settings, pipeline) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A real k2chat Gradio server on a free loopback port; yields its URL."""
-    from k2chat.ui import launch
+    from k2chat.serve.ui import launch
 
     port = free_port()
     feedback = settings.data_dir / "feedback-server.jsonl"

@@ -5,8 +5,8 @@ import re
 import pytest
 
 import k2chat
-from k2chat import safety
-from k2chat.answer import unsupported_numbers
+from k2chat.chain import safety
+from k2chat.chain.answer import unsupported_numbers
 from k2chat.evaluate import load_cases
 
 from .conftest import CORPUS, EVAL_FILE

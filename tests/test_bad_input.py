@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import k2chat
-from k2chat import safety
+from k2chat.chain import safety
 from k2chat.settings import Settings
 from k2chat.types import Answer
 

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from k2chat.answer import EXAMPLE_QUESTIONS, Request
+from k2chat.chain.answer import EXAMPLE_QUESTIONS, Request
+from k2chat.chain.safety import BANNER
 from k2chat.chat import Chat
-from k2chat.safety import BANNER, DISCLAIMER
+from k2chat.types import DISCLAIMER
 
 from .conftest import REPO
 
@@ -661,7 +662,7 @@ def test_the_page_fits_and_a_new_answer_starts_in_view(tabs: Any, size: str) -> 
 def broken_feedback_server(settings, pipeline, tmp_path_factory: pytest.TempPathFactory
                            ) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
     """A server whose feedback path is a directory: every vote write fails, even for root."""
-    from k2chat.ui import launch
+    from k2chat.serve.ui import launch
 
     from .conftest import free_port
 
@@ -934,7 +935,7 @@ def test_every_control_is_at_least_24_px(tab: Tab) -> None:
 
 def test_source_cards_show_lists_and_headings_and_the_quote_in_view(tab: Tab, pipeline) -> None:  # type: ignore[no-untyped-def]
     """Issue 23 #9."""
-    from k2chat.corpus import read_corpus
+    from k2chat.store.corpus import read_corpus
 
     from .conftest import CORPUS
 

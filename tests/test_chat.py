@@ -3,7 +3,8 @@
 import pytest
 
 import k2chat
-from k2chat.chat import Chat, is_followup, resolve_followup
+from k2chat.chain.followup import is_followup, resolve_followup
+from k2chat.chat import Chat
 
 
 def test_follow_up_about_time_to_work_answers_onset(settings) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +53,7 @@ def test_a_self_contained_question_is_not_rewritten() -> None:
 
 
 def test_a_blood_thinner_named_earlier_keeps_its_caution(settings) -> None:  # type: ignore[no-untyped-def]
-    from k2chat import safety
+    from k2chat.chain import safety
 
     chat = k2chat.Chat(settings)
     chat.ask("I'm on Coumadin. Is K2 a problem?")

@@ -21,10 +21,11 @@ import pytest
 
 import k2chat
 from k2chat.errors import K2ChatError
-from k2chat.index import COMPLETE_KEY, chroma_client, index_status, open_index
-from k2chat.ingest.build import BuildReport, build_index
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
+from k2chat.store.build import BuildReport, build_index
+from k2chat.store.index import COMPLETE_KEY, chroma_client, index_status
+from k2chat.store.ready import open_index
 
 from .conftest import CORPUS, free_port
 

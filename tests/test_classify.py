@@ -9,8 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from k2chat.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
-from k2chat.fit import DATA, EMERGENCY_FILES, QUESTION_FILES, REPO
+from k2chat.fit import DATA, EMERGENCY_FILES, QUESTION_FILES
+from k2chat.models.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
+
+from .conftest import EVAL_FILE, REPO
 
 REPORT = fitted().report
 
@@ -44,7 +46,7 @@ def test_fitted_models_are_in_step_with_the_labelled_data() -> None:
               REPO / "tests" / "eval" / "questions.yaml"]:
         if p.is_file():
             h.update(p.read_bytes())
-    assert REPORT["data"] == h.hexdigest()[:16], "run `python -m k2chat.fit`"
+    assert REPORT["data"] == h.hexdigest()[:16], "run `make fit`"
 
 
 def test_every_model_says_where_it_came_from() -> None:
@@ -80,7 +82,7 @@ def test_the_emergency_split_is_the_one_the_report_describes() -> None:
     its held-out part is the one the report counts."""
     from k2chat.fit import emergency_sets
 
-    sets = emergency_sets()
+    sets = emergency_sets(EVAL_FILE)
     e = REPORT["emergency"]
     assert sum(lab != "none" for lab in sets.test_labels) == e["test_emergencies"]
     assert sum(lab == "none" for lab in sets.test_labels) == e["test_near_misses"]

@@ -6,8 +6,8 @@ import math
 import pytest
 
 import k2chat
-from k2chat import safety
-from k2chat.compare import amounts_in, sides_of
+from k2chat.chain import safety
+from k2chat.chain.compare import amounts_in, sides_of
 
 # What the article says of doses above the usual range (sections 2, 4, 5).
 _HIGHER_DOSES = ("benefits over the 200 mcg range are not conclusively proven", "megadose",

@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from k2chat.chat import Chat
-from k2chat.conversation import (
-    LONG_CONVERSATION,
-    MAX_TURNS,
-    Conversation,
-    ConversationStore,
-)
-from k2chat.signing import KEY_FILE, Sealer, SealError, load_key
+from k2chat.serve.conversation import LONG_CONVERSATION, MAX_TURNS, Conversation, ConversationStore
+from k2chat.serve.signing import KEY_FILE, Sealer, SealError, load_key
 from k2chat.types import Answer
 
 MK7 = "How much MK-7 is used for osteoporosis?"
@@ -126,7 +121,7 @@ def test_no_envelope_is_sealed_past_its_bound(monkeypatch, settings) -> None:  #
     cross MAX_ENVELOPE_CHARS is not stored and the reply asks for a new conversation."""
     import random
 
-    from k2chat import conversation as module
+    from k2chat.serve import conversation as module
 
     monkeypatch.setattr(module, "MAX_ENVELOPE_CHARS", 20_000)  # reached in a few turns
     rnd = random.Random(7)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from k2chat.corpus import corpus_hash, read_corpus
 from k2chat.errors import CorpusError
+from k2chat.store.corpus import corpus_hash, read_corpus
 
 from .conftest import CORPUS, REPO
 

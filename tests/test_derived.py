@@ -1,4 +1,4 @@
-"""The files each build saves for the query path (k2chat.derived) and the ONNX checksum."""
+"""The files each build saves for the query path (k2chat.store.derived) and the ONNX checksum."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from k2chat.answer import Request
-from k2chat.embeddings import OnnxEmbeddings
+from k2chat.chain.answer import Request
 from k2chat.evaluate import load_cases
-from k2chat.evidence import units_of
-from k2chat.index import current_build_dir, encoder_status, index_status, open_index
+from k2chat.models.embeddings import OnnxEmbeddings
 from k2chat.pipeline import Pipeline
-from k2chat.retrieve import Hit, LexicalIndex
 from k2chat.settings import Settings
+from k2chat.store.index import current_build_dir, encoder_status, index_status
+from k2chat.store.lexical import LexicalIndex
+from k2chat.store.quotes import Hit, units_of
+from k2chat.store.ready import open_index
 
 from .conftest import EVAL_FILE
 
@@ -80,9 +81,12 @@ def test_truncated_onnx_is_detected_and_exported_again(
     settings: Settings, tmp_path: Path, st_embeddings, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import k2chat.embeddings as embeddings_module
+    import k2chat.models.embeddings as embeddings_module
+    import k2chat.store.onnx_export as onnx_export_module
 
     monkeypatch.setattr(embeddings_module, "SentenceTransformerEmbeddings", lambda: st_embeddings)
+    # the export again reads the session's model instead of loading another
+    monkeypatch.setattr(onnx_export_module, "SentenceTransformerEmbeddings", lambda: st_embeddings)
     s = _own_copy(settings, tmp_path / "data")
     assert encoder_status(s) == "ok"
     os.truncate(s.onnx_path, s.onnx_path.stat().st_size // 3)
@@ -101,9 +105,9 @@ def test_truncated_onnx_is_detected_and_exported_again(
 def test_passages_are_read_as_the_article_was_chunked(settings: Settings) -> None:
     """The saved passages, read one at a time, are exactly the chunks of the article, in
     article order; slices and negative indexes work like a tuple's."""
-    from k2chat.corpus import read_corpus
-    from k2chat.derived import Passages
-    from k2chat.ingest.chunk import chunk_sections
+    from k2chat.store.chunk import chunk_sections
+    from k2chat.store.corpus import read_corpus
+    from k2chat.store.passages import Passages
 
     index = open_index(settings, build=False)
     assert isinstance(index.chunks, Passages)
@@ -121,8 +125,9 @@ def test_a_passage_that_is_not_its_id_is_reported(settings: Settings) -> None:
     """A passage line that does not hold the id it is listed under (a damaged or mixed-up
     file the size checks let through) is an IndexCorruptError naming the rebuild, not a wrong
     quote."""
-    from k2chat.derived import PASSAGE_ROWS, PASSAGES, Passages
     from k2chat.errors import IndexCorruptError
+    from k2chat.store.derived import PASSAGE_ROWS, PASSAGES
+    from k2chat.store.passages import Passages
 
     build = current_build_dir(settings)
     assert build is not None

@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from k2chat.corpus import read_corpus
-from k2chat.embeddings import OnnxEmbeddings, SentenceTransformerEmbeddings, load_query_embeddings
 from k2chat.evaluate import load_cases
+from k2chat.models.embeddings import (
+    OnnxEmbeddings,
+    SentenceTransformerEmbeddings,
+    load_query_embeddings,
+)
+from k2chat.store.corpus import read_corpus
 from k2chat.text import split_sentences
 
 from .conftest import CORPUS, EVAL_FILE
@@ -94,7 +98,7 @@ def test_a_new_process_answers_without_importing_torch(settings) -> None:  # typ
 
 
 def test_a_remembered_question_gets_the_vector_it_got_the_first_time(pipeline) -> None:  # type: ignore[no-untyped-def]
-    from k2chat.embeddings import RememberedQueries
+    from k2chat.models.embeddings import RememberedQueries
 
     inner = pipeline.retriever.embeddings.inner
     calls: list[str] = []

@@ -13,13 +13,13 @@ import tomllib
 
 import numpy as np
 
-from k2chat.classify import fitted
-from k2chat.embeddings import TUNED_PATH, TunedEncoder
 from k2chat.evaluate import load_cases, normalize_fact
-from k2chat.evidence import units_of
 from k2chat.finetune import INFO_PATH
-from k2chat.fit import REPO
-from k2chat.retrieve import Hit
+from k2chat.models.classify import fitted
+from k2chat.models.embeddings import TUNED_PATH, TunedEncoder
+from k2chat.store.quotes import Hit, units_of
+
+from .conftest import REPO
 
 INFO = json.loads(INFO_PATH.read_text(encoding="utf-8"))
 REPORT = fitted().report["encoder"]
@@ -52,7 +52,7 @@ def test_it_loads_offline_without_torch() -> None:
     """A fresh process with the hub switched off reads it from package data; answering never
     imports torch."""
     code = ("import sys\n"
-            "from k2chat.classify import fitted\n"
+            "from k2chat.models.classify import fitted\n"
             "m = fitted()\n"
             "s = m.tuned.similarity('How much MK-7 should I take?', ['MK-7: 180 mcg a day.',"
             " 'Natto is a fermented soybean food.'])\n"
@@ -122,9 +122,9 @@ def test_held_out_questions_are_nearest_their_answers(pipeline) -> None:  # type
 
 def test_the_chain_scores_candidates_with_it(pipeline) -> None:  # type: ignore[no-untyped-def]
     """A real question's candidate quotes carry the feature, standardised over them."""
-    from k2chat.answer import Request, _prepare, _retrieve
-    from k2chat.evidence import LEAD_COLUMNS
-    from k2chat.judge import score_units
+    from k2chat.chain.answer import Request, _prepare, _retrieve
+    from k2chat.chain.evidence import LEAD_COLUMNS
+    from k2chat.chain.judge import score_units
 
     prepared = _prepare(Request("How much MK-7 should I take for my bones?"), 2000)
     evidence = _retrieve(pipeline.retriever, prepared).evidence
@@ -144,7 +144,7 @@ def test_a_quotes_tuned_vector_does_not_depend_on_what_it_is_embedded_with() -> 
     up in batches) led a follow-up with different quotes."""
     import numpy as np
 
-    from k2chat.embeddings import TunedEncoder
+    from k2chat.models.embeddings import TunedEncoder
 
     quotes = ["For MK-4 (Menaquinone-4): 45 milligrams (mg).",
               "Vitamin K2 does not work in isolation.",

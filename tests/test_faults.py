@@ -21,13 +21,14 @@ from pathlib import Path
 import pytest
 
 import k2chat
-from k2chat import derived
 from k2chat.errors import IndexNotBuiltError, IngestBusyError
-from k2chat.index import CURRENT_FILE, current_build_dir, index_status, open_index
-from k2chat.ingest import build as build_module
-from k2chat.ingest.build import LOCK_TIMEOUT_S, build_index
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
+from k2chat.store import build as build_module
+from k2chat.store import derived
+from k2chat.store.build import LOCK_TIMEOUT_S, build_index
+from k2chat.store.index import CURRENT_FILE, current_build_dir, index_status
+from k2chat.store.ready import open_index
 
 from .conftest import CORPUS
 
@@ -113,7 +114,7 @@ def test_missing_index_is_built_on_first_question(tmp_path: Path, rebuild_with_s
                                                   caplog: pytest.LogCaptureFixture) -> None:
     """With no index folder at all, the first question builds it (encoder too) and answers."""
     s = Settings(corpus_dir=CORPUS, data_dir=tmp_path / "data")
-    with caplog.at_level(logging.INFO, logger="k2chat.index"):
+    with caplog.at_level(logging.INFO, logger="k2chat.store.ready"):
         assert_answers(s)
     assert any("Building the search index" in r.getMessage() and r.levelno == logging.INFO
                for r in caplog.records)
@@ -203,7 +204,7 @@ def test_damaged_index_is_detected_and_rebuilt(damage: str, tmp_path: Path, sett
     assert old is not None and index_status(s) == "ready"
     DAMAGE[damage](old)
     assert index_status(s) == "corrupt"
-    with caplog.at_level(logging.WARNING, logger="k2chat.index"):
+    with caplog.at_level(logging.WARNING, logger="k2chat.store.ready"):
         assert_answers(s)
     logged = [r.getMessage() for r in caplog.records
               if "unreadable" in r.getMessage() and "rebuilding" in r.getMessage()]
@@ -223,7 +224,7 @@ def test_damage_after_opening_in_the_same_process_is_rebuilt(
     old = current_build_dir(s)
     assert old is not None
     truncate_sqlite(old)
-    with caplog.at_level(logging.WARNING, logger="k2chat.index"):
+    with caplog.at_level(logging.WARNING, logger="k2chat.store.ready"):
         assert_answers(s)
     assert any("rebuilding" in r.getMessage() for r in caplog.records)
     assert current_build_dir(s) != old
@@ -421,7 +422,7 @@ NO_NETWORK = textwrap.dedent(
     socket.getaddrinfo = guard("getaddrinfo", socket.getaddrinfo)
 
     import k2chat
-    from k2chat.index import index_status
+    from k2chat.store.index import index_status
     from k2chat.settings import Settings
 
     s = Settings.from_env()

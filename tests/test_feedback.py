@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from k2chat.errors import FeedbackError
-from k2chat.feedback import feedback_status, record_feedback, repair
+from k2chat.serve.feedback import feedback_status, record_feedback, repair
 from k2chat.types import Answer
 
 
@@ -104,7 +104,7 @@ _FILL = r"""
 import json, os, subprocess, sys
 from pathlib import Path
 from k2chat.errors import FeedbackError
-from k2chat.feedback import feedback_status, record_feedback, repair
+from k2chat.serve.feedback import feedback_status, record_feedback, repair
 from k2chat.types import Answer
 path = Path(sys.argv[1])
 repair(path)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from k2chat.guard import MAX_BODY_BYTES, allowed_hosts
+from k2chat.serve.guard import MAX_BODY_BYTES, allowed_hosts
 
 pytestmark = pytest.mark.server
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from k2chat.corpus import read_corpus
-from k2chat.index import current_build_dir, index_status, open_index
-from k2chat.ingest.build import build_index
-from k2chat.ingest.chunk import MAX_CHARS, chunk_sections
 from k2chat.settings import Settings
+from k2chat.store.build import build_index
+from k2chat.store.chunk import MAX_CHARS, chunk_sections
+from k2chat.store.corpus import read_corpus
+from k2chat.store.index import current_build_dir, index_status
+from k2chat.store.ready import open_index
 from k2chat.text import split_sentences
 
 from .conftest import CORPUS
@@ -73,7 +74,7 @@ def test_a_failed_build_leaves_no_folder_and_keeps_the_current_index(  # type: i
     the lock; the app keeps the index it had."""
     from filelock import FileLock
 
-    from k2chat.ingest import build as build_module
+    from k2chat.store import build as build_module
 
     index = tmp_path / "data" / "index"
     shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns("*.onnx"))

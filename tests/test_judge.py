@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from k2chat import safety
-from k2chat.answer import _Prepared, compose
-from k2chat.evidence import WHOLE, overlaps, units_of
-from k2chat.judge import Judgement, _differing_figures
-from k2chat.retrieve import Hit
+from k2chat.chain import safety
+from k2chat.chain.answer import _Prepared, compose
+from k2chat.chain.judge import Judgement, _differing_figures
+from k2chat.store.quotes import WHOLE, Hit, overlaps, units_of
 from k2chat.types import QUOTE_JOIN, Chunk
 
 

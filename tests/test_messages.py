@@ -5,7 +5,7 @@ crisis line is for self-harm only. Every message here is new wording, not the is
 import pytest
 
 import k2chat
-from k2chat import safety
+from k2chat.chain import safety
 
 
 @pytest.mark.parametrize("message", [

@@ -40,7 +40,7 @@ def test_the_wheel_holds_only_the_k2chat_package(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names}
     assert top == {"k2chat", next(t for t in top if t.endswith(".dist-info"))}, sorted(top)
-    assert "k2chat/ingest/build.py" in names and "k2chat/derived.py" in names
+    assert "k2chat/store/build.py" in names and "k2chat/store/derived.py" in names
     assert any(n.startswith("k2chat/data/") for n in names)
     assert "k2chat/data/encoder.onnx" in names  # the fine-tuned encoder (k2chat.finetune)
     assert not any(n.startswith("ingest/") for n in names)

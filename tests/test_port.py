@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from k2chat.errors import PortInUseError
+from k2chat.serve.ui import check_port
 from k2chat.settings import Settings
-from k2chat.ui import check_port
 
 from .conftest import free_port
 

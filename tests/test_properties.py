@@ -10,8 +10,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 import k2chat
-from k2chat import safety
-from k2chat.answer import unsupported_numbers
+from k2chat.chain import safety
+from k2chat.chain.answer import unsupported_numbers
 from k2chat.settings import Settings
 from k2chat.types import Answer
 

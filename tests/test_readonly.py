@@ -14,10 +14,10 @@ import pytest
 
 import k2chat
 from k2chat.errors import K2ChatError
-from k2chat.index import index_status
-from k2chat.ingest import build as build_module
-from k2chat.ingest.build import build_index
 from k2chat.settings import Settings
+from k2chat.store import build as build_module
+from k2chat.store.build import build_index
+from k2chat.store.index import index_status
 
 from .test_faults import Q, env_for, private_copy
 

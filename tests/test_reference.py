@@ -1,5 +1,5 @@
 """Quotes that stand alone: a sentence whose opening refers back is quoted with what it refers
-to, or never alone (k2chat.reference, evidence.units_of), over the whole article."""
+to, or never alone (k2chat.store.reference, evidence.units_of), over the whole article."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from k2chat.corpus import read_article
-from k2chat.evidence import units_of
-from k2chat.ingest.chunk import chunk_sections
-from k2chat.ingest.dependent import dependent_sentences, format_dependent
-from k2chat.reference import chain_start, opens_unresolved, refers_back
-from k2chat.retrieve import Hit
+from k2chat.store.chunk import chunk_sections
+from k2chat.store.corpus import read_article
+from k2chat.store.dependent import dependent_sentences, format_dependent
+from k2chat.store.quotes import Hit, units_of
+from k2chat.store.reference import chain_start, opens_unresolved, refers_back
 from k2chat.types import QUOTE_JOIN
 
 ROOT = Path(__file__).resolve().parents[1]

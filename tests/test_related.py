@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from k2chat.answer import EXAMPLE_QUESTIONS
+from k2chat.chain.answer import EXAMPLE_QUESTIONS
 from k2chat.chat import Chat
-from k2chat.conversation import _answer_from_json, _answer_to_json
 from k2chat.related import FILE, MAX_SHOWN, Related, candidates, ensure, load
+from k2chat.serve.conversation import _answer_from_json, _answer_to_json
 
 REFUSED = "Who won the 2022 World Cup?"
 EMERGENCY = "I took too much K2 and have chest pain and cannot breathe"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from k2chat import safety
-from k2chat.answer import Request
+from k2chat.chain import safety
+from k2chat.chain.answer import Request
+from k2chat.chain.state import ConversationState, facts_in, without_negated
 from k2chat.chat import Chat
-from k2chat.retrieve import AMOUNT
-from k2chat.state import ConversationState, facts_in, without_negated
-from k2chat.topics import amounts_mcg, load_topics
+from k2chat.store.lexical import AMOUNT
+from k2chat.store.statements import amounts_mcg, load_topics
 from k2chat.types import QUOTE_JOIN, Answer
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

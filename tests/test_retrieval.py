@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import k2chat
-from k2chat import index as index_module
-from k2chat.answer import Request
+from k2chat.chain.answer import Request
 from k2chat.pipeline import Pipeline
+from k2chat.store import index as index_module
 
 QUESTIONS = [
     "How much MK-7 is used for osteoporosis?",

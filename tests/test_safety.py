@@ -3,7 +3,7 @@
 import pytest
 
 import k2chat
-from k2chat import safety
+from k2chat.chain import safety
 
 EMERGENCIES = [
     "I'm on warfarin and I'm bleeding heavily from my nose, what do I do?",
@@ -71,7 +71,7 @@ BRANDS = [("Eliquis", "apixaban"), ("xarelto", "rivaroxaban"), ("Coumadin", "war
 
 @pytest.mark.parametrize(("brand", "generic"), BRANDS)
 def test_brand_names_resolve_to_generic_names(brand: str, generic: str) -> None:
-    from k2chat.drugs import generic_names
+    from k2chat.chain.drugs import generic_names
 
     assert generic in generic_names(f"I take {brand} every day")
 

@@ -16,7 +16,7 @@ import gradio as gr
 import httpx
 import pytest
 
-from k2chat import ui
+from k2chat.serve import ui
 from k2chat.settings import Settings
 
 pytestmark = pytest.mark.server
@@ -135,7 +135,7 @@ def test_the_app_own_origin_does_get_cors_permission(http: httpx.Client, server:
 def test_uploads_are_rejected_whatever_their_size(http: httpx.Client) -> None:
     big = b"\0" * (2 * 1024 * 1024)
     response = http.post("/gradio_api/upload", files={"files": ("big.bin", big)})
-    assert response.status_code in (403, 413)  # the chat takes no files (k2chat.guard)
+    assert response.status_code in (403, 413)  # the chat takes no files (k2chat.serve.guard)
 
 
 def test_server_errors_show_no_traceback(server: str) -> None:

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import k2chat
-from k2chat.state import ConversationState, facts_in, without_negated
+from k2chat.chain.state import ConversationState, facts_in, without_negated
 
 _DIALYSIS_LINE = "requiring dialysis"
 

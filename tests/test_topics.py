@@ -1,4 +1,5 @@
-"""The article's safety statements, curated strongest first (corpus/*.safety.yaml, k2chat.topics):
+"""The article's safety statements, curated strongest first (corpus/*.safety.yaml,
+k2chat.chain.topics):
 loading checks them against the article; a question or conversation that touches a topic leads
 with that topic's strongest statement, the reader's own drug first; emergencies and
 out-of-scope turns get no reassuring quote."""
@@ -12,14 +13,14 @@ from pathlib import Path
 import pytest
 
 import k2chat
-from k2chat.answer import Request
-from k2chat.corpus import read_article
+from k2chat.chain.answer import Request
+from k2chat.chain.topics import SafetyTopics
 from k2chat.errors import CorpusError
-from k2chat.evidence import units_of
-from k2chat.ingest.chunk import chunk_sections
-from k2chat.reference import opens_unresolved
-from k2chat.retrieve import Hit
-from k2chat.topics import SafetyTopics, Topic, load_topics
+from k2chat.store.chunk import chunk_sections
+from k2chat.store.corpus import read_article
+from k2chat.store.quotes import Hit, units_of
+from k2chat.store.reference import opens_unresolved
+from k2chat.store.statements import Topic, load_topics
 from k2chat.types import QUOTE_JOIN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,10 +247,10 @@ def test_an_out_of_scope_turn_after_a_warfarin_question_is_refused_as_usual(pipe
     assert first.citations[0].quote == STRONG_WARFARIN
     answer = chat.ask("Which country won the football World Cup in 2022?")
     assert not answer.grounded and not answer.citations, answer.text
-    assert k2chat.safety.ANTICOAGULANT_NOTE not in answer.text
+    assert k2chat.chain.safety.ANTICOAGULANT_NOTE not in answer.text
     # a question the article covers still carries the caution of the drug named before
     dose = chat.ask("And how much MK-7 do the studies use?")
-    assert dose.citations and k2chat.safety.ANTICOAGULANT_NOTE in dose.text, dose.text
+    assert dose.citations and k2chat.chain.safety.ANTICOAGULANT_NOTE in dose.text, dose.text
 
 
 @pytest.mark.parametrize(("question", "own"), [
@@ -261,7 +262,7 @@ def test_an_emergency_reply_is_the_redirect_and_only_the_own_drug_caution(
         pipeline, question: str, own: str | None) -> None:  # type: ignore[no-untyped-def]
     """An overdose reply went on to quote "the interaction risk is considered lower"."""
     answer = _ask(pipeline, question)
-    assert answer.emergency and k2chat.safety.EMERGENCY_MESSAGE in answer.text, answer.text
+    assert answer.emergency and k2chat.chain.safety.EMERGENCY_MESSAGE in answer.text, answer.text
     assert REASSURING not in answer.text
     assert [c.quote for c in answer.citations] == ([own] if own else []), answer.text
 
@@ -279,8 +280,8 @@ def test_touching_is_by_the_readers_words_not_the_search_thesaurus(pipeline) -> 
 
 
 def test_ingest_stops_on_a_statement_that_is_not_the_articles_text(tmp_path: Path) -> None:
-    from k2chat.ingest.build import build_index
     from k2chat.settings import Settings
+    from k2chat.store.build import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -13,17 +13,12 @@ import pytest
 from gradio_client import Client
 
 import k2chat
-from k2chat import ui
+from k2chat.chain.safety import too_long_message
 from k2chat.chat import Chat
-from k2chat.conversation import (
-    LONG_CONVERSATION,
-    MAX_TURNS,
-    Conversation,
-    ConversationStore,
-)
 from k2chat.errors import IndexNotBuiltError
-from k2chat.feedback import record_feedback
-from k2chat.safety import too_long_message
+from k2chat.serve import ui
+from k2chat.serve.conversation import LONG_CONVERSATION, MAX_TURNS, Conversation, ConversationStore
+from k2chat.serve.feedback import record_feedback
 from k2chat.types import Answer, Citation, Section
 
 server = pytest.mark.server

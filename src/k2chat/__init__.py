@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from k2chat import offline  # noqa: F401  (sets the no-network environment first)
 from k2chat.errors import (
     CorpusError,
     IndexCorruptError,
@@ -17,9 +16,8 @@ from k2chat.errors import (
     K2ChatError,
     PortInUseError,
 )
-from k2chat.safety import DISCLAIMER
 from k2chat.settings import Settings
-from k2chat.types import Answer, Citation
+from k2chat.types import DISCLAIMER, Answer, Citation
 
 __all__ = [
     "DISCLAIMER",
@@ -39,11 +37,11 @@ __all__ = [
 
 
 if TYPE_CHECKING:
-    from k2chat.answer import EXAMPLE_QUESTIONS
+    from k2chat.chain.answer import EXAMPLE_QUESTIONS
     from k2chat.chat import Chat
 
 # Loaded on first use, so that `import k2chat` (and `k2chat --help`) stays light.
-_LAZY = {"Chat": "k2chat.chat", "EXAMPLE_QUESTIONS": "k2chat.answer"}
+_LAZY = {"Chat": "k2chat.chat", "EXAMPLE_QUESTIONS": "k2chat.chain.answer"}
 
 
 def __getattr__(name: str) -> Any:
@@ -58,7 +56,8 @@ def __getattr__(name: str) -> Any:
 
 def ask(question: str, settings: Settings | None = None) -> Answer:
     """Answer one question (no conversation) from the article, with citations and disclaimer."""
-    from k2chat.answer import Request
+    # imported here for start-up speed: `import k2chat` stays light until the first question
+    from k2chat.chain.answer import Request
     from k2chat.pipeline import get_pipeline
 
     return get_pipeline(settings).answer(Request(question))

@@ -1,4 +1,5 @@
-"""The ``k2chat`` command: serve, ask, ingest, eval, status. Heavy imports happen per command."""
+"""The ``k2chat`` command: serve, ask, ingest, eval, status. Heavy imports happen per command,
+for start-up speed (`k2chat --help` stays instant)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="say whether the index is ready, missing, stale or corrupt")
 
     ev = sub.add_parser("eval", help="print retrieval and answer quality on an evaluation set")
-    ev.add_argument("--file", type=Path, help="YAML cases (default tests/eval/questions.yaml)")
+    ev.add_argument("--file", type=Path, help="YAML cases (`make eval`: tests/eval/questions.yaml)")
     ev.add_argument("--failures", action="store_true", help="also list the cases that missed")
     ev.add_argument("--emergency", type=Path, metavar="FILE",
                     help="YAML statements labelled medical / self_harm / none: report the "
@@ -56,9 +57,9 @@ def _port(raw: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: object) -> int:
-    from k2chat.serving import check_host
+    from k2chat.serve.serving import check_host
+    from k2chat.serve.ui import serve
     from k2chat.settings import Settings
-    from k2chat.ui import serve
 
     assert isinstance(settings, Settings)
     changes: dict[str, object] = {}
@@ -85,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2) if args.json else answer.to_text())
         return 0
     if args.command == "ingest":
-        from k2chat.ingest.build import build_index
+        from k2chat.store.build import build_index
 
         built = build_index(settings, show_progress=True)
         m = built.manifest
@@ -98,8 +99,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Related questions: {len(related.questions)} checked against the chain")
         return 0
     if args.command == "status":
-        from k2chat.feedback import feedback_status
-        from k2chat.index import encoder_status, index_status
+        from k2chat.serve.feedback import feedback_status
+        from k2chat.store.index import encoder_status, index_status
 
         status = index_status(settings)
         print(f"index: {status}")
@@ -116,8 +117,11 @@ def _run(args: argparse.Namespace) -> int:
         from k2chat.evaluate import evaluate, evaluate_emergencies, load_cases
         from k2chat.pipeline import get_pipeline
 
-        path = args.emergency or args.file or (
-            settings.corpus_dir.parent / "tests" / "eval" / "questions.yaml")
+        path = args.emergency or args.file
+        if path is None:
+            raise SettingsError("Give an evaluation file: k2chat eval --file FILE (or "
+                                "--emergency FILE); `make eval` uses the repository's "
+                                "tests/eval/questions.yaml.")
         if not path.is_file():
             raise SettingsError(f"No such evaluation file: {path}")
         if args.emergency:  # the file is checked before the index is opened

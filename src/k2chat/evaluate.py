@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from k2chat.answer import Request, retrieve_hits, unsupported_numbers
+from k2chat.chain.answer import Request, retrieve_hits, unsupported_numbers
 from k2chat.chat import Chat
+from k2chat.evalfile import read_emergencies, read_questions
 from k2chat.pipeline import Pipeline
 from k2chat.text import normalize_fact
 from k2chat.types import Answer
@@ -137,8 +138,6 @@ class Report:
 def load_cases(path: Path) -> list[Case]:
     """The cases of a question file, checked by :mod:`k2chat.evalfile` (SettingsError lists
     every bad case)."""
-    from k2chat.evalfile import read_questions
-
     return [
         Case(id=c.id, question=c.question, sections=tuple(c.sections), facts=tuple(c.facts),
              history=tuple(c.history), refuse=c.refuse, tags=tuple(c.tags))
@@ -186,8 +185,6 @@ class EmergencyReport:
 
 def evaluate_emergencies(pipeline: Pipeline, path: Path) -> EmergencyReport:
     """Ask each statement as a question; flagged = the answer carries the emergency redirect."""
-    from k2chat.evalfile import read_emergencies
-
     out = []
     for item in read_emergencies(path):
         answer = pipeline.answer(Request(item.text))

@@ -43,9 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from k2chat.classify import FeatureModel
-from k2chat.embeddings import TUNED_MAX_TOKENS, TUNED_PATH, TunedEncoder, model_dir
-from k2chat.evidence import LEAD_COLUMNS, standardised
+from k2chat.chain.evidence import LEAD_COLUMNS, standardised
+from k2chat.chain.judge import tuned_query
+from k2chat.models.classify import FeatureModel
+from k2chat.models.embeddings import TUNED_MAX_TOKENS, TUNED_PATH, TunedEncoder, model_dir
+from k2chat.store.onnx_export import export_onnx
 
 __all__ = ["INFO_PATH", "RECIPE", "Pair", "fit_tuned_lead", "held_out", "train"]
 
@@ -75,7 +77,6 @@ def held_out(question: str) -> bool:
 
 
 def _pair(item: Any, lead: FeatureModel) -> Pair | None:
-    from k2chat.judge import tuned_query
 
     if item is None or not item[2] or not item[3]:
         return None
@@ -170,7 +171,6 @@ def _export(model: Any, folder: Path) -> dict[str, Path]:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
-    from k2chat.ingest.onnx_export import export_onnx
 
     paths = {k: folder / f"encoder-{k}.onnx" for k in ("fp32", "fp16", "int8")}
     export_onnx(model, paths["fp32"])
@@ -189,8 +189,6 @@ def _export(model: Any, folder: Path) -> dict[str, Path]:
 
 def _set_feature(items: list[Any], encoder: TunedEncoder) -> None:
     """Write the encoder's standardised similarity into each item's lead rows."""
-    from k2chat.judge import tuned_query
-
     for item in items:
         if item is None or not item[1].units:
             continue

@@ -1,15 +1,17 @@
 """``python -m k2chat.fit``: fit every model k2chat decides with, and report held-out figures.
 
-Labelled examples (in the repository):
+Labelled examples (the package's data, and the two files it is given):
   src/k2chat/data/emergency.yaml   statements: medical / self_harm / none (near-misses)
   src/k2chat/data/questions.yaml   questions: in or out of scope, their type, the fact that
                                    answers them
-  tests/eval/questions.yaml        the tuning set (in scope with facts, or refuse)
-  tests/eval/holdout.yaml          held out: never fitted on, only reported
+  --tuning FILE                    the tuning set (in scope with facts, or refuse);
+                                   `make fit` gives tests/eval/questions.yaml
+  --holdout FILE                   held out: never fitted on, only reported;
+                                   `make fit` gives tests/eval/holdout.yaml
 
 Splits: emergency statements and question types are split 75/25 (stratified, seed 0); the
 models are fitted on the 75 % and reported on the 25 %. Scope and quote ranking are fitted on
-data/questions.yaml + tests/eval/questions.yaml and reported on tests/eval/holdout.yaml.
+data/questions.yaml + the tuning set and reported on the held-out set.
 Thresholds are chosen on out-of-fold predictions of the training part only.
 
 The lead model also weighs the similarity by an encoder fine-tuned on the same questions
@@ -33,13 +35,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from k2chat.classify import FITTED_PATH, FeatureModel, Fitted, TextModel
-from k2chat.drugs import DRUGS_PATH
+from k2chat.chain import safety
+from k2chat.chain.answer import Request, _prepare, _retrieve
+from k2chat.chain.drugs import DRUGS_PATH, drug_table, generic_names
+from k2chat.chain.evidence import LEAD_COLUMNS, SCOPE_FEATURES, Examples
+from k2chat.chain.judge import scope_row, score_units, text_in_scope
+from k2chat.chat import Chat
 from k2chat.evaluate import normalize_fact
-from k2chat.evidence import LEAD_COLUMNS, SCOPE_FEATURES, Examples
+from k2chat.files import DATA_DIR
+from k2chat.finetune import fit_tuned_lead
+from k2chat.models.classify import FITTED_PATH, FeatureModel, Fitted, TextModel
+from k2chat.pipeline import Pipeline
+from k2chat.settings import Settings
+from k2chat.text import GENERIC, STOPWORDS, clean_question
+from k2chat.text import clean_question as chat_clean
 
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parents[2]
+DATA = DATA_DIR
 SEED = 0
 # A missed emergency costs this many false alarms when the emergency threshold is chosen: at
 # 1.5 (each rate against the issue's targets of 2 % and 3 %) the held-out misses were all
@@ -153,9 +164,10 @@ class EmergencySets(NamedTuple):
     test_labels: list[str]
 
 
-def emergency_sets() -> EmergencySets:
+def emergency_sets(tuning: Path) -> EmergencySets:
     """The labelled statements (data/emergency*.yaml) split 75/25, stratified, seed 0; the
-    training part also gets every question of the scope sets and the tuning set as "none"."""
+    training part also gets every question of the scope sets and the tuning set (``tuning``)
+    as "none"."""
     statements = [s for name in EMERGENCY_FILES for s in _load(DATA / name)]
     texts = [str(s["text"]) for s in statements]
     labels = [str(s["label"]) for s in statements]
@@ -164,7 +176,7 @@ def emergency_sets() -> EmergencySets:
     # 366 extra questions shifted the fitted threshold and raised near-miss false alarms from
     # 0.14 to 0.22).
     extra = [str(q["question"]) for name in EMERGENCY_NONE_FROM for q in _load(DATA / name)]
-    extra += [str(q["question"]) for q in _load(REPO / "tests" / "eval" / "questions.yaml")]
+    extra += [str(q["question"]) for q in _load(tuning)]
     return EmergencySets([texts[i] for i in train] + extra,
                          [labels[i] for i in train] + ["none"] * len(extra),
                          [texts[i] for i in test], [labels[i] for i in test])
@@ -262,9 +274,6 @@ def stable_threshold(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
 def _judged_text(question: str, history: list[str], pipeline: Any) -> str:
     """The text the chain's scope model reads: in a follow-up, the question resolved against
     the conversation; otherwise the question itself."""
-    from k2chat.chat import Chat
-    from k2chat.text import clean_question
-
     if not history:
         return question
     cleaned = clean_question(question)
@@ -280,7 +289,6 @@ def build_drug_table() -> dict[str, Any]:
 
     from drug_named_entity_recognition import drugs_finder
 
-    from k2chat.text import GENERIC, STOPWORDS
 
     names: dict[str, str] = {}
     for variant, canonical in drugs_finder.drug_variant_to_canonical.items():
@@ -305,16 +313,16 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     parser.add_argument("--reuse-encoder", action="store_true",
                         help="keep the stored fine-tuned encoder (data/encoder.onnx) even if "
                         "its inputs changed: refits every other model in minutes")
-    reuse_encoder = parser.parse_args(argv).reuse_encoder
-    from k2chat.answer import Request, _prepare, _retrieve
-    from k2chat.chat import Chat
-    from k2chat.judge import scope_row, score_units, text_in_scope
-    from k2chat.pipeline import Pipeline
-    from k2chat.settings import Settings
+    parser.add_argument("--tuning", type=Path, required=True, metavar="FILE",
+                        help="the tuning set: fitted on (`make fit`: tests/eval/questions.yaml)")
+    parser.add_argument("--holdout", type=Path, required=True, metavar="FILE",
+                        help="the held-out set: only reported (`make fit`: "
+                        "tests/eval/holdout.yaml)")
+    args = parser.parse_args(argv)
+    reuse_encoder = args.reuse_encoder
 
     DRUGS_PATH.write_text(json.dumps(build_drug_table(), indent=0, sort_keys=True) + "\n",
                           encoding="utf-8")
-    from k2chat.drugs import drug_table, generic_names
     drug_table.cache_clear()
     generic_names.cache_clear()
 
@@ -327,9 +335,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
 
     data_questions = [q for name in QUESTION_FILES if (DATA / name).is_file()
                       for q in _load(DATA / name)]
-    tuning = _load(REPO / "tests" / "eval" / "questions.yaml")
-    holdout = _load(REPO / "tests" / "eval" / "holdout.yaml")
-    sets = emergency_sets()
+    tuning = _load(args.tuning)
+    holdout = _load(args.holdout)
+    sets = emergency_sets(args.tuning)
     tr_texts, tr_labels = sets.train_texts, sets.train_labels
     tr_vecs = vec(tr_texts)
     emergency, e_dict, _ = _fit_text(tr_vecs, tr_texts, tr_labels)
@@ -343,7 +351,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     threshold = min(candidates, key=lambda t: MISS_COST * float((risk[positive] < t).mean())
                     + float((risk[~positive] >= t).mean()))
     e_dict["threshold"] = float(threshold)
-    from k2chat import safety
     def is_emergency(text: str) -> bool:
         return safety.emergency_kind([text], vec([text]), fitted_so_far) is not None
 
@@ -398,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
          for q in _load(DATA / name)], "scope")
     test_cases = cases(holdout, "refuse")
     # The scope text model reads what the chain judges: a follow-up's question resolved
-    # against the conversation (k2chat.judge.text_in_scope). Fitted on the bare questions, it
+    # against the conversation (k2chat.chain.judge.text_in_scope). Fitted on the bare questions, it
     # took the earlier turn's words carried into "and magnesium, how much alongside?" for a K2
     # question (P(in) 0.29 -> 0.79), so another nutrient's dose asked as a follow-up was answered.
     s_texts = [_judged_text(c[0], c[1], pipeline) for c in scope_cases]
@@ -417,7 +424,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
         found = _retrieve(pipeline.retriever, prepared)
         return prepared, found.evidence
 
-    from k2chat.text import clean_question as chat_clean
 
     def featurize(items: list[tuple[str, list[str], bool, list[str]]],
                   examples_for: Any) -> list[Any]:
@@ -476,7 +482,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     lead = _fit_pairwise(x_lead, y_lead, g_lead, best_c)
     # The fine-tuned encoder's similarity joins the lead model (k2chat.finetune); it writes
     # the feature into every item's rows, so the support margin and scope below see it.
-    from k2chat.finetune import fit_tuned_lead
 
     lead, report["encoder"] = fit_tuned_lead(train_f, test_f, [c[0] for c in train_cases],
                                              lead, reuse=reuse_encoder)
@@ -572,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
                       "holdout_lead@1": lead_hits / max(lead_n, 1), "holdout_cases": lead_n}
     report["data"] = _sha(*(DATA / n for n in EMERGENCY_FILES),
                           *(DATA / n for n in QUESTION_FILES if (DATA / n).is_file()),
-                          REPO / "tests" / "eval" / "questions.yaml")
+                          args.tuning)
 
     lead_d = _feature_dict(lead)
     lead_d["support_margin"] = support_margin

@@ -30,11 +30,11 @@ from k2chat.settings import Settings
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
-    from k2chat.answer import Request
-    from k2chat.classify import Fitted
-    from k2chat.index import Index
+    from k2chat.chain.answer import Request
+    from k2chat.chain.retrieve import HybridRetriever
+    from k2chat.models.classify import Fitted
     from k2chat.related import Related
-    from k2chat.retrieve import HybridRetriever
+    from k2chat.store.index import Index
     from k2chat.types import Answer
 
 __all__ = ["Pipeline", "get_pipeline", "reset_pipelines"]
@@ -74,12 +74,13 @@ class Pipeline:
                  len(self.index.chunks), self.index.location)
 
     def _build(self, settings: Settings) -> None:
-        from k2chat.embeddings import RememberedQueries
+        from k2chat.models.embeddings import RememberedQueries
 
         embeddings = RememberedQueries(self._open(settings))
 
         mark = time.perf_counter()
-        from k2chat.retrieve import HybridRetriever, LexicalIndex
+        from k2chat.chain.retrieve import HybridRetriever
+        from k2chat.store.lexical import LexicalIndex
 
         store = None  # a local build: answers come from its saved files; chromadb not imported
         if self.index.client is not None:  # a Chroma server
@@ -98,14 +99,14 @@ class Pipeline:
         )
         mark = self._lap("retriever", mark)
 
-        from k2chat.answer import build_chain
-        from k2chat.classify import fitted
-        from k2chat.evidence import Examples, UnitVectors
+        from k2chat.chain.answer import build_chain
+        from k2chat.chain.evidence import Examples, UnitVectors
+        from k2chat.models.classify import fitted
 
         self.models = self._models or fitted()
         self.unit_vectors = UnitVectors(_Interruptible(embeddings), stored=self.index.units)
         self.examples = Examples(list(self.models.examples))
-        from k2chat.topics import SafetyTopics
+        from k2chat.chain.topics import SafetyTopics
 
         topics = SafetyTopics.for_corpus(settings.corpus_dir, self.index.chunks)
         self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
@@ -114,8 +115,9 @@ class Pipeline:
 
     def _open(self, settings: Settings) -> Embeddings:
         """Open the index and load the query encoder at the same time."""
-        from k2chat.embeddings import load_query_embeddings, verified_onnx
-        from k2chat.index import current_manifest, open_index
+        from k2chat.models.embeddings import load_query_embeddings, verified_onnx
+        from k2chat.store.index import current_manifest
+        from k2chat.store.ready import open_index
 
         mark = time.perf_counter()
         # Imports are not safe to race (numpy half-initialised in two threads): do them here.
@@ -139,7 +141,7 @@ class Pipeline:
             embeddings = future.result() if future else load_query_embeddings(settings.onnx_path)
             self._lap("wait_encoder", mark)
         if embeddings is None:  # the ONNX file is damaged: export it again, here (imports)
-            from k2chat.ingest.onnx_export import repair_onnx
+            from k2chat.store.onnx_export import repair_onnx
 
             repair_onnx(settings)
             embeddings = load_query_embeddings(settings.onnx_path)
@@ -170,9 +172,8 @@ class Pipeline:
             _warming.discard(threading.current_thread())
 
     def _warm_units(self) -> None:
-        from k2chat.drugs import drug_table
-        from k2chat.evidence import units_of
-        from k2chat.retrieve import Hit
+        from k2chat.chain.drugs import drug_table
+        from k2chat.store.quotes import Hit, units_of
 
         drug_table()
         units = units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in self.index.chunks[:WARM_PASSAGES]])

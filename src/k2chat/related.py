@@ -25,20 +25,24 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from k2chat.chain.answer import Request
+from k2chat.chain.followup import is_followup
+from k2chat.chain.state import ConversationState
+from k2chat.files import DATA_DIR
+from k2chat.models.classify import FITTED_PATH
 from k2chat.text import normalize_fact
 from k2chat.types import Answer
 
 if TYPE_CHECKING:
-    from k2chat.pipeline import Pipeline
     from k2chat.settings import Settings
 
 __all__ = ["Related", "RelatedQuestion", "build", "ensure", "load", "CANDIDATES", "MAX_SHOWN"]
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = Path(__file__).with_name("data") / "questions.yaml"
+CANDIDATES = DATA_DIR / "questions.yaml"
 FILE = "related.json"
 VERSION = 1  # of what build() checks and writes; a change makes every stored file stale
 MAX_SHOWN = 3  # "two or three questions" (issue 23, What to build)
@@ -52,6 +56,17 @@ _OPENER = re.compile(r"^(what|what's|how|why|when|which|who|whom|whose|where|is|
                      r"does|do|did|can|could|should|would|will|may|might|must|has|have)\b",
                      re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|my|me|mine|we|our|us)\b", re.IGNORECASE)
+
+
+class Pipeline(Protocol):
+    """What this module uses of a :class:`k2chat.pipeline.Pipeline`. The pipeline reads the
+    stored questions (:func:`load`), so this module sits below it and does not import it.
+    """
+
+    settings: Settings
+    index: Any  # k2chat.store.index.Index
+    chain: Any  # the answering Runnable
+    related: Related | None
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,6 @@ def candidates(path: Path = CANDIDATES) -> list[tuple[str, tuple[str, ...]]]:
 
 class Related:
     """The checked questions of one index and set of models; looked up, never re-checked."""
-
     def __init__(self, questions: Sequence[RelatedQuestion]) -> None:
         self.questions = tuple(questions)
 
@@ -131,10 +145,6 @@ class Related:
 
 def build(pipeline: Pipeline, path: Path = CANDIDATES) -> Related:
     """Ask every candidate of the chain, alone; keep those it answers with their fact first."""
-    from k2chat.answer import Request
-    from k2chat.chat import is_followup
-    from k2chat.state import ConversationState
-
     # The state a reader's own words leave (facts and notes, as a conversation keeps them):
     # restrictive topics read the notes, so a hand-made state with the fact alone would check a
     # different answer from the one a warfarin reader gets.
@@ -191,8 +201,6 @@ def key_of(pipeline: Pipeline, path: Path = CANDIDATES) -> str:
     """What the checks depend on: the index (its fingerprint and build time), the fitted
     models, the candidates, the chain's code and the article knowledge (their files'
     digests), and this module's VERSION."""
-    from k2chat.classify import FITTED_PATH
-
     manifest = pipeline.index.manifest
     parts = [str(VERSION), manifest.fingerprint, manifest.built_at, _digest(FITTED_PATH),
              _digest(path), _code_digest(pipeline.settings)]

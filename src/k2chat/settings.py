@@ -23,7 +23,7 @@ ENV_NAMES = ("CORPUS_DIR", "DATA_DIR", "HOST", "PORT", "CHROMA_URL", "FEEDBACK_P
 
 # What each number may be, and why (checked once, when Settings is made; issue 22).
 PORT_RANGE = (1, 65535)  # 0 would be "any free port", and nobody would know the address
-# The 1 MiB request cap (k2chat.guard) holds 100,000 characters even as 6-byte JSON escapes
+# The 1 MiB request cap (k2chat.serve.guard) holds 100,000 characters even as 6-byte JSON escapes
 # plus the rest of the event; a longer limit could never be reached through the page.
 QUESTION_CHARS_RANGE = (1, 100_000)
 # Questions answered at once: at least one; at most the 256 the queue holds (ui.QUEUE_MAX_SIZE).

@@ -369,7 +369,6 @@ class TypoIndex:
         return best[1] if best else None
 
 
-
 def _stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word

@@ -6,10 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from k2chat.safety import DISCLAIMER
 from k2chat.text import markdown_escape
 
-__all__ = ["QUOTE_JOIN", "Section", "Chunk", "Citation", "Answer"]
+__all__ = ["QUOTE_JOIN", "Section", "Chunk", "Citation", "Answer", "DISCLAIMER"]
+
+DISCLAIMER = (
+    "k2chat shares general information quoted from the article \"Vitamin K2 dosage for bone "
+    "health\". It is not medical advice, diagnosis or treatment. Talk to your doctor or "
+    "pharmacist before you start, stop or change any supplement or medicine."
+)
+
 
 QUOTE_JOIN = " … "  # joins verbatim fragments of one passage (a list's lead-in and its item)
 
@@ -40,7 +46,7 @@ class Chunk:
     heading: str = ""  # the sub-heading the passage sits under, if any
     context: str = ""  # a lead-in line ("... include:") that the passage continues
     # the sentences of its paragraph before it that its first sentence refers back to
-    # ("Those drugs have ..." carries the sentence naming the drugs; k2chat.reference)
+    # ("Those drugs have ..." carries the sentence naming the drugs; k2chat.store.reference)
     before: str = ""
 
     def embedding_text(self) -> str:

@@ -14,16 +14,16 @@ from urllib.parse import quote
 import gradio as gr
 from markdown_it import MarkdownIt
 
-from k2chat.answer import EXAMPLE_QUESTIONS
-from k2chat.conversation import Conversation, ConversationStore
-from k2chat.corpus import read_corpus
+from k2chat.chain.answer import EXAMPLE_QUESTIONS
+from k2chat.chain.safety import BANNER
 from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
-from k2chat.feedback import record_feedback, repair
 from k2chat.pipeline import get_pipeline
 from k2chat.related import ensure as ensure_related
-from k2chat.safety import BANNER
-from k2chat.serving import Door, run_until_stopped
+from k2chat.serve.conversation import Conversation, ConversationStore
+from k2chat.serve.feedback import record_feedback, repair
+from k2chat.serve.serving import Door, run_until_stopped
 from k2chat.settings import Settings
+from k2chat.store.corpus import read_corpus
 from k2chat.text import markdown_escape
 from k2chat.types import Answer, Citation, Section
 
@@ -405,7 +405,7 @@ def launch(settings: Settings) -> Any:
     repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
     app = create_app(settings)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=QUEUE_MAX_SIZE)
-    door = Door(app, settings)  # k2chat.serving: the allow-list, limits and graceful stop
+    door = Door(app, settings)  # k2chat.serve.serving: the allow-list, limits and graceful stop
     app.launch(
         app_kwargs={"middleware": [door.middleware]},
         # Gradio keeps a copy of the page's configuration for each session it saw (~40 KB;

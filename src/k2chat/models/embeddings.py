@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
+from k2chat.files import DATA_DIR, file_sha256
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -38,7 +40,7 @@ MAX_TOKENS = 256  # the model's max_seq_length
 # The encoder fine-tuned on the labelled questions (``python -m k2chat.fit``, k2chat.finetune):
 # stored in package data, read with the shipped model's tokenizer (the same vocabulary), at
 # the length it was fine-tuned at (issue 21's recipe: max length 128).
-TUNED_PATH = Path(__file__).parent / "data" / "encoder.onnx"
+TUNED_PATH = DATA_DIR / "encoder.onnx"
 TUNED_MAX_TOKENS = 128
 
 
@@ -51,7 +53,6 @@ def model_dir() -> Path:
 
 class SentenceTransformerEmbeddings(Embeddings):
     """all-MiniLM-L6-v2 through sentence-transformers, loaded on first use."""
-
     def __init__(self, batch_size: int = 64, show_progress: bool = False) -> None:
         self.batch_size = batch_size
         self.show_progress = show_progress
@@ -149,7 +150,6 @@ class TunedEncoder:
     quotes' vectors are kept: their texts are fixed per index build and come back question
     after question, so a question costs one encoder run (its own). Questions' vectors are not
     kept (benchmarks time a new question as the reader's first)."""
-
     KEPT = 50_000  # quote vectors, 1.5 KB each: as bounded as evidence.UnitVectors
 
     def __init__(self, path: Path = TUNED_PATH) -> None:
@@ -204,7 +204,6 @@ class RememberedQueries(Embeddings):
     one encoder run (~10 ms of CPU on a 2-core machine, py-spy under bench/concurrency.py). A
     query is always embedded alone, so its vector is the same whether or not it was kept.
     ``embed_documents`` (passages, quotes) passes through."""
-
     KEPT = 1024  # questions, 1.5 KB each: bounded far below the soak's 2 % of RSS
 
     def __init__(self, inner: Embeddings) -> None:
@@ -233,8 +232,6 @@ class RememberedQueries(Embeddings):
 def verified_onnx(onnx_path: Path, sha256: str) -> Embeddings | None:
     """The ONNX encoder if ``onnx_path`` matches ``sha256`` (the index manifest's record; ""
     when none is recorded); None, with a warning, when it does not (damaged or truncated)."""
-    from k2chat.index import file_sha256
-
     if sha256 and onnx_path.is_file() and file_sha256(onnx_path) != sha256:
         log.warning("The ONNX model %s does not match its checksum in the index manifest "
                     "(damaged or truncated)", onnx_path)

@@ -26,12 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from k2chat.errors import K2ChatError
+from k2chat.files import DATA_DIR
+
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["FITTED_PATH", "FeatureModel", "Fitted", "TextModel", "fitted", "tfidf_tokens"]
 
-FITTED_PATH = Path(__file__).parent / "data" / "fitted.json"
+FITTED_PATH = DATA_DIR / "fitted.json"
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
@@ -45,7 +48,6 @@ def tfidf_tokens(text: str) -> list[str]:
 @dataclass(frozen=True)
 class TextModel:
     """Multinomial logistic regression over [sentence vector, TF-IDF n-grams]."""
-
     labels: tuple[str, ...]
     vocabulary: dict[str, int]
     idf: Any  # np.ndarray (V,)
@@ -157,13 +159,11 @@ class Fitted:
 def fitted(path: Path = FITTED_PATH) -> Fitted:
     """The fitted models (read once per process)."""
 
-    from k2chat.errors import K2ChatError
-
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise K2ChatError(f"The fitted models in {path} cannot be read ({exc}); run "
-                          "`python -m k2chat.fit` to fit them again.") from exc
+                          "`make fit` to fit them again.") from exc
     return Fitted(
         emergency=TextModel.from_dict(raw["emergency"]),
         emergency_threshold=float(raw["emergency"]["threshold"]),
@@ -181,13 +181,14 @@ def fitted(path: Path = FITTED_PATH) -> Fitted:
 
 def _tuned_encoder(lead: dict[str, Any]) -> Any:
     """The fine-tuned encoder stored beside fitted.json, when the lead model weighs it."""
-    from k2chat.embeddings import TUNED_PATH, TunedEncoder
-    from k2chat.errors import K2ChatError
+    # imported here for start-up speed:
+    # the fine-tuned encoder's runtime loads only with the lead model that uses it
+    from k2chat.models.embeddings import TUNED_PATH, TunedEncoder
 
     names = list(lead["features"])
     if "tuned" not in names or not float(lead["weights"][names.index("tuned")]):
         return None
     if not TUNED_PATH.is_file():
         raise K2ChatError(f"The fine-tuned encoder {TUNED_PATH} is missing; run "
-                          "`python -m k2chat.fit` to fit it again.")
+                          "`make fit` to fit it again.")
     return TunedEncoder(TUNED_PATH)

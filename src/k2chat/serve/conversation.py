@@ -1,7 +1,8 @@
 """The chat's conversations, kept by the client as signed envelopes, not by the server.
 
-Each reply carries the whole conversation sealed with the server's key (:mod:`k2chat.signing`):
-the questions, what each one searched for (so a follow-up resolves the same way) and the
+Each reply carries the whole conversation sealed with the server's key
+(:mod:`k2chat.serve.signing`): the questions, what each one searched for (so a follow-up
+resolves the same way) and the
 answers the server gave. The client sends it back with the next question or vote; any instance
 with the same key opens it, so a restart, a deploy or a second instance loses nothing and needs
 no sticky sessions. Nobody can forge or alter a turn (the signature covers every byte), and a
@@ -21,11 +22,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from k2chat.chain.safety import too_long_message
 from k2chat.chat import Chat
 from k2chat.errors import K2ChatError
-from k2chat.safety import too_long_message
+from k2chat.serve.signing import Sealer, SealError, load_key
 from k2chat.settings import Settings
-from k2chat.signing import Sealer, SealError, load_key
 from k2chat.text import markdown_escape
 from k2chat.textgate import readable
 from k2chat.types import Answer, Citation

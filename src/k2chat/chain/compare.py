@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from k2chat.chain.drugs import generic_names
+from k2chat.chain.safety import anticoagulants_named
 from k2chat.text import normalize
 
 __all__ = ["COMPARE_REACH", "Sides", "amounts_in", "lead_order", "sides_of"]
@@ -162,8 +164,6 @@ def sides_of(question: str, compare_type: bool) -> Sides | None:
     amounts = _question_amounts(question)
     if len(amounts) >= 2:
         return Sides("amount", amounts=(max(amounts), min(amounts)))
-    from k2chat.drugs import generic_names
-    from k2chat.safety import anticoagulants_named
 
     thinners = [n for n in anticoagulants_named(question) if n != "doacs"]
     if len(thinners) >= 2:

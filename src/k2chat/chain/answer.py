@@ -13,15 +13,17 @@ from dataclasses import dataclass, replace
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from k2chat import safety
-from k2chat.classify import Fitted
-from k2chat.drugs import generic_names
-from k2chat.evidence import Examples, Unit, UnitVectors
-from k2chat.judge import Evidence, Judgement, judge
-from k2chat.retrieve import AMOUNT, Hit, HybridRetriever
-from k2chat.state import ConversationState, without_negated
+from k2chat.chain import safety
+from k2chat.chain.drugs import generic_names
+from k2chat.chain.evidence import Examples, UnitVectors
+from k2chat.chain.judge import Evidence, Judgement, judge
+from k2chat.chain.retrieve import HybridRetriever
+from k2chat.chain.state import ConversationState, without_negated
+from k2chat.chain.topics import SafetyTopics
+from k2chat.models.classify import Fitted
+from k2chat.store.lexical import AMOUNT
+from k2chat.store.quotes import Hit, Unit
 from k2chat.text import clean_question, numbers_in
-from k2chat.topics import SafetyTopics
 from k2chat.types import Answer, Citation
 
 __all__ = [
@@ -114,7 +116,7 @@ class _Found:
 def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
     """Embed the question's own words and, for a follow-up, the search query (each alone, so
     a question asked before costs no encoder run), then search. (The article's cautions come
-    from its curated safety statements, ``k2chat.topics``, not from a search.)"""
+    from its curated safety statements, ``k2chat.chain.topics``, not from a search.)"""
     import numpy as np
 
     if prepared.early is not None or prepared.flags is None:

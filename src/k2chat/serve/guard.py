@@ -518,7 +518,7 @@ class Guard:
 
 def _from_proxy(scope: Scope, proxies: Collection[Network]) -> bool:
     """Is the peer one of the trusted proxies? (uvicorn's own proxy trust is off, so
-    ``scope["client"]`` is the peer; k2chat.serving.)"""
+    ``scope["client"]`` is the peer; k2chat.serve.serving.)"""
     client = scope.get("client")
     if not proxies or not client:
         return False

@@ -18,192 +18,36 @@ and raises :class:`~k2chat.errors.CorpusError` otherwise. At answer time
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from k2chat.errors import CorpusError
-from k2chat.evidence import Unit
-from k2chat.retrieve import Hit, LexicalIndex
+from k2chat.chain.drugs import drug_table
+from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named
+from k2chat.store.lexical import LexicalIndex
+from k2chat.store.quotes import Hit, Unit
+from k2chat.store.statements import (
+    STATEMENT,
+    Statement,
+    Topic,
+    amounts_mcg,
+    load_topics,
+)
 from k2chat.text import normalize, split_sentences, tokenize
-from k2chat.types import QUOTE_JOIN, Chunk
+from k2chat.types import Chunk
 
-__all__ = [
-    "STATEMENT", "SafetyTopics", "Statement", "Topic", "amounts_mcg", "load_topics",
-    "topics_file",
-]
+__all__ = ["SafetyTopics"]
 
 log = logging.getLogger(__name__)
 
-STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
-KINDS = ("blood_thinner", "lead")
 MEMO = 4096  # questions whose touched topics are kept (each answer asks two or three times)
-
-
-@dataclass(frozen=True)
-class Statement:
-    parts: tuple[str, ...]  # a run of sentences, or a list's lead-in and one of its items
-    # it leads for a reader who uses one of these words or phrases (each as its tokens)
-    readers: frozenset[tuple[str, ...]] = frozenset()
-
-    @property
-    def text(self) -> str:
-        return QUOTE_JOIN.join(self.parts)
-
-    @property
-    def body(self) -> str:
-        """The sentences it states (a list item without its lead-in)."""
-        return self.parts[-1]
-
-    @property
-    def sentences(self) -> frozenset[str]:
-        return frozenset(split_sentences(self.body))
-
-
-@dataclass(frozen=True)
-class Topic:
-    name: str
-    kind: str
-    statements: tuple[Statement, ...]  # strongest first
-    drugs: frozenset[str] = frozenset()
-    words: frozenset[str] = frozenset()
-    phrases: tuple[tuple[str, ...], ...] = ()  # each phrase as its tokens
-    patterns: tuple[re.Pattern[str], ...] = ()  # on the lower-cased text ("an 8 year old")
-    other_drugs: bool = False
-    emergency: Statement | None = None
-    whole_class: bool = False  # the class's topic, for a blood thinner an earlier turn named
-    # the article says not to, or only under supervision: its statements answer a dose
-    # question of this group, and no dose range follows them
-    restrictive: bool = False
-    above_mcg: float | None = None  # touched by an amount above this (the article's figure)
-
-    @property
-    def by_amount(self) -> bool:
-        return self.above_mcg is not None
-
-
-_AMOUNT = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)\s*(mcg|µg|ug|micrograms?|mg|milligrams?)\b")
-
-
-def amounts_mcg(text: str, mg: bool = True) -> list[float]:
-    """The amounts a text states, in micrograms ("600 mcg" -> 600, "1 mg" -> 1000; with
-    ``mg=False`` amounts in milligrams are left out)."""
-    out = []
-    for number, unit in _AMOUNT.findall(text.lower()):
-        in_mg = unit.startswith(("mg", "milli"))
-        try:
-            value = float(number.replace(",", ""))
-        except ValueError:
-            continue
-        if mg or not in_mg:
-            out.append(value * 1000 if in_mg else value)
-    return out
-
-
-def topics_file(article: Path) -> Path:
-    """``corpus/x.md`` -> ``corpus/x.safety.yaml``."""
-    return article.with_suffix(".safety.yaml")
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _statement(raw: Any, where: str, article: str, lines: list[str]) -> Statement:
-    readers: frozenset[tuple[str, ...]] = frozenset()
-    if isinstance(raw, dict):  # {quote: ..., for: [words or phrases]}
-        readers = frozenset(tuple(tokenize(str(w))) for w in raw.get("for") or [])
-        raw = raw.get("quote")
-    parts = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else ()
-    if not parts or not all(isinstance(p, str) and p.strip() for p in parts) or len(parts) > 2:
-        raise CorpusError(f"{where}: a statement is a string, or a list of a lead-in line and "
-                          f"one list item; got {raw!r}")
-    parts = tuple(_flat(p) for p in parts)
-    for part in parts:
-        if part not in article:
-            raise CorpusError(f"{where}: this statement is not verbatim article text (fix it "
-                              f"to match the article exactly): {part!r}")
-    if len(parts) == 2:
-        lead_in, item = parts
-        starts = [i for i, line in enumerate(lines) if line == lead_in]
-        ok = any(f"- {item}" in lines[i + 1:] and all(
-            ln.startswith("- ") for ln in lines[i + 1:lines.index(f"- {item}", i + 1)])
-            for i in starts)
-        if not ok:
-            raise CorpusError(f"{where}: {item!r} is not an item of the list that "
-                              f"{lead_in!r} introduces")
-    elif not (part := parts[0]).endswith((".", "!", "?")):
-        raise CorpusError(f"{where}: a statement ends with a whole sentence: {part!r}")
-    return Statement(parts, readers)
 
 
 def _run_in(run: tuple[str, ...], tokens: list[str]) -> bool:
     """``run`` occurs in ``tokens`` as consecutive tokens."""
     n = len(run)
     return n > 0 and any(tuple(tokens[i:i + n]) == run for i in range(len(tokens) - n + 1))
-
-
-def _words(raw: Any) -> frozenset[str]:
-    return frozenset(str(w).lower() for w in (raw or []))
-
-
-@functools.lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
-    import yaml
-
-    article_path = path.with_name(path.name.replace(".safety.yaml", ".md"))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        source = article_path.read_text(encoding="utf-8")
-    except (OSError, yaml.YAMLError) as exc:
-        raise CorpusError(f"Cannot read the safety statements {path}: {exc}") from exc
-    lines = [_flat(line) for line in source.splitlines() if line.strip()]
-    article = " ".join(line.removeprefix("- ") for line in lines)
-    topics = []
-    for n, entry in enumerate(raw.get("topics") or [], start=1):
-        where = f"{path.name}, topic {n} ({entry.get('name', '?')})"
-        kind = entry.get("kind")
-        if kind not in KINDS:
-            raise CorpusError(f"{where}: kind must be one of {', '.join(KINDS)}")
-        statements = tuple(_statement(s, where, article, lines)
-                           for s in entry.get("statements") or [])
-        if not statements:
-            raise CorpusError(f"{where}: a topic needs at least one statement")
-        emergency = entry.get("emergency")
-        above = entry.get("above_mcg")
-        if above is not None and not any(
-                re.search(rf"(?<![\d.,]){re.escape(f'{float(above):g}')}\s*mcg", s.text)
-                for s in statements):
-            raise CorpusError(f"{where}: above_mcg {above} is not a figure its statements give")
-        topics.append(Topic(
-            name=str(entry.get("name", f"topic {n}")), kind=kind, statements=statements,
-            drugs=_words(entry.get("drugs")),
-            words=frozenset(t for w in _words(entry.get("words")) for t in tokenize(w)),
-            phrases=tuple(tuple(tokenize(str(p))) for p in entry.get("phrases") or []),
-            patterns=tuple(re.compile(str(p)) for p in entry.get("patterns") or []),
-            other_drugs=bool(entry.get("other_drugs")),
-            whole_class=bool(entry.get("whole_class")),
-            restrictive=bool(entry.get("restrictive")),
-            above_mcg=float(above) if above is not None else None,
-            emergency=_statement(emergency, where, article, lines) if emergency else None,
-        ))
-    return tuple(topics)
-
-
-def load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
-    """Every article's curated safety topics (articles without a file have none)."""
-    from k2chat.corpus import article_files
-
-    out: list[Topic] = []
-    for article in article_files(corpus_dir):
-        path = topics_file(article)
-        if path.is_file():
-            out.extend(_load(path, path.stat().st_mtime))
-    return tuple(out)
 
 
 def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
@@ -218,7 +62,6 @@ def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
 
 class SafetyTopics:
     """The curated topics bound to the index's passages (for citations)."""
-
     def __init__(self, topics: Iterable[Topic], chunks: Sequence[Chunk]) -> None:
         self._touched: dict[tuple[str, int], list[tuple[Topic, frozenset[str]]]] = {}
         self._units: dict[Statement, Unit] = {}
@@ -274,9 +117,6 @@ class SafetyTopics:
         each topic's reader words, not retrieval's thesaurus: its broad links ("baby" ->
         children, "8 years ago" -> children) widen a search harmlessly but would put a reader
         of "baby aspirin" among children."""
-        from k2chat.drugs import drug_table
-        from k2chat.safety import ANTICOAGULANT_TERMS, anticoagulants_named
-
         lowered = normalize(text)
         raw = re.findall(r"[a-z][a-z-]{3,}", lowered)
         table = drug_table()
@@ -383,8 +223,6 @@ class SafetyTopics:
         when what it states names the statement's drug or group ("Patients on vitamin K
         antagonists like warfarin must maintain consistent vitamin K intake ..." goes on with
         "Unsupervised K2 supplementation can interfere ..."); else ``unit``."""
-        from k2chat.safety import anticoagulants_named
-
         mine = unit.sentences
         near = {s for x in mine for s in self._by_sentence.get(x, ())}
         for statement, whole in self._units.items():

@@ -23,26 +23,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from k2chat.corpus import article_files, corpus_hash, corpus_signature
-from k2chat.embeddings import MODEL_NAME
-from k2chat.errors import IndexCorruptError, IndexNotBuiltError, IndexReadOnlyError, K2ChatError
+from k2chat.errors import IndexCorruptError, K2ChatError
+from k2chat.files import file_sha256
+from k2chat.models.embeddings import MODEL_NAME
 from k2chat.settings import Settings
+from k2chat.store.corpus import article_files, corpus_hash, corpus_signature
+from k2chat.store.derived import load_derived
 from k2chat.types import Chunk
 
 __all__ = [
-    "INDEX_VERSION",
-    "Manifest",
-    "Index",
-    "chroma_client",
-    "current_build_dir",
-    "current_manifest",
-    "encoder_status",
-    "file_sha256",
-    "fingerprint",
-    "index_status",
-    "open_index",
-    "remote_collection_name",
-    "write_atomic",
+    "INDEX_VERSION", "Manifest", "Index", "chroma_client", "current_build_dir", "current_manifest",
+    "encoder_status", "fingerprint", "index_status", "remote_collection_name", "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,7 +67,7 @@ class Manifest:
     index_version: int
     collection: str
     built_at: str
-    # {path in the build folder: [sha256, size]} of the derived files (k2chat.derived)
+    # {path in the build folder: [sha256, size]} of the derived files (k2chat.store.derived)
     files: dict[str, list[Any]] = field(default_factory=dict)
     onnx_sha256: str = ""  # of the query encoder ingest exported ("" for a Chroma server)
     corpus_signature: str = ""  # corpus.corpus_signature when ingest read the corpus
@@ -199,16 +190,6 @@ def current_manifest(settings: Settings) -> Manifest | None:
         return None
 
 
-def file_sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def encoder_status(settings: Settings) -> str:
     """The ONNX query encoder: "ok", "missing", "damaged" (checksum mismatch) or "unchecked"
     (no checksum recorded: a Chroma server, or an index built before checksums)."""
@@ -224,7 +205,6 @@ def encoder_status(settings: Settings) -> str:
 @dataclass(frozen=True)
 class Index:
     """An opened, verified index and every passage in it (for the lexical side)."""
-
     client: Any
     collection: Any
     manifest: Manifest
@@ -389,7 +369,6 @@ def _open_local(settings: Settings, fp: str | None) -> Index | None:
     if manifest.fingerprint != fp:
         log.info("Index %s is stale (corpus, model or format changed)", build.name)
         return None
-    from k2chat.derived import load_derived
 
     read_only = not writable(build)
     try:
@@ -430,7 +409,7 @@ def _open_remote(settings: Settings, fp: str) -> Index | None:
     return Index(client, collection, manifest, chunks, f"{settings.chroma_url}/{name}", vectors)
 
 
-def _open(settings: Settings) -> Index | None:
+def open_existing(settings: Settings) -> Index | None:
     """The fresh index, or None; a local build's freshness is judged from its manifest."""
     if settings.chroma_url:
         return _open_remote(settings, fingerprint(settings)[0])
@@ -462,36 +441,8 @@ def index_status(settings: Settings) -> str:
         if not any(n.startswith(prefix) for n in names):
             return "missing"
     try:
-        return "ready" if _open(settings) is not None else "stale"
+        return "ready" if open_existing(settings) is not None else "stale"
     except IndexCorruptError:
         return "corrupt"
 
 
-def open_index(settings: Settings, *, build: bool = True) -> Index:
-    """Open the fresh index, building it first when it is missing, stale or corrupt."""
-    try:
-        index = _open(settings)
-    except IndexCorruptError as exc:
-        folder = None if settings.chroma_url else current_build_dir(settings)
-        if folder is not None and not writable(folder):
-            raise IndexReadOnlyError(
-                f"The index in {folder} is damaged ({exc}) and read-only, so it cannot be "
-                "rebuilt here. Run `k2chat ingest` where it is writable."
-            ) from exc
-        log.warning("The index is unreadable (%s); rebuilding it from the corpus", exc)
-        index = None
-    if index is not None:
-        return index
-    if not build:
-        raise IndexNotBuiltError(
-            "The search index is missing, out of date or damaged. Build it with "
-            "`k2chat ingest` (or `python -m ingest`)."
-        )
-    from k2chat.ingest.build import build_index
-
-    log.info("Building the search index from %s (this takes a moment)", settings.corpus_dir)
-    build_index(settings)
-    index = _open(settings)
-    if index is None:
-        raise IndexNotBuiltError("Building the index did not produce a usable index.")
-    return index

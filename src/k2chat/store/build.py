@@ -19,11 +19,14 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from k2chat.corpus import corpus_signature, read_corpus
-from k2chat.derived import describe_files, write_derived
-from k2chat.embeddings import MODEL_NAME, SentenceTransformerEmbeddings
 from k2chat.errors import IngestBusyError, K2ChatError
-from k2chat.index import (
+from k2chat.files import file_sha256
+from k2chat.models.embeddings import MODEL_NAME, OnnxEmbeddings, SentenceTransformerEmbeddings
+from k2chat.settings import Settings
+from k2chat.store.chunk import chunk_sections
+from k2chat.store.corpus import corpus_signature, read_corpus
+from k2chat.store.derived import describe_files, write_derived
+from k2chat.store.index import (
     COMPLETE_KEY,
     CURRENT_FILE,
     INDEX_VERSION,
@@ -31,12 +34,13 @@ from k2chat.index import (
     Manifest,
     chroma_client,
     current_build_dir,
+    current_manifest,
     fingerprint,
     remote_collection_name,
     write_atomic,
 )
-from k2chat.ingest.chunk import chunk_sections
-from k2chat.settings import Settings
+from k2chat.store.onnx_export import export_onnx
+from k2chat.store.statements import load_topics
 from k2chat.types import Chunk
 
 __all__ = ["BuildReport", "build_index", "LOCK_TIMEOUT_S"]
@@ -186,9 +190,6 @@ def _check_writable(settings: Settings) -> None:
 def _ensure_onnx(settings: Settings, embeddings: Any) -> str:
     """The sha256 of the query encoder, exported again unless the one there is intact (it
     matches the current build's record, or, with no record, onnxruntime loads it)."""
-    from k2chat.embeddings import OnnxEmbeddings
-    from k2chat.index import current_manifest, file_sha256
-
     path = settings.onnx_path
     if path.is_file():
         digest = file_sha256(path)
@@ -205,7 +206,6 @@ def _ensure_onnx(settings: Settings, embeddings: Any) -> str:
         else:
             log.warning("The ONNX model %s does not match its checksum; exporting it again",
                         path)
-    from k2chat.ingest.onnx_export import export_onnx
 
     export_onnx(embeddings.model, path)
     return file_sha256(path)
@@ -236,7 +236,6 @@ def build_index(
             raise K2ChatError(f"The corpus in {settings.corpus_dir} has no passages to index.")
         # The curated safety statements beside each article must be its verbatim text: a
         # mistake stops the build here (CorpusError) rather than at the first answer.
-        from k2chat.topics import load_topics
 
         load_topics(settings.corpus_dir)
         embeddings = embeddings or SentenceTransformerEmbeddings()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-from pathlib import Path
+
+from k2chat.files import DATA_DIR
 
 __all__ = ["DRUGS_PATH", "drug_table", "generic_names"]
 
-DRUGS_PATH = Path(__file__).parent / "data" / "drugs.json"
+DRUGS_PATH = DATA_DIR / "drugs.json"
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
 
 

@@ -8,6 +8,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from k2chat.files import file_sha256
+from k2chat.models.embeddings import SentenceTransformerEmbeddings
+from k2chat.store.index import MANIFEST_FILE, current_build_dir, current_manifest, write_atomic
+
 __all__ = ["export_onnx", "repair_onnx"]
 
 log = logging.getLogger(__name__)
@@ -58,14 +62,6 @@ def repair_onnx(settings: Any) -> bool:
     deployment): the reference encoder then answers, only slower."""
     from dataclasses import replace
 
-    from k2chat.embeddings import SentenceTransformerEmbeddings
-    from k2chat.index import (
-        MANIFEST_FILE,
-        current_build_dir,
-        current_manifest,
-        file_sha256,
-        write_atomic,
-    )
 
     path = settings.onnx_path
     try:

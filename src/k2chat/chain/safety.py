@@ -8,39 +8,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from k2chat.classify import Fitted, fitted
-from k2chat.drugs import drug_table, generic_names
+from k2chat.chain.drugs import drug_table, generic_names
+from k2chat.models.classify import Fitted, fitted
 from k2chat.text import TypoIndex
 
 __all__ = [
-    "DISCLAIMER",
-    "BANNER",
-    "EMERGENCY_MESSAGE",
-    "SELF_HARM_MESSAGE",
-    "emergency_kind",
-    "certain_emergency",
-    "PERSONAL_ADVICE_NOTE",
-    "INSTRUCTION_NOTE",
-    "CLAIM_NOTE",
-    "ENGLISH_ONLY_MESSAGE",
-    "EMPTY_QUESTION_MESSAGE",
-    "NOT_COVERED_MESSAGE",
-    "ANTICOAGULANT_NOTE",
-    "DIFFERING_FIGURES",
-    "too_long_message",
-    "SafetyFlags",
-    "assess",
-    "is_emergency",
-    "mentions_anticoagulant",
-    "is_caution",
-    "ANTICOAGULANT_TERMS",
+    "BANNER", "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
+    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "ENGLISH_ONLY_MESSAGE",
+    "EMPTY_QUESTION_MESSAGE", "NOT_COVERED_MESSAGE", "ANTICOAGULANT_NOTE", "DIFFERING_FIGURES",
+    "too_long_message", "SafetyFlags", "assess", "is_emergency", "mentions_anticoagulant",
+    "is_caution", "ANTICOAGULANT_TERMS",
 ]
 
-DISCLAIMER = (
-    "k2chat shares general information quoted from the article \"Vitamin K2 dosage for bone "
-    "health\". It is not medical advice, diagnosis or treatment. Talk to your doctor or "
-    "pharmacist before you start, stop or change any supplement or medicine."
-)
 
 # The crisis line belongs to SELF_HARM_MESSAGE alone (issue 21: a reader asking about bleeding
 # on warfarin was shown a suicide line).
@@ -176,14 +155,16 @@ def is_emergency(question: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _reference_encoder() -> Any:
-    from k2chat.embeddings import SentenceTransformerEmbeddings
+    # imported here for start-up speed:
+    # the reference encoder (sentence-transformers, ~0.6 s) loads only when a check needs it
+    from k2chat.models.embeddings import SentenceTransformerEmbeddings
 
     return SentenceTransformerEmbeddings()
 
 
 # --- Anticoagulants and antiplatelets ---------------------------------------------------------
 
-# Generic names (brand names resolve to these through ``k2chat.drugs``) and class words.
+# Generic names (brand names resolve to these through ``k2chat.chain.drugs``) and class words.
 ANTICOAGULANT_TERMS = (
     "warfarin", "acenocoumarol", "phenprocoumon", "fluindione", "phenindione", "apixaban",
     "rivaroxaban", "dabigatran", "edoxaban", "betrixaban", "heparin", "enoxaparin",
@@ -344,7 +325,6 @@ def _is_non_english(question: str) -> bool:
 @dataclass(frozen=True)
 class SafetyFlags:
     """What the rules found in one question, and the question with instructions removed."""
-
     anticoagulant: bool
     personal_dosing: bool
     instructions: bool

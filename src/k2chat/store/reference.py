@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import re
 
+from k2chat.text import split_sentences
+
 __all__ = ["OPENING_WORDS", "chain_start", "opens_unresolved", "refers_back"]
 
 # How far into a sentence a back-reference counts as its opening: the article's furthest one
@@ -80,8 +82,6 @@ def chain_start(sentences: list[str], i: int) -> int | None:
 
 def opens_unresolved(quote: str, join: str = " … ") -> bool:
     """A shown quote opens with a sentence that refers back to something it does not show."""
-    from k2chat.text import split_sentences
-
     first = quote.split(join, 1)[0]
     sentences = split_sentences(first) or [first]
     return refers_back(sentences[0])

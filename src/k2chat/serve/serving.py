@@ -3,11 +3,11 @@
 Gradio starts uvicorn itself and takes none of its settings, so :class:`Door` sets up what
 k2chat needs around ``app.launch()``:
 
-- before it, the :class:`~k2chat.guard.Guard` middleware (the allow-list) and uvicorn's
+- before it, the :class:`~k2chat.serve.guard.Guard` middleware (the allow-list) and uvicorn's
   proxy-header trust switched off (``FORWARDED_ALLOW_IPS``, read when Gradio makes uvicorn's
   ``Config``): the Guard alone decides whose forwarded headers count
   (``K2CHAT_TRUSTED_PROXIES``);
-- after it, the server's app is wrapped in :class:`~k2chat.guard.OwnOriginCors` (in front of
+- after it, the server's app is wrapped in :class:`~k2chat.serve.guard.OwnOriginCors` (in front of
   Gradio's own CORS middleware, which grants any loopback origin) and its connection class
   (uvicorn makes each connection from ``config.http_protocol_class``) too: a client that
   has begun but not finished its request headers within :data:`HEADER_TIMEOUT_S` is dropped,
@@ -31,7 +31,8 @@ from typing import Any
 
 from starlette.middleware import Middleware
 
-from k2chat.guard import Guard, InFlight, OwnOriginCors, allowed_hosts
+from k2chat.errors import SettingsError
+from k2chat.serve.guard import Guard, InFlight, OwnOriginCors, allowed_hosts
 from k2chat.settings import Settings
 
 __all__ = ["Door", "run_until_stopped", "stop_gracefully", "max_connections",
@@ -61,7 +62,6 @@ def max_connections() -> int:
 class Door:
     """The middleware and server set-up for one app; make it before ``app.launch()`` and call
     :meth:`opened` right after."""
-
     def __init__(self, app: Any, settings: Settings) -> None:
         self.in_flight = InFlight()
         inputs = {i: len(fn.inputs) for i, fn in app.fns.items() if fn.fn is not None}
@@ -97,7 +97,6 @@ class Door:
 
 def _bounded(base: type, limit: int) -> type:
     """``base`` (uvicorn's connection class) with a header timeout and a connection cap."""
-
     class Bounded(base):
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -179,7 +178,6 @@ def check_host(host: str, flag: str = "K2CHAT_HOST") -> None:
     """The address to bind is one of this machine's, or SettingsError (before any work)."""
     import socket
 
-    from k2chat.errors import SettingsError
 
     allowed = ("an address of this machine: 127.0.0.1 (the default), 0.0.0.0 or :: for every "
                "interface, or the address or name of one of its interfaces")

@@ -23,24 +23,25 @@ from __future__ import annotations
 
 import json
 import logging
-import mmap
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from k2chat.errors import IndexCorruptError
-from k2chat.index import file_sha256
+from k2chat.files import file_sha256
+from k2chat.store.lexical import LexicalIndex
+from k2chat.store.passages import Passages
+from k2chat.store.quotes import Hit, units_of
 from k2chat.types import Chunk
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from k2chat.retrieve import LexicalIndex
 
-__all__ = ["Derived", "Passages", "StoredUnits", "check_files", "describe_files", "load_derived",
-           "write_derived"]
+__all__ = [
+    "Derived", "StoredUnits", "check_files", "describe_files", "load_derived", "write_derived",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,68 +58,6 @@ UNIT_INDEX = "unit_index.npy"
 DIGEST_MAX_BYTES = 64 << 20
 UNIT_NORM_TOLERANCE = 1e-3  # a stored unit vector's norm is 1 within float32 rounding
 UNIT_BATCH = 4096  # quotes embedded per call at ingest (bounds the lists the encoder returns)
-
-
-class Passages(Sequence[Chunk]):
-    """A build's passages, read from ``passages.jsonl`` (memory-mapped) one at a time when they
-    are asked for: a start-up parses no passage, and memory holds only those a query used.
-    ``ids`` are all read at once (the lexical index maps ids to rows). Parsed passages are kept,
-    up to KEPT of them: a question reads ~120 (the top fetch of each search), the same ones
-    for questions on the same topic."""
-
-    KEPT = 4096  # passages; ~30 questions' worth, a few MB
-
-    def __init__(self, path: Path, rows: Any, ids: Sequence[str]) -> None:
-        self._path = path
-        self._rows = rows  # (len + 1,) int64 byte offsets
-        self.ids = tuple(ids)
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if len(rows) != len(self.ids) + 1 or int(rows[-1]) != size:
-                raise IndexCorruptError(f"{path} does not hold the {len(self.ids)} passages "
-                                        "its offsets and ids list")
-            self._data: mmap.mmap | bytes = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-                                             if size else b"")
-        self._kept: dict[int, Chunk] = {}
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, i: int) -> Chunk: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Chunk]: ...
-    def __getitem__(self, i: int | slice) -> Chunk | Sequence[Chunk]:
-        picked = range(len(self))[i]  # a tuple's rules: negative indexes, slices, IndexError
-        if isinstance(picked, range):
-            return tuple(self._read(j) for j in picked)
-        return self._read(picked)
-
-    def __iter__(self) -> Iterator[Chunk]:
-        return (self._read(i) for i in range(len(self)))
-
-    def _read(self, i: int) -> Chunk:
-        chunk = self._kept.get(i)
-        if chunk is None:
-            chunk = self._parse(i)
-            if len(self._kept) >= self.KEPT:
-                self._kept.clear()  # started afresh: bounded, and no bookkeeping per read
-            self._kept[i] = chunk
-        return chunk
-
-    def _parse(self, i: int) -> Chunk:
-        line = self._data[int(self._rows[i]):int(self._rows[i + 1])]
-        try:
-            id_, text, meta = json.loads(line)
-            chunk = Chunk.from_record(id_, text, meta)
-        except Exception as exc:
-            raise IndexCorruptError(f"passage {i} of {self._path} is unreadable "
-                                    f"({type(exc).__name__}); rebuild the index with "
-                                    "`k2chat ingest`") from exc
-        if chunk.id != self.ids[i]:
-            raise IndexCorruptError(f"passage {i} of {self._path} is not {self.ids[i]}; "
-                                    "rebuild the index with `k2chat ingest`")
-        return chunk
 
 
 class StoredUnits:
@@ -163,9 +102,6 @@ class Derived:
 
 def _unit_texts(chunks: Sequence[Chunk]) -> tuple[list[str], list[int], list[int]]:
     """(embedding text per unit, first row per passage + end, Unit.index per row)."""
-    from k2chat.evidence import units_of
-    from k2chat.retrieve import Hit
-
     texts: list[str] = []
     rows = [0]
     index: list[int] = []
@@ -182,7 +118,6 @@ def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Seque
     """Write the files above into ``folder``."""
     import numpy as np
 
-    from k2chat.retrieve import LexicalIndex
 
     order = sorted(range(len(chunks)), key=lambda i: (chunks[i].article, chunks[i].section,
                                                       chunks[i].position))
@@ -246,7 +181,6 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
     the passage vectors read into memory, or memory-mapped (``mmap_vectors``)."""
     import numpy as np
 
-    from k2chat.retrieve import LexicalIndex
 
     check_files(folder, files)
     try:

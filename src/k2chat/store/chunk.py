@@ -4,7 +4,7 @@ A passage is one bullet item, or a run of whole sentences from one paragraph, ne
 ``MAX_CHARS`` unless a single sentence is longer. Passages never cross a section boundary, and
 their text is verbatim article text. A short line ending in ':' that introduces bullets is kept
 as the bullets' ``context`` (embedded with them) rather than as a passage of its own. A
-passage whose first sentence refers back (``k2chat.reference``: "In contrast, ...", "Those
+passage whose first sentence refers back (``k2chat.store.reference``: "In contrast, ...", "Those
 drugs ...") keeps, as its ``before``, the sentences of its paragraph that it must be quoted with.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from k2chat.reference import chain_start
+from k2chat.store.reference import chain_start
 from k2chat.text import split_sentences
 from k2chat.types import Chunk, Section
 

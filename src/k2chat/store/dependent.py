@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from k2chat.corpus import article_files, read_article
-from k2chat.ingest.chunk import chunk_sections
-from k2chat.reference import refers_back
+from k2chat.store.chunk import chunk_sections
+from k2chat.store.corpus import article_files, read_article
+from k2chat.store.quotes import Hit, units_of
+from k2chat.store.reference import refers_back
 from k2chat.text import split_sentences
 
 __all__ = ["Dependent", "dependent_sentences", "format_dependent"]
@@ -28,9 +29,6 @@ class Dependent:
 
 def dependent_sentences(corpus_dir: Path) -> list[Dependent]:
     """Each sentence that refers back, in article order, with the unit that quotes it."""
-    from k2chat.evidence import units_of
-    from k2chat.retrieve import Hit
-
     out: list[Dependent] = []
     for path in article_files(corpus_dir):
         for chunk in chunk_sections(read_article(path)):

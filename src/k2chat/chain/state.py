@@ -10,7 +10,7 @@ that mcg or mg?") on the form the previous answer was about.
 
 Groups are found with what already exists: the query thesaurus of ``k2chat.text`` maps a
 reader's words to the article's ("nursing" -> breastfeeding, "my 8 year old" -> children,
-"cirrhosis" -> liver) and ``k2chat.safety`` finds blood thinners by generic or brand name,
+"cirrhosis" -> liver) and ``k2chat.chain.safety`` finds blood thinners by generic or brand name,
 misspelled or not.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from k2chat.chain.safety import mentions_anticoagulant
 from k2chat.text import normalize, tokenize
 
 __all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "without_negated"]
@@ -73,7 +74,6 @@ def _groups_of_word(word: str) -> tuple[set[str], set[str]]:
         if found:
             break
     if not found and len(word) >= 4:
-        from k2chat.safety import mentions_anticoagulant
 
         if mentions_anticoagulant(word):
             found.add("anticoagulant")
@@ -217,7 +217,6 @@ class ConversationState:
     ``form``: the K2 form the conversation is about (from the last question that named one,
     else the last answer's lead quote); ``facts``: group -> True (the reader is in it) or
     False (said they are not); ``age``: a stated age; ``turns``: how many turns it covers."""
-
     form: str | None = None
     facts: tuple[tuple[str, bool], ...] = ()
     age: int | None = None
@@ -246,7 +245,7 @@ class ConversationState:
 
     def said(self) -> str:
         """What the reader has said of themselves, in their own words, for the safety topics
-        (``k2chat.topics``) to read as they read a question: their words and patterns, not the
+        (``k2chat.chain.topics``) to read as they read a question: their words and patterns, not the
         broad thesaurus that puts "for 3 years" among children. Whether a group still holds
         is for the reader of this text to check (``negated``, ``on_blood_thinner``)."""
         return " ".join(self.notes)

@@ -1,7 +1,7 @@
 """Judge the evidence for one question: emergency? what kind? covered? which quotes?
 
-Everything that depends on meaning comes from the fitted models (``k2chat.classify``); the
-only rules are the certain ones in ``k2chat.safety``. This module has no side effects: it
+Everything that depends on meaning comes from the fitted models (``k2chat.models.classify``); the
+only rules are the certain ones in ``k2chat.chain.safety``. This module has no side effects: it
 takes what retrieval found and returns a :class:`Judgement` for the composer to render.
 """
 
@@ -11,27 +11,34 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from k2chat import compare, safety
-from k2chat.classify import Fitted
-from k2chat.evidence import LEAD_COLUMNS, Examples, Unit, UnitVectors, lead_rows, overlaps, units_of
-from k2chat.message import question_part
-from k2chat.retrieve import AMOUNT, AMOUNT_QUESTION, Hit, LexicalIndex
-from k2chat.state import ConversationState
+from k2chat.chain import compare, safety
+from k2chat.chain.evidence import LEAD_COLUMNS, Examples, UnitVectors, lead_rows
+from k2chat.chain.message import question_part
+from k2chat.chain.retrieve import AMOUNT_QUESTION
+from k2chat.chain.state import ConversationState
+from k2chat.models.classify import Fitted
+from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.quotes import Hit, Unit, overlaps, units_of
+from k2chat.store.statements import amounts_mcg
 from k2chat.text import compounds, normalize, numbers_in, tokenize
-from k2chat.topics import amounts_mcg
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from k2chat.topics import SafetyTopics, Topic
+    from k2chat.chain.topics import SafetyTopics
+    from k2chat.store.statements import Topic
 
 __all__ = [
     "BODY_WORDS", "DUPLICATE_COSINE", "Evidence", "Judgement", "Scored", "judge", "score_units",
-    "scope_row", "text_in_scope", "tuned_query",
+    "scope_row", "text_in_scope", "tuned_query", "MAX_QUOTES",
 ]
 
-# The issue's target for a readable answer: a median body of at most 90 words. Supporting
-# quotes are added only while the quotes stay within it (carried sentences aside: _words).
+# The answer's shape, in one place. Quotes: the lead and at most two supporting quotes (the
+# answer shape of the first chain, c07d8ba, and the README's first paragraph).
+MAX_QUOTES = 3
+# Words: the issue's target for a readable answer, a median body of at most 90 words.
+# Supporting quotes are added only while the quotes stay within it (carried sentences
+# aside: _words).
 BODY_WORDS = 90
 # Two sentences this close (cosine of their vectors) say the same thing: the article repeats
 # its anticoagulant caution in sections 1-5 at 0.80-0.93, while distinct facts of one
@@ -210,7 +217,7 @@ def _admitted(scored: Scored, state: ConversationState, evidence: Evidence) -> S
 def _caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
              emergency: str | None, flags: safety.SafetyFlags, covered: bool,
              state: ConversationState | None = None) -> Unit | None:
-    """The curated anticoagulant caution (``k2chat.topics``) for a reader on a blood thinner:
+    """The curated anticoagulant caution (``k2chat.chain.topics``) for a reader on a blood thinner:
     named in this question, or in an earlier turn when the article covers this question (an
     out-of-scope turn is refused as usual) or it is an emergency. A drug named earlier
     (in what the reader said, ``ConversationState.said``) gets its own topic's caution."""
@@ -284,7 +291,7 @@ def _with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexic
                                         evidence.question, keep)
         if not pairs and caution is not None:  # the caution is all the topic says
             pairs, caution, keep = [(caution, top)], None, 1
-    pairs = pairs[:max(3, keep)]
+    pairs = pairs[:max(MAX_QUOTES, keep)]
     while len(pairs) > keep and sum(_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
@@ -320,7 +327,7 @@ _BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
 
 def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
                 flags: safety.SafetyFlags, state: ConversationState | None) -> Topic | None:
-    """The restrictive topic (``k2chat.topics``: the article says do not, or only under
+    """The restrictive topic (``k2chat.chain.topics``: the article says do not, or only under
     supervision) the reader is in, by this question or an earlier turn (not one they have
     since said they are not in); a blood thinner only while the reader is taken to be on one
     (``flags.anticoagulant``: not "not on warfarin")."""
@@ -451,7 +458,7 @@ def judge(
     scores = [float(lead_p[best])]
     words = _words(units[best])
     for i in order[1:]:
-        if len(chosen) == 3 or lead_p[i] < lead_p[best] - models.support_margin:
+        if len(chosen) == MAX_QUOTES or lead_p[i] < lead_p[best] - models.support_margin:
             break
         unit = units[i]
         if (any(overlaps(unit, c) for c in chosen)
@@ -466,9 +473,10 @@ def judge(
     extra = _for_the_rarest_word(evidence.question, units, order, lead_p, chosen, lex,
                                  lead_p[best] - RAREST_REACH * models.support_margin)
     if extra is not None:  # the question's most specific word ("dialysis", "pregnant")
-        chosen = [chosen[0], units[extra], *chosen[1:]][:3]
-        scores = [scores[0], float(lead_p[extra]), *scores[1:]][:3]
-        while len(chosen) > 2 and sum(_words(u) for u in chosen) > BODY_WORDS:
+        chosen = [chosen[0], units[extra], *chosen[1:]][:MAX_QUOTES]
+        scores = [scores[0], float(lead_p[extra]), *scores[1:]][:MAX_QUOTES]
+        kept = 2  # the lead and the quote holding the rarest word stay
+        while len(chosen) > kept and sum(_words(u) for u in chosen) > BODY_WORDS:
             chosen.pop()
             scores.pop()
 

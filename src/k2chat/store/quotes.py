@@ -1,0 +1,149 @@
+"""Candidate quotes: a retrieved passage (:class:`Hit`) and the sentences of it that can
+be quoted on their own (:class:`Unit`, :func:`units_of`).
+
+A *unit* is one sentence of a retrieved passage, quoted so that it reads on its own: a short
+label sentence ("For MK-4 (Menaquinone-4): 45 milligrams (mg).") and a list's lead-in line
+("Other groups who should ... include:") are joined to it with an ellipsis, and a sentence that
+refers back ("Those drugs have ...", ``k2chat.store.reference``) is quoted with the sentences of
+its paragraph it points to; one whose referent nothing before it in its paragraph gives is never
+a candidate on its own. Ingest embeds every unit of every passage (``k2chat.store.derived``);
+the chain scores them (``k2chat.chain.evidence``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.documents import Document
+
+from k2chat.store.reference import chain_start, refers_back
+from k2chat.text import split_sentences
+from k2chat.types import QUOTE_JOIN, Chunk
+
+__all__ = [
+    "Hit", "chunk_of", "LABEL_CHARS", "HEAD_CHARS", "JOIN", "WHOLE", "Unit", "units_of",
+    "overlaps",
+]
+
+LABEL_CHARS = 60  # a first sentence this short labels its passage ("For MK-7 ...: 90–180 mcg.")
+HEAD_CHARS = 80  # a "Name:" head this short names its list item (the article's longest is 63)
+JOIN = QUOTE_JOIN
+WHOLE = -1  # Unit.index of a unit that quotes its whole passage
+
+
+@dataclass(frozen=True)
+class Unit:
+    hit: Hit
+    index: int  # sentence number within the passage
+    sentence: str  # verbatim
+    quote: str  # what is shown: the sentence, with its label and lead-in when it has them
+    # other article sentences the quote states: those before ``sentence`` that it refers back
+    # to, and (k2chat.chain.topics) those after it that complete a safety statement
+    carried: tuple[str, ...] = ()
+    # the quote without what it carries: what the lead model reads (it was fitted on
+    # sentences with their label and lead-in; carried sentences are there for the reader)
+    core: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.hit.chunk.id, self.index)
+
+    @property
+    def scored_text(self) -> str:
+        return self.core or self.quote
+
+    @property
+    def sentences(self) -> frozenset[str]:
+        """Every article sentence the quote states (carried ones included)."""
+        return frozenset((*self.carried, *split_sentences(self.sentence)))
+
+    def embedding_text(self) -> str:
+        chunk = self.hit.chunk
+        return f"{chunk.heading or chunk.section_title}: {self.scored_text}"
+
+
+def _label(sentences: list[str]) -> str:
+    """What a passage is about, when its first sentence says so: a short first sentence
+    ("For MK-7 (Menaquinone-7): 90–180 micrograms (mcg).") or a "Name:" head of one."""
+    first = sentences[0]
+    if refers_back(first):
+        return ""  # "It is critical to distinguish ...": points back, labels nothing
+    if len(sentences) > 1 and len(first) <= LABEL_CHARS:
+        return first
+    head, colon, _ = first.partition(": ")
+    return head + ":" if colon and len(head) <= HEAD_CHARS else ""
+
+
+def units_of(hits: list[Hit]) -> list[Unit]:
+    """Each sentence of each passage, and each passage of several sentences as a whole; a
+    sentence that refers back carries what it refers to, or is left out when nothing does."""
+    out: list[Unit] = []
+    for hit in hits:
+        sentences = split_sentences(hit.chunk.text) or [hit.chunk.text]
+        label = _label(sentences) if len(sentences) > 1 else ""
+        # A list's lead-in makes a bare item read as a sentence; an item that names itself
+        # ("Source Matters: Intake can come from ...") reads on its own.
+        named = len(sentences[0]) > LABEL_CHARS and bool(_label([sentences[0], ""]))
+        # a lead-in that itself points back ("Applying these takeaways requires ...:") adds
+        # nothing the item's own head does not say
+        context = "" if named or refers_back(hit.chunk.context) else hit.chunk.context
+        before = split_sentences(hit.chunk.before) if hit.chunk.before else []
+        # The passage's first sentence needs the paragraph before it, and has it, or a
+        # lead-in line that it continues; else it cannot open a quote.
+        opens = not refers_back(sentences[0]) or bool(before) or bool(context)
+        for i, sentence in enumerate(sentences):
+            if label == sentences[0] and i == 0:
+                continue  # a label alone says nothing; it is quoted with what follows it
+            start = chain_start(sentences, i)
+            if start is None and not opens:
+                continue  # refers back to what this paragraph never gave before it
+            carried = [*(before if start is None else []), *sentences[start or 0:i]]
+            # the label, unless the first sentence (which holds it) is carried already
+            lead = label if i > 0 and start is not None and start > 0 else ""
+            parts = [context, lead, " ".join((*carried, sentence))]  # carried: contiguous
+            core = JOIN.join(p for p in (context, label if i > 0 else "", sentence) if p)
+            out.append(Unit(hit, i, sentence, JOIN.join(p for p in parts if p),
+                            tuple(carried), core))
+        if len(sentences) > 1 and opens:
+            whole = hit.chunk.text
+            parts = [context, " ".join(p for p in (hit.chunk.before, whole) if p)]
+            core = JOIN.join(p for p in (context, whole) if p)
+            out.append(Unit(hit, WHOLE, whole, JOIN.join(p for p in parts if p), tuple(before),
+                            core))
+    return out
+
+
+def overlaps(a: Unit, b: Unit) -> bool:
+    """The two quotes share a sentence (carried ones included), or are two fragments of one
+    list item, or of one labelled passage (both would show the item's lead-in and label
+    twice: "For MK-4 (Menaquinone-4): 45 milligrams (mg). … " over two quotes)."""
+    same = a.hit.chunk.id == b.hit.chunk.id
+    if same and (a.index == b.index or WHOLE in (a.index, b.index)
+                 or bool(a.hit.chunk.context)):
+        return True
+    if a.sentences & b.sentences:
+        return True
+    context = {a.hit.chunk.context, b.hit.chunk.context}
+    heads = set(a.quote.split(JOIN)[:-1]) & set(b.quote.split(JOIN)[:-1])
+    return same and bool(heads - context)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage and the scores it was ranked by."""
+
+    chunk: Chunk
+    dense: float  # cosine similarity to the query
+    coverage: float  # IDF-weighted share of the query's (focus) terms the passage holds
+    fused: float  # the ranking score: dense + lexical_weight x coverage (+ figure bonus)
+    rank: int  # 0 for the best passage
+
+    def document(self) -> Document:
+        meta: dict[str, Any] = {**self.chunk.metadata(), "dense": self.dense,
+                                "coverage": self.coverage, "fused": self.fused}
+        return Document(id=self.chunk.id, page_content=self.chunk.text, metadata=meta)
+
+
+def chunk_of(doc: Document) -> Chunk:
+    return Chunk.from_record(str(doc.id), doc.page_content, doc.metadata)
