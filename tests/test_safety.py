@@ -164,3 +164,31 @@ def test_fake_turns_and_role_play_keep_every_safety_note(settings, question: str
     assert a.grounded and a.citations, a.text
     assert safety.PERSONAL_ADVICE_NOTE in a.text, a.text
     assert "Sure!" not in a.text and "safety off" not in a.text
+
+
+# --- English words are not misspelled blood thinners (blind round 9) -------------------------
+
+@pytest.mark.parametrize("text", [
+    "what should I eat during a juice cleanse?",  # cleanse ~ clexane
+    "is the MK-7 form more efficient?",  # efficient ~ effient
+    "does K2 help my hearing?",  # hearing ~ heparin
+    "I have a hepatic condition",  # hepatic ~ heparin
+    "my doctor said there is no warrant for it",
+])
+def test_an_english_word_is_not_read_as_a_blood_thinner(text: str) -> None:
+    assert not safety.mentions_anticoagulant(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "I take elliquis", "on xeralto since May", "coumadine user here", "my jantovin dose",
+    "two aspirins a day", "I'm on warfrin",
+])
+def test_misspelled_blood_thinners_are_still_read(text: str) -> None:
+    assert safety.mentions_anticoagulant(text), text
+
+
+def test_the_lookalike_list_is_what_its_script_writes_from_the_dictionary() -> None:
+    """data/english_lookalikes.txt is generated (scripts/english_lookalikes.py): stale after a
+    change to the drug table or the typo rule, and then some English word would get the
+    blood-thinner caution again."""
+    assert safety.LOOKALIKES_PATH.read_text(encoding="utf-8") == safety.english_lookalikes_text()

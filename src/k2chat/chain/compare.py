@@ -46,9 +46,11 @@ _FORM_WORDS = {"mk4": {"mk4"}, "mk7": {"mk7"}, "k1": {"k1", "phylloquinone"},
 _MEDICINE_ARTICLE = {"bisphosphonates", "bisphosphonate", "alendronate", "denosumab",
                      "medication", "medications", "pharmacological", "pharmacologic", "drugs",
                      "drug", "agents", "treatment", "treatments", "therapy"}
+# ("pills" is not one: a supplement is taken as pills too, and "I'd rather eat natto than take
+# pills" compares food with a supplement, not K2 with a medicine; blind round 9.)
 _MEDICINE_READER = {"medicine", "medicines", "prescription", "prescribed", "fosamax", "prolia",
                     "actonel", "boniva", "reclast", "risedronate", "ibandronate",
-                    "zoledronic", "injections", "injection", "shots", "pills", "osteoporosis"}
+                    "zoledronic", "injections", "injection", "shots", "osteoporosis"}
 # Words by which a sentence sets K2 against a medicine ("not a replacement", "In contrast").
 _CONTRAST = {"not", "than", "contrast", "replacement", "replace", "equated", "alongside",
              "standalone", "instead", "supportive", "rather"}

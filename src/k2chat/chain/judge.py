@@ -370,6 +370,25 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     return ordered + rest, max(1, len(ordered))
 
 
+# A follow-up that asks for an amount and names nothing of its own ("ok, how much should I
+# take then?", "what dose then?") asks the dose of the subject the conversation is on: the
+# article's, since the previous turn was answered. Its words are only these (stemmed as
+# tokenize stems them); a follow-up naming anything else ("and selenium, how much?", "how much
+# should my husband take?") is judged by the scope model as before. Blind rounds 9-10: such
+# follow-ups after a DOAC or a benefit question were refused.
+_DOSE_ASK = re.compile(r"\b(how much|how many|dose|doses|dosage|amount|mcg|mg|micrograms?)\b")
+_BARE_DOSE_WORDS = frozenset(tokenize(
+    "take taking dose doses dosage amount mcg mg microgram micrograms need right good great "
+    "okay ok thanks thank fine daily day per normal usual typical start starting recommend "
+    "recommended suggest go then so alright understood make sense"))
+
+
+def bare_dose_followup(question: str) -> bool:
+    """The follow-up asks an amount and names nothing else (see _DOSE_ASK)."""
+    return (bool(_DOSE_ASK.search(normalize(question)))
+            and set(tokenize(question)) <= _BARE_DOSE_WORDS)
+
+
 def _forced(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
             flags: safety.SafetyFlags, state: ConversationState | None,
             followup: bool) -> bool:
@@ -378,6 +397,8 @@ def _forced(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
     tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
     or in a conversation about it ("my sister takes 360 mcg, is more better?"), or a follow-up
     that touches a group or a source the article names ("where do I get it?")."""
+    if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
+        return True
     if topics is None:
         return False
     asked = question_part(evidence.question)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from k2chat.chain.drugs import drug_table, generic_names
@@ -196,6 +197,34 @@ def _anticoagulant_typos() -> TypoIndex:
     return TypoIndex(t for t in (*ANTICOAGULANT_TERMS, *brands) if len(t) >= 6)
 
 
+# English words that the typo matching above would take for a misspelled blood thinner
+# ("cleanse" for "clexane"): never read as one. Generated from pyspellchecker's English
+# dictionary by scripts/english_lookalikes.py (serving loads no dictionary).
+LOOKALIKES_PATH = Path(__file__).with_name("data") / "english_lookalikes.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _english_lookalikes() -> frozenset[str]:
+    lines = LOOKALIKES_PATH.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in lines if w and not w.startswith("#"))
+
+
+def english_lookalikes_text() -> str:
+    """The lookalike file's text, from the English dictionary (needs pyspellchecker)."""
+    from spellchecker import SpellChecker
+
+    names = set(ANTICOAGULANT_TERMS) | set(_brand_table())
+    typos = _anticoagulant_typos()
+    words = sorted(w for w in SpellChecker().word_frequency.keys()
+                   if w.isalpha() and w.isascii() and len(w) >= 6 and typos.match(w)
+                   # a drug's own inflection ("aspirins", "warfarins") still names it
+                   and not any(w.startswith(n) for n in names))
+    header = ("# English words the anticoagulant typo matching would read as a misspelled blood\n"
+              "# thinner; never read as one. Written by scripts/english_lookalikes.py from\n"
+              "# pyspellchecker's English dictionary: do not edit.\n")
+    return header + "".join(f"{w}\n" for w in words)
+
+
 @functools.lru_cache(maxsize=4096)
 def mentions_anticoagulant(question: str) -> bool:
     """True when the text names an anticoagulant or antiplatelet (generic or brand name, even
@@ -215,8 +244,9 @@ def anticoagulants_named(text: str) -> tuple[str, ...]:
     names |= {g for g in generic_names(text.lower()) if g in ANTICOAGULANT_TERMS}
     table = _brand_table()
     names |= {table[w] for w in words if w in _MISSING_BRANDS}
+    english = _english_lookalikes()
     names |= {table.get(m, m) for w in words
-              if len(w) >= 6 and (m := _anticoagulant_typos().match(w))}
+              if len(w) >= 6 and w not in english and (m := _anticoagulant_typos().match(w))}
     if names & _DOACS:
         names.add("doacs")
     return tuple(sorted(names))
