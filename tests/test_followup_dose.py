@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from k2chat.chain.judge import bare_dose_followup
 from k2chat.chat import Chat
-from k2chat.judge import bare_dose_followup
 
 AMOUNT = re.compile(r"\d+\s*(?:–|-)?\s*\d*\s*(?:mcg|micrograms|mg)\b", re.IGNORECASE)
 

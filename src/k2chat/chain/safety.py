@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from k2chat.chain.drugs import drug_table, generic_names
+from k2chat.files import DATA_DIR
 from k2chat.models.classify import Fitted, fitted
 from k2chat.text import TypoIndex
 
@@ -200,7 +200,7 @@ def _anticoagulant_typos() -> TypoIndex:
 # English words that the typo matching above would take for a misspelled blood thinner
 # ("cleanse" for "clexane"): never read as one. Generated from pyspellchecker's English
 # dictionary by scripts/english_lookalikes.py (serving loads no dictionary).
-LOOKALIKES_PATH = Path(__file__).with_name("data") / "english_lookalikes.txt"
+LOOKALIKES_PATH = DATA_DIR / "english_lookalikes.txt"
 
 
 @functools.lru_cache(maxsize=1)
