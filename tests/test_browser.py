@@ -82,6 +82,9 @@ class Tab:
         self.page.goto(url + ("?__theme=dark" if dark else ""))
         self.page.locator("#k2chat-banner").wait_for()
         self.input.wait_for()
+        # the theme is settled (Gradio's script sets it after the first paint)
+        self.page.wait_for_function(
+            f"document.body.classList.contains('dark') === {'true' if dark else 'false'}")
 
     def _guard(self, route: Any) -> None:
         if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
@@ -535,6 +538,12 @@ def _violations(page: Any) -> list[str]:
     """axe-core's violations of WCAG 2.0-2.2 A/AA, of any impact."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A colour caught mid-way through a fade or transition is not the page's colour (CI once
+    # saw 4.45:1 on the landing page, in a run that passed everywhere else): wait until every
+    # finite animation has finished (a spinner's infinite one never does).
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running'"
+                           " || a.effect === null"
+                           " || a.effect.getComputedTiming().endTime === Infinity)")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
     return [f"{v['id']} ({v['impact']}): " + "; ".join(
