@@ -16,6 +16,7 @@ import pytest
 import k2chat
 from k2chat.chain import safety
 from k2chat.settings import Settings
+from k2chat.store.profile import load_profile
 from k2chat.types import Answer
 
 from .conftest import CORPUS
@@ -86,7 +87,7 @@ def check_answer(answer: Answer, case: Case, limit: int) -> None:
 
 def check_text(text: str, grounded: bool | None, case: Case, limit: int) -> None:
     if case.expect == EMPTY:
-        assert safety.EMPTY_QUESTION_MESSAGE in text
+        assert safety.empty_question_message(load_profile(CORPUS)) in text
     elif case.expect == TOO_LONG:
         assert safety.too_long_message(limit) in text
     elif case.expect == ANSWERED:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from k2chat.chain import safety
 from k2chat.chain.answer import _Prepared, compose
 from k2chat.chain.judge import Judgement, _differing_figures
+from k2chat.store.profile import load_profile
 from k2chat.store.quotes import WHOLE, Hit, overlaps, units_of
 from k2chat.types import QUOTE_JOIN, Chunk
+
+from .conftest import CORPUS
+
+PROFILE = load_profile(CORPUS)  # the K2 article's profile (corpus/*.profile.yaml)
 
 
 def chunk(text: str, *, section: int = 4, position: int = 1, context: str = "",
@@ -61,9 +66,11 @@ def test_different_figures_are_flagged_only_for_the_same_form_in_different_secti
                              section=2))])[0]
     mk4 = units_of([hit(chunk("For MK-4: 45 mg (45,000 mcg) is the most studied dose.",
                               section=2))])[0]
-    assert _differing_figures([s4, s2], is_dose=True)
-    assert not _differing_figures([s4, s2], is_dose=False)
-    assert not _differing_figures([s4, mk4], is_dose=True)
+    forms = frozenset(PROFILE.forms)
+    assert _differing_figures([s4, s2], True, forms)
+    assert not _differing_figures([s4, s2], False, forms)
+    assert not _differing_figures([s4, mk4], True, forms)
+    assert not _differing_figures([s4, s2], True, frozenset())  # an article without forms
 
 
 def _prepared(question: str) -> _Prepared:
@@ -73,7 +80,7 @@ def _prepared(question: str) -> _Prepared:
 def test_the_answer_leads_with_the_first_quote_and_sources_do_not_repeat_it() -> None:
     units = [u for u in units_of([hit(LABELLED)]) if u.index == 1]
     verdict = Judgement(None, "dose", True, "covered", tuple(units))
-    answer = compose(_prepared("How much MK-7 a day?"), verdict)
+    answer = compose(_prepared("How much MK-7 a day?"), verdict, PROFILE)
     assert answer.text.startswith(units[0].quote + " [1]")
     md = answer.to_markdown()
     assert md.count("This range is consistently associated") == 1
@@ -82,14 +89,14 @@ def test_the_answer_leads_with_the_first_quote_and_sources_do_not_repeat_it() ->
 
 def test_an_emergency_gets_the_redirect_without_a_refusal() -> None:
     verdict = Judgement("medical", "other", False, "not covered")
-    answer = compose(_prepared("my chest hurts and my arm is numb"), verdict)
+    answer = compose(_prepared("my chest hurts and my arm is numb"), verdict, PROFILE)
     assert answer.emergency and answer.text.startswith(safety.EMERGENCY_MESSAGE)
-    assert safety.NOT_COVERED_MESSAGE not in answer.text
+    assert safety.not_covered_message(PROFILE) not in answer.text
 
 
 def test_self_harm_gets_the_crisis_line() -> None:
     verdict = Judgement("self_harm", "other", False, "crisis")
-    answer = compose(_prepared("I want to end my life"), verdict)
+    answer = compose(_prepared("I want to end my life"), verdict, PROFILE)
     assert answer.emergency and answer.text == safety.SELF_HARM_MESSAGE
     assert "crisis line" in answer.text
 
@@ -99,7 +106,8 @@ def test_the_personal_note_follows_figures_only() -> None:
     with_figures = [u for u in units_of([hit(LABELLED)]) if u.index == 1]
     no_figures = units_of([hit(chunk("Dosage is highly individual.", position=3))])
     for units, expected in ((with_figures, True), (no_figures, False)):
-        answer = compose(_prepared(question), Judgement(None, "dose", True, "c", tuple(units)))
+        answer = compose(_prepared(question), Judgement(None, "dose", True, "c", tuple(units)),
+                         PROFILE)
         assert (safety.PERSONAL_ADVICE_NOTE in answer.text) is expected
 
 

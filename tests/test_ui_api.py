@@ -19,6 +19,7 @@ from k2chat.errors import IndexNotBuiltError
 from k2chat.serve import ui
 from k2chat.serve.conversation import LONG_CONVERSATION, MAX_TURNS, Conversation, ConversationStore
 from k2chat.serve.feedback import record_feedback
+from k2chat.store.profile import load_profile
 from k2chat.types import Answer, Citation, Section
 
 server = pytest.mark.server
@@ -280,7 +281,8 @@ def test_copy_carries_the_answers_markdown(settings, question: str) -> None:  # 
 def test_a_refusal_offers_each_suggestion_once(settings) -> None:  # type: ignore[no-untyped-def]
     conversation = Conversation(settings)
     answer = conversation.ask("Who won the 2022 World Cup?")
-    shown = ui._shown(conversation, {}, settings.max_question_chars)
+    examples = load_profile(settings.corpus_dir).example_questions
+    shown = ui._shown(conversation, {}, settings.max_question_chars, examples=examples)
     options = [o["value"] for o in shown[-1]["options"]]
     assert options and len(set(options)) == len(options)
     page_text = "\n".join(m["content"] for m in shown[1:])

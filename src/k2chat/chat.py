@@ -13,13 +13,11 @@ from k2chat.chain.followup import resolve_followup
 from k2chat.chain.state import ConversationState, forms_in
 from k2chat.pipeline import Pipeline, get_pipeline
 from k2chat.settings import Settings
+from k2chat.store.profile import load_profile
 from k2chat.text import clean_question
 from k2chat.types import Answer
 
 __all__ = ["Chat", "Turn", "lead_quote"]
-
-
-_FORM_NAMES = {"mk4": "MK-4", "mk7": "MK-7"}
 
 
 def lead_quote(answer: Answer | None) -> str | None:
@@ -77,8 +75,14 @@ class Chat:
             return question
         form = self._state.form
         if form and not forms_in(resolved):  # "is that mcg or mg?" after an MK-7 answer
-            resolved = f"{resolved} {_FORM_NAMES.get(form, form)}"
+            resolved = f"{resolved} {self._form_names().get(form, form)}"
         return resolved
+
+    def _form_names(self) -> dict[str, str]:
+        """The forms the articles' profiles name, as shown ("mk7" -> "MK-7")."""
+        if self._pipeline is not None:
+            return self._pipeline.profile.forms
+        return load_profile((self._settings or Settings.from_env()).corpus_dir).forms
 
     def ask(self, question: str) -> Answer:
         pipeline = self._pipeline or get_pipeline(self._settings)

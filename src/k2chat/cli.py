@@ -17,7 +17,7 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="k2chat",
-        description="Cited answers from the article 'Vitamin K2 dosage for bone health'.",
+        description="Cited answers, quoted word for word, from the articles in k2chat's corpus.",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = p.add_subparsers(dest="command", required=True)

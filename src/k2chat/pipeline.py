@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from k2chat.models.classify import Fitted
     from k2chat.related import Related
     from k2chat.store.index import Index
+    from k2chat.store.profile import CorpusProfile
     from k2chat.types import Answer
 
 __all__ = ["Pipeline", "get_pipeline", "reset_pipelines"]
@@ -52,6 +53,7 @@ class Pipeline:
     index: Index
     retriever: HybridRetriever
     chain: Runnable[Request, Answer]
+    profile: CorpusProfile
 
     def __init__(self, settings: Settings, *, warm_in_background: bool = True,
                  models: Fitted | None = None) -> None:
@@ -107,10 +109,13 @@ class Pipeline:
         self.unit_vectors = UnitVectors(_Interruptible(embeddings), stored=self.index.units)
         self.examples = Examples(list(self.models.examples))
         from k2chat.chain.topics import SafetyTopics
+        from k2chat.store.profile import load_profile
 
         topics = SafetyTopics.for_corpus(settings.corpus_dir, self.index.chunks)
+        # the articles' profiles (corpus/*.profile.yaml): their messages, examples and forms
+        self.profile = load_profile(settings.corpus_dir)
         self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
-                                 settings.max_question_chars, topics)
+                                 settings.max_question_chars, self.profile, topics)
         self._lap("chain", mark)
 
     def _open(self, settings: Settings) -> Embeddings:

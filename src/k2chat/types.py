@@ -94,6 +94,8 @@ class Citation:
     score: float
     article_title: str = ""
     heading: str = ""  # the sub-heading the passage sits under, if any
+    article: str = ""  # the article's file stem ("vitamin-k2-dosage-bone-health")
+    names_article: bool = False  # the corpus holds several articles: the source names its own
 
     @property
     def fragments(self) -> tuple[str, ...]:
@@ -102,8 +104,11 @@ class Citation:
 
     @property
     def location(self) -> str:
-        """Where the quote is: "Section 4. Practical Takeaways ... › Evidence-Based ..."."""
+        """Where the quote is: "Section 4. Practical Takeaways ... › Evidence-Based ...", after
+        the article's title ("Vitamin D and bones › Section 2. ...") when there are several."""
         place = f"Section {self.section}. {self.section_title}"
+        if self.names_article and self.article_title:
+            place = f"{self.article_title} › {place}"
         return f"{place} › {self.heading}" if self.heading else place
 
     def to_markdown(self) -> str:

@@ -22,12 +22,13 @@ from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import AMOUNT
+from k2chat.store.profile import CorpusProfile
 from k2chat.store.quotes import Hit, Unit
 from k2chat.text import clean_question, numbers_in
 from k2chat.types import Answer, Citation
 
 __all__ = [
-    "EXAMPLE_QUESTIONS",
+    "EXAMPLE_QUESTIONS",  # noqa: F822 (read from the corpus's profiles by __getattr__ below)
     "Request",
     "build_chain",
     "compose",
@@ -37,13 +38,18 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-EXAMPLE_QUESTIONS = (
-    "How much MK-7 is used for osteoporosis?",
-    "Can I take vitamin K2 with warfarin?",
-    "What is the difference between MK-4 and MK-7 doses?",
-    "How long does vitamin K2 take to work?",
-    "Who should avoid vitamin K2 supplements?",
-)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``EXAMPLE_QUESTIONS``: the example questions of the corpus the environment's settings
+    name (its articles' profiles, ``corpus/*.profile.yaml``); read when first asked for."""
+    if name == "EXAMPLE_QUESTIONS":
+        # imported here for start-up speed: only a caller of EXAMPLE_QUESTIONS reads profiles
+        from k2chat.settings import Settings
+        from k2chat.store.profile import load_profile
+
+        return load_profile(Settings.from_env().corpus_dir).example_questions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -82,14 +88,16 @@ def _with_generics(text: str) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def _prepare(request: Request, max_chars: int) -> _Prepared:
+def _prepare(request: Request, max_chars: int, profile: CorpusProfile | None = None
+             ) -> _Prepared:
     raw = request.question if isinstance(request.question, str) else str(request.question or "")
     question = clean_question(raw)
     if len(raw) > max_chars:
         text = safety.too_long_message(max_chars)
         return _Prepared(question[:200], "", "", None, Answer(question[:200], text, grounded=False))
     if not re.search(r"\w", question):
-        text = safety.EMPTY_QUESTION_MESSAGE
+        text = (safety.empty_question_message(profile) if profile
+                else "Please ask a question about the article.")
         return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
     flags = safety.assess(question)
     if flags.anticoagulant and not safety.mentions_anticoagulant(without_negated(question)):
@@ -132,7 +140,7 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
     return _Found(prepared, evidence)
 
 
-def _citation(marker: int, unit: Unit) -> Citation:
+def _citation(marker: int, unit: Unit, many_articles: bool = False) -> Citation:
     chunk = unit.hit.chunk
     return Citation(
         marker=marker,
@@ -143,14 +151,18 @@ def _citation(marker: int, unit: Unit) -> Citation:
         score=round(float(unit.hit.dense), 4),
         article_title=chunk.article_title,
         heading=chunk.heading,
+        article=chunk.article,
+        names_article=many_articles,
     )
 
 
-def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
+def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfile) -> Answer:
     """Render a judgement as an Answer, in a fixed shape: a crisis gets the crisis line alone;
     an emergency the redirect (and, when a blood thinner is named, the article's caution);
     otherwise the caution first when one is needed, then the lead quote and the supporting
-    quotes, then the personal-advice note. No search and no decisions here."""
+    quotes, then the personal-advice note. No search and no decisions here. The articles'
+    ``profile`` gives the refusal its words and examples, and says whether a source must
+    name its article (more than one)."""
     if prepared.early is not None:
         return prepared.early
     flags = prepared.flags
@@ -167,12 +179,13 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
         parts.append(safety.INSTRUCTION_NOTE)
     citations: list[Citation] = []
     if verdict.caution is not None:
-        citations.append(_citation(1, verdict.caution))
+        citations.append(_citation(1, verdict.caution, profile.many))
         parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {verdict.caution.quote} [1]")
     answered = verdict.covered and not verdict.emergency  # no dose quotes in an emergency
     if answered:
         first = len(citations) + 1
-        quotes = [_citation(i, u) for i, u in enumerate(verdict.quotes, start=first)]
+        quotes = [_citation(i, u, profile.many)
+                  for i, u in enumerate(verdict.quotes, start=first)]
         citations += quotes
         lead, *more = quotes
         if verdict.differing_figures:
@@ -189,9 +202,10 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
     elif flags.non_english:
         parts.append(safety.ENGLISH_ONLY_MESSAGE)
     else:
-        parts.append(safety.NOT_COVERED_MESSAGE)
-        parts.append("You could ask, for example:\n" + "\n".join(
-            f"- {q}" for q in EXAMPLE_QUESTIONS[:3]))
+        parts.append(safety.not_covered_message(profile))
+        if profile.example_questions:
+            parts.append("You could ask, for example:\n" + "\n".join(
+                f"- {q}" for q in profile.example_questions[:3]))
     return Answer(
         question=prepared.question,
         text="\n\n".join(parts),
@@ -201,12 +215,13 @@ def compose(prepared: _Prepared, verdict: Judgement | None) -> Answer:
     )
 
 
+# (The refusal's message and example questions come from the articles' profiles and never
+# share an answer with a quote: an answer without citations states no article figures.)
 _FIXED_TEXTS = (
     safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.CLAIM_NOTE,
     safety.ANTICOAGULANT_NOTE,
-    safety.PERSONAL_ADVICE_NOTE, safety.NOT_COVERED_MESSAGE, safety.ENGLISH_ONLY_MESSAGE,
+    safety.PERSONAL_ADVICE_NOTE, safety.ENGLISH_ONLY_MESSAGE,
     safety.SELF_HARM_MESSAGE, safety.DIFFERING_FIGURES,
-    *EXAMPLE_QUESTIONS,
 )
 
 
@@ -221,11 +236,11 @@ def unsupported_numbers(answer: Answer) -> set[str]:
     return numbers_in(body) - quoted
 
 
-def _finalize(answer: Answer) -> Answer:
+def _finalize(answer: Answer, profile: CorpusProfile) -> Answer:
     bad = unsupported_numbers(answer)
     if bad:  # cannot happen with verbatim quotes; a guard, not a feature
         log.error("Answer stated numbers %s that no quote supports; refusing", sorted(bad))
-        return Answer(answer.question, safety.NOT_COVERED_MESSAGE, grounded=False,
+        return Answer(answer.question, safety.not_covered_message(profile), grounded=False,
                       emergency=answer.emergency)
     return answer
 
@@ -238,14 +253,14 @@ def retrieve_hits(retriever: HybridRetriever, request: Request, max_chars: int) 
 
 def build_chain(
     retriever: HybridRetriever, models: Fitted, unit_vectors: UnitVectors, examples: Examples,
-    max_chars: int, topics: SafetyTopics | None = None,
+    max_chars: int, profile: CorpusProfile, topics: SafetyTopics | None = None,
 ) -> Runnable[Request, Answer]:
     """retrieve (clean, safety rules, embed, search) -> judge (fitted models and the curated
     safety statements, ``topics``) -> compose (render, then the number guard), as one LCEL
     runnable taking a :class:`Request`."""
 
     def retrieve(request: Request) -> _Found:
-        return _retrieve(retriever, _prepare(request, max_chars))
+        return _retrieve(retriever, _prepare(request, max_chars, profile))
 
     def judged(found: _Found) -> tuple[_Prepared, Judgement | None]:
         prepared, evidence = found.prepared, found.evidence
@@ -255,10 +270,10 @@ def build_chain(
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
                                followup=prepared.followup, topics=topics,
-                               state=prepared.state)
+                               state=prepared.state, forms=frozenset(profile.forms))
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
-        return _finalize(compose(*x))
+        return _finalize(compose(*x, profile), profile)
 
     chain: Runnable[Request, Answer] = (
         RunnableLambda(retrieve, name="retrieve") | RunnableLambda(judged, name="judge")

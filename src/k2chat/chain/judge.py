@@ -110,16 +110,17 @@ def _words(unit: Unit) -> int:
     return len(unit.scored_text.split())
 
 
-def _differing_figures(quotes: list[Unit], is_dose: bool) -> bool:
+def _differing_figures(quotes: list[Unit], is_dose: bool, forms: frozenset[str]) -> bool:
     """Two quotes give different amounts for the same form (MK-7 in one section and MK-7 in
-    another), so the reader must see that the article itself varies."""
-    if not is_dose:
+    another), so the reader must see that the article itself varies. ``forms``: the forms
+    the articles' profiles name, as ``normalize`` spells them ("mk4", "mk7")."""
+    if not is_dose or not forms:
         return False
-    stated = [(set(re.findall(r"mk[47]", normalize(u.quote))), numbers_in(u.quote), u)
+    stated = [(set(re.findall(r"\w+", normalize(u.quote))) & forms, numbers_in(u.quote), u)
               for u in quotes if AMOUNT.search(u.quote)]
-    for i, (forms, figures, a) in enumerate(stated):
-        for other_forms, other_figures, b in stated[i + 1:]:
-            if (forms & other_forms and figures != other_figures
+    for i, (named, figures, a) in enumerate(stated):
+        for other_named, other_figures, b in stated[i + 1:]:
+            if (named & other_named and figures != other_figures
                     and a.hit.chunk.section != b.hit.chunk.section):
                 return True
     return False
@@ -424,10 +425,11 @@ def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
     already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
-    state: ConversationState | None = None,
+    state: ConversationState | None = None, forms: frozenset[str] = frozenset(),
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
-    when its evidence allows. ``topics``: the article's curated safety statements."""
+    when its evidence allows. ``topics``: the article's curated safety statements. ``forms``:
+    the forms the articles' profiles name (two quotes giving one different amounts)."""
     import numpy as np
 
     vectors = evidence.vectors
@@ -505,5 +507,5 @@ def judge(
                                                emergency, flags, state)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
-        _differing_figures(chosen, qtype == "dose"), tuple(scores),
+        _differing_figures(chosen, qtype == "dose", forms), tuple(scores),
     )

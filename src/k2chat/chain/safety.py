@@ -11,12 +11,14 @@ from typing import Any
 from k2chat.chain.drugs import drug_table, generic_names
 from k2chat.files import DATA_DIR
 from k2chat.models.classify import Fitted, fitted
+from k2chat.store.profile import CorpusProfile
 from k2chat.text import TypoIndex
 
 __all__ = [
-    "BANNER", "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
+    "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
     "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "ENGLISH_ONLY_MESSAGE",
-    "EMPTY_QUESTION_MESSAGE", "NOT_COVERED_MESSAGE", "ANTICOAGULANT_NOTE", "DIFFERING_FIGURES",
+    "empty_question_message", "not_covered_message", "banner", "ANTICOAGULANT_NOTE",
+    "DIFFERING_FIGURES",
     "too_long_message", "SafetyFlags", "assess", "is_emergency", "mentions_anticoagulant",
     "is_caution", "ANTICOAGULANT_TERMS",
 ]
@@ -57,13 +59,23 @@ ENGLISH_ONLY_MESSAGE = (
     "(k2chat responde en inglés · k2chat répond en anglais · k2chat antwortet auf Englisch.)"
 )
 
-EMPTY_QUESTION_MESSAGE = "Please ask a question about vitamin K2 and bone health."
+# The messages that name the article take its words from its profile (corpus/*.profile.yaml).
 
-NOT_COVERED_MESSAGE = (
-    "The article \"Vitamin K2 dosage for bone health\" does not cover that question, so k2chat "
-    "cannot answer it. It can answer questions about vitamin K2 doses, forms (MK-4, MK-7), "
-    "evidence, risks and who should talk to a doctor first."
-)
+def empty_question_message(profile: CorpusProfile) -> str:
+    return f"Please ask a question about {profile.subject}."
+
+
+def _articles(profile: CorpusProfile) -> str:
+    """'The article "A"', or 'The articles "A" and "B"'."""
+    names = [f"\"{t}\"" for t in profile.titles]
+    if len(names) == 1:
+        return f"The article {names[0]}"
+    return f"The articles {', '.join(names[:-1])} and {names[-1]}"
+
+
+def not_covered_message(profile: CorpusProfile) -> str:
+    return (f"{_articles(profile)} {'do' if profile.many else 'does'} not cover that question, "
+            f"so k2chat cannot answer it. It can answer questions about {profile.covers}.")
 
 
 def too_long_message(limit: int) -> str:
@@ -410,8 +422,13 @@ def _unclaimed(text: str) -> tuple[str, str]:
         return re.sub(r"\s+", " ", " ".join(xs)).strip()
     return flat(kept), flat(removed + claims)
 
-BANNER = (
-    "**k2chat is an AI assistant that answers only from one article, \"Vitamin K2 dosage for "
-    "bone health\".** Every answer quotes the article and names its section. It is not medical "
-    "advice."
-)
+def banner(profile: CorpusProfile) -> str:
+    """The page's standing notice: what k2chat answers from, and that it is not advice."""
+    if not profile.many:
+        return (f"**k2chat is an AI assistant that answers only from one article, "
+                f"\"{profile.titles[0]}\".** Every answer quotes the article and names its "
+                "section. It is not medical advice.")
+    named = _articles(profile).removeprefix("The articles ")
+    return (f"**k2chat is an AI assistant that answers only from {len(profile.titles)} "
+            f"articles, {named}.** Every answer quotes an article and names the article and "
+            "section. It is not medical advice.")

@@ -7,6 +7,7 @@ import logging
 import re
 import socket
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,8 +15,7 @@ from urllib.parse import quote
 import gradio as gr
 from markdown_it import MarkdownIt
 
-from k2chat.chain.answer import EXAMPLE_QUESTIONS
-from k2chat.chain.safety import BANNER
+from k2chat.chain.safety import banner
 from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
 from k2chat.pipeline import get_pipeline
 from k2chat.related import ensure as ensure_related
@@ -24,6 +24,7 @@ from k2chat.serve.feedback import record_feedback, repair
 from k2chat.serve.serving import Door, run_until_stopped
 from k2chat.settings import Settings
 from k2chat.store.corpus import read_corpus
+from k2chat.store.profile import CorpusProfile, load_profile
 from k2chat.text import markdown_escape
 from k2chat.types import Answer, Citation, Section
 
@@ -32,7 +33,6 @@ __all__ = ["API_NAME", "create_app", "respond", "launch", "serve", "check_port"]
 log = logging.getLogger(__name__)
 
 API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..., api_name="/ask")
-TITLE = "k2chat · Vitamin K2 and bone health"
 SOURCES_TITLE = "Sources"
 RELATED_TITLE = "Related questions"
 QUEUE_MAX_SIZE = 256  # requests waiting for a worker; more get Gradio's "queue is full" message
@@ -55,6 +55,16 @@ THEME = gr.themes.Default(
     font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "ui-sans-serif",
           "system-ui", "sans-serif"),
 )
+
+
+# A section of the corpus, by (article, number): two articles' section 2 are two cards.
+Sections = dict[tuple[str, int], Section]
+
+
+def page_title(profile: CorpusProfile) -> str:
+    """"k2chat · Vitamin K2 and bone health": the subject of the articles' profiles."""
+    subject = profile.subject
+    return f"k2chat · {subject[:1].upper()}{subject[1:]}"
 
 
 # --- What the chat shows -------------------------------------------------------------------
@@ -104,7 +114,13 @@ def _section_html(section: Section | None, citation: Citation) -> str:
     return f'<div class="k2-section">{shown}</div>'
 
 
-def _sources_html(answer: Answer, turn: int, sections: dict[int, Section]) -> str:
+def _article(citation: Citation) -> str:
+    """The citation's article; a turn kept from before citations named it has the article in
+    its passage id ("vitamin-k2-dosage-bone-health-s3-p04", k2chat.store.chunk.chunk_id)."""
+    return citation.article or re.sub(r"-s\d+-p\d+$", "", citation.chunk_id)
+
+
+def _sources_html(answer: Answer, turn: int, sections: Sections) -> str:
     """One readable card per citation; each opens the whole section, its quote marked."""
     cards = []
     for c in answer.citations:
@@ -113,7 +129,7 @@ def _sources_html(answer: Answer, turn: int, sections: dict[int, Section]) -> st
             f'<details class="k2-card" id="{card_id}">'
             f'<summary><span class="k2-marker">[{c.marker}]</span> '
             f"{html.escape(c.location)}</summary>"
-            f"{_section_html(sections.get(c.section), c)}</details>"
+            f"{_section_html(sections.get((_article(c), c.section)), c)}</details>"
         )
     return f'<div class="k2-sources"><p class="k2-sources-title">{SOURCES_TITLE}</p>' + \
         "".join(cards) + "</div>"
@@ -134,8 +150,9 @@ def _messages(answer: Answer) -> list[dict[str, Any]]:
 
 # --- The conversation as the page shows it ----------------------------------------------------
 
-def _turn_messages(number: int, question: str, answer: Answer, sections: dict[int, Section],
-                   limit: int, last: bool = False) -> list[dict[str, Any]]:
+def _turn_messages(number: int, question: str, answer: Answer, sections: Sections,
+                   limit: int, last: bool = False, examples: Sequence[str] = ()
+                   ) -> list[dict[str, Any]]:
     body = answer.body_markdown()
     options: list[str] = []
     if answer.emergency:
@@ -144,10 +161,11 @@ def _turn_messages(number: int, question: str, answer: Answer, sections: dict[in
     elif not answer.grounded:
         # A refusal offers questions the article does answer as buttons that ask them (Gradio
         # shows the options of the conversation's last message), each once: the ones its text
-        # lists leave the text for their buttons; else every example.
+        # lists leave the text for their buttons; else every example (``examples``: the
+        # articles' profiles').
         lines = body.split("\n")
-        options = [q for q in EXAMPLE_QUESTIONS if f"- {markdown_escape(q)}" in lines
-                   or f"- {q}" in lines] or list(EXAMPLE_QUESTIONS)
+        options = [q for q in examples if f"- {markdown_escape(q)}" in lines
+                   or f"- {q}" in lines] or list(examples)
         listed = {f"- {q}" for q in options} | {f"- {markdown_escape(q)}" for q in options}
         body = "\n".join(line for line in lines if line not in listed).rstrip()
     elif answer.related and last:
@@ -171,17 +189,20 @@ def _turn_messages(number: int, question: str, answer: Answer, sections: dict[in
     return out
 
 
-def _shown(conversation: Conversation | None, sections: dict[int, Section], limit: int,
-           unstored: tuple[str, Answer] | None = None) -> list[dict[str, Any]]:
+def _shown(conversation: Conversation | None, sections: Sections, limit: int,
+           unstored: tuple[str, Answer] | None = None, examples: Sequence[str] = ()
+           ) -> list[dict[str, Any]]:
     """The page's messages: every stored turn, then a reply that was not stored (the one that
-    says the conversation is full)."""
+    says the conversation is full); a refusal offers ``examples`` as buttons."""
     out: list[dict[str, Any]] = []
     turns = conversation.turns if conversation else []
     for number, turn in enumerate(turns):
         out.extend(_turn_messages(number, turn.question, turn.answer, sections, limit,
-                                  last=not unstored and number == len(turns) - 1))
+                                  last=not unstored and number == len(turns) - 1,
+                                  examples=examples))
     if unstored:
-        out.extend(_turn_messages(len(turns), *unstored, sections, limit, last=True))
+        out.extend(_turn_messages(len(turns), *unstored, sections, limit, last=True,
+                                  examples=examples))
     return out
 
 
@@ -208,9 +229,10 @@ def _rating(liked: Any) -> bool | None:
 
 # --- The app -----------------------------------------------------------------------------------
 
-def _sections(settings: Settings) -> dict[int, Section]:
+def _sections(settings: Settings) -> Sections:
     try:
-        return {s.number: s for s in read_corpus(settings.corpus_dir) if not s.navigation}
+        return {(s.article, s.number): s for s in read_corpus(settings.corpus_dir)
+                if not s.navigation}
     except K2ChatError:
         log.warning("The corpus could not be read; source cards show the quote only")
         return {}
@@ -218,6 +240,9 @@ def _sections(settings: Settings) -> dict[int, Section]:
 
 def create_app(settings: Settings) -> gr.Blocks:
     sections = _sections(settings)
+    profile = load_profile(settings.corpus_dir)  # corpus/*.profile.yaml: title, examples
+    offered = profile.example_questions
+    title = page_title(profile)
     store = ConversationStore(settings)
     limit = settings.max_question_chars
     votes: OrderedDict[str, bool | None] = OrderedDict()  # turn -> the rating last recorded
@@ -229,12 +254,12 @@ def create_app(settings: Settings) -> gr.Blocks:
             # restore wiped the question the visitor had asked meanwhile and the conversation
             # it started (issue 23 #14: 0 earlier questions after a failed second question).
             return gr.skip(), gr.skip()
-        return _shown(conversation, sections, limit), envelope
+        return _shown(conversation, sections, limit, examples=offered), envelope
 
     def answer(question: str, envelope: Any) -> tuple[list[dict[str, Any]], str]:
         conversation = store.open(envelope) or store.new()
         _, unstored, sealed = _ask(store, conversation, question)
-        return _shown(conversation, sections, limit, unstored), sealed
+        return _shown(conversation, sections, limit, unstored, offered), sealed
 
     def submit(question: str, envelope: Any) -> tuple[Any, Any]:
         if not (question or "").strip():
@@ -284,15 +309,15 @@ def create_app(settings: Settings) -> gr.Blocks:
         reply, _, sealed = _ask(store, opened or store.new(), _text_of(question))
         return _messages(reply), sealed
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as app:
+    with gr.Blocks(title=title, analytics_enabled=False, fill_height=True) as app:
         with gr.Row(elem_id="k2chat-top", equal_height=True):
-            gr.Markdown(f"# {TITLE}", elem_id="k2chat-header")
+            gr.Markdown(f"# {title}", elem_id="k2chat-header")
             # Dark mode: page.js keeps the choice (localStorage); by default the system's.
             gr.HTML(THEME_TOGGLE, elem_id="k2chat-theme-box", padding=False, scale=0,
                     min_width=0)
             clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
                                   elem_id="k2chat-clear", scale=0, min_width=150)
-        gr.Markdown(BANNER, elem_id="k2chat-banner")
+        gr.Markdown(banner(profile), elem_id="k2chat-banner")
         # The page's copy of its signed conversation (conversation.py), in localStorage.
         saved = gr.BrowserState(None, storage_key=BROWSER_KEY, secret=store.browser_secret())
         chatbot = gr.Chatbot(
@@ -308,7 +333,7 @@ def create_app(settings: Settings) -> gr.Blocks:
             render_markdown=True,
             feedback_options=("Like", "Dislike"),
             autoscroll=False,
-            placeholder="**Ask about vitamin K2 doses, forms, evidence and safety.**\n\n"
+            placeholder=f"**Ask about {profile.ask_about}.**\n\n"
                         "Pick an example below or type your own question.",
         )
         gr.HTML('<div id="k2chat-pending" class="k2-hidden" aria-live="polite"></div>',
@@ -320,10 +345,10 @@ def create_app(settings: Settings) -> gr.Blocks:
             retry = gr.Button("Retry", size="sm", variant="primary", elem_id="k2chat-retry")
         with gr.Row(elem_id="k2chat-examples"):
             examples = [gr.Button(q, size="sm", variant="secondary", elem_classes=["k2-example"])
-                        for q in EXAMPLE_QUESTIONS]
+                        for q in offered]
         textbox = gr.Textbox(
             label="Your question",
-            placeholder="Ask a question about vitamin K2 and bone health",
+            placeholder=f"Ask a question about {profile.subject}",
             submit_btn="Send",
             show_label=True,  # its label names the box from the first paint (hidden: page.css)
             lines=1,

@@ -1,0 +1,173 @@
+"""A second article is added as data only (issue 24): its text and its profile in a corpus of
+its own, beside the K2 article, and no code change. Its own questions are answered from it and
+cited with its title, the K2 answers do not change where the second article does not enter
+them, and each article's section 2 opens its own source card on the page.
+
+The second article (tests/data/second-article/) is a three-section vitamin D text written for
+this test. The fitted models are the K2 article's (their labelled examples mark vitamin D
+questions out of scope), so the questions asked of it here are plain ones those models pass;
+"What is the upper limit for vitamin D?" is refused until the article has labelled examples of
+its own and the models are fitted again (README, "Adding an article")."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from k2chat.chat import Chat
+from k2chat.errors import CorpusError
+from k2chat.serve import ui
+from k2chat.store.profile import load_profile
+from k2chat.types import Answer
+
+from .conftest import CORPUS, EVAL_FILE
+
+SECOND = Path(__file__).parent / "data" / "second-article"
+D_TITLE = "Vitamin D basics for adults"
+K2_TITLE = "Vitamin K2 dosage for bone health"
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory, st_embeddings):  # type: ignore[no-untyped-def]
+    """Settings for a corpus of the K2 article and the vitamin D article (each with its
+    profile), with an index built by the real model in a temporary data folder."""
+    from k2chat.settings import Settings
+    from k2chat.store.build import build_index
+
+    corpus = tmp_path_factory.mktemp("two-articles")
+    for path in [*CORPUS.iterdir(), *SECOND.iterdir()]:
+        shutil.copy(path, corpus)
+    s = Settings(corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("two-data"))
+    build_index(s, embeddings=st_embeddings, show_progress=False)
+    return s
+
+
+@pytest.fixture(scope="module")
+def two_pipeline(two):  # type: ignore[no-untyped-def]
+    from k2chat.pipeline import get_pipeline
+
+    return get_pipeline(two)
+
+
+def _ask(pipeline, question: str, history: list[str] | None = None) -> Answer:  # type: ignore[no-untyped-def]
+    chat = Chat(pipeline=pipeline)
+    for earlier in history or []:
+        chat.ask(str(earlier))
+    return chat.ask(question)
+
+
+def test_the_profiles_of_both_articles_are_read(two) -> None:  # type: ignore[no-untyped-def]
+    profile = load_profile(two.corpus_dir)
+    assert profile.many and set(profile.titles) == {D_TITLE, K2_TITLE}
+    # the refusal's first three examples take turns between the articles
+    assert "How much vitamin D does an adult need per day?" in profile.example_questions[:3]
+    assert "How much MK-7 is used for osteoporosis?" in profile.example_questions[:3]
+
+
+@pytest.mark.parametrize(("question", "section", "fact"), [
+    ("How much vitamin D does an adult need per day?", 2, "600 IU (15 mcg)"),
+    ("How much vitamin D after age 70?", 2, "800 IU (20 mcg)"),
+    ("Which foods contain vitamin D?", 3, "Fatty fish such as salmon"),
+])
+def test_the_second_articles_questions_are_answered_from_it_and_cited_with_its_title(
+        two_pipeline, question: str, section: int, fact: str) -> None:  # type: ignore[no-untyped-def]
+    answer = _ask(two_pipeline, question)
+    cited = [c for c in answer.citations if c.article == "vitamin-d-basics"]
+    assert answer.grounded and cited, answer.text
+    assert any(fact in c.quote and c.section == section for c in cited)
+    assert f"[{cited[0].marker}] {D_TITLE} › Section {section}. " in answer.to_markdown()
+    assert f"{D_TITLE} › Section {section}. " in answer.to_text()
+
+
+def test_k2_answers_are_unchanged_where_the_second_article_does_not_enter_them(
+        two_pipeline, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Every question of the default evaluation set: an answer that quotes only the K2
+    article quotes the same sentences, in the same order, as in the K2 article's own corpus
+    (measured on every eval set: 1,015 of 1,051 answers quote the same; the others are
+    listed in the README), and its sources name the article."""
+    cases = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
+    compared = 0
+    for case in cases:
+        alone = _ask(pipeline, str(case["question"]), case.get("history"))
+        beside = _ask(two_pipeline, str(case["question"]), case.get("history"))
+        if any(c.article != "vitamin-k2-dosage-bone-health" for c in beside.citations):
+            continue  # the vitamin D article answers ("What is the recommended vitamin D dose?")
+        compared += 1
+        assert [c.quote for c in beside.citations] == [c.quote for c in alone.citations], \
+            case["question"]
+        assert beside.grounded == alone.grounded, case["question"]
+        for a, b in zip(alone.citations, beside.citations, strict=True):
+            assert a.location in b.location and b.location == f"{K2_TITLE} › {a.location}"
+    assert compared >= len(cases) - 5  # the second article enters only a few answers
+
+
+def test_a_single_article_corpus_names_no_article_in_its_sources(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = _ask(pipeline, "How much MK-7 is used for osteoporosis?")
+    assert answer.citations and all(not c.names_article for c in answer.citations)
+    assert f"[1] Section {answer.citations[0].section}. " in answer.to_markdown()
+    assert K2_TITLE not in answer.sources_markdown()
+
+
+def test_each_articles_section_2_opens_its_own_card(two, two_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The page's cards are keyed by (article, section): the vitamin D article's section 2
+    and the K2 article's section 2 each open their own section, rendered as the page does."""
+    sections = ui._sections(two)
+    d_answer = _ask(two_pipeline, "How much vitamin D does an adult need per day?")
+    k2_answer = _ask(two_pipeline, "How much MK-7 is used for osteoporosis?")
+    d_two = next(c for c in d_answer.citations if c.section == 2)
+    k2_two = next(c for c in k2_answer.citations if c.section == 2)
+    assert (d_two.article, k2_two.article) == ("vitamin-d-basics", "vitamin-k2-dosage-bone-health")
+    d_card = ui._sources_html(d_answer, 0, sections)
+    k2_card = ui._sources_html(k2_answer, 1, sections)
+    assert "Adults older than 70 are advised" in d_card  # D's section 2, whole
+    assert "Dosage effects are directly linked" not in d_card
+    assert "Dosage effects are directly linked" in k2_card  # K2's section 2, whole
+    assert "Adults older than 70 are advised" not in k2_card
+    assert '<mark class="k2-cited">' in d_card and '<mark class="k2-cited">' in k2_card
+
+
+def test_the_page_names_both_articles(two) -> None:  # type: ignore[no-untyped-def]
+    from k2chat.chain.safety import banner, not_covered_message
+
+    profile = load_profile(two.corpus_dir)
+    assert ui.page_title(profile) == "k2chat · Vitamin D for adults and vitamin K2 and bone health"
+    assert f'"{D_TITLE}"' in banner(profile) and f'"{K2_TITLE}"' in banner(profile)
+    assert not_covered_message(profile).startswith(
+        f'The articles "{D_TITLE}" and "{K2_TITLE}" do not cover that question')
+
+
+def test_an_article_without_a_profile_gets_a_generic_one(tmp_path: Path) -> None:
+    shutil.copy(SECOND / "vitamin-d-basics.md", tmp_path)
+    profile = load_profile(tmp_path)
+    assert profile.subject == f'the article "{D_TITLE}"'
+    assert profile.example_questions == () and profile.forms == {}
+    assert not any(w in profile.subject + profile.covers for w in ("K2", "MK-", "mcg"))
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("- just a list", "must be a YAML mapping"),
+    ("subject: x\ncovers: y\n", "ask_about: Field required"),
+    ("subject: x\ncovers: y\nask_about: z\nexample_question: [a]\n", "example_question: Extra"),
+    ("subject: x\ncovers: y\nask_about: z\nforms: {MK-7: MK-7}\n", "forms"),
+    ("subject: [x\n", "Cannot read the article profile"),
+])
+def test_a_malformed_profile_is_a_clear_error(tmp_path: Path, text: str, says: str) -> None:
+    shutil.copy(SECOND / "vitamin-d-basics.md", tmp_path)
+    (tmp_path / "vitamin-d-basics.profile.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusError, match="vitamin-d-basics.profile.yaml") as raised:
+        load_profile(tmp_path)
+    assert says in str(raised.value)
+
+
+def test_a_changed_profile_is_read_again(tmp_path: Path) -> None:
+    for path in SECOND.iterdir():
+        shutil.copy(path, tmp_path)
+    assert load_profile(tmp_path).subject == "vitamin D for adults"
+    profile_path = tmp_path / "vitamin-d-basics.profile.yaml"
+    profile_path.write_text(profile_path.read_text(encoding="utf-8").replace(
+        "subject: vitamin D for adults", "subject: vitamin D, the sunshine vitamin"),
+        encoding="utf-8")
+    assert load_profile(tmp_path).subject == "vitamin D, the sunshine vitamin"
