@@ -39,7 +39,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
 def __getattr__(name: str) -> tuple[str, ...]:
     """``EXAMPLE_QUESTIONS``: the example questions of the corpus the environment's settings
     name (its articles' profiles, ``corpus/*.profile.yaml``); read when first asked for."""
@@ -90,6 +89,9 @@ def _with_generics(text: str) -> str:
 
 def _prepare(request: Request, max_chars: int, profile: CorpusProfile | None = None
              ) -> _Prepared:
+    """Clean the question and apply the safety rules; an empty or too long question gets its
+    answer here (``profile``: the articles' words for "Please ask a question about ...";
+    fitting and the retrieval scripts, which never show that answer, pass none)."""
     raw = request.question if isinstance(request.question, str) else str(request.question or "")
     question = clean_question(raw)
     if len(raw) > max_chars:
