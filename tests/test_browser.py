@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from k2chat.chain.answer import EXAMPLE_QUESTIONS, Request
+from k2chat.chain.safety import banner as banner_text
 from k2chat.chat import Chat
 from k2chat.store.profile import load_profile
 from k2chat.types import DISCLAIMER
@@ -175,7 +176,7 @@ def test_page_shows_the_banner_the_examples_and_the_controls(tab: Tab, settings)
     expect(banner).to_be_visible()
     expect(banner).to_contain_text(BANNER_START)
     expect(banner).to_contain_text("It is not medical advice")
-    assert BANNER_START in banner(load_profile(CORPUS))
+    assert BANNER_START in banner_text(load_profile(CORPUS))
     assert tab.page.title().startswith("k2chat")
     for question in EXAMPLE_QUESTIONS:
         expect(tab.page.get_by_role("button", name=question)).to_be_visible()
