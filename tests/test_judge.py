@@ -118,3 +118,4 @@ def test_a_child_named_by_age_or_relation_is_a_child() -> None:
                      "is mk7 ok for a 12-year-old", "my toddler"):
         assert "children" in tokenize(question, expand=True), question
     assert "children" not in tokenize("I'm 58 years old", expand=True)
+
