@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from k2chat.chain.topics import SafetyTopics
     from k2chat.store.statements import Topic
 
-__all__ = ["bare_dose_followup", "find_caution", "forced_in_scope", "with_statements"]
+__all__ = ["bare_dose_followup", "find_caution", "forced_in_scope", "place_caution",
+           "with_statements"]
 
 
 def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
@@ -65,7 +66,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     caution = find_caution(topics, evidence, lex, emergency, flags, covered=True, state=state)
     head: list[tuple[Unit, float]] = []
     if caution is not None and not emergency and pairs and overlaps(caution, pairs[0][0]):
-        head.append((caution, pairs.pop(0)[1]))  # the lead states it: it leads, as a quote
+        # The ranked lead states the caution: like any part of a curated statement it is
+        # completed to the whole, so the caution is quoted and needs no place of its own.
+        head.append((caution, pairs.pop(0)[1]))
         caution = None
     said = state.said() if state is not None else ""
     lead = None if emergency else topics.leads(  # not a group the reader said they are not in
@@ -94,8 +97,6 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
     if second is not None:
         pairs.insert(1, (second, top))
-    if not pairs and caution is not None and not emergency:
-        pairs, caution = [(caution, top)], None  # (an emergency shows no quotes, only it)
     if flags.claimed and not head and second is None:  # (unclaimed: see safety.assess)
         pairs = _claim_figures_last(pairs, flags.claim_text, flags.unclaimed)
     keep = len(head) + 1 + (second is not None)  # the statements and the ranked lead
@@ -103,12 +104,25 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
                                         evidence.question, keep)
-        if not pairs and caution is not None:  # the caution is all the topic says
-            pairs, caution, keep = [(caution, top)], None, 1
+    pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
     pairs = pairs[:max(MAX_QUOTES, keep)]
     while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: int, top: float,
+                  emergency: str | None) -> tuple[list[tuple[Unit, float]], Unit | None, int]:
+    """Where the anticoagulant caution goes in a covered answer, decided here once the quotes
+    are composed: apart, in front of the quotes (``compose``'s ANTICOAGULANT_NOTE), or, when
+    no quote is left to show (a restrictive topic whose statements are all the caution's and
+    whose ranked quotes all state a dose), as the answer's only quote, which ``keep`` then
+    counts. An emergency always has it apart: its redirect shows no quotes. (A ranked lead
+    that states the caution was completed to it before: then there is no caution left to
+    place. An answer the article does not cover shows it apart, ``judge``.)"""
+    if caution is None or emergency or pairs:
+        return pairs, caution, keep
+    return [(caution, top)], None, 1
 
 
 def _claim_figures_last(pairs: list[tuple[Unit, float]], claims: str, unclaimed: str,
