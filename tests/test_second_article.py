@@ -19,7 +19,7 @@ import yaml
 
 from k2chat.chat import Chat
 from k2chat.errors import CorpusError
-from k2chat.serve import ui
+from k2chat.serve import render, ui
 from k2chat.store.profile import load_profile
 from k2chat.types import Answer
 
@@ -121,8 +121,8 @@ def test_each_articles_section_2_opens_its_own_card(two, two_pipeline) -> None: 
     d_two = next(c for c in d_answer.citations if c.section == 2)
     k2_two = next(c for c in k2_answer.citations if c.section == 2)
     assert (d_two.article, k2_two.article) == ("vitamin-d-basics", "vitamin-k2-dosage-bone-health")
-    d_card = ui._sources_html(d_answer, 0, sections)
-    k2_card = ui._sources_html(k2_answer, 1, sections)
+    d_card = render._sources_html(d_answer, 0, sections)
+    k2_card = render._sources_html(k2_answer, 1, sections)
     assert "Adults older than 70 are advised" in d_card  # D's section 2, whole
     assert "Dosage effects are directly linked" not in d_card
     assert "Dosage effects are directly linked" in k2_card  # K2's section 2, whole
