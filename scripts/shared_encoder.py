@@ -30,11 +30,11 @@ def main() -> int:
     from k2chat.evaluate import load_cases
     from k2chat.fit.examples import (
         DATA,
-        QUESTION_FILES,
-        SCOPE_FROM,
         emergency_sets,
         holdout_split,
         load_yaml,
+        question_files,
+        scope_files,
     )
     from k2chat.fit.learners import fit_text, oof_text
     from k2chat.fit.thresholds import MISS_COST
@@ -42,6 +42,8 @@ def main() -> int:
     from k2chat.pipeline import get_pipeline
 
     pipeline = get_pipeline()
+    labelled_files = question_files(pipeline.settings.corpus_dir)
+    scope_from = scope_files(labelled_files)
     shipped = pipeline.retriever.embeddings
     tuned = fitted().tuned
     encoders = {
@@ -57,12 +59,12 @@ def main() -> int:
     te_near = np.asarray([lab == "none" for lab in sets.test_labels] + [False] * len(holdout))
     te_hold = np.asarray([False] * len(sets.test_labels) + [True] * len(holdout))
 
-    typed = [q for name in QUESTION_FILES for q in load_yaml(DATA / name) if q.get("scope") == "in"]
+    typed = [q for name in labelled_files for q in load_yaml(DATA / name) if q.get("scope") == "in"]
     t_texts = [str(q["question"]) for q in typed]
     t_labels = [str(q["type"]) for q in typed]
     t_train, t_test = holdout_split(len(t_texts), t_labels)
 
-    s_items = [q for name in SCOPE_FROM for q in load_yaml(DATA / name)]
+    s_items = [q for name in scope_from for q in load_yaml(DATA / name)]
     s_texts = [str(q["question"]) for q in s_items] + [str(q["question"]) for q in tuning]
     s_labels = (["in" if q.get("scope") == "in" else "out" for q in s_items]
                 + ["out" if q.get("refuse") else "in" for q in tuning])

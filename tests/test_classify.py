@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from k2chat.fit.examples import DATA, EMERGENCY_FILES, QUESTION_FILES
+from k2chat.fit.examples import DATA, EMERGENCY_FILES, question_files, scope_files
 from k2chat.models.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
 
 from .conftest import EVAL_FILE, REPO
@@ -42,11 +42,22 @@ def test_tfidf_tokens_are_word_ngrams() -> None:
 def test_fitted_models_are_in_step_with_the_labelled_data() -> None:
     """Change an example file and this fails until the models are fitted again."""
     h = hashlib.sha256()
-    for p in [*(DATA / n for n in EMERGENCY_FILES), *(DATA / n for n in QUESTION_FILES),
+    for p in [*(DATA / n for n in EMERGENCY_FILES),
+              *(DATA / n for n in question_files(REPO / "corpus")),
               REPO / "tests" / "eval" / "questions.yaml"]:
         if p.is_file():
             h.update(p.read_bytes())
     assert REPORT["data"] == h.hexdigest()[:16], "run `make fit`"
+
+
+def test_fitting_reads_the_labelled_files_the_k2_profile_names() -> None:
+    """The K2 article's profile names its labelled questions; those with out-of-scope questions
+    teach scope, the sentence-targeted set (all answerable) only the quote ranker."""
+    files = question_files(REPO / "corpus")
+    assert files == ("questions.yaml", "questions_boundary.yaml", "questions_sentences.yaml",
+                     "questions_followups.yaml")
+    assert scope_files(files) == ("questions.yaml", "questions_boundary.yaml",
+                                  "questions_followups.yaml")
 
 
 def test_every_model_says_where_it_came_from() -> None:

@@ -45,13 +45,13 @@ from k2chat.fit.drugs import build_drug_table
 from k2chat.fit.examples import (
     DATA,
     EMERGENCY_FILES,
-    QUESTION_FILES,
-    SCOPE_FROM,
     SEED,
     emergency_sets,
     files_sha,
     holdout_split,
     load_yaml,
+    question_files,
+    scope_files,
 )
 from k2chat.fit.learners import (
     feature_dict,
@@ -112,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     def vec(texts: list[str]) -> np.ndarray:
         return np.asarray(embed.embed_documents(texts), dtype=np.float32)
 
-    data_questions = [q for name in QUESTION_FILES if (DATA / name).is_file()
+    # the labelled questions the articles' profiles name, and those that also teach scope
+    labelled_files = question_files(pipeline.settings.corpus_dir)
+    scope_from = scope_files(labelled_files)
+    data_questions = [q for name in labelled_files if (DATA / name).is_file()
                       for q in load_yaml(DATA / name)]
     tuning = load_yaml(args.tuning)
     holdout = load_yaml(args.holdout)
@@ -176,11 +179,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
 
     # Scope is fitted on the sets with both answerable and unanswerable questions; the quote
     # ranker on those and the sentence-targeted set (all answerable), appended after them.
-    scope_cases = cases([q for name in SCOPE_FROM for q in load_yaml(DATA / name)], "scope")
+    scope_cases = cases([q for name in scope_from for q in load_yaml(DATA / name)], "scope")
     scope_cases += cases(tuning, "refuse")
     n_scope = len(scope_cases)
     train_cases = scope_cases + cases(
-        [q for name in QUESTION_FILES if name not in SCOPE_FROM and (DATA / name).is_file()
+        [q for name in labelled_files if name not in scope_from and (DATA / name).is_file()
          for q in load_yaml(DATA / name)], "scope")
     test_cases = cases(holdout, "refuse")
     # The scope text model reads what the chain judges: a follow-up's question resolved
@@ -356,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
                       "support_margin": support_margin,
                       "holdout_lead@1": lead_hits / max(lead_n, 1), "holdout_cases": lead_n}
     report["data"] = files_sha(*(DATA / n for n in EMERGENCY_FILES),
-                          *(DATA / n for n in QUESTION_FILES if (DATA / n).is_file()),
+                          *(DATA / n for n in labelled_files if (DATA / n).is_file()),
                           args.tuning)
 
     lead_d = feature_dict(lead)

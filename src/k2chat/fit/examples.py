@@ -1,6 +1,7 @@
 """The labelled examples the models are fitted on: the package's data files (which file feeds
-which model), loading them, their hash for the report, and the stratified 75/25 split of the
-emergency statements (shared with scripts/shared_encoder.py)."""
+which model; the question files are the ones the articles' profiles name), loading them, their
+hash for the report, and the stratified 75/25 split of the emergency statements (shared with
+scripts/shared_encoder.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from k2chat.files import DATA_DIR
+from k2chat.store.profile import load_profile
 
 DATA = DATA_DIR
 
@@ -16,13 +18,18 @@ DATA = DATA_DIR
 SEED = 0
 
 
-QUESTION_FILES = ("questions.yaml", "questions_boundary.yaml", "questions_sentences.yaml",
-                  "questions_followups.yaml")
+def question_files(corpus_dir: Path) -> tuple[str, ...]:
+    """The labelled question files of the corpus's articles, in the package's data folder:
+    each article's profile names its own (``labelled_examples``, corpus/*.profile.yaml)."""
+    return load_profile(corpus_dir).labelled_examples
 
 
-# The sets with answerable and unanswerable questions: scope is fitted on these (and the
-# tuning set); the sentence-targeted set (all answerable) trains the quote ranker only.
-SCOPE_FROM = ("questions.yaml", "questions_boundary.yaml", "questions_followups.yaml")
+def scope_files(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The files holding both answerable and unanswerable questions: scope is fitted on these
+    (and the tuning set); a file of answerable questions only (the sentence-targeted set)
+    trains the quote ranker only."""
+    return tuple(n for n in names
+                 if {str(q.get("scope")) for q in load_yaml(DATA / n)} >= {"in", "out"})
 
 
 # Not the follow-up set: its first 17 follow-ups as "none" moved the emergency threshold (one
