@@ -14,7 +14,7 @@ from k2chat.chain import compare, safety
 from k2chat.chain.message import question_part
 from k2chat.chain.retrieve import AMOUNT_QUESTION
 from k2chat.chain.scoring import Evidence
-from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
+from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, RESTRICTIVE_STATEMENTS, quote_words
 from k2chat.chain.state import ConversationState
 from k2chat.store.lexical import AMOUNT, LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
@@ -192,7 +192,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     for unit in topics.statements(topic, question):
         if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
             ordered.append((unit, top))
-    ordered = ordered[:2]
+    ordered = ordered[:RESTRICTIVE_STATEMENTS]
     rest = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)
             and not any(overlaps(u, v) for v in [*shown, *(x for x, _ in ordered)])]
     return ordered + rest, max(1, len(ordered))

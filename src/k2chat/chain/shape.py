@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from k2chat.store.quotes import Unit
 
-__all__ = ["BODY_WORDS", "MAX_QUOTES", "quote_words"]
+__all__ = ["BODY_WORDS", "MAX_QUOTES", "RESTRICTIVE_STATEMENTS", "quote_words"]
 
 # Quotes: the lead and at most two supporting quotes (the answer shape of the first chain,
 # c07d8ba, and the README's first paragraph).
@@ -19,6 +19,12 @@ MAX_QUOTES = 3
 # Supporting quotes are added only while the quotes stay within it (carried sentences
 # aside: quote_words).
 BODY_WORDS = 90
+# A restrictive topic's dose question (warfarin, children, pregnancy, severe kidney or liver
+# disease) shows this many of the topic's curated statements, strongest first, whatever their
+# length: the strongest says what to do ("strongly advise against self-supplementing"), the next
+# why or with whom ("Unsupervised K2 supplementation can interfere..."); one alone read as a bare
+# verdict in blind rounds 7-8 (restrictive topics, 2d4e76c).
+RESTRICTIVE_STATEMENTS = 2
 
 
 def quote_words(unit: Unit) -> int:
