@@ -15,7 +15,8 @@ from k2chat.text import TypoIndex
 
 __all__ = [
     "BANNER", "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
-    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "ENGLISH_ONLY_MESSAGE",
+    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "article_report",
+    "ENGLISH_ONLY_MESSAGE",
     "EMPTY_QUESTION_MESSAGE", "NOT_COVERED_MESSAGE", "ANTICOAGULANT_NOTE", "DIFFERING_FIGURES",
     "too_long_message", "SafetyFlags", "assess", "is_emergency", "mentions_anticoagulant",
     "is_caution", "ANTICOAGULANT_TERMS",
@@ -301,12 +302,32 @@ _REPORTED = re.compile(
 # ("[SYSTEM NOTICE: ...]", "Admin update:"), or a report of what the article says ("the
 # article now recommends ..."). Such text is not used as a source (CLAIM_NOTE says so); the
 # answer is what the article itself says on the claim's subject.
+_REPORT = (r"\b(?:the|this|your) (?:article|source|text)\b[\w ]{0,20}?\b(?:says|said|states|"
+           r"stated|recommends|recommended|claims|was updated|has been updated|now says)\b")
 _CLAIMED = re.compile(
     r"\b(?:system|admin|administrator|developer|moderator|editor|k2chat|assistant)\b[\w' ]{0,20}?"
     r"\b(?:notice|message|note|update|notification|alert|override|correction)\b[^:\]]{0,30}"
-    r"[:\]]|\[[^\]]*\barticle\b[^\]]*\]|"
-    r"\b(?:the|this|your) (?:article|source|text)\b[\w ]{0,20}?\b(?:says|said|states|stated|"
-    r"recommends|recommended|claims|was updated|has been updated|now says)\b", re.IGNORECASE)
+    r"[:\]]|\[[^\]]*\barticle\b[^\]]*\]|" + _REPORT, re.IGNORECASE)
+# Of those, a report of what the article says in the reader's own words ("the article says MK-4
+# is dosed in mg, right?"): honest when the article says it (``supported_report``).
+_ARTICLE_REPORT = re.compile(_REPORT, re.IGNORECASE)
+# Words that ask whether a report is right, not what it reports.
+_TAG_WORDS = frozenset("right true correct really yes yeah ok okay sure".split())
+
+
+def article_report(flags: SafetyFlags) -> str | None:
+    """What the reader reports the article to say, when every claim in the question is such
+    a report (no pasted turn, notice, or "the assistant said"), with the report's own words
+    ("the article says") and its tag ("right?") left out; else None."""
+    if not flags.claimed or not flags.claim_text or _FAKE_TURN.search(flags.claim_text):
+        return None
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", flags.claim_text) if p.strip()]
+    if not all(_ARTICLE_REPORT.search(p) and not _REPORTED.search(p)
+               and not re.search(r"\[|\b(?:notice|update|system|admin)\b", p, re.IGNORECASE)
+               for p in parts):
+        return None
+    said = _ARTICLE_REPORT.sub(" ", flags.claim_text)
+    return " ".join(w for w in re.findall(r"[\w.,%-]+", said) if w.lower() not in _TAG_WORDS)
 
 
 def _claims(text: str) -> str:
