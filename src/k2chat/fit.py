@@ -63,13 +63,15 @@ C_GRID = (2.0, 8.0, 32.0, 128.0)
 # held-out set then refused 19 % of answerable ones, 23 errors against 14 at 2.0.)
 REFUSAL_COST = 2.0
 QUESTION_FILES = ("questions.yaml", "questions_boundary.yaml", "questions_sentences.yaml",
-                  "questions_followups.yaml")
+                  "questions_followups.yaml", "questions_scope.yaml")
 # The sets with answerable and unanswerable questions: scope is fitted on these (and the
 # tuning set); the sentence-targeted set (all answerable) trains the quote ranker only.
-SCOPE_FROM = ("questions.yaml", "questions_boundary.yaml", "questions_followups.yaml")
+SCOPE_FROM = ("questions.yaml", "questions_boundary.yaml", "questions_followups.yaml",
+              "questions_scope.yaml")
 # Not the follow-up set: its first 17 follow-ups as "none" moved the emergency threshold (one
 # draw of folds) from 0.29 to 0.17 and raised near-miss false alarms from 0.086 to 0.124; the
 # emergency threshold is as unstable as the scope one was (see README), a separate change.
+# Nor the scope-only set (convo4's pets, children with past fractures: 0.29 -> 0.09).
 EMERGENCY_NONE_FROM = ("questions.yaml", "questions_boundary.yaml")
 EMERGENCY_FILES = ("emergency.yaml", "emergency_more.yaml", "emergency_short.yaml",
                    "emergency_statements.yaml")
@@ -352,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
                     + float((risk[~positive] >= t).mean()))
     e_dict["threshold"] = float(threshold)
     def is_emergency(text: str) -> bool:
-        return safety.emergency_kind([text], vec([text]), fitted_so_far) is not None
+        return safety.emergency_kind([text], vec([text]), fitted_so_far, vec) is not None
 
     fitted_so_far = replace(_placeholder(), emergency=emergency,
                             emergency_threshold=float(threshold))

@@ -275,6 +275,9 @@ def build_chain(
     safety statements, ``topics``) -> compose (render, then the number guard), as one LCEL
     runnable taking a :class:`Request`."""
 
+    def _embed_each(texts: list[str]) -> list[list[float]]:  # as a question is embedded
+        return [retriever.embeddings.embed_query(t) for t in texts]
+
     def retrieve(request: Request) -> _Found:
         return _retrieve(retriever, _prepare(request, max_chars))
 
@@ -286,7 +289,7 @@ def build_chain(
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
                                followup=prepared.followup, topics=topics,
-                               state=prepared.state)
+                               state=prepared.state, embed=_embed_each)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
         return _finalize(compose(*x))

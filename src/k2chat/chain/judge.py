@@ -8,6 +8,7 @@ takes what retrieval found and returns a :class:`Judgement` for the composer to 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -477,14 +478,16 @@ def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
     already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
-    state: ConversationState | None = None,
+    state: ConversationState | None = None, embed: Callable[[list[str]], Any] | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
-    when its evidence allows. ``topics``: the article's curated safety statements."""
+    when its evidence allows. ``topics``: the article's curated safety statements.
+    ``embed``: the query encoder (texts -> vectors), to read a flagged message's sentences
+    one by one (``safety.emergency_kind``)."""
     import numpy as np
 
     vectors = evidence.vectors
-    emergency = safety.emergency_kind([evidence.question], vectors[:1], models)
+    emergency = safety.emergency_kind([evidence.question], vectors[:1], models, embed)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup)
     if state is not None:  # the reader's stated facts and the conversation's subject

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,12 +126,21 @@ def certain_emergency(text: str) -> str | None:
     return None
 
 
-def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None:
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
+                   embed: Callable[[list[str]], Any] | None = None) -> str | None:
     """"medical", "self_harm" or None for a message.
 
     A certain rule decides first; otherwise the fitted model (trained on statements that are
     and are not emergencies, tense and person included) reads each text, and the message is an
-    emergency when any of them reaches the threshold fitted for recall."""
+    emergency when any of them reaches the threshold fitted for recall. With ``embed`` (texts
+    -> vectors), a flagged message of several sentences is an emergency only when one of its
+    sentences alone is too: a question about K2 use plus a past story ("can I give my
+    8-year-old my K2 gummies? he broke his arm twice this year") is flagged by neither part,
+    only by their sum. On every emergency set (src/k2chat/data and blind rounds 1-10) this
+    changed no statement; it cleared 6 false alarms among the evaluation questions."""
     for text in texts:
         kind = certain_emergency(text)
         if kind:
@@ -142,6 +152,14 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None
     row = int(risk.argmax())
     if float(risk[row]) < models.emergency_threshold:
         return None
+    parts = [p for p in _SENTENCE_BREAK.split(texts[row].strip()) if re.search(r"\w", p)]
+    if embed is not None and len(parts) > 1:
+        import numpy as np
+
+        part_probs = model.proba(np.asarray(embed(parts)), parts)
+        part_risk = 1.0 - part_probs[:, none]
+        if float(part_risk.max()) < models.emergency_threshold:
+            return None  # no sentence of it reports an emergency
     medical, self_harm = model.labels.index("medical"), model.labels.index("self_harm")
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -151,8 +169,9 @@ def is_emergency(question: str) -> bool:
     tests and scripts; the chain calls :func:`emergency_kind` with vectors it already has)."""
     import numpy as np
 
-    vectors = np.asarray(_reference_encoder().embed_documents([question]))
-    return emergency_kind([question], vectors, fitted()) is not None
+    encoder = _reference_encoder()
+    vectors = np.asarray(encoder.embed_documents([question]))
+    return emergency_kind([question], vectors, fitted(), encoder.embed_documents) is not None
 
 
 @functools.lru_cache(maxsize=1)
