@@ -10,7 +10,8 @@ from k2chat.settings import Settings
 from k2chat.store.build import build_index
 from k2chat.store.chunk import MAX_CHARS, chunk_sections
 from k2chat.store.corpus import read_corpus
-from k2chat.store.index import current_build_dir, index_status
+from k2chat.store.index import index_status
+from k2chat.store.manifest import current_build_dir
 from k2chat.store.ready import open_index
 from k2chat.text import split_sentences
 
@@ -119,7 +120,7 @@ def _package_copy(tmp_path: Path) -> Path:
 def test_the_build_code_digest_follows_exactly_the_code_a_build_runs(
         tmp_path: Path, module: str, stale: bool) -> None:
     from k2chat.files import source_digest
-    from k2chat.store.index import BUILD_CODE
+    from k2chat.store.manifest import BUILD_CODE
 
     copy = _package_copy(tmp_path)
     before = source_digest(BUILD_CODE, copy)
@@ -134,7 +135,7 @@ def test_changed_build_code_makes_the_index_stale_and_it_is_rebuilt(  # type: ig
     """An index built by other code (a worktree's older data folder) is stale: a start-up
     rebuilds it instead of reading derived files that code would now compute differently."""
     from k2chat.files import source_digest
-    from k2chat.store import index as index_module
+    from k2chat.store import manifest as manifest_module
 
     s = Settings(corpus_dir=CORPUS, data_dir=tmp_path / "data")
     build_index(s, embeddings=st_embeddings, show_progress=False)
@@ -143,7 +144,8 @@ def test_changed_build_code_makes_the_index_stale_and_it_is_rebuilt(  # type: ig
     copy = _package_copy(tmp_path)
     with open(copy / "store" / "quotes.py", "a", encoding="utf-8") as f:
         f.write("\n# the quotes are cut differently now\n")
-    monkeypatch.setattr(index_module, "source_digest", lambda roots: source_digest(roots, copy))
+    monkeypatch.setattr(manifest_module, "source_digest",
+                        lambda roots: source_digest(roots, copy))
     assert index_status(s) == "stale"
     index = open_index(s)  # rebuilds because it is stale
     assert current_build_dir(s) != old
