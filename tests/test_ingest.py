@@ -95,3 +95,58 @@ def test_a_failed_build_leaves_no_folder_and_keeps_the_current_index(  # type: i
     lock = FileLock(str(s.data_dir / "ingest.lock"))
     lock.acquire(timeout=0)
     lock.release()
+
+
+def _package_copy(tmp_path: Path) -> Path:
+    """A copy of the k2chat sources (Python files only) to change."""
+    import shutil
+
+    import k2chat
+
+    copy = tmp_path / "k2chat"
+    shutil.copytree(Path(k2chat.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("data", "static", "__pycache__"))
+    return copy
+
+
+@pytest.mark.parametrize(("module", "stale"), [
+    ("store/quotes.py", True),  # which quotes a passage has (units.npy)
+    ("store/reference.py", True),  # what a quote carries (reached through quotes and chunk)
+    ("text.py", True),  # the tokenizer (the BM25 index)
+    ("models/embeddings.py", True),  # the vectors
+    ("chain/judge.py", False),  # answering reads the build, it does not make it
+    ("serve/ui.py", False),
+])
+def test_the_build_code_digest_follows_exactly_the_code_a_build_runs(
+        tmp_path: Path, module: str, stale: bool) -> None:
+    from k2chat.files import source_digest
+    from k2chat.store.manifest import BUILD_CODE
+
+    copy = _package_copy(tmp_path)
+    before = source_digest(BUILD_CODE, copy)
+    with open(copy / module, "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    source_digest.cache_clear()  # a process computes it once; this one changed its code
+    assert (source_digest(BUILD_CODE, copy) != before) is stale
+
+
+def test_changed_build_code_makes_the_index_stale_and_it_is_rebuilt(  # type: ignore[no-untyped-def]
+        tmp_path: Path, st_embeddings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index built by other code (a worktree's older data folder) is stale: a start-up
+    rebuilds it instead of reading derived files that code would now compute differently."""
+    from k2chat.files import source_digest
+    from k2chat.store import manifest as manifest_module
+
+    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path / "data")
+    build_index(s, embeddings=st_embeddings, show_progress=False)
+    assert index_status(s) == "ready"
+    old = current_build_dir(s)
+    copy = _package_copy(tmp_path)
+    with open(copy / "store" / "quotes.py", "a", encoding="utf-8") as f:
+        f.write("\n# the quotes are cut differently now\n")
+    monkeypatch.setattr(manifest_module, "source_digest",
+                        lambda roots: source_digest(roots, copy))
+    assert index_status(s) == "stale"
+    index = open_index(s)  # rebuilds because it is stale
+    assert current_build_dir(s) != old
+    assert index.chunks and index_status(s) == "ready"

@@ -90,3 +90,24 @@ def test_related_questions_are_in_the_api_and_survive_the_signed_conversation(
     assert _answer_from_json(json.loads(json.dumps(_answer_to_json(answer)))) == answer
     old = _answer_to_json(answer)[:5]  # a turn signed before related questions existed
     assert _answer_from_json(old).related == ()
+
+
+def test_the_stored_checks_are_stale_when_a_data_file_answering_reads_changes(
+        tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    """The drug table or the fine-tuned encoder's record (its sha256) change a lead as the
+    code does (convo4: every derived file keyed by all it depends on)."""
+    import shutil
+
+    from k2chat.files import DATA_DIR
+    from k2chat.related import _code_digest
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("*.onnx"))
+    before = _code_digest(settings, data)
+    (data / "questions.yaml").write_text("# labelled examples are read by fitting only\n")
+    assert _code_digest(settings, data) == before
+    for name in ("drugs.json", "encoder.json", "english_lookalikes.txt"):
+        with open(data / name, "a", encoding="utf-8") as f:
+            f.write("\n")
+        assert _code_digest(settings, data) != before, name
+        before = _code_digest(settings, data)

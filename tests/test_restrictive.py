@@ -269,6 +269,29 @@ def test_an_ordinary_question_gets_no_claim_note(pipeline) -> None:  # type: ign
     assert safety.CLAIM_NOTE not in answer.text
 
 
+# Convo4: a reader who paraphrases the article honestly is no claimant: the note fires only
+# when the article does not say what is reported (a word it never uses, a figure it never
+# states, or words no one passage holds together). New wording.
+@pytest.mark.parametrize("question", [
+    "the article says MK-4 is taken at 45 mg a day, right?",
+    "This article states that 100-200 mcg of MK-7 is a common approach for adults, correct?",
+])
+def test_an_honest_report_of_the_article_gets_no_claim_note(pipeline, question) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request(question))
+    assert safety.CLAIM_NOTE not in answer.text, answer.text
+    assert answer.citations, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "the article says MK-7 stays in the blood for days, right?",  # the article never says so
+    "the article says 3000 mcg of MK-7 is a normal dose, correct?",  # nor this figure
+    "the article says MK-4 and MK-7 work at the same milligram dose, right?",
+])
+def test_a_report_the_article_does_not_bear_out_keeps_the_claim_note(pipeline, question) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request(question))
+    assert answer.text.startswith(safety.CLAIM_NOTE), answer.text
+
+
 # --- 6. two fragments of one list item --------------------------------------------------------
 
 def test_a_form_follow_up_never_quotes_one_list_item_twice(pipeline) -> None:  # type: ignore[no-untyped-def]

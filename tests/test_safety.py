@@ -192,3 +192,25 @@ def test_the_lookalike_list_is_what_its_script_writes_from_the_dictionary() -> N
     change to the drug table or the typo rule, and then some English word would get the
     blood-thinner caution again."""
     assert safety.LOOKALIKES_PATH.read_text(encoding="utf-8") == safety.english_lookalikes_text()
+
+
+# Convo4: a question about K2 use plus a past story was flagged only by the two together (blind
+# rounds 7, 9 and 10 asked it). A flagged message of several sentences is an emergency only when
+# one sentence alone is; the emergency sets lost no emergency to it. New wording.
+@pytest.mark.parametrize("question", [
+    "can my 10 year old take my MK-7 gummies? he broke his leg twice this year and I want his "
+    "bones stronger",
+    "could my grandson have one of my K2 gummies? he cracked his collarbone twice since spring",
+])
+def test_a_k2_question_with_a_past_injury_story_is_no_emergency(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask(question, settings)
+    assert not answer.emergency and safety.EMERGENCY_MESSAGE not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "My dad is on warfarin. He is vomiting blood right now.",
+    "Can I take K2 with warfarin? My nose has been bleeding for an hour and won't stop.",
+    "I'm on Eliquis. I fell and hit my head an hour ago and now I feel confused.",
+])
+def test_an_emergency_told_over_several_sentences_is_still_one(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    assert k2chat.ask(question, settings).emergency

@@ -184,13 +184,16 @@ def _digest(path: Path) -> str:
         return ""
 
 
-def _code_digest(settings: Settings) -> str:
-    """The chain's code and the article knowledge beside the articles: a change to either can
-    change an answer's lead, so a stored check made before it is stale (hashing the package's
-    ~0.5 MB of source takes a few ms at start-up)."""
+def _code_digest(settings: Settings, data_dir: Path = DATA_DIR) -> str:
+    """The chain's code, the article knowledge beside the articles and the package's data files
+    that answering reads (the fitted models, the drug table, the fine-tuned encoder's record
+    with its sha256, the look-alike letters; not the labelled examples, read only by fitting):
+    a change to any can change an answer's lead, so a stored check made before it is stale
+    (hashing the package's ~0.5 MB of source and ~1.5 MB of data takes a few ms at start-up)."""
     h = hashlib.sha256()
     package = Path(__file__).parent
-    files = sorted(package.rglob("*.py")) + sorted(Path(settings.corpus_dir).glob("*.yaml"))
+    files = (sorted(package.rglob("*.py")) + sorted(Path(settings.corpus_dir).glob("*.yaml"))
+             + sorted(p for p in data_dir.glob("*") if p.suffix in (".json", ".txt")))
     for f in files:
         h.update(f.name.encode("utf-8"))
         h.update(_digest(f).encode("ascii"))

@@ -22,10 +22,10 @@ from k2chat.chain.scoring import Evidence
 from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted
-from k2chat.store.lexical import AMOUNT
+from k2chat.store.lexical import AMOUNT, LexicalIndex
 from k2chat.store.profile import CorpusProfile
 from k2chat.store.quotes import Hit, Unit
-from k2chat.text import clean_question, numbers_in
+from k2chat.text import GENERIC_STEMS, clean_question, numbers_in, tokenize
 from k2chat.types import Answer, Citation
 
 __all__ = [
@@ -118,6 +118,32 @@ def _prepare(request: Request, max_chars: int, profile: CorpusProfile | None = N
                      already_quoted=request.already_quoted, state=state)
 
 
+# Passages searched for one that holds a whole report (the article's passages that share the
+# most of its words; a report of one statement is found among the first few).
+_REPORT_PASSAGES = 5
+
+
+def _honest_report(flags: safety.SafetyFlags, lex: LexicalIndex) -> bool:
+    """The question's only claims report what the article says, every word of the report is
+    one the article uses and one passage holds all of its figures and words that say what
+    (not how: "take", "use"; misspellings allowed): "the article
+    says MK-4 is taken at 45 mg, right?". "The article says 5000 mcg is fine", "... that MK-7
+    lasts longer" (the article never says "longer") or "... MK-4 and MK-7 are dosed the
+    same" (no passage says so) stay claims."""
+    said = safety.article_report(flags)
+    if said is None:
+        return False
+    terms: list[str] = []
+    for token in tokenize(said):
+        found = [t for t in lex.query_terms(token) if t not in tokenize(token, expand=True)[1:]]
+        if not found:
+            return False  # a word or a figure the article never uses
+        terms += [t for t in found[:1] if t not in GENERIC_STEMS]  # "take", "use": how, not what
+    if not terms:
+        return False
+    return any(set(terms) <= lex.terms(i) for i, _ in lex.search(said, _REPORT_PASSAGES, terms))
+
+
 @dataclass(frozen=True)
 class _Found:
     prepared: _Prepared
@@ -132,6 +158,11 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
 
     if prepared.early is not None or prepared.flags is None:
         return _Found(prepared, None)
+    if _honest_report(prepared.flags, retriever.lexical):
+        # "the article says MK-4 is dosed in milligrams, right?": the article says so; no
+        # claim to set aside, the reader's words are the question
+        prepared = replace(prepared, flags=replace(prepared.flags, claimed=False,
+                                                   unclaimed=prepared.question, claim_text=""))
     own, query = prepared.own, prepared.query
     embed = retriever.embeddings.embed_query
     own_vector = embed(own)
@@ -262,6 +293,9 @@ def build_chain(
     safety statements, ``topics``) -> compose (render, then the number guard), as one LCEL
     runnable taking a :class:`Request`."""
 
+    def _embed_each(texts: list[str]) -> list[list[float]]:  # as a question is embedded
+        return [retriever.embeddings.embed_query(t) for t in texts]
+
     def retrieve(request: Request) -> _Found:
         return _retrieve(retriever, _prepare(request, max_chars, profile))
 
@@ -273,7 +307,8 @@ def build_chain(
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
                                followup=prepared.followup, topics=topics,
-                               state=prepared.state, forms=frozenset(profile.forms))
+                               state=prepared.state, forms=frozenset(profile.forms),
+                               embed=_embed_each)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
         return _finalize(compose(*x, profile), profile)

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from k2chat.chain.topics import SafetyTopics
     from k2chat.store.statements import Topic
 
-__all__ = ["bare_dose_followup", "find_caution", "forced_in_scope", "place_caution",
-           "with_statements"]
+__all__ = ["asked_amount_of", "bare_dose_followup", "find_caution", "forced_in_scope",
+           "place_caution", "unstated_amount", "with_statements"]
 
 
 def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
@@ -248,3 +248,57 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
 
 
 _K2 = re.compile(r"\b(k2|mk[47]|menaquinones?|vitamin k)\b")
+
+
+# The thing a question asks the amount of: "how much magnesium", "how many mg of zinc",
+# "what dose of boron", or in a follow-up the words before its comma ("and zinc, how much of
+# that?", "what about selenium, what dose?"). A pronoun, a stop word or a dose word there
+# ("how much should I ...", "how much of it") names nothing.
+_AMOUNT_OF = re.compile(
+    r"\bhow (?:much|many)(?: (?:mcg|mg|micrograms?|milligrams?|iu|units?|grams?|g))?(?: of)?\s+"
+    r"(?:extra |additional |some |the |my )?([a-z][\w-]*(?: [a-z][\w-]*)?)"
+    r"|\b(?:dose|doses|dosage|amount)\s+of\s+(?:the |my )?([a-z][\w-]*(?: [a-z][\w-]*)?)")
+_LEADING_SUBJECT = re.compile(
+    r"^(?:and|also|plus|what about|how about)\s+(?!(?:my|his|her|our|your|their|for|if)\b)"
+    r"([a-z][\w-]*(?: [a-z][\w-]*)?)\s*,?\s*(?:how much(?: of (?:that|it|this))?\W*$|"
+    r"how much of (?:that|it|this)|what dose|how many (?:mcg|mg|micrograms|milligrams))")
+# Words that can follow "how much" without naming a thing taken: comparatives and time
+# ("how much better is MK-7?", "how much longer does it last?", "how many times a day?").
+_NOT_TAKEN = frozenset(tokenize(
+    "more less better worse longer shorter higher lower bigger smaller greater sooner later "
+    "time times often difference risk"))
+
+
+def asked_amount_of(question: str) -> str | None:
+    """What other than K2 a question asks the amount of ("and zinc, how much of that?" ->
+    "zinc"), or None: nothing named, a K2 form, a comparative, or a bare dose follow-up."""
+    text = normalize(question)
+    if not _DOSE_ASK.search(text):
+        return None
+    for m in (_LEADING_SUBJECT.match(text), *_AMOUNT_OF.finditer(text)):
+        if m is None:
+            continue
+        name = next(g for g in m.groups() if g is not None).strip()
+        first, _, second = name.partition(" ")
+        if second and not [w for w in tokenize(second) if w not in _BARE_DOSE_WORDS]:
+            name = first  # "how much magnesium with it?": the name is one word
+        words = [w for w in tokenize(name) if w not in _BARE_DOSE_WORDS]
+        if (words and not set(words) & _NOT_TAKEN and not _K2.search(name)
+                and not _FORM_NAME.search(name)):
+            return name
+    return None
+
+
+_FORM_NAME = re.compile(r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d*|k[\s-]?[12]|vitamin k\d?)\b")
+
+
+def unstated_amount(question: str, lex: LexicalIndex,
+                    topics: SafetyTopics | None) -> str | None:
+    """The substance a question asks the amount of when the article never names it ("and
+    zinc, how much of that?", "how much boron alongside?"), whatever the conversation was
+    about: a certain miss, as a form the article never mentions is. A group or a medicine the
+    article's safety statements cover is not one ("what dose with Xarelto?": they answer)."""
+    name = asked_amount_of(question)
+    if name is None or (topics is not None and topics.touched(name, lex)):
+        return None
+    return name if len(lex.query_terms(name)) < len(tokenize(name)) else None

@@ -14,11 +14,17 @@ article's curated safety statements are put in front of the chosen quotes by
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from k2chat.chain import compare, safety
-from k2chat.chain.curated import find_caution, forced_in_scope, with_statements
+from k2chat.chain.curated import (
+    find_caution,
+    forced_in_scope,
+    unstated_amount,
+    with_statements,
+)
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.message import question_part
 from k2chat.chain.scoring import (
@@ -130,14 +136,17 @@ def judge(
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
     already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
     state: ConversationState | None = None, forms: frozenset[str] = frozenset(),
+    embed: Callable[[list[str]], Any] | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
     when its evidence allows. ``topics``: the article's curated safety statements. ``forms``:
-    the forms the articles' profiles name (two quotes giving one different amounts)."""
+    the forms the articles' profiles name (two quotes giving one different amounts).
+    ``embed``: the query encoder (texts -> vectors), to read a flagged message's sentences
+    one by one (``safety.emergency_kind``)."""
     import numpy as np
 
     vectors = evidence.vectors
-    emergency = safety.emergency_kind([evidence.question], vectors[:1], models)
+    emergency = safety.emergency_kind([evidence.question], vectors[:1], models, embed)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup)
     if state is not None:  # the reader's stated facts and the conversation's subject
@@ -155,6 +164,11 @@ def judge(
     if named:
         return Judgement(emergency, qtype, False,
                          "the article never mentions " + ", ".join(named))
+    unstated = unstated_amount(evidence.question, lex, topics)
+    if unstated is not None and not emergency:
+        caution = find_caution(topics, evidence, lex, emergency, flags, covered=False)
+        return Judgement(emergency, qtype, False, f"the article never mentions {unstated}",
+                         caution=caution)
 
     units, uvecs = scored.units, scored.vectors
     lead_p = models.lead.score(scored.rows)

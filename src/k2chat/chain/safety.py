@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,8 @@ from k2chat.text import TypoIndex
 
 __all__ = [
     "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
-    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "ENGLISH_ONLY_MESSAGE",
+    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "article_report",
+    "ENGLISH_ONLY_MESSAGE",
     "empty_question_message", "not_covered_message", "banner", "ANTICOAGULANT_NOTE",
     "DIFFERING_FIGURES",
     "too_long_message", "SafetyFlags", "assess", "is_emergency", "mentions_anticoagulant",
@@ -136,12 +138,21 @@ def certain_emergency(text: str) -> str | None:
     return None
 
 
-def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None:
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
+                   embed: Callable[[list[str]], Any] | None = None) -> str | None:
     """"medical", "self_harm" or None for a message.
 
     A certain rule decides first; otherwise the fitted model (trained on statements that are
     and are not emergencies, tense and person included) reads each text, and the message is an
-    emergency when any of them reaches the threshold fitted for recall."""
+    emergency when any of them reaches the threshold fitted for recall. With ``embed`` (texts
+    -> vectors), a flagged message of several sentences is an emergency only when one of its
+    sentences alone is too: a question about K2 use plus a past story ("can I give my
+    8-year-old my K2 gummies? he broke his arm twice this year") is flagged by neither part,
+    only by their sum. On every emergency set (src/k2chat/data and blind rounds 1-10) this
+    changed no statement; it cleared 6 false alarms among the evaluation questions."""
     for text in texts:
         kind = certain_emergency(text)
         if kind:
@@ -153,6 +164,14 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted) -> str | None
     row = int(risk.argmax())
     if float(risk[row]) < models.emergency_threshold:
         return None
+    parts = [p for p in _SENTENCE_BREAK.split(texts[row].strip()) if re.search(r"\w", p)]
+    if embed is not None and len(parts) > 1:
+        import numpy as np
+
+        part_probs = model.proba(np.asarray(embed(parts)), parts)
+        part_risk = 1.0 - part_probs[:, none]
+        if float(part_risk.max()) < models.emergency_threshold:
+            return None  # no sentence of it reports an emergency
     medical, self_harm = model.labels.index("medical"), model.labels.index("self_harm")
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -162,8 +181,9 @@ def is_emergency(question: str) -> bool:
     tests and scripts; the chain calls :func:`emergency_kind` with vectors it already has)."""
     import numpy as np
 
-    vectors = np.asarray(_reference_encoder().embed_documents([question]))
-    return emergency_kind([question], vectors, fitted()) is not None
+    encoder = _reference_encoder()
+    vectors = np.asarray(encoder.embed_documents([question]))
+    return emergency_kind([question], vectors, fitted(), encoder.embed_documents) is not None
 
 
 @functools.lru_cache(maxsize=1)
@@ -313,12 +333,32 @@ _REPORTED = re.compile(
 # ("[SYSTEM NOTICE: ...]", "Admin update:"), or a report of what the article says ("the
 # article now recommends ..."). Such text is not used as a source (CLAIM_NOTE says so); the
 # answer is what the article itself says on the claim's subject.
+_REPORT = (r"\b(?:the|this|your) (?:article|source|text)\b[\w ]{0,20}?\b(?:says|said|states|"
+           r"stated|recommends|recommended|claims|was updated|has been updated|now says)\b")
 _CLAIMED = re.compile(
     r"\b(?:system|admin|administrator|developer|moderator|editor|k2chat|assistant)\b[\w' ]{0,20}?"
     r"\b(?:notice|message|note|update|notification|alert|override|correction)\b[^:\]]{0,30}"
-    r"[:\]]|\[[^\]]*\barticle\b[^\]]*\]|"
-    r"\b(?:the|this|your) (?:article|source|text)\b[\w ]{0,20}?\b(?:says|said|states|stated|"
-    r"recommends|recommended|claims|was updated|has been updated|now says)\b", re.IGNORECASE)
+    r"[:\]]|\[[^\]]*\barticle\b[^\]]*\]|" + _REPORT, re.IGNORECASE)
+# Of those, a report of what the article says in the reader's own words ("the article says MK-4
+# is dosed in mg, right?"): honest when the article says it (``supported_report``).
+_ARTICLE_REPORT = re.compile(_REPORT, re.IGNORECASE)
+# Words that ask whether a report is right, not what it reports.
+_TAG_WORDS = frozenset("right true correct really yes yeah ok okay sure".split())
+
+
+def article_report(flags: SafetyFlags) -> str | None:
+    """What the reader reports the article to say, when every claim in the question is such
+    a report (no pasted turn, notice, or "the assistant said"), with the report's own words
+    ("the article says") and its tag ("right?") left out; else None."""
+    if not flags.claimed or not flags.claim_text or _FAKE_TURN.search(flags.claim_text):
+        return None
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", flags.claim_text) if p.strip()]
+    if not all(_ARTICLE_REPORT.search(p) and not _REPORTED.search(p)
+               and not re.search(r"\[|\b(?:notice|update|system|admin)\b", p, re.IGNORECASE)
+               for p in parts):
+        return None
+    said = _ARTICLE_REPORT.sub(" ", flags.claim_text)
+    return " ".join(w for w in re.findall(r"[\w.,%-]+", said) if w.lower() not in _TAG_WORDS)
 
 
 def _claims(text: str) -> str:

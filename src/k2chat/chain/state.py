@@ -37,6 +37,9 @@ GROUPS: dict[str, frozenset[str]] = {
     "kidney": frozenset({"kidney", "dialysis", "renal"}),
     "liver": frozenset({"liver"}),
     "pregnancy": frozenset({"pregnant", "pregnancy"}),
+    # the article's "planning for pregnancy": a reader "not pregnant yet, trying to conceive"
+    # is in it, and keeps its statement though "pregnant" is negated
+    "planning_pregnancy": frozenset({"plann", "conceiv", "conceive"}),
     "breastfeeding": frozenset({"breastfeed"}),
     "children": frozenset({"children"}),
     "clotting": frozenset({"thrombophilia", "thrombosi", "thrombosis"}),

@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
                     + float((risk[~positive] >= t).mean()))
     e_dict["threshold"] = float(threshold)
     def is_emergency(text: str) -> bool:
-        return safety.emergency_kind([text], vec([text]), fitted_so_far) is not None
+        return safety.emergency_kind([text], vec([text]), fitted_so_far, vec) is not None
 
     fitted_so_far = replace(placeholder_fitted(), emergency=emergency,
                             emergency_threshold=float(threshold))

