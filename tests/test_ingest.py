@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from k2chat.errors import IndexNotBuiltError, K2ChatError
 from k2chat.settings import Settings
 from k2chat.store.build import build_index
 from k2chat.store.chunk import MAX_CHARS, chunk_sections
@@ -94,3 +95,62 @@ def test_a_failed_build_leaves_no_folder_and_keeps_the_current_index(  # type: i
     lock = FileLock(str(s.data_dir / "ingest.lock"))
     lock.acquire(timeout=0)
     lock.release()
+
+
+def test_the_passages_and_the_query_are_embedded_by_the_fine_tuned_encoder(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The index's passage vectors and the dense search's query vector come from one session
+    of the fine-tuned encoder (the one the lead model weighs), and the manifest records it."""
+    import numpy as np
+
+    from k2chat.models.classify import fitted
+    from k2chat.models.embeddings import tuned_digest
+
+    tuned = pipeline.retriever.passage_embeddings
+    assert tuned is not None and tuned is fitted().tuned
+    assert pipeline.index.manifest.passage_encoder == tuned_digest() != ""
+    chunks = pipeline.index.chunks
+    for i in (0, len(chunks) // 2, len(chunks) - 1):
+        alone = np.asarray(tuned.embed_documents([chunks[i].embedding_text()])[0])
+        assert np.abs(pipeline.index.vectors[i] - alone).max() < 1e-5, chunks[i].id
+    query = "How much MK-7 should I take for my bones?"
+    assert np.allclose(pipeline.retriever.query_vector(query), tuned.embed_query(query))
+    assert not np.allclose(pipeline.retriever.query_vector(query),
+                           pipeline.retriever.embeddings.embed_query(query), atol=1e-2)
+
+
+def test_an_index_built_with_another_encoder_is_rebuilt(  # type: ignore[no-untyped-def]
+        tmp_path: Path, st_embeddings, monkeypatch) -> None:
+    """An index whose passages another encoder embedded (here the shipped model, as before
+    the switch) is stale, and opening it rebuilds it: its vectors are never searched with the
+    fine-tuned encoder's query vector."""
+    import k2chat.models.embeddings as embeddings
+
+    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path)
+    fine_tuned = embeddings.tuned_digest()
+    monkeypatch.setattr(embeddings, "tuned_digest", lambda: "")  # no fine-tuned encoder
+    built = build_index(s, embeddings=st_embeddings, show_progress=False)
+    assert built.manifest.passage_encoder == ""
+    assert index_status(s) == "ready"
+    old = current_build_dir(s)
+    monkeypatch.undo()
+    assert embeddings.tuned_digest() == fine_tuned
+    assert index_status(s) == "stale"
+    with pytest.raises(IndexNotBuiltError, match="out of date"):
+        open_index(s, build=False)
+    index = open_index(s)  # rebuilds because it is stale
+    assert current_build_dir(s) != old
+    assert index.manifest.passage_encoder == fine_tuned
+    assert index_status(s) == "ready"
+
+
+def test_a_fine_tuned_encoder_unlike_its_record_stops_ingest(  # type: ignore[no-untyped-def]
+        tmp_path: Path, st_embeddings, monkeypatch) -> None:
+    """Ingest checks the fine-tuned encoder file against the digest fit recorded: a mismatch
+    stops the build with a message that says what to do, and nothing is switched."""
+    import k2chat.models.embeddings as embeddings
+
+    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path)
+    monkeypatch.setattr(embeddings, "tuned_digest", lambda: "0" * 64)
+    with pytest.raises(K2ChatError, match="does not match its record.*make fit"):
+        build_index(s, embeddings=st_embeddings, show_progress=False)
+    assert current_build_dir(s) is None

@@ -42,7 +42,11 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any  # langchain_chroma.Chroma over the index's collection
-    embeddings: Embeddings
+    embeddings: Embeddings  # the shipped encoder: the question's vector for the fitted models
+    # The encoder that embedded the index's passages (the manifest's passage_encoder), when it
+    # is not ``embeddings``: the fine-tuned one (models.embeddings.TunedEncoder). The dense
+    # search then embeds the query with it, so passages and query share one vector space.
+    passage_embeddings: Embeddings | None = None
     lexical: LexicalIndex
     # The passages' vectors (rows aligned with lexical.chunks) when the index keeps them in
     # memory (index.IN_MEMORY_MAX): dense search is then exact and skips the Chroma query.
@@ -87,6 +91,13 @@ class HybridRetriever(BaseRetriever):
         sims = matrix @ query
         return {str(i): float(s) for i, s in zip(got["ids"], sims, strict=True)}
 
+    def query_vector(self, query: str, vector: list[float] | None = None) -> list[float]:
+        """The query in the passages' vector space (``vector``: its embedding by
+        ``embeddings``, reused when that is the passages' encoder)."""
+        if self.passage_embeddings is not None:
+            return self.passage_embeddings.embed_query(query)
+        return vector if vector is not None else self.embeddings.embed_query(query)
+
     def search(self, query: str, k: int | None = None, focus: str | None = None) -> list[Document]:
         """Passages for ``query`` as LangChain documents (scores in their metadata)."""
         return [hit.document() for hit in self.hits(query, k, focus)]
@@ -97,15 +108,15 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Hit]:
         """Passages for ``query``, best first. ``focus``: the words that must be matched (a
         follow-up's own words, when ``query`` also carries the topic of earlier turns);
-        ``vector``: the query's embedding, when the caller has it already."""
+        ``vector``: the query's embedding by ``embeddings``, when the caller has it already
+        (used only when the passages were embedded by ``embeddings`` too)."""
         k = k or self.k
         lex = self.lexical
         terms = lex.query_terms(query)
         focus_terms = lex.query_terms(focus) if focus else terms
         found = lex.search(query, self.fetch_k, terms)
         bm25 = {lex.chunks[i].id: s for i, s in found}
-        if vector is None:
-            vector = self.embeddings.embed_query(query)
+        vector = self.query_vector(query, vector)
         dense = dict(self.dense(vector, self.fetch_k))
         dense.update(self._cosines(vector, [i for i in bm25 if i not in dense]))
         wants_amount = bool(AMOUNT_QUESTION.search(query))

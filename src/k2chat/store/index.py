@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from k2chat.errors import IndexCorruptError, K2ChatError
 from k2chat.files import file_sha256
+from k2chat.models import embeddings as _embeddings
 from k2chat.models.embeddings import MODEL_NAME
 from k2chat.settings import Settings
 from k2chat.store.corpus import article_files, corpus_hash, corpus_signature
@@ -33,13 +34,15 @@ from k2chat.types import Chunk
 
 __all__ = [
     "INDEX_VERSION", "Manifest", "Index", "chroma_client", "current_build_dir", "current_manifest",
-    "encoder_status", "fingerprint", "index_status", "remote_collection_name", "write_atomic",
+    "encoder_status", "fingerprint", "index_status", "passage_encoder", "remote_collection_name",
+    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
 
 # Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
-INDEX_VERSION = 10
+# 11: the passages' vectors are the fine-tuned encoder's (manifest.passage_encoder).
+INDEX_VERSION = 11
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
@@ -71,6 +74,9 @@ class Manifest:
     files: dict[str, list[Any]] = field(default_factory=dict)
     onnx_sha256: str = ""  # of the query encoder ingest exported ("" for a Chroma server)
     corpus_signature: str = ""  # corpus.corpus_signature when ingest read the corpus
+    # sha256 of the encoder that embedded the passages: the fine-tuned one (data/encoder.onnx,
+    # as data/encoder.json records it); "" for the shipped model. The fingerprint covers it.
+    passage_encoder: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -80,14 +86,23 @@ class Manifest:
         return cls(**json.loads(raw))
 
 
+def passage_encoder() -> str:
+    """The sha256 of the encoder a new index embeds its passages with ("": the shipped
+    model, when no fine-tuned encoder is recorded)."""
+    return _embeddings.tuned_digest()
+
+
 def _fingerprint_of(corpus_digest: str) -> str:
     import hashlib
 
-    return hashlib.sha256(f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}".encode()).hexdigest()
+    key = f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}|{passage_encoder()}"
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def fingerprint(settings: Settings) -> tuple[str, str]:
-    """(fingerprint, corpus hash): the fingerprint also covers the model and index format."""
+    """(fingerprint, corpus hash): the fingerprint also covers the model, the passages'
+    encoder (a refitted encoder makes the index stale: ``make run`` rebuilds it) and the
+    index format."""
     h = corpus_hash(settings.corpus_dir)
     return _fingerprint_of(h), h
 
@@ -367,7 +382,7 @@ def _open_local(settings: Settings, fp: str | None) -> Index | None:
     if fp is None:
         fp = _current_fingerprint(settings, manifest)
     if manifest.fingerprint != fp:
-        log.info("Index %s is stale (corpus, model or format changed)", build.name)
+        log.info("Index %s is stale (corpus, encoder or format changed)", build.name)
         return None
 
     read_only = not writable(build)
