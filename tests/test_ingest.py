@@ -154,3 +154,24 @@ def test_a_fine_tuned_encoder_unlike_its_record_stops_ingest(  # type: ignore[no
     with pytest.raises(K2ChatError, match="does not match its record.*make fit"):
         build_index(s, embeddings=st_embeddings, show_progress=False)
     assert current_build_dir(s) is None
+
+
+def test_a_hits_cosine_for_the_models_is_the_shipped_encoders(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Retrieval ranks by the fine-tuned cosine, but the cosine a hit carries to the lead and
+    scope models is the shipped encoder's, as those models' features were defined (with the
+    fine-tuned one there the refitted scope model refused a dialysis reader's question)."""
+    import numpy as np
+
+    retriever = pipeline.retriever
+    assert retriever.shipped_vectors is not None
+    query = "I'm on dialysis, what does the article say about vitamin K2 for me?"
+    shipped = np.asarray(retriever.embeddings.embed_query(query))
+    tuned = np.asarray(retriever.passage_embeddings.embed_query(query))
+    hits = retriever.hits(query)
+    assert len(hits) == retriever.k
+    for hit in hits:
+        row = retriever.lexical.position[hit.chunk.id]
+        passage = np.asarray(retriever.embeddings.embed_documents([hit.chunk.embedding_text()])[0])
+        assert abs(hit.dense - float(passage @ shipped)) < 2e-3, hit.chunk.id
+        assert abs(hit.dense - float(retriever.shipped_vectors[row] @ shipped)) < 1e-5
+        assert abs(float(retriever.vectors[row] @ tuned) - hit.dense) > 1e-4  # not the ranking's

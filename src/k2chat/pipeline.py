@@ -103,7 +103,7 @@ class Pipeline:
             passage_embeddings = tuned_encoder()
         self.retriever = HybridRetriever(
             store=store, embeddings=embeddings, lexical=lexical, vectors=self.index.vectors,
-            passage_embeddings=passage_embeddings,
+            passage_embeddings=passage_embeddings, shipped_vectors=self.index.shipped_vectors,
         )
         mark = self._lap("retriever", mark)
 

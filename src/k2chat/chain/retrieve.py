@@ -47,6 +47,13 @@ class HybridRetriever(BaseRetriever):
     # is not ``embeddings``: the fine-tuned one (models.embeddings.TunedEncoder). The dense
     # search then embeds the query with it, so passages and query share one vector space.
     passage_embeddings: Embeddings | None = None
+    # With passage_embeddings: the passages' vectors by ``embeddings`` (rows aligned with
+    # lexical.chunks; a local build's shipped_vectors.npy). A hit's ``dense`` is then their
+    # cosine with the question's ``embeddings`` vector, the number the fitted lead and scope
+    # models were defined on (measured 2026-12-06: with the fine-tuned cosine there, the
+    # refitted scope model refused a dialysis, a statin and a 16-year-old's question); the
+    # ranking still uses the fine-tuned cosine. None (a Chroma server): the ranking cosine.
+    shipped_vectors: Any = None
     lexical: LexicalIndex
     # The passages' vectors (rows aligned with lexical.chunks) when the index keeps them in
     # memory (index.IN_MEMORY_MAX): dense search is then exact and skips the Chroma query.
@@ -112,6 +119,7 @@ class HybridRetriever(BaseRetriever):
         (used only when the passages were embedded by ``embeddings`` too)."""
         k = k or self.k
         lex = self.lexical
+        shipped_query = vector
         terms = lex.query_terms(query)
         focus_terms = lex.query_terms(focus) if focus else terms
         found = lex.search(query, self.fetch_k, terms)
@@ -130,5 +138,16 @@ class HybridRetriever(BaseRetriever):
                 score += self.figure_bonus
             scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)
-        return [Hit(lex.chunks[index], cosine, cover, score, rank)
-                for rank, (score, _, cosine, cover, index) in enumerate(scored[:k])]
+        top = scored[:k]
+        cosines = [cosine for _, _, cosine, _, _ in top]
+        if self.passage_embeddings is not None and self.shipped_vectors is not None and top:
+            import numpy as np
+
+            if shipped_query is None:
+                shipped_query = self.embeddings.embed_query(query)
+            rows = [index for _, _, _, _, index in top]
+            cosines = (self.shipped_vectors[rows]
+                       @ np.asarray(shipped_query, dtype=np.float32)).tolist()
+        return [Hit(lex.chunks[index], float(cosine), cover, score, rank)
+                for rank, ((score, _, _, cover, index), cosine)
+                in enumerate(zip(top, cosines, strict=True))]

@@ -104,6 +104,9 @@ def _prune(builds: Path, keep: set[str]) -> None:
 
 def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
                  vectors: list[list[float]], embeddings: Any) -> str:
+    # The fitted models read a hit's cosine by the shipped encoder (their features were
+    # defined on it); the dense search ranks by the passage encoder's.
+    shipped = _embed(chunks, embeddings, False) if manifest.passage_encoder else None
     """Write a complete build in a new folder, then point ``CURRENT`` at it (one rename).
 
     Until that rename every reader keeps using the previous build; a build that fails is
@@ -122,7 +125,7 @@ def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
         _upsert(collection, chunks, vectors, client.get_max_batch_size())
         if collection.count() != len(chunks):
             raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
-        write_derived(build, chunks, vectors, embeddings)
+        write_derived(build, chunks, vectors, embeddings, shipped)
     except BaseException:
         _close(client)
         shutil.rmtree(build, ignore_errors=True)
