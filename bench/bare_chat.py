@@ -1,7 +1,7 @@
 """The reference for bench/concurrency.py: a bare Gradio chat app that answers at once.
 
 A ``gr.ChatInterface`` whose function returns one fixed text, on the same endpoint name
-(``/ask``), queue and launch settings as ``k2chat serve`` (src/k2chat/serve/ui.py's
+(``/ask``), queue and launch settings as ``k2chat serve`` (src/k2chat/serve/launch.py's
 ``launch``), so the
 difference between the two is what k2chat itself costs. Not part of the package.
 
@@ -19,8 +19,8 @@ import gradio as gr  # noqa: E402
 
 ANSWER = "A fixed answer, the same for every question."
 CONCURRENCY_LIMIT = 8  # k2chat's default (Settings.concurrency_limit)
-QUEUE_MAX_SIZE = 256  # as src/k2chat/serve/ui.py's QUEUE_MAX_SIZE
-SESSION_CAPACITY = QUEUE_MAX_SIZE + CONCURRENCY_LIMIT  # as ui.launch's state_session_capacity
+QUEUE_MAX_SIZE = 256  # as src/k2chat/serve/launch.py's QUEUE_MAX_SIZE
+SESSION_CAPACITY = QUEUE_MAX_SIZE + CONCURRENCY_LIMIT  # as launch.launch's state_session_capacity
 
 
 def answer(message: str, history: list[Any]) -> str:

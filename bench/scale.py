@@ -199,7 +199,7 @@ def peak_rss_mb(settings: Any) -> float:
 
 def startup_rows(sizes: list[int], encoder: Any, sentence_vectors: dict[str, Any]) -> list[Row]:
     """Start-up at each size, the ratio of the largest to the smallest, and RSS at the largest."""
-    from k2chat.store.index import MANIFEST_FILE, Manifest, current_build_dir
+    from k2chat.store.manifest import MANIFEST_FILE, Manifest, current_build_dir
 
     times: dict[int, float] = {}
     counts: dict[int, int] = {}

@@ -35,7 +35,7 @@ SIZES = {"": (1280, 800), "-phone": (390, 844)}  # the sizes issue 11 names (des
 def take(out: Path, data_dir: Path | None = None) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
-    from k2chat.serve.ui import launch
+    from k2chat.serve.launch import launch
     from k2chat.settings import Settings
     from k2chat.types import DISCLAIMER
 

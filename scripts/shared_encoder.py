@@ -28,17 +28,16 @@ def main() -> int:
     from sklearn.metrics import roc_auc_score
 
     from k2chat.evaluate import load_cases
-    from k2chat.fit import (
+    from k2chat.fit.examples import (
         DATA,
-        MISS_COST,
         QUESTION_FILES,
         SCOPE_FROM,
-        _fit_text,
-        _load,
-        _oof_text,
-        _split,
         emergency_sets,
+        holdout_split,
+        load_yaml,
     )
+    from k2chat.fit.learners import fit_text, oof_text
+    from k2chat.fit.thresholds import MISS_COST
     from k2chat.models.classify import fitted
     from k2chat.pipeline import get_pipeline
 
@@ -50,8 +49,8 @@ def main() -> int:
         # each text alone, as the chain embeds a question (the int8 model's batch effect)
         "fine-tuned": lambda t: np.asarray(tuned.embed_documents(t), dtype=np.float32),
     }
-    holdout = _load(REPO / "tests" / "eval" / "holdout.yaml")
-    tuning = _load(REPO / "tests" / "eval" / "questions.yaml")
+    holdout = load_yaml(REPO / "tests" / "eval" / "holdout.yaml")
+    tuning = load_yaml(REPO / "tests" / "eval" / "questions.yaml")
     sets = emergency_sets(REPO / "tests" / "eval" / "questions.yaml")
     tr_texts, tr_labels = sets.train_texts, sets.train_labels
     te_texts = sets.test_texts + [str(q["question"]) for q in holdout]
@@ -59,12 +58,12 @@ def main() -> int:
     te_near = np.asarray([lab == "none" for lab in sets.test_labels] + [False] * len(holdout))
     te_hold = np.asarray([False] * len(sets.test_labels) + [True] * len(holdout))
 
-    typed = [q for name in QUESTION_FILES for q in _load(DATA / name) if q.get("scope") == "in"]
+    typed = [q for name in QUESTION_FILES for q in load_yaml(DATA / name) if q.get("scope") == "in"]
     t_texts = [str(q["question"]) for q in typed]
     t_labels = [str(q["type"]) for q in typed]
-    t_train, t_test = _split(len(t_texts), t_labels)
+    t_train, t_test = holdout_split(len(t_texts), t_labels)
 
-    s_items = [q for name in SCOPE_FROM for q in _load(DATA / name)]
+    s_items = [q for name in SCOPE_FROM for q in load_yaml(DATA / name)]
     s_texts = [str(q["question"]) for q in s_items] + [str(q["question"]) for q in tuning]
     s_labels = (["in" if q.get("scope") == "in" else "out" for q in s_items]
                 + ["out" if q.get("refuse") else "in" for q in tuning])
@@ -79,8 +78,8 @@ def main() -> int:
     for name, encode in encoders.items():
         row: dict[str, float] = {}
         vecs = encode(tr_texts)
-        model, _, _ = _fit_text(vecs, tr_texts, tr_labels)
-        oof = _oof_text(vecs, tr_texts, tr_labels)
+        model, _, _ = fit_text(vecs, tr_texts, tr_labels)
+        oof = oof_text(vecs, tr_texts, tr_labels)
         none = sorted(set(tr_labels)).index("none")
         risk = 1 - oof[:, none]
         positive = np.asarray([lab != "none" for lab in tr_labels])
@@ -94,13 +93,13 @@ def main() -> int:
         row["emergency_false_alarms_holdout_questions"] = float(flagged[te_hold].mean())
 
         tv = encode(t_texts)
-        qtype, _, _ = _fit_text(tv[t_train], [t_texts[i] for i in t_train],
+        qtype, _, _ = fit_text(tv[t_train], [t_texts[i] for i in t_train],
                                 [t_labels[i] for i in t_train])
         pred = qtype.proba(tv[t_test], [t_texts[i] for i in t_test]).argmax(axis=1)
         row["qtype_accuracy"] = float(np.mean([qtype.labels[k] == t_labels[i]
                                                for k, i in zip(pred, t_test, strict=True)]))
 
-        scope, _, _ = _fit_text(encode(s_texts), s_texts, s_labels)
+        scope, _, _ = fit_text(encode(s_texts), s_texts, s_labels)
         p_in = scope.proba(encode(h_texts), h_texts)[:, scope.labels.index("in")]
         row["scope_text_holdout_auc"] = float(roc_auc_score(h_in, p_in))
         row["scope_text_holdout_accuracy@0.5"] = float(((p_in >= 0.5) == h_in).mean())

@@ -54,7 +54,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(settings, pipeline) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A real k2chat Gradio server on a free loopback port; yields its URL."""
-    from k2chat.serve.ui import launch
+    from k2chat.serve.launch import launch
 
     port = free_port()
     feedback = settings.data_dir / "feedback-server.jsonl"

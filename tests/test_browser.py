@@ -671,7 +671,7 @@ def test_the_page_fits_and_a_new_answer_starts_in_view(tabs: Any, size: str) -> 
 def broken_feedback_server(settings, pipeline, tmp_path_factory: pytest.TempPathFactory
                            ) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
     """A server whose feedback path is a directory: every vote write fails, even for root."""
-    from k2chat.serve.ui import launch
+    from k2chat.serve.launch import launch
 
     from .conftest import free_port
 

@@ -24,7 +24,8 @@ from k2chat.errors import K2ChatError
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
 from k2chat.store.build import BuildReport, build_index
-from k2chat.store.index import COMPLETE_KEY, chroma_client, index_status
+from k2chat.store.index import chroma_client, index_status
+from k2chat.store.manifest import COMPLETE_KEY
 from k2chat.store.ready import open_index
 
 from .conftest import CORPUS, free_port

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from k2chat.fit import DATA, EMERGENCY_FILES, QUESTION_FILES
+from k2chat.fit.examples import DATA, EMERGENCY_FILES, QUESTION_FILES
 from k2chat.models.classify import FITTED_PATH, TextModel, fitted, tfidf_tokens
 
 from .conftest import EVAL_FILE, REPO
@@ -80,7 +80,7 @@ def test_held_out_scope_and_lead_figures() -> None:
 def test_the_emergency_split_is_the_one_the_report_describes() -> None:
     """fit.emergency_sets() is the split both ``k2chat.fit`` and scripts/shared_encoder.py use:
     its held-out part is the one the report counts."""
-    from k2chat.fit import emergency_sets
+    from k2chat.fit.examples import emergency_sets
 
     sets = emergency_sets(EVAL_FILE)
     e = REPORT["emergency"]
@@ -92,7 +92,7 @@ def test_the_emergency_split_is_the_one_the_report_describes() -> None:
 def test_the_scope_threshold_is_the_middle_of_the_flat_bottom_over_draws() -> None:
     """Issue 21: one draw's arg-min moved 0.24-0.45 between refits; the threshold is the middle
     of the thresholds within THRESHOLD_FLAT of the lowest cost averaged over the draws."""
-    from k2chat.fit import THRESHOLD_FLAT, flat_middle
+    from k2chat.fit.thresholds import THRESHOLD_FLAT, flat_middle
 
     grid = np.asarray([0.1, 0.2, 0.3, 0.4, 0.5])
     costs = [[0.5, 0.200, 0.205, 0.210, 0.6],   # this draw alone would choose 0.2

@@ -15,8 +15,9 @@ from k2chat.evaluate import load_cases
 from k2chat.models.embeddings import OnnxEmbeddings
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
-from k2chat.store.index import current_build_dir, encoder_status, index_status
+from k2chat.store.index import index_status
 from k2chat.store.lexical import LexicalIndex
+from k2chat.store.manifest import current_build_dir, encoder_status
 from k2chat.store.quotes import Hit, units_of
 from k2chat.store.ready import open_index
 

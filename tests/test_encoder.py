@@ -124,7 +124,7 @@ def test_the_chain_scores_candidates_with_it(pipeline) -> None:  # type: ignore[
     """A real question's candidate quotes carry the feature, standardised over them."""
     from k2chat.chain.answer import Request, _prepare, _retrieve
     from k2chat.chain.evidence import LEAD_COLUMNS
-    from k2chat.chain.judge import score_units
+    from k2chat.chain.scoring import score_units
 
     prepared = _prepare(Request("How much MK-7 should I take for my bones?"), 2000)
     evidence = _retrieve(pipeline.retriever, prepared).evidence

@@ -27,7 +27,8 @@ from k2chat.settings import Settings
 from k2chat.store import build as build_module
 from k2chat.store import derived
 from k2chat.store.build import LOCK_TIMEOUT_S, build_index
-from k2chat.store.index import CURRENT_FILE, current_build_dir, index_status
+from k2chat.store.index import index_status
+from k2chat.store.manifest import CURRENT_FILE, current_build_dir
 from k2chat.store.ready import open_index
 
 from .conftest import CORPUS

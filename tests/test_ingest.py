@@ -11,7 +11,8 @@ from k2chat.settings import Settings
 from k2chat.store.build import build_index
 from k2chat.store.chunk import MAX_CHARS, chunk_sections
 from k2chat.store.corpus import read_corpus
-from k2chat.store.index import current_build_dir, index_status
+from k2chat.store.index import index_status
+from k2chat.store.manifest import current_build_dir
 from k2chat.store.ready import open_index
 from k2chat.text import split_sentences
 

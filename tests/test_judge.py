@@ -118,3 +118,16 @@ def test_a_child_named_by_age_or_relation_is_a_child() -> None:
                      "is mk7 ok for a 12-year-old", "my toddler"):
         assert "children" in tokenize(question, expand=True), question
     assert "children" not in tokenize("I'm 58 years old", expand=True)
+
+
+def test_the_caution_is_placed_in_one_step() -> None:
+    """place_caution: apart when quotes remain or in an emergency; the only quote (counted by
+    keep) when nothing else is left to show; nothing to place when there is no caution."""
+    from k2chat.chain.curated import place_caution
+
+    caution = units_of([hit(chunk("Consult your doctor if you take warfarin.", section=3))])[0]
+    quote = units_of([hit(LABELLED)])[0]
+    assert place_caution(caution, [(quote, 0.9)], 2, 0.9, None) == ([(quote, 0.9)], caution, 2)
+    assert place_caution(caution, [], 2, 0.7, None) == ([(caution, 0.7)], None, 1)
+    assert place_caution(caution, [], 2, 0.7, "medical") == ([], caution, 2)
+    assert place_caution(None, [], 2, 0.7, None) == ([], None, 2)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from k2chat.errors import PortInUseError
-from k2chat.serve.ui import check_port
+from k2chat.serve.launch import check_port
 from k2chat.settings import Settings
 
 from .conftest import free_port

@@ -12,6 +12,7 @@ import k2chat
 from k2chat.chain.answer import Request
 from k2chat.pipeline import Pipeline
 from k2chat.store import index as index_module
+from k2chat.store import manifest as manifest_module
 
 QUESTIONS = [
     "How much MK-7 is used for osteoporosis?",
@@ -27,7 +28,7 @@ def chroma_store(pipeline, settings, tmp_path_factory):  # type: ignore[no-untyp
     """Chroma over a copy of the session's build (opening it writes, so not the original)."""
     from langchain_chroma import Chroma
 
-    build = index_module.current_build_dir(settings)
+    build = manifest_module.current_build_dir(settings)
     assert build is not None
     copy = tmp_path_factory.mktemp("chroma-copy") / build.name
     shutil.copytree(build, copy)

@@ -16,7 +16,7 @@ import gradio as gr
 import httpx
 import pytest
 
-from k2chat.serve import ui
+from k2chat.serve import launch as launch_module
 from k2chat.settings import Settings
 
 pytestmark = pytest.mark.server
@@ -213,10 +213,10 @@ def test_launch_asks_gradio_for_the_safe_settings(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
     monkeypatch.setattr(gr.Blocks, "queue", fake_queue)
-    monkeypatch.setattr(ui, "get_pipeline", lambda s: None)
-    monkeypatch.setattr(ui, "check_port", lambda host, port: None)
+    monkeypatch.setattr(launch_module, "get_pipeline", lambda s: None)
+    monkeypatch.setattr(launch_module, "check_port", lambda host, port: None)
     defaults = Settings.from_env({})
-    ui.launch(defaults)
+    launch_module.launch(defaults)
     launch = calls["launch"]
     assert launch["server_name"] == "127.0.0.1"
     assert launch["share"] is False

@@ -16,7 +16,7 @@ import k2chat
 from k2chat.chain.safety import too_long_message
 from k2chat.chat import Chat
 from k2chat.errors import IndexNotBuiltError
-from k2chat.serve import ui
+from k2chat.serve import render, ui
 from k2chat.serve.conversation import LONG_CONVERSATION, MAX_TURNS, Conversation, ConversationStore
 from k2chat.serve.feedback import record_feedback
 from k2chat.types import Answer, Citation, Section
@@ -186,20 +186,20 @@ def test_api_survives_a_lone_surrogate(server: str) -> None:
     "plain", r"a\b", "<img src=x onerror=alert(1)>", "[a](b) *c* _d_ `e` #f |g| ~h~ $i$ \\[",
 ])
 def test_questions_come_back_as_typed(text: str) -> None:
-    shown = ui._as_text(text, 2000)
-    assert ui._unescape(shown) == text
+    shown = render._as_text(text, 2000)
+    assert render._unescape(shown) == text
 
 
 def test_a_lone_surrogate_is_shown_as_a_question_mark(settings) -> None:  # type: ignore[no-untyped-def]
     """Issue 22 #5: a turn holding one can still be sent to the page on every later reply."""
     conversation = Conversation(settings)
     conversation.ask("How much K2 \ud800?")
-    for message in ui._shown(conversation, {}, settings.max_question_chars):
+    for message in render._shown(conversation, {}, settings.max_question_chars):
         message["content"].encode("utf-8")  # would raise on a surrogate
 
 
 def test_shown_questions_are_cut_to_the_limit() -> None:
-    shown = ui._as_text("x" * 5000, 2000)
+    shown = render._as_text("x" * 5000, 2000)
     assert len(shown) == 2001 and shown.endswith("…")
 
 
@@ -211,7 +211,7 @@ def test_votes_find_the_turn_the_page_shows(settings, pipeline) -> None:  # type
     conversation = Conversation(settings)
     conversation.ask(q1)
     conversation.ask(q2)
-    messages = ui._shown(conversation, {}, settings.max_question_chars)
+    messages = render._shown(conversation, {}, settings.max_question_chars)
     first_size = 1 + (3 if a1.citations else 2)
     for index in range(len(messages)):
         found = conversation.turn_at(index)
@@ -233,7 +233,7 @@ def test_an_oversized_question_is_refused_before_any_work(monkeypatch, settings)
     answer = conversation.ask("x" * (settings.max_question_chars + 1))
     assert answer.text == too_long_message(settings.max_question_chars)
     assert len(conversation.turns[0].question) == settings.max_question_chars  # kept capped
-    messages = ui._shown(conversation, {}, settings.max_question_chars)
+    messages = render._shown(conversation, {}, settings.max_question_chars)
     assert len(messages[0]["content"]) <= settings.max_question_chars + 1
 
 
@@ -244,21 +244,21 @@ def test_a_full_conversation_shows_the_reply_without_storing_it(monkeypatch, set
         conversation.ask(f"q{i}")
     answer, unstored, _ = ui._ask(ConversationStore(settings), conversation, "one more")
     assert answer.text == LONG_CONVERSATION and unstored == ("one more", answer)
-    shown = ui._shown(conversation, {}, settings.max_question_chars, unstored)
+    shown = render._shown(conversation, {}, settings.max_question_chars, unstored)
     assert LONG_CONVERSATION in shown[-2]["content"] and len(conversation.turns) == MAX_TURNS
 
 
 def test_source_cards_render_the_article_and_mark_the_quote(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
     answer = Chat(pipeline=pipeline).ask("How much MK-7 is used for osteoporosis?")
     sections = ui._sections(settings)
-    shown = ui._sources_html(answer, 0, sections)
+    shown = render._sources_html(answer, 0, sections)
     first = answer.citations[0]
     assert shown.count('class="k2-card"') == len(answer.citations)
     assert f"Section {first.section}. " in shown and '<mark class="k2-cited">' in shown
     assert "<ul>" in shown and "<li>" in shown and "\n- " not in shown  # lists as lists
     evil = Section("a", "A", 1, "T", "<script>x</script> [l](javascript:alert(1))\n\n"
                    "### Sub\n\n- one <b>two</b>\n- three")
-    card = ui._section_html(evil, Citation(1, 1, "T", "three", "c", 1.0))
+    card = render._section_html(evil, Citation(1, 1, "T", "three", "c", 1.0))
     assert "<script>" not in card and "&lt;script&gt;" in card and "<a " not in card
     assert "<h4>Sub</h4>" in card and "&lt;b&gt;two&lt;/b&gt;" in card
     assert '<li><mark class="k2-cited">three</mark></li>' in card
@@ -272,7 +272,7 @@ def test_copy_carries_the_answers_markdown(settings, question: str) -> None:  # 
 
     conversation = Conversation(settings)
     answer = conversation.ask(question)
-    last = ui._shown(conversation, {}, settings.max_question_chars)[-1]["content"]
+    last = render._shown(conversation, {}, settings.max_question_chars)[-1]["content"]
     kept = re.search(r'<span class="k2-md" hidden title="([^"]*)"></span>', last)
     assert kept and unquote(kept.group(1)) == answer.to_markdown()
 
@@ -280,7 +280,7 @@ def test_copy_carries_the_answers_markdown(settings, question: str) -> None:  # 
 def test_a_refusal_offers_each_suggestion_once(settings) -> None:  # type: ignore[no-untyped-def]
     conversation = Conversation(settings)
     answer = conversation.ask("Who won the 2022 World Cup?")
-    shown = ui._shown(conversation, {}, settings.max_question_chars)
+    shown = render._shown(conversation, {}, settings.max_question_chars)
     options = [o["value"] for o in shown[-1]["options"]]
     assert options and len(set(options)) == len(options)
     page_text = "\n".join(m["content"] for m in shown[1:])
@@ -365,13 +365,13 @@ def test_the_latest_answer_offers_its_related_questions_as_buttons(settings, pip
     ensure(pipeline)
     conversation = Conversation(settings)
     first = conversation.ask("How much MK-7 is used for osteoporosis?")
-    shown = ui._shown(conversation, {}, settings.max_question_chars)
+    shown = render._shown(conversation, {}, settings.max_question_chars)
     assert first.related
     assert [o["value"] for o in shown[-1]["options"]] == list(first.related)
-    assert ui.RELATED_TITLE in shown[-1]["content"]
+    assert render.RELATED_TITLE in shown[-1]["content"]
     second = conversation.ask("Can I take vitamin K2 with warfarin?")
-    shown = ui._shown(conversation, {}, settings.max_question_chars)
+    shown = render._shown(conversation, {}, settings.max_question_chars)
     assert [o["value"] for o in shown[-1]["options"]] == list(second.related)
     offered = [m for m in shown if m.get("options")]
-    titled = [m for m in shown if ui.RELATED_TITLE in m["content"]]
+    titled = [m for m in shown if render.RELATED_TITLE in m["content"]]
     assert offered == [shown[-1]] and titled == [shown[-1]]

@@ -57,8 +57,8 @@ def _port(raw: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: object) -> int:
+    from k2chat.serve.launch import serve
     from k2chat.serve.serving import check_host
-    from k2chat.serve.ui import serve
     from k2chat.settings import Settings
 
     assert isinstance(settings, Settings)
@@ -100,7 +100,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "status":
         from k2chat.serve.feedback import feedback_status
-        from k2chat.store.index import encoder_status, index_status
+        from k2chat.store.index import index_status
+        from k2chat.store.manifest import encoder_status
 
         status = index_status(settings)
         print(f"index: {status}")

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from k2chat.chain.evidence import LEAD_COLUMNS, standardised
-from k2chat.chain.judge import tuned_query
+from k2chat.chain.scoring import tuned_query
 from k2chat.models.classify import FeatureModel
 from k2chat.models.embeddings import (
     TUNED_INFO_PATH,
@@ -71,7 +71,7 @@ TUNED = LEAD_COLUMNS.index("tuned")
 class Pair:
     """One training question and the candidate quotes it is fine-tuned against."""
 
-    question: str  # what the encoder reads (judge.tuned_query)
+    question: str  # what the encoder reads (scoring.tuned_query)
     positives: tuple[str, ...]  # units holding its first fact (one is drawn each epoch)
     answers: frozenset[str]  # units holding any of its facts: never its negatives
     negatives: tuple[str, ...]  # the lead model's best-scored units that hold none
@@ -206,7 +206,7 @@ def _set_feature(items: list[Any], encoder: TunedEncoder) -> None:
 
 def _fit_pair(base: list[np.ndarray], z: list[np.ndarray], y: list[np.ndarray]) -> np.ndarray:
     """Weights of [lead score, tuned] by pairwise logistic regression (right unit - wrong unit
-    within each question), as fit._fit_pairwise fits the lead model."""
+    within each question), as k2chat.fit.learners.fit_pairwise fits the lead model."""
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(int(RECIPE["seed"]))

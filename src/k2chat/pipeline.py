@@ -124,7 +124,7 @@ class Pipeline:
     def _open(self, settings: Settings) -> Embeddings:
         """Open the index and load the query encoder at the same time."""
         from k2chat.models.embeddings import load_query_embeddings, verified_onnx
-        from k2chat.store.index import current_manifest
+        from k2chat.store.manifest import current_manifest
         from k2chat.store.ready import open_index
 
         mark = time.perf_counter()

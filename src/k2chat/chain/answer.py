@@ -16,8 +16,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from k2chat.chain import safety
 from k2chat.chain.drugs import generic_names
 from k2chat.chain.evidence import Examples, UnitVectors
-from k2chat.chain.judge import Evidence, Judgement, judge
+from k2chat.chain.judge import Judgement, judge
 from k2chat.chain.retrieve import HybridRetriever
+from k2chat.chain.scoring import Evidence
 from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted

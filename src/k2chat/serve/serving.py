@@ -32,7 +32,8 @@ from typing import Any
 from starlette.middleware import Middleware
 
 from k2chat.errors import SettingsError
-from k2chat.serve.guard import Guard, InFlight, OwnOriginCors, allowed_hosts
+from k2chat.serve.guard import Guard, OwnOriginCors, allowed_hosts
+from k2chat.serve.inflight import InFlight
 from k2chat.settings import Settings
 
 __all__ = ["Door", "run_until_stopped", "stop_gracefully", "max_connections",

@@ -1,44 +1,41 @@
-"""The Gradio chat. It renders what the Python API returns and nothing else."""
+"""The Gradio chat. It renders what the Python API returns and nothing else.
+
+This module is the page's layout and its handlers (ask, pick an option, vote, new
+conversation, restore, the ``/ask`` API). Turning an answer into the page's messages and source
+cards is :mod:`k2chat.serve.render`; starting the server (port check, queue, the door) is
+:mod:`k2chat.serve.launch`.
+"""
 
 from __future__ import annotations
 
-import html
 import logging
-import re
-import socket
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import gradio as gr
-from markdown_it import MarkdownIt
 
 from k2chat.chain.answer import EXAMPLE_QUESTIONS
 from k2chat.chain.safety import BANNER
-from k2chat.errors import FeedbackError, K2ChatError, PortInUseError
-from k2chat.pipeline import get_pipeline
-from k2chat.related import ensure as ensure_related
+from k2chat.errors import FeedbackError, K2ChatError
 from k2chat.serve.conversation import Conversation, ConversationStore
-from k2chat.serve.feedback import record_feedback, repair
-from k2chat.serve.serving import Door, run_until_stopped
+from k2chat.serve.feedback import record_feedback
+from k2chat.serve.render import (
+    _messages,
+    _shown,
+    _text_of,
+)
 from k2chat.settings import Settings
 from k2chat.store.corpus import read_corpus
-from k2chat.text import markdown_escape
-from k2chat.types import Answer, Citation, Section
+from k2chat.types import Answer, Section
 
-__all__ = ["API_NAME", "create_app", "respond", "launch", "serve", "check_port"]
+__all__ = ["API_NAME", "create_app", "respond"]
 
 log = logging.getLogger(__name__)
 
 API_NAME = "ask"  # the stable endpoint: /gradio_api/call/ask, client.predict(..., api_name="/ask")
 TITLE = "k2chat · Vitamin K2 and bone health"
-SOURCES_TITLE = "Sources"
-RELATED_TITLE = "Related questions"
-QUEUE_MAX_SIZE = 256  # requests waiting for a worker; more get Gradio's "queue is full" message
 VOTES_REMEMBERED = 10_000  # turns whose last recorded vote this process remembers (dedup)
 BROWSER_KEY = "k2chat-conversation-v2"  # localStorage; v1 was encrypted with a per-start secret
-STATIC = Path(__file__).with_name("static")  # page.css and page.js, served inline with the page
 
 # The page's script (static/page.js) keeps the honest states; each event calls into it.
 SEND_JS = "(q, t) => window.k2chat.send(q, t)"
@@ -49,140 +46,6 @@ RESTORED_JS = "() => window.k2chat.restored()"
 # A plain button, named and stateful from the first paint; page.js switches the theme.
 THEME_TOGGLE = ('<button type="button" id="k2chat-theme" aria-pressed="false" '
                 'aria-label="Dark mode"><span aria-hidden="true">◐</span> Dark</button>')
-THEME = gr.themes.Default(
-    primary_hue="emerald",
-    neutral_hue="slate",
-    font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "ui-sans-serif",
-          "system-ui", "sans-serif"),
-)
-
-
-# --- What the chat shows -------------------------------------------------------------------
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "")
-    if isinstance(content, list | tuple):
-        return " ".join(_text_of(c) for c in content)
-    return ""
-
-
-def _as_text(text: str, limit: int) -> str:
-    """A user's words for display: Markdown/HTML escaped, cut to the question limit (a lone
-    surrogate, which no page can show or send, becomes "?")."""
-    shown = text if len(text) <= limit else text[:limit] + "…"
-    shown = shown.encode("utf-8", "replace").decode("utf-8")
-    return markdown_escape(shown)
-
-
-def _unescape(text: str) -> str:
-    """Undo :func:`markdown_escape` (every backslash it leaves is an escape)."""
-    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
-
-
-_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around cited words while rendering
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"])
-
-
-def _section_html(section: Section | None, citation: Citation) -> str:
-    """The whole section as the article has it (lists as lists, sub-headings as headings),
-    rendered from its Markdown with raw HTML escaped, the cited words in ``<mark>``."""
-    if section is None:
-        return f"<blockquote>{html.escape(citation.quote)}</blockquote>"
-    text = section.body.replace(_OPEN, "").replace(_CLOSE, "")
-    for fragment in citation.fragments:
-        for line in filter(None, (part.strip() for part in fragment.splitlines())):
-            at = text.find(line)
-            if at >= 0:
-                text = text[:at] + _OPEN + line + _CLOSE + text[at + len(line):]
-    shown = _MARKDOWN.render(text)
-    shown = shown.replace(_OPEN, '<mark class="k2-cited">').replace(_CLOSE, "</mark>")
-    # The article's headings sit under the card's own: one level down, at most h4.
-    shown = re.sub(r"<(/?)h[1-6]>", r"<\1h4>", shown).replace("\n", " ")  # one HTML block
-    return f'<div class="k2-section">{shown}</div>'
-
-
-def _sources_html(answer: Answer, turn: int, sections: dict[int, Section]) -> str:
-    """One readable card per citation; each opens the whole section, its quote marked."""
-    cards = []
-    for c in answer.citations:
-        card_id = f"k2-src-{turn}-{c.marker}"
-        cards.append(
-            f'<details class="k2-card" id="{card_id}">'
-            f'<summary><span class="k2-marker">[{c.marker}]</span> '
-            f"{html.escape(c.location)}</summary>"
-            f"{_section_html(sections.get(c.section), c)}</details>"
-        )
-    return f'<div class="k2-sources"><p class="k2-sources-title">{SOURCES_TITLE}</p>' + \
-        "".join(cards) + "</div>"
-
-
-def _messages(answer: Answer) -> list[dict[str, Any]]:
-    """What the API returns: body (with markers), Sources (if any), then the disclaimer."""
-    messages: list[dict[str, Any]] = [{"role": "assistant", "content": answer.body_markdown()}]
-    if answer.citations:
-        messages.append({
-            "role": "assistant",
-            "content": answer.sources_markdown(),
-            "metadata": {"title": f"{SOURCES_TITLE} ({len(answer.citations)})", "status": "done"},
-        })
-    messages.append({"role": "assistant", "content": answer.disclaimer_markdown()})
-    return messages
-
-
-# --- The conversation as the page shows it ----------------------------------------------------
-
-def _turn_messages(number: int, question: str, answer: Answer, sections: dict[int, Section],
-                   limit: int, last: bool = False) -> list[dict[str, Any]]:
-    body = answer.body_markdown()
-    options: list[str] = []
-    if answer.emergency:
-        # An emergency reply is an alert: announced at once, and styled apart (page.css).
-        body = f'<div class="k2-alert" role="alert">\n\n{body}\n\n</div>'
-    elif not answer.grounded:
-        # A refusal offers questions the article does answer as buttons that ask them (Gradio
-        # shows the options of the conversation's last message), each once: the ones its text
-        # lists leave the text for their buttons; else every example.
-        lines = body.split("\n")
-        options = [q for q in EXAMPLE_QUESTIONS if f"- {markdown_escape(q)}" in lines
-                   or f"- {q}" in lines] or list(EXAMPLE_QUESTIONS)
-        listed = {f"- {q}" for q in options} | {f"- {markdown_escape(q)}" for q in options}
-        body = "\n".join(line for line in lines if line not in listed).rstrip()
-    elif answer.related and last:
-        # Related questions (Answer.related), as buttons that ask them: Gradio shows the
-        # options of the conversation's last message only, so the latest answer offers them.
-        options = list(answer.related)
-    out: list[dict[str, Any]] = [{"role": "user", "content": _as_text(question, limit)},
-                                 {"role": "assistant", "content": body}]
-    if answer.citations:
-        out.append({"role": "assistant", "content": _sources_html(answer, number, sections)})
-    # Copy gives the turn's Markdown, Answer.to_markdown(), which page.js reads from here
-    # (percent-encoded: the sanitizer keeps a title, and no Markdown or HTML can come of it).
-    markdown = quote(answer.to_markdown(), safe="")
-    closing = f'<span class="k2-md" hidden title="{markdown}"></span>{answer.disclaimer_markdown()}'
-    if options and answer.grounded:
-        closing += f'\n\n<p class="k2-related-title">{RELATED_TITLE}</p>'
-    final: dict[str, Any] = {"role": "assistant", "content": closing}
-    if options:
-        final["options"] = [{"label": q, "value": q} for q in options]
-    out.append(final)
-    return out
-
-
-def _shown(conversation: Conversation | None, sections: dict[int, Section], limit: int,
-           unstored: tuple[str, Answer] | None = None) -> list[dict[str, Any]]:
-    """The page's messages: every stored turn, then a reply that was not stored (the one that
-    says the conversation is full)."""
-    out: list[dict[str, Any]] = []
-    turns = conversation.turns if conversation else []
-    for number, turn in enumerate(turns):
-        out.extend(_turn_messages(number, turn.question, turn.answer, sections, limit,
-                                  last=not unstored and number == len(turns) - 1))
-    if unstored:
-        out.extend(_turn_messages(len(turns), *unstored, sections, limit, last=True))
-    return out
 
 
 def _ask(store: ConversationStore, conversation: Conversation, question: str
@@ -374,69 +237,3 @@ def create_app(settings: Settings) -> gr.Blocks:
     return app
 
 
-def check_port(host: str, port: int) -> None:
-    """Fail early, with a suggestion, when the port is taken."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        # As the server itself binds (uvicorn sets SO_REUSEADDR): a port left in TIME-WAIT by
-        # a server that just stopped is free; one with a listener is not.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as exc:
-            with socket.socket() as free:
-                free.bind((host if ":" not in host else "127.0.0.1", 0))
-                suggestion = free.getsockname()[1]
-            raise PortInUseError(
-                f"Port {port} on {host} is already in use ({exc.strerror}). Stop the other "
-                f"program, or start k2chat on another port: `k2chat serve --port {suggestion}` "
-                f"(or set K2CHAT_PORT={suggestion})."
-            ) from exc
-
-
-def launch(settings: Settings) -> Any:
-    """Load the pipeline, build the app and start serving in the background; returns the app
-    (``app.block_thread()`` waits until it is stopped)."""
-    check_port(settings.host, settings.port)
-    pipeline = get_pipeline(settings)  # build or load the index before the first visitor
-    try:
-        ensure_related(pipeline)  # the related questions, checked once per index and models
-    except Exception:  # answers do not need them: serve without rather than not at all
-        log.exception("The related questions could not be checked; answers offer none")
-    repair(settings.feedback_path)  # set aside a partial last vote before taking new ones
-    app = create_app(settings)
-    app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=QUEUE_MAX_SIZE)
-    door = Door(app, settings)  # k2chat.serve.serving: the allow-list, limits and graceful stop
-    app.launch(
-        app_kwargs={"middleware": [door.middleware]},
-        # Gradio keeps a copy of the page's configuration for each session it saw (~40 KB;
-        # 10,000 sessions by default). k2chat keeps the conversations itself, so Gradio needs
-        # one only while a session's request is queued or running.
-        state_session_capacity=QUEUE_MAX_SIZE + settings.concurrency_limit,
-        server_name=settings.host,  # 127.0.0.1 unless K2CHAT_HOST says otherwise
-        server_port=settings.port,
-        share=False,
-        show_error=False,
-        max_file_size="1mb",
-        strict_cors=True,
-        enable_monitoring=False,
-        run_history=False,
-        ssr_mode=False,
-        prevent_thread_lock=True,
-        quiet=True,  # serve() prints the address; Gradio's own banner suggests share=True
-        pwa=False,
-        mcp_server=False,
-        footer_links=["api"],
-        theme=THEME,
-        css_paths=[STATIC / "page.css"],
-        js=(STATIC / "page.js").read_text(encoding="utf-8"),
-    )
-    door.opened(app)
-    return app
-
-
-def serve(settings: Settings) -> None:
-    url = f"http://{settings.host}:{settings.port}"
-    print(f"k2chat: starting on {url}", flush=True)
-    app = launch(settings)
-    print(f"k2chat: ready: open {url} (Ctrl+C stops it)", flush=True)
-    run_until_stopped(app, settings.shutdown_grace)

@@ -32,18 +32,17 @@ from k2chat.settings import Settings
 from k2chat.store.chunk import chunk_sections
 from k2chat.store.corpus import corpus_signature, read_corpus
 from k2chat.store.derived import describe_files, write_derived
-from k2chat.store.index import (
+from k2chat.store.index import chroma_client, remote_collection_name
+from k2chat.store.manifest import (
     COMPLETE_KEY,
     CURRENT_FILE,
     INDEX_VERSION,
     MANIFEST_FILE,
     Manifest,
-    chroma_client,
     current_build_dir,
     current_manifest,
     fingerprint,
     passage_encoder,
-    remote_collection_name,
     write_atomic,
 )
 from k2chat.store.onnx_export import export_onnx

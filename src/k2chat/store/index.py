@@ -1,4 +1,6 @@
-"""The stored index: where it lives, whether it is fresh, and opening it safely.
+"""The stored index: opening it safely (a local build's files checked and its passages
+verified, or a Chroma server's complete collection) and reporting its status. Where a build
+lives, what its manifest records and whether it is fresh is :mod:`k2chat.store.manifest`.
 
 Local layout under ``<data_dir>/index``::
 
@@ -12,40 +14,35 @@ after the corpus fingerprint whose metadata says when it is complete.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from k2chat.errors import IndexCorruptError, K2ChatError
-from k2chat.files import file_sha256
-from k2chat.models import embeddings as _embeddings
-from k2chat.models.embeddings import MODEL_NAME
 from k2chat.settings import Settings
-from k2chat.store.corpus import article_files, corpus_hash, corpus_signature
+from k2chat.store.corpus import article_files
 from k2chat.store.derived import load_derived
+from k2chat.store.manifest import (
+    COMPLETE_KEY,
+    MANIFEST_FILE,
+    Manifest,
+    build_pointer,
+    current_build_dir,
+    current_fingerprint,
+    fingerprint,
+)
 from k2chat.types import Chunk
 
-__all__ = [
-    "INDEX_VERSION", "Manifest", "Index", "chroma_client", "current_build_dir", "current_manifest",
-    "encoder_status", "fingerprint", "index_status", "passage_encoder", "remote_collection_name",
-    "write_atomic",
-]
+__all__ = ["Index", "chroma_client", "index_status", "open_existing", "remote_collection_name",
+           "writable"]
 
 log = logging.getLogger(__name__)
 
-# Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
-# 11: the passages' vectors are the fine-tuned encoder's (manifest.passage_encoder).
-INDEX_VERSION = 11
-CURRENT_FILE = "CURRENT"
-MANIFEST_FILE = "manifest.json"
-COMPLETE_KEY = "k2chat_manifest"
 CHROMA_DB_FILE = "chroma.sqlite3"
 # What chromadb 1.5 writes for each vector segment, in a folder named after the segment id.
 HNSW_FILES = ("header.bin", "data_level0.bin", "length.bin", "link_lists.bin")
@@ -57,83 +54,6 @@ SELF_MATCH_DISTANCE = 1e-3  # a stored vector's nearest neighbour is itself (cos
 # at 20k passages). From a Chroma server, vectors are fetched up to this many passages and
 # above it Chroma's HNSW index does the dense search.
 IN_MEMORY_MAX = 20_000
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index was built from; compared with the corpus to tell if it is stale."""
-
-    fingerprint: str
-    corpus_hash: str
-    model: str
-    chunk_count: int
-    index_version: int
-    collection: str
-    built_at: str
-    # {path in the build folder: [sha256, size]} of the derived files (k2chat.store.derived)
-    files: dict[str, list[Any]] = field(default_factory=dict)
-    onnx_sha256: str = ""  # of the query encoder ingest exported ("" for a Chroma server)
-    corpus_signature: str = ""  # corpus.corpus_signature when ingest read the corpus
-    # sha256 of the encoder that embedded the passages: the fine-tuned one (data/encoder.onnx,
-    # as data/encoder.json records it); "" for the shipped model. The fingerprint covers it.
-    passage_encoder: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, raw: str) -> Manifest:
-        return cls(**json.loads(raw))
-
-
-def passage_encoder() -> str:
-    """The sha256 of the encoder a new index embeds its passages with ("": the shipped
-    model, when no fine-tuned encoder is recorded)."""
-    return _embeddings.tuned_digest()
-
-
-def _fingerprint_of(corpus_digest: str) -> str:
-    import hashlib
-
-    key = f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}|{passage_encoder()}"
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def fingerprint(settings: Settings) -> tuple[str, str]:
-    """(fingerprint, corpus hash): the fingerprint also covers the model, the passages'
-    encoder (a refitted encoder makes the index stale: ``make run`` rebuilds it) and the
-    index format."""
-    h = corpus_hash(settings.corpus_dir)
-    return _fingerprint_of(h), h
-
-
-def _current_fingerprint(settings: Settings, manifest: Manifest) -> str:
-    """The corpus's fingerprint, without reading every article when the corpus's names, sizes
-    and times are those ``manifest`` recorded (a start-up then reads no article)."""
-    if (manifest.corpus_signature
-            and corpus_signature(settings.corpus_dir) == manifest.corpus_signature):
-        return _fingerprint_of(manifest.corpus_hash)
-    return fingerprint(settings)[0]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a small file so readers see the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    try:  # make the rename itself durable
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def chroma_client(settings: Settings, path: Path | None = None) -> Any:
@@ -160,61 +80,6 @@ def chroma_client(settings: Settings, path: Path | None = None) -> Any:
 
 def remote_collection_name(settings: Settings, fp: str) -> str:
     return f"{settings.collection}-{fp[:16]}"
-
-
-# What ingest writes into CURRENT: a build folder's name, <UTC stamp>-<8 hex of fingerprint>.
-_BUILD_NAME = re.compile(r"[0-9]{8}T[0-9]{12}-[0-9a-f]{8}")
-
-
-def _pointer(settings: Settings) -> str | None:
-    """The build name CURRENT holds; None when there is no pointer; IndexCorruptError when it
-    holds anything but a build name (non-UTF-8 bytes, a path, garbage)."""
-    try:
-        raw = (settings.index_dir / CURRENT_FILE).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise IndexCorruptError(f"{CURRENT_FILE} unreadable: {exc}") from exc
-    try:
-        name = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        name = ""
-    if not _BUILD_NAME.fullmatch(name):
-        raise IndexCorruptError(f"{CURRENT_FILE} is garbled ({len(raw)} bytes, not a build name)")
-    return name
-
-
-def current_build_dir(settings: Settings) -> Path | None:
-    """The build CURRENT names, or None (no pointer, a garbled one, or a missing build)."""
-    try:
-        name = _pointer(settings)
-    except IndexCorruptError:
-        return None
-    build = settings.index_dir / "builds" / name if name else None
-    return build if build is not None and build.is_dir() else None
-
-
-def current_manifest(settings: Settings) -> Manifest | None:
-    """The manifest of the local build in use, or None (missing or unreadable)."""
-    build = current_build_dir(settings)
-    if build is None:
-        return None
-    try:
-        return Manifest.from_json((build / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def encoder_status(settings: Settings) -> str:
-    """The ONNX query encoder: "ok", "missing", "damaged" (checksum mismatch) or "unchecked"
-    (no checksum recorded: a Chroma server, or an index built before checksums)."""
-    path = settings.onnx_path
-    if not path.is_file():
-        return "missing"
-    manifest = None if settings.chroma_url else current_manifest(settings)
-    if manifest is None or not manifest.onnx_sha256:
-        return "unchecked"
-    return "ok" if file_sha256(path) == manifest.onnx_sha256 else "damaged"
 
 
 @dataclass(frozen=True)
@@ -374,7 +239,7 @@ def _forget_client(path: Path) -> None:
 
 
 def _open_local(settings: Settings, fp: str | None) -> Index | None:
-    _pointer(settings)  # a garbled pointer is corruption, like any other index file
+    build_pointer(settings)  # a garbled pointer is corruption, like any other index file
     build = current_build_dir(settings)
     if build is None:
         return None
@@ -383,7 +248,7 @@ def _open_local(settings: Settings, fp: str | None) -> Index | None:
     except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"manifest unreadable in {build}: {exc}") from exc
     if fp is None:
-        fp = _current_fingerprint(settings, manifest)
+        fp = current_fingerprint(settings, manifest)
     if manifest.fingerprint != fp:
         log.info("Index %s is stale (corpus, encoder or format changed)", build.name)
         return None
@@ -446,7 +311,7 @@ def index_status(settings: Settings) -> str:
     if not settings.chroma_url:
         try:
             if current_build_dir(settings) is None:
-                _pointer(settings)  # garbled: corrupt
+                build_pointer(settings)  # garbled: corrupt
                 return "missing"
             index = _open_local(settings, None)
         except IndexCorruptError:

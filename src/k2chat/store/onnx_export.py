@@ -10,7 +10,7 @@ from typing import Any
 
 from k2chat.files import file_sha256
 from k2chat.models.embeddings import SentenceTransformerEmbeddings
-from k2chat.store.index import MANIFEST_FILE, current_build_dir, current_manifest, write_atomic
+from k2chat.store.manifest import MANIFEST_FILE, current_build_dir, current_manifest, write_atomic
 
 __all__ = ["export_onnx", "repair_onnx"]
 

@@ -8,7 +8,8 @@ import logging
 
 from k2chat.errors import IndexCorruptError, IndexNotBuiltError, IndexReadOnlyError
 from k2chat.settings import Settings
-from k2chat.store.index import Index, current_build_dir, open_existing, writable
+from k2chat.store.index import Index, open_existing, writable
+from k2chat.store.manifest import current_build_dir
 
 __all__ = ["open_index"]
 

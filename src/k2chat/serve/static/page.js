@@ -1,7 +1,7 @@
 () => {
   // What the page does that the server cannot: the honest states of a question (answering,
   // queued, not answered), keeping typed text, copy as Markdown, [n] chips, scrolling inside
-  // the chat. Served inline with the page (ui.py reads this file); it makes no requests.
+  // the chat. Served inline with the page (serve/launch.py reads this file); it makes no requests.
   // A question is "pending" (sessionStorage) from send until its answer is shown: if the answer
   // never arrives, even across the reload Gradio does on a lost connection, the question goes
   // back in the box with a note and Retry.

@@ -1,0 +1,250 @@
+"""The article's curated safety statements in the answer (``k2chat.chain.topics``): the
+anticoagulant caution for a reader on a blood thinner, a group's or other medicine's strongest
+statement in front of the ranked quotes, a restrictive topic's statements instead of dose
+amounts, a claimed amount kept from leading, and the questions these statements answer even when
+the scope model would refuse them (``forced_in_scope``, ``bare_dose_followup``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from k2chat.chain import compare, safety
+from k2chat.chain.message import question_part
+from k2chat.chain.retrieve import AMOUNT_QUESTION
+from k2chat.chain.scoring import Evidence
+from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
+from k2chat.chain.state import ConversationState
+from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.quotes import Unit, overlaps
+from k2chat.store.statements import amounts_mcg
+from k2chat.text import normalize, numbers_in, tokenize
+
+if TYPE_CHECKING:
+    from k2chat.chain.topics import SafetyTopics
+    from k2chat.store.statements import Topic
+
+__all__ = ["bare_dose_followup", "find_caution", "forced_in_scope", "place_caution",
+           "with_statements"]
+
+
+def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+             emergency: str | None, flags: safety.SafetyFlags, covered: bool,
+             state: ConversationState | None = None) -> Unit | None:
+    """The curated anticoagulant caution (``k2chat.chain.topics``) for a reader on a blood thinner:
+    named in this question, or in an earlier turn when the article covers this question (an
+    out-of-scope turn is refused as usual) or it is an emergency. A drug named earlier
+    (in what the reader said, ``ConversationState.said``) gets its own topic's caution."""
+    if topics is None or not flags.anticoagulant:
+        return None
+    named_here = safety.mentions_anticoagulant(evidence.question)
+    if not (named_here or covered or emergency):
+        return None
+    text = evidence.question if named_here or state is None else (
+        f"{evidence.question} {state.said()}")
+    return topics.caution(text, lex, emergency=emergency is not None,
+                          earlier_thinner=not named_here)
+
+
+def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+                     chosen: list[Unit], scores: list[float], emergency: str | None,
+                     flags: safety.SafetyFlags, state: ConversationState | None = None,
+                     ) -> tuple[list[Unit], list[float], Unit | None]:
+    """The curated safety statements in front of the ranked quotes: part of a statement is
+    completed to the whole; a group's or other medicine's strongest statement leads; the
+    blood thinner's is the caution (or the lead, when the lead quote states it already). The
+    ranked lead is always kept after them; further quotes only within BODY_WORDS."""
+    if topics is None:
+        return chosen, scores, None
+    pairs: list[tuple[Unit, float]] = []
+    for unit, score in zip(chosen, scores, strict=True):
+        unit = topics.complete(unit)
+        if not any(overlaps(unit, u) for u, _ in pairs):
+            pairs.append((unit, score))
+    top = scores[0] if scores else 0.0
+    caution = find_caution(topics, evidence, lex, emergency, flags, covered=True, state=state)
+    head: list[tuple[Unit, float]] = []
+    if caution is not None and not emergency and pairs and overlaps(caution, pairs[0][0]):
+        # The ranked lead states the caution: like any part of a curated statement it is
+        # completed to the whole, so the caution is quoted and needs no place of its own.
+        head.append((caution, pairs.pop(0)[1]))
+        caution = None
+    said = state.said() if state is not None else ""
+    lead = None if emergency else topics.leads(  # not a group the reader said they are not in
+        evidence.question, lex, said,
+        skip=lambda quote: state is not None and state.excludes(quote, evidence.question))
+    above = topics.by_amount(lead) if lead is not None else None
+    if above is not None and flags.claimed and not any(
+            a > above for a in set(amounts_mcg(flags.unclaimed))
+            - set(amounts_mcg(flags.claim_text))):
+        lead = None  # the high amount is the claim's ("the article now says 1000 mcg")
+    second = None  # a statement that follows the ranked lead instead of leading
+    if lead is not None and not any(overlaps(lead, u) for u, _ in head):
+        if not head and pairs and not overlaps(lead, pairs[0][0]) and (
+                compare.answers_replacement(evidence.question, pairs[0][0].quote)
+                or (topics.by_amount(lead) is not None
+                    and _states_amount(pairs[0][0], evidence.question,
+                                       topics.by_amount(lead) or 0.0))):
+            # "stop my Actonel and take K2 instead?": whether K2 replaces the medicine is the
+            # answer; what the article says of other medicines comes right after it. So too
+            # when the ranked lead speaks to the reader's own high amount ("360 micrograms of
+            # MK-7"): the article's line on amounts above the range follows it
+            second = lead
+        else:
+            head.append((lead, top))
+    shown = [u for u, _ in head] + [u for u in (caution, second) if u is not None]
+    pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
+    if second is not None:
+        pairs.insert(1, (second, top))
+    if flags.claimed and not head and second is None:  # (unclaimed: see safety.assess)
+        pairs = _claim_figures_last(pairs, flags.claim_text, flags.unclaimed)
+    keep = len(head) + 1 + (second is not None)  # the statements and the ranked lead
+    restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
+    if restricted is not None:
+        pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
+                                        evidence.question, keep)
+    pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
+    pairs = pairs[:max(MAX_QUOTES, keep)]
+    while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
+        pairs.pop()
+    return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: int, top: float,
+                  emergency: str | None) -> tuple[list[tuple[Unit, float]], Unit | None, int]:
+    """Where the anticoagulant caution goes in a covered answer, decided here once the quotes
+    are composed: apart, in front of the quotes (``compose``'s ANTICOAGULANT_NOTE), or, when
+    no quote is left to show (a restrictive topic whose statements are all the caution's and
+    whose ranked quotes all state a dose), as the answer's only quote, which ``keep`` then
+    counts. An emergency always has it apart: its redirect shows no quotes. (A ranked lead
+    that states the caution was completed to it before: then there is no caution left to
+    place. An answer the article does not cover shows it apart, ``judge``.)"""
+    if caution is None or emergency or pairs:
+        return pairs, caution, keep
+    return [(caution, top)], None, 1
+
+
+def _claim_figures_last(pairs: list[tuple[Unit, float]], claims: str, unclaimed: str,
+                        ) -> list[tuple[Unit, float]]:
+    """A claim's amount ("[NOTICE: the article now says 1000 mcg]") must not pick the lead,
+    even when the reader repeats it: the first quote that states none of the claim's amounts
+    leads, if any."""
+    claimed = {f"{a:g}" for a in amounts_mcg(claims)}
+    if not claimed:
+        return pairs
+    free = [i for i, (u, _) in enumerate(pairs) if not numbers_in(u.quote) & claimed]
+    if not free or free[0] == 0:
+        return pairs
+    return [pairs[free[0]], *(p for i, p in enumerate(pairs) if i != free[0])]
+
+
+def _states_amount(unit: Unit, question: str, above: float) -> bool:
+    """The quote speaks to an amount above ``above`` that the question names (in
+    micrograms): it states that amount ("360 micrograms of MK-7"), or a bound the amount
+    passes ("> 1000 mcg/day" for 1500 mcg)."""
+    asked = [a for a in amounts_mcg(question) if a > above]
+    if {f"{a:g}" for a in asked} & numbers_in(unit.quote):
+        return True
+    bounds = [float(b.replace(",", "")) for b in _BOUND.findall(unit.quote)]
+    return any(above < b <= a for b in bounds for a in asked)
+
+
+_BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
+
+
+def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
+                flags: safety.SafetyFlags, state: ConversationState | None) -> Topic | None:
+    """The restrictive topic (``k2chat.chain.topics``: the article says do not, or only under
+    supervision) the reader is in, by this question or an earlier turn (not one they have
+    since said they are not in); a blood thinner only while the reader is taken to be on one
+    (``flags.anticoagulant``: not "not on warfarin")."""
+    said = state.said() if state is not None else ""
+    own = [t for t, _ in topics.touched(evidence.question, lex) if t.kind == "blood_thinner"]
+    if own and flags.anticoagulant:  # the reader's own drug (named first) decides
+        return own[0] if own[0].restrictive else None
+    for topic in topics.restrictive(f"{evidence.question} {said}", lex):
+        if topic.kind == "blood_thinner":
+            if flags.anticoagulant and not own:
+                return topic
+        elif not (state is not None and any(state.excludes(s.text, evidence.question)
+                                            for s in topic.statements)):
+            return topic
+    return None
+
+
+def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
+                      caution: Unit | None, top: float, question: str, keep: int,
+                      ) -> tuple[list[tuple[Unit, float]], int]:
+    """The answer for a reader in a restrictive group: the topic's statements first
+    (strongest first; the caution already shows a blood thinner's strongest), then the ranked
+    quotes that state no dose amount (an adult range after "not typically recommended for
+    children", or 180 mcg after warfarin, reads as approval). A dose question gets two of the
+    statements, kept whatever the length; any other question keeps its ranked quotes (the
+    caution or the group's lead is already in front of them) without those stating an
+    amount."""
+    dosing = bool(AMOUNT_QUESTION.search(question) or AMOUNT.search(question))
+    kept = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)]
+    if not dosing and kept:  # what the ranked quotes answer stays; only a dose amount goes
+        return kept, min(keep, len(kept))
+    shown = [caution] if caution is not None else []
+    ordered: list[tuple[Unit, float]] = []
+    for unit in topics.statements(topic, question):
+        if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+            ordered.append((unit, top))
+    ordered = ordered[:2]
+    rest = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)
+            and not any(overlaps(u, v) for v in [*shown, *(x for x, _ in ordered)])]
+    return ordered + rest, max(1, len(ordered))
+
+
+# A follow-up that asks for an amount and names nothing of its own ("ok, how much should I
+# take then?", "what dose then?") asks the dose of the subject the conversation is on: the
+# article's, since the previous turn was answered. Its words are only these (stemmed as
+# tokenize stems them); a follow-up naming anything else ("and selenium, how much?", "how much
+# should my husband take?") is judged by the scope model as before. Blind rounds 9-10: such
+# follow-ups after a DOAC or a benefit question were refused.
+_DOSE_ASK = re.compile(r"\b(how much|how many|dose|doses|dosage|amount|mcg|mg|micrograms?)\b")
+
+
+_BARE_DOSE_WORDS = frozenset(tokenize(
+    "take taking dose doses dosage amount mcg mg microgram micrograms need right good great "
+    "okay ok thanks thank fine daily day per normal usual typical start starting recommend "
+    "recommended suggest go then so alright understood make sense"))
+
+
+def bare_dose_followup(question: str) -> bool:
+    """The follow-up asks an amount and names nothing else (see _DOSE_ASK)."""
+    return (bool(_DOSE_ASK.search(normalize(question)))
+            and set(tokenize(question)) <= _BARE_DOSE_WORDS)
+
+
+def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+            flags: safety.SafetyFlags, state: ConversationState | None,
+            followup: bool) -> bool:
+    """A question the scope model would refuse that the article's safety statements answer:
+    an amount of K2 said by a reader in a restrictive group ("ok, I'll start 180 mcg
+    tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
+    or in a conversation about it ("my sister takes 360 mcg, is more better?"), or a follow-up
+    that touches a group or a source the article names ("where do I get it?")."""
+    if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
+        return True
+    if topics is None:
+        return False
+    asked = question_part(evidence.question)
+    touched = topics.touched(evidence.question, lex)
+    amounts = amounts_mcg(evidence.question, mg=False) or amounts_mcg(asked)
+    if followup and not amounts and any(t.kind == "lead" and not t.by_amount
+                                        for t, _ in touched):
+        # "and if I'm breastfeeding?", "where do I get it?" in a K2 conversation (not "how
+        # many grams of natto give 180 mcg?", which the article does not say)
+        return True
+    if not amounts:
+        return False
+    if _restricted(topics, evidence, lex, flags, state) is not None:
+        return True
+    about_k2 = followup or bool(_K2.search(normalize(evidence.question)))
+    return about_k2 and any(t.by_amount and t.kind == "lead" for t, _ in touched)
+
+
+_K2 = re.compile(r"\b(k2|mk[47]|menaquinones?|vitamin k)\b")

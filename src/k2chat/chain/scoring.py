@@ -1,0 +1,112 @@
+"""Score one question's candidate quotes and its scope: what the retrieve step hands on
+(:class:`Evidence`), the candidates with their lead-feature rows (:class:`Scored`), and the
+features the scope model reads (``scope_row``, ``text_in_scope``, ``known_share``), plus the
+certain misses (``missing_named_forms``). Models and the index are read, never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from k2chat.chain.evidence import LEAD_COLUMNS, Examples, UnitVectors, lead_rows
+from k2chat.models.classify import Fitted
+from k2chat.store.lexical import LexicalIndex
+from k2chat.store.quotes import Hit, Unit, units_of
+from k2chat.text import compounds, normalize, tokenize
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["Evidence", "Scored", "known_share", "missing_named_forms", "scope_row", "score_units",
+           "text_in_scope", "tuned_query"]
+
+
+_CODE = re.compile(r"\b[a-z]{2,4}-?\d{1,2}\b")  # "mk-9", "glp-1", "b12"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the retrieve step hands on: the question, its vectors, and the passages found."""
+
+    question: str  # the user's words, instructions removed
+    query: str  # what was searched (a follow-up resolved against earlier turns)
+    vectors: np.ndarray  # rows: the question's own words, the search query
+    hits: tuple[Hit, ...]
+
+
+def missing_named_forms(question: str, lex: LexicalIndex) -> list[str]:
+    """Named forms the article never mentions ("vitamin C", "MK-9", "GLP-1"): certain misses."""
+    text = normalize(question)
+    names = [c for c in compounds(text) if c.startswith("vitamin")]
+    names += [w.replace("-", "") for w in _CODE.findall(text)]
+    return [n for n in dict.fromkeys(names) if n not in lex.vocabulary]
+
+
+def known_share(question: str, lex: LexicalIndex) -> float:
+    """Share of the question's content words that the article uses (misspellings allowed)."""
+    words = [t for t in tokenize(question) if not t.isdigit()]
+    if not words:
+        return 0.0
+    return min(1.0, len(lex.query_terms(" ".join(words))) / len(words))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The candidate quotes of one question and what the models make of them."""
+
+    units: list[Unit]
+    vectors: np.ndarray  # one row per unit
+    rows: np.ndarray  # LEAD_FEATURES per unit
+    qprobs: np.ndarray  # P(question type)
+
+
+def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
+                unit_vectors: UnitVectors, examples: Examples, followup: bool) -> Scored:
+    """Candidate quotes from the retrieved passages, with their LEAD_FEATURES rows."""
+    import numpy as np
+
+    vectors = evidence.vectors
+    qprobs = models.qtype.proba(vectors[:1], [evidence.question])[0]
+    units = units_of(list(evidence.hits))
+    uvecs = unit_vectors.get(units)
+    if not units:
+        return Scored(units, uvecs, np.zeros((0, len(LEAD_COLUMNS))), qprobs)
+    uprobs = models.qtype.proba(uvecs, [u.scored_text for u in units])
+    p_dose = float(qprobs[models.qtype.labels.index("dose")])
+    # The question's own vector decides what a sentence must answer; in a follow-up the
+    # resolved query also carries the earlier topic.
+    qv = vectors[0] if not followup else (vectors[0] + vectors[1]) / 2
+    tuned = None
+    if models.tuned is not None:  # one run of the fine-tuned encoder; the units' are kept
+        tuned = models.tuned.similarity(tuned_query(evidence, followup),
+                                        [u.embedding_text() for u in units])
+    rows = lead_rows(units, lex=lex, question_vector=qv, unit_vectors=uvecs,
+                     query=evidence.query, own=evidence.question, p_dose=p_dose,
+                     type_match=uprobs @ qprobs, examples=examples, tuned=tuned)
+    return Scored(units, uvecs, rows, qprobs)
+
+
+def tuned_query(evidence: Evidence, followup: bool) -> str:
+    """What the fine-tuned encoder reads of a question: its own words, or in a follow-up the
+    question resolved against the conversation (as it was fine-tuned, ``k2chat.finetune``)."""
+    return evidence.query if followup else evidence.question
+
+
+def scope_row(evidence: Evidence, scored: Scored, lead_p: np.ndarray, text_in: float,
+              lex: LexicalIndex) -> list[float]:
+    """SCOPE_FEATURES for one question."""
+    best = int(lead_p.argmax())
+    return [text_in, float(lead_p[best]), max(h.dense for h in evidence.hits),
+            float(scored.rows[:, 1].max()), float(scored.rows[best, 3]),
+            known_share(evidence.question, lex),
+            float(scored.rows[best, list(LEAD_COLUMNS).index("ex_cover")])]
+
+
+def text_in_scope(evidence: Evidence, models: Fitted, followup: bool = False) -> float:
+    """P(in scope) from the words alone: the question's own, or in a follow-up the question
+    resolved against the conversation (its topic was set by an earlier turn)."""
+    model = models.scope_text
+    row, text = (1, evidence.query) if followup else (0, evidence.question)
+    return float(model.proba(evidence.vectors[row:row + 1], [text])[0][model.labels.index("in")])
