@@ -46,8 +46,7 @@ def main() -> int:
     tuned = fitted().tuned
     encoders = {
         "shipped": lambda t: np.asarray(shipped.embed_documents(t), dtype=np.float32),
-        # each text alone, as the chain embeds a question (the int8 model's batch effect)
-        "fine-tuned": lambda t: np.asarray(tuned.embed_documents(t), dtype=np.float32),
+        "fine-tuned": lambda t: np.asarray(tuned.encoder.embed_documents(t), dtype=np.float32),
     }
     holdout = load_yaml(REPO / "tests" / "eval" / "holdout.yaml")
     tuning = load_yaml(REPO / "tests" / "eval" / "questions.yaml")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from k2chat.errors import IndexNotBuiltError, K2ChatError
 from k2chat.settings import Settings
 from k2chat.store.build import build_index
 from k2chat.store.chunk import MAX_CHARS, chunk_sections
@@ -96,83 +95,3 @@ def test_a_failed_build_leaves_no_folder_and_keeps_the_current_index(  # type: i
     lock = FileLock(str(s.data_dir / "ingest.lock"))
     lock.acquire(timeout=0)
     lock.release()
-
-
-def test_the_passages_and_the_query_are_embedded_by_the_fine_tuned_encoder(pipeline) -> None:  # type: ignore[no-untyped-def]
-    """The index's passage vectors and the dense search's query vector come from one session
-    of the fine-tuned encoder (the one the lead model weighs), and the manifest records it."""
-    import numpy as np
-
-    from k2chat.models.classify import fitted
-    from k2chat.models.embeddings import tuned_digest
-
-    tuned = pipeline.retriever.passage_embeddings
-    assert tuned is not None and tuned is fitted().tuned
-    assert pipeline.index.manifest.passage_encoder == tuned_digest() != ""
-    chunks = pipeline.index.chunks
-    for i in (0, len(chunks) // 2, len(chunks) - 1):
-        alone = np.asarray(tuned.embed_documents([chunks[i].embedding_text()])[0])
-        assert np.abs(pipeline.index.vectors[i] - alone).max() < 1e-5, chunks[i].id
-    query = "How much MK-7 should I take for my bones?"
-    assert np.allclose(pipeline.retriever.query_vector(query), tuned.embed_query(query))
-    assert not np.allclose(pipeline.retriever.query_vector(query),
-                           pipeline.retriever.embeddings.embed_query(query), atol=1e-2)
-
-
-def test_an_index_built_with_another_encoder_is_rebuilt(  # type: ignore[no-untyped-def]
-        tmp_path: Path, st_embeddings, monkeypatch) -> None:
-    """An index whose passages another encoder embedded (here the shipped model, as before
-    the switch) is stale, and opening it rebuilds it: its vectors are never searched with the
-    fine-tuned encoder's query vector."""
-    import k2chat.models.embeddings as embeddings
-
-    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path)
-    fine_tuned = embeddings.tuned_digest()
-    monkeypatch.setattr(embeddings, "tuned_digest", lambda: "")  # no fine-tuned encoder
-    built = build_index(s, embeddings=st_embeddings, show_progress=False)
-    assert built.manifest.passage_encoder == ""
-    assert index_status(s) == "ready"
-    old = current_build_dir(s)
-    monkeypatch.undo()
-    assert embeddings.tuned_digest() == fine_tuned
-    assert index_status(s) == "stale"
-    with pytest.raises(IndexNotBuiltError, match="out of date"):
-        open_index(s, build=False)
-    index = open_index(s)  # rebuilds because it is stale
-    assert current_build_dir(s) != old
-    assert index.manifest.passage_encoder == fine_tuned
-    assert index_status(s) == "ready"
-
-
-def test_a_fine_tuned_encoder_unlike_its_record_stops_ingest(  # type: ignore[no-untyped-def]
-        tmp_path: Path, st_embeddings, monkeypatch) -> None:
-    """Ingest checks the fine-tuned encoder file against the digest fit recorded: a mismatch
-    stops the build with a message that says what to do, and nothing is switched."""
-    import k2chat.models.embeddings as embeddings
-
-    s = Settings(corpus_dir=CORPUS, data_dir=tmp_path)
-    monkeypatch.setattr(embeddings, "tuned_digest", lambda: "0" * 64)
-    with pytest.raises(K2ChatError, match="does not match its record.*make fit"):
-        build_index(s, embeddings=st_embeddings, show_progress=False)
-    assert current_build_dir(s) is None
-
-
-def test_a_hits_cosine_for_the_models_is_the_shipped_encoders(pipeline) -> None:  # type: ignore[no-untyped-def]
-    """Retrieval ranks by the fine-tuned cosine, but the cosine a hit carries to the lead and
-    scope models is the shipped encoder's, as those models' features were defined (with the
-    fine-tuned one there the refitted scope model refused a dialysis reader's question)."""
-    import numpy as np
-
-    retriever = pipeline.retriever
-    assert retriever.shipped_vectors is not None
-    query = "I'm on dialysis, what does the article say about vitamin K2 for me?"
-    shipped = np.asarray(retriever.embeddings.embed_query(query))
-    tuned = np.asarray(retriever.passage_embeddings.embed_query(query))
-    hits = retriever.hits(query)
-    assert len(hits) == retriever.k
-    for hit in hits:
-        row = retriever.lexical.position[hit.chunk.id]
-        passage = np.asarray(retriever.embeddings.embed_documents([hit.chunk.embedding_text()])[0])
-        assert abs(hit.dense - float(passage @ shipped)) < 2e-3, hit.chunk.id
-        assert abs(hit.dense - float(retriever.shipped_vectors[row] @ shipped)) < 1e-5
-        assert abs(float(retriever.vectors[row] @ tuned) - hit.dense) > 1e-4  # not the ranking's

@@ -46,18 +46,12 @@ import numpy as np
 from k2chat.chain.evidence import LEAD_COLUMNS, standardised
 from k2chat.chain.scoring import tuned_query
 from k2chat.models.classify import FeatureModel
-from k2chat.models.embeddings import (
-    TUNED_INFO_PATH,
-    TUNED_MAX_TOKENS,
-    TUNED_PATH,
-    TunedEncoder,
-    model_dir,
-)
+from k2chat.models.embeddings import TUNED_MAX_TOKENS, TUNED_PATH, TunedEncoder, model_dir
 from k2chat.store.onnx_export import export_onnx
 
 __all__ = ["INFO_PATH", "RECIPE", "Pair", "fit_tuned_lead", "held_out", "train"]
 
-INFO_PATH = TUNED_INFO_PATH
+INFO_PATH = TUNED_PATH.with_name("encoder.json")
 RECIPE: dict[str, Any] = {
     "scale": 20.0, "batch": 32, "lr": 5e-5, "weight_decay": 0.01, "warmup": 0.1, "clip": 1.0,
     "epochs": 3, "max_tokens": TUNED_MAX_TOKENS, "hard_negatives": 2, "seed": 0,

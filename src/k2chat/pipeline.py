@@ -94,16 +94,8 @@ class Pipeline:
             )
         # A local build saved its BM25 index; a Chroma server's passages are indexed here.
         lexical = self.index.lexical or LexicalIndex(self.index.chunks)
-        # The passages' vectors are the fine-tuned encoder's (the manifest records its digest,
-        # and the index fingerprint covers it): the dense search embeds the query with it too.
-        passage_embeddings = None
-        if self.index.manifest.passage_encoder:
-            from k2chat.models.embeddings import tuned_encoder
-
-            passage_embeddings = tuned_encoder()
         self.retriever = HybridRetriever(
             store=store, embeddings=embeddings, lexical=lexical, vectors=self.index.vectors,
-            passage_embeddings=passage_embeddings, shipped_vectors=self.index.shipped_vectors,
         )
         mark = self._lap("retriever", mark)
 

@@ -42,18 +42,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Any  # langchain_chroma.Chroma over the index's collection
-    embeddings: Embeddings  # the shipped encoder: the question's vector for the fitted models
-    # The encoder that embedded the index's passages (the manifest's passage_encoder), when it
-    # is not ``embeddings``: the fine-tuned one (models.embeddings.TunedEncoder). The dense
-    # search then embeds the query with it, so passages and query share one vector space.
-    passage_embeddings: Embeddings | None = None
-    # With passage_embeddings: the passages' vectors by ``embeddings`` (rows aligned with
-    # lexical.chunks; a local build's shipped_vectors.npy). A hit's ``dense`` is then their
-    # cosine with the question's ``embeddings`` vector, the number the fitted lead and scope
-    # models were defined on (measured 2026-12-06: with the fine-tuned cosine there, the
-    # refitted scope model refused a dialysis, a statin and a 16-year-old's question); the
-    # ranking still uses the fine-tuned cosine. None (a Chroma server): the ranking cosine.
-    shipped_vectors: Any = None
+    embeddings: Embeddings
     lexical: LexicalIndex
     # The passages' vectors (rows aligned with lexical.chunks) when the index keeps them in
     # memory (index.IN_MEMORY_MAX): dense search is then exact and skips the Chroma query.
@@ -98,13 +87,6 @@ class HybridRetriever(BaseRetriever):
         sims = matrix @ query
         return {str(i): float(s) for i, s in zip(got["ids"], sims, strict=True)}
 
-    def query_vector(self, query: str, vector: list[float] | None = None) -> list[float]:
-        """The query in the passages' vector space (``vector``: its embedding by
-        ``embeddings``, reused when that is the passages' encoder)."""
-        if self.passage_embeddings is not None:
-            return self.passage_embeddings.embed_query(query)
-        return vector if vector is not None else self.embeddings.embed_query(query)
-
     def search(self, query: str, k: int | None = None, focus: str | None = None) -> list[Document]:
         """Passages for ``query`` as LangChain documents (scores in their metadata)."""
         return [hit.document() for hit in self.hits(query, k, focus)]
@@ -115,16 +97,15 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Hit]:
         """Passages for ``query``, best first. ``focus``: the words that must be matched (a
         follow-up's own words, when ``query`` also carries the topic of earlier turns);
-        ``vector``: the query's embedding by ``embeddings``, when the caller has it already
-        (used only when the passages were embedded by ``embeddings`` too)."""
+        ``vector``: the query's embedding, when the caller has it already."""
         k = k or self.k
         lex = self.lexical
-        shipped_query = vector
         terms = lex.query_terms(query)
         focus_terms = lex.query_terms(focus) if focus else terms
         found = lex.search(query, self.fetch_k, terms)
         bm25 = {lex.chunks[i].id: s for i, s in found}
-        vector = self.query_vector(query, vector)
+        if vector is None:
+            vector = self.embeddings.embed_query(query)
         dense = dict(self.dense(vector, self.fetch_k))
         dense.update(self._cosines(vector, [i for i in bm25 if i not in dense]))
         wants_amount = bool(AMOUNT_QUESTION.search(query))
@@ -138,16 +119,5 @@ class HybridRetriever(BaseRetriever):
                 score += self.figure_bonus
             scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)
-        top = scored[:k]
-        cosines = [cosine for _, _, cosine, _, _ in top]
-        if self.passage_embeddings is not None and self.shipped_vectors is not None and top:
-            import numpy as np
-
-            if shipped_query is None:
-                shipped_query = self.embeddings.embed_query(query)
-            rows = [index for _, _, _, _, index in top]
-            cosines = (self.shipped_vectors[rows]
-                       @ np.asarray(shipped_query, dtype=np.float32)).tolist()
-        return [Hit(lex.chunks[index], float(cosine), cover, score, rank)
-                for rank, ((score, _, _, cover, index), cosine)
-                in enumerate(zip(top, cosines, strict=True))]
+        return [Hit(lex.chunks[index], cosine, cover, score, rank)
+                for rank, (score, _, cosine, cover, index) in enumerate(scored[:k])]

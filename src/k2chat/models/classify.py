@@ -183,9 +183,12 @@ def _tuned_encoder(lead: dict[str, Any]) -> Any:
     """The fine-tuned encoder stored beside fitted.json, when the lead model weighs it."""
     # imported here for start-up speed:
     # the fine-tuned encoder's runtime loads only with the lead model that uses it
-    from k2chat.models.embeddings import tuned_encoder
+    from k2chat.models.embeddings import TUNED_PATH, TunedEncoder
 
     names = list(lead["features"])
     if "tuned" not in names or not float(lead["weights"][names.index("tuned")]):
         return None
-    return tuned_encoder()
+    if not TUNED_PATH.is_file():
+        raise K2ChatError(f"The fine-tuned encoder {TUNED_PATH} is missing; run "
+                          "`make fit` to fit it again.")
+    return TunedEncoder(TUNED_PATH)

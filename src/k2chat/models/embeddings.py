@@ -8,8 +8,6 @@ process never imports torch.
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import threading
 from pathlib import Path
@@ -17,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from k2chat.errors import K2ChatError
 from k2chat.files import DATA_DIR, file_sha256
 
 if TYPE_CHECKING:
@@ -30,12 +27,9 @@ __all__ = [
     "RememberedQueries",
     "SentenceTransformerEmbeddings",
     "TUNED_MAX_TOKENS",
-    "TUNED_INFO_PATH",
     "TUNED_PATH",
     "TunedEncoder",
     "load_query_embeddings",
-    "tuned_digest",
-    "tuned_encoder",
     "verified_onnx",
 ]
 
@@ -47,7 +41,6 @@ MAX_TOKENS = 256  # the model's max_seq_length
 # stored in package data, read with the shipped model's tokenizer (the same vocabulary), at
 # the length it was fine-tuned at (issue 21's recipe: max length 128).
 TUNED_PATH = DATA_DIR / "encoder.onnx"
-TUNED_INFO_PATH = DATA_DIR / "encoder.json"  # its recipe, figures and sha256 (k2chat.finetune)
 TUNED_MAX_TOKENS = 128
 
 
@@ -150,26 +143,19 @@ class OnnxEmbeddings(Embeddings):
         return self._encode([text])[0].tolist()
 
 
-class TunedEncoder(Embeddings):
-    """The fine-tuned encoder: it embeds the index's passages and the question for retrieval,
-    and its similarity of a question and candidate quotes is a lead feature.
+class TunedEncoder:
+    """The fine-tuned encoder, as a similarity of a question and candidate quotes.
 
-    Its ONNX session opens on first use (or in the pipeline's start-up). Every text is
-    embedded alone: the int8 model quantizes its activations with a scale taken over the
-    whole batch, so a text's vector moved by up to 0.02 with other texts batched beside it
-    (warm-up against a question's batch gave two servers different leads for one follow-up,
-    tests/test_ui_api.py's two instances). The quotes' vectors are kept: their texts are
-    fixed per index build and come back question after question. Of questions, only the
-    last few are kept, so retrieval and the lead feature share one run per question while a
-    benchmark's new question (after ``forget``) still costs its own."""
+    Its ONNX session opens on first use (or in the pipeline's background warm-up). The
+    quotes' vectors are kept: their texts are fixed per index build and come back question
+    after question, so a question costs one encoder run (its own). Questions' vectors are not
+    kept (benchmarks time a new question as the reader's first)."""
     KEPT = 50_000  # quote vectors, 1.5 KB each: as bounded as evidence.UnitVectors
-    QUERIES_KEPT = 4  # a question, its resolved query: retrieval and the lead feature share them
 
     def __init__(self, path: Path = TUNED_PATH) -> None:
         self.path = path
         self._encoder: OnnxEmbeddings | None = None
         self._kept: dict[str, Any] = {}
-        self._queries: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -187,6 +173,10 @@ class TunedEncoder(Embeddings):
             got = {t: self._kept[t] for t in texts if t in self._kept}
         missing = [t for t in dict.fromkeys(texts) if t not in got]
         if missing:
+            # Each text alone: the int8 model quantizes its activations with a scale taken
+            # over the whole batch, so a quote's vector moved by up to 0.02 with the quotes
+            # batched beside it (warm-up against a question's batch gave two servers
+            # different leads for one follow-up, tests/test_ui_api.py's two instances).
             encoder = self.encoder
             vectors = np.vstack([encoder._encode([t])[0] for t in missing]).astype(np.float32)
             fresh = dict(zip(missing, vectors, strict=True))
@@ -197,60 +187,14 @@ class TunedEncoder(Embeddings):
                 self._kept.update(fresh)
         return np.vstack([got[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """The unit vector of a question (one of the last QUERIES_KEPT is not embedded again)."""
-        import numpy as np
-
-        with self._lock:
-            vector = self._queries.get(text)
-        if vector is None:
-            vector = self.encoder._encode([text])[0].astype(np.float32)
-            with self._lock:
-                if len(self._queries) >= self.QUERIES_KEPT:
-                    self._queries.pop(next(iter(self._queries)))
-                self._queries[text] = vector
-        return np.asarray(vector)
-
-    def forget(self) -> None:
-        """Drop the kept questions' vectors (benchmarks that time a new question)."""
-        with self._lock:
-            self._queries.clear()
-
     def similarity(self, question: str, texts: list[str]) -> np.ndarray:
         """The cosine of ``question`` and each of ``texts``."""
         import numpy as np
 
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        return np.asarray(self.vectors(texts) @ self.query_vector(question))
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Passages' vectors (ingest): each embedded alone, not kept."""
-        encoder = self.encoder
-        return [encoder._encode([t])[0].tolist() for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.query_vector(text).tolist()
-
-
-@functools.lru_cache(maxsize=1)
-def tuned_encoder() -> TunedEncoder:
-    """The process's one fine-tuned encoder (one ONNX session for retrieval and the lead
-    model)."""
-    if not TUNED_PATH.is_file():
-        raise K2ChatError(f"The fine-tuned encoder {TUNED_PATH} is missing; run "
-                          "`make fit` to fit it again.")
-    return TunedEncoder(TUNED_PATH)
-
-
-def tuned_digest() -> str:
-    """The sha256 of the fine-tuned encoder as ``make fit`` recorded it (data/encoder.json):
-    the index's passages were embedded by it, so the index fingerprint includes it (read from
-    the small record, not by hashing 23 MB at every start-up; ingest checks the file)."""
-    try:
-        return str(json.loads(TUNED_INFO_PATH.read_text(encoding="utf-8"))["sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
+        query = self.encoder._encode([question])[0].astype(np.float32)
+        return np.asarray(self.vectors(texts) @ query)
 
 
 class RememberedQueries(Embeddings):

@@ -21,13 +21,7 @@ from filelock import FileLock, Timeout
 
 from k2chat.errors import IngestBusyError, K2ChatError
 from k2chat.files import file_sha256
-from k2chat.models.embeddings import (
-    MODEL_NAME,
-    TUNED_PATH,
-    OnnxEmbeddings,
-    SentenceTransformerEmbeddings,
-    tuned_encoder,
-)
+from k2chat.models.embeddings import MODEL_NAME, OnnxEmbeddings, SentenceTransformerEmbeddings
 from k2chat.settings import Settings
 from k2chat.store.chunk import chunk_sections
 from k2chat.store.corpus import corpus_signature, read_corpus
@@ -42,7 +36,6 @@ from k2chat.store.manifest import (
     current_build_dir,
     current_manifest,
     fingerprint,
-    passage_encoder,
     write_atomic,
 )
 from k2chat.store.onnx_export import export_onnx
@@ -103,9 +96,6 @@ def _prune(builds: Path, keep: set[str]) -> None:
 
 def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
                  vectors: list[list[float]], embeddings: Any) -> str:
-    # The fitted models read a hit's cosine by the shipped encoder (their features were
-    # defined on it); the dense search ranks by the passage encoder's.
-    shipped = _embed(chunks, embeddings, False) if manifest.passage_encoder else None
     """Write a complete build in a new folder, then point ``CURRENT`` at it (one rename).
 
     Until that rename every reader keeps using the previous build; a build that fails is
@@ -124,7 +114,7 @@ def _write_local(settings: Settings, manifest: Manifest, chunks: list[Chunk],
         _upsert(collection, chunks, vectors, client.get_max_batch_size())
         if collection.count() != len(chunks):
             raise K2ChatError(f"Chroma holds {collection.count()} of {len(chunks)} passages")
-        write_derived(build, chunks, vectors, embeddings, shipped)
+        write_derived(build, chunks, vectors, embeddings)
     except BaseException:
         _close(client)
         shutil.rmtree(build, ignore_errors=True)
@@ -220,23 +210,6 @@ def _ensure_onnx(settings: Settings, embeddings: Any) -> str:
     return file_sha256(path)
 
 
-def _passage_embeddings(embeddings: Any) -> tuple[Any, str]:
-    """The encoder of the passages' vectors and its sha256: the fine-tuned encoder, checked
-    against the digest ``make fit`` recorded (a mismatch stops the build with a message); the
-    shipped ``embeddings`` when no fine-tuned encoder is recorded."""
-    digest = passage_encoder()
-    if not digest:
-        log.warning("No fine-tuned encoder is recorded (data/encoder.json): the passages are "
-                    "embedded by the shipped model")
-        return embeddings, ""
-    actual = file_sha256(TUNED_PATH) if TUNED_PATH.is_file() else "missing"
-    if actual != digest:
-        raise K2ChatError(
-            f"The fine-tuned encoder {TUNED_PATH} does not match its record in encoder.json "
-            f"({actual[:12]} != {digest[:12]}); reinstall k2chat or run `make fit` again.")
-    return tuned_encoder(), digest
-
-
 def build_index(
     settings: Settings,
     *,
@@ -267,9 +240,8 @@ def build_index(
         embeddings = embeddings or SentenceTransformerEmbeddings()
         if show_progress is None:
             show_progress = sys.stderr.isatty() or len(chunks) > 500
-        passage_embeddings, passage_digest = _passage_embeddings(embeddings)
         embed_started = time.perf_counter()
-        vectors = _embed(chunks, passage_embeddings, show_progress)
+        vectors = _embed(chunks, embeddings, show_progress)
         embed_seconds = time.perf_counter() - embed_started
         onnx_digest = "" if settings.chroma_url else _ensure_onnx(settings, embeddings)
         collection = (
@@ -282,12 +254,9 @@ def build_index(
             chunk_count=len(chunks),
             index_version=INDEX_VERSION,
             collection=collection,
-            # to the microsecond: a server's builds are pruned newest first, and two builds
-            # of the article can finish within one second
-            built_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             onnx_sha256=onnx_digest,
             corpus_signature=signature,
-            passage_encoder=passage_digest,
         )
         writer = _write_remote if settings.chroma_url else _write_local
         location = writer(settings, manifest, chunks, vectors, embeddings)

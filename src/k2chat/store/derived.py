@@ -6,11 +6,7 @@ they share the build's atomic swap)::
     passages.jsonl     every passage (id, text, metadata), one JSON line each, in article order
     passage_rows.npy   the byte offset of each line of passages.jsonl (one extra at the end)
     passage_ids.json   every passage's id, in the same order
-    vectors.npy        the passages' unit vectors, aligned (the dense search's matrix: the
-                       fine-tuned encoder's, manifest.passage_encoder)
-    shipped_vectors.npy  the passages' unit vectors by the shipped encoder, aligned, when the
-                       dense search's are the fine-tuned one's: a hit's cosine for the fitted
-                       models (the lead and scope features were defined on it)
+    vectors.npy        the passages' unit vectors, aligned (the dense search's matrix)
     lexical/           the BM25 index (bm25s's own files) and its IDF table
     units.npy          the vector of every candidate quote (evidence.units_of), memory-mapped
     unit_rows.npy      per passage, its first row in units.npy (one extra row at the end)
@@ -53,7 +49,6 @@ PASSAGES = "passages.jsonl"
 PASSAGE_ROWS = "passage_rows.npy"
 PASSAGE_IDS = "passage_ids.json"
 VECTORS = "vectors.npy"
-SHIPPED_VECTORS = "shipped_vectors.npy"
 LEXICAL = "lexical"
 UNITS = "units.npy"
 UNIT_ROWS = "unit_rows.npy"
@@ -103,7 +98,6 @@ class Derived:
     lexical: LexicalIndex
     vectors: Any  # (len(chunks), dim) float32 unit rows (a numpy array or memory map)
     units: StoredUnits
-    shipped_vectors: Any = None  # as ``vectors``, by the shipped encoder (None: not written)
 
 
 def _unit_texts(chunks: Sequence[Chunk]) -> tuple[list[str], list[int], list[int]]:
@@ -120,10 +114,8 @@ def _unit_texts(chunks: Sequence[Chunk]) -> tuple[list[str], list[int], list[int
 
 
 def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]],
-                  embeddings: Embeddings,
-                  shipped_vectors: Sequence[Sequence[float]] | None = None) -> None:
-    """Write the files above into ``folder`` (``shipped_vectors``: the passages' vectors by
-    the shipped encoder, when ``vectors`` are another's)."""
+                  embeddings: Embeddings) -> None:
+    """Write the files above into ``folder``."""
     import numpy as np
 
 
@@ -140,11 +132,6 @@ def write_derived(folder: Path, chunks: Sequence[Chunk], vectors: Sequence[Seque
     if not np.all(norms > 0):
         raise ValueError("a passage vector is zero")
     np.save(folder / VECTORS, matrix / norms)
-    if shipped_vectors is not None:
-        shipped = np.asarray([shipped_vectors[i] for i in order],
-                             dtype=np.float32).reshape(len(order), -1)
-        np.save(folder / SHIPPED_VECTORS, shipped / np.clip(
-            np.linalg.norm(shipped, axis=1, keepdims=True), 1e-12, None))
     LexicalIndex(chunks).save(folder / LEXICAL)
     texts, rows, index = _unit_texts(chunks)
     row_of: dict[str, int] = {}
@@ -204,11 +191,6 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
         vectors = np.load(folder / VECTORS, mmap_mode="r" if mmap_vectors else None)
         if vectors.ndim != 2 or vectors.shape[0] != count:
             raise IndexCorruptError(f"{VECTORS} does not hold {count} vectors")
-        shipped = None
-        if SHIPPED_VECTORS in files:
-            shipped = np.load(folder / SHIPPED_VECTORS, mmap_mode="r" if mmap_vectors else None)
-            if shipped.ndim != 2 or shipped.shape[0] != count:
-                raise IndexCorruptError(f"{SHIPPED_VECTORS} does not hold {count} vectors")
         lexical = LexicalIndex.load(folder / LEXICAL, chunks)
         matrix = np.load(folder / UNITS, mmap_mode="r")
         rows = np.load(folder / UNIT_ROWS)
@@ -222,4 +204,4 @@ def load_derived(folder: Path, files: dict[str, list[Any]], count: int,
         raise IndexCorruptError(f"derived files in {folder.name} are unreadable: "
                                 f"{type(exc).__name__}: {exc}") from exc
     units = StoredUnits(matrix, rows, index, lexical.position)
-    return Derived(chunks, lexical, vectors, units, shipped)
+    return Derived(chunks, lexical, vectors, units)

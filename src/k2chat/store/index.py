@@ -94,9 +94,6 @@ class Index:
     lexical: Any = None  # retrieve.LexicalIndex as saved with a local build (None: build one)
     units: Any = None  # derived.StoredUnits of a local build (None: embed quotes as needed)
     read_only: bool = False  # a local build this process may not write (Chroma not opened)
-    # the passages' vectors by the shipped encoder, when ``vectors`` are the fine-tuned one's
-    # (a local build's shipped_vectors.npy; None from a Chroma server)
-    shipped_vectors: Any = None
 
 
 def _load_chunks(collection: Any, expected: int) -> tuple[tuple[Chunk, ...], Any]:
@@ -250,7 +247,7 @@ def _open_local(settings: Settings, fp: str | None) -> Index | None:
     if fp is None:
         fp = current_fingerprint(settings, manifest)
     if manifest.fingerprint != fp:
-        log.info("Index %s is stale (corpus, encoder or format changed)", build.name)
+        log.info("Index %s is stale (corpus, model or format changed)", build.name)
         return None
 
     read_only = not writable(build)
@@ -266,12 +263,8 @@ def _open_local(settings: Settings, fp: str | None) -> Index | None:
     # Everything the answers need is in the derived files: Chroma, which rewrites its vector
     # files whenever it opens a database (and replays its log, a cost that grows with the
     # corpus), is not opened, so answering writes nothing to the build.
-    if manifest.passage_encoder and derived.shipped_vectors is None:
-        _forget_client(build)
-        raise IndexCorruptError(f"{build.name} lacks the passages' shipped-encoder vectors")
     return Index(None, None, manifest, derived.chunks, str(build), derived.vectors,
-                 derived.lexical, derived.units, read_only=read_only,
-                 shipped_vectors=derived.shipped_vectors)
+                 derived.lexical, derived.units, read_only=read_only)
 
 
 def _open_remote(settings: Settings, fp: str) -> Index | None:

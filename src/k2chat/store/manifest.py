@@ -23,7 +23,6 @@ from typing import Any
 
 from k2chat.errors import IndexCorruptError
 from k2chat.files import file_sha256
-from k2chat.models import embeddings as _embeddings
 from k2chat.models.embeddings import MODEL_NAME
 from k2chat.settings import Settings
 from k2chat.store.corpus import corpus_hash, corpus_signature
@@ -31,12 +30,11 @@ from k2chat.store.corpus import corpus_hash, corpus_signature
 __all__ = [
     "COMPLETE_KEY", "CURRENT_FILE", "INDEX_VERSION", "MANIFEST_FILE", "Manifest", "build_pointer",
     "current_build_dir", "current_fingerprint", "current_manifest", "encoder_status",
-    "fingerprint", "passage_encoder", "write_atomic",
+    "fingerprint", "write_atomic",
 ]
 
 # Bump whenever chunking, stored metadata or derived files change: old indexes go stale.
-# 11: the passages' vectors are the fine-tuned encoder's (manifest.passage_encoder).
-INDEX_VERSION = 11
+INDEX_VERSION = 10
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_KEY = "k2chat_manifest"
@@ -57,9 +55,6 @@ class Manifest:
     files: dict[str, list[Any]] = field(default_factory=dict)
     onnx_sha256: str = ""  # of the query encoder ingest exported ("" for a Chroma server)
     corpus_signature: str = ""  # corpus.corpus_signature when ingest read the corpus
-    # sha256 of the encoder that embedded the passages: the fine-tuned one (data/encoder.onnx,
-    # as data/encoder.json records it); "" for the shipped model. The fingerprint covers it.
-    passage_encoder: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -69,23 +64,14 @@ class Manifest:
         return cls(**json.loads(raw))
 
 
-def passage_encoder() -> str:
-    """The sha256 of the encoder a new index embeds its passages with ("": the shipped
-    model, when no fine-tuned encoder is recorded)."""
-    return _embeddings.tuned_digest()
-
-
 def _fingerprint_of(corpus_digest: str) -> str:
     import hashlib
 
-    key = f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}|{passage_encoder()}"
-    return hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(f"{corpus_digest}|{MODEL_NAME}|{INDEX_VERSION}".encode()).hexdigest()
 
 
 def fingerprint(settings: Settings) -> tuple[str, str]:
-    """(fingerprint, corpus hash): the fingerprint also covers the model, the passages'
-    encoder (a refitted encoder makes the index stale: ``make run`` rebuilds it) and the
-    index format."""
+    """(fingerprint, corpus hash): the fingerprint also covers the model and index format."""
     h = corpus_hash(settings.corpus_dir)
     return _fingerprint_of(h), h
 
