@@ -55,9 +55,9 @@ def test_fitting_reads_the_labelled_files_the_k2_profile_names() -> None:
     teach scope, the sentence-targeted set (all answerable) only the quote ranker."""
     files = question_files(REPO / "corpus")
     assert files == ("questions.yaml", "questions_boundary.yaml", "questions_sentences.yaml",
-                     "questions_followups.yaml")
+                     "questions_followups.yaml", "questions_scope.yaml")
     assert scope_files(files) == ("questions.yaml", "questions_boundary.yaml",
-                                  "questions_followups.yaml")
+                                  "questions_followups.yaml", "questions_scope.yaml")
 
 
 def test_every_model_says_where_it_came_from() -> None:

@@ -254,7 +254,7 @@ def build_index(
             chunk_count=len(chunks),
             index_version=INDEX_VERSION,
             collection=collection,
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            built_at=datetime.now(UTC).isoformat(timespec="microseconds"),
             onnx_sha256=onnx_digest,
             corpus_signature=signature,
         )
