@@ -240,7 +240,11 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # many grams of natto give 180 mcg?", which the article does not say)
         return True
     if not amounts:
-        return False
+        # "having my knee replaced in 3 weeks, should I stop the K2 beforehand?": a question
+        # about K2 from a reader in a group the article tells to seek advice first is answered
+        # by that statement (blind rounds 6, 11 and 12 refused it)
+        return bool(_K2.search(normalize(evidence.question))) and any(
+            t.advice_first for t, _ in touched)
     if _restricted(topics, evidence, lex, flags, state) is not None:
         return True
     about_k2 = followup or bool(_K2.search(normalize(evidence.question)))

@@ -207,7 +207,7 @@ ANTICOAGULANT_TERMS = (
 )
 _ANTICOAG_PHRASES = re.compile(
     r"\bbloo?d[- ]?th[iy]n+(er|ers|ing|r|rs)\b|\banti[- ]?coagu|\banti[- ]?plate?let|"
-    r"\bvitamin k antagonists?\b|\bthin(s|ning)? (my|the|your) blood\b|\bclot[- ]?buster"
+    r"\bvitamin k antagonists?\b|\bclot[- ]?buster"
 )
 
 
@@ -261,7 +261,20 @@ def english_lookalikes_text() -> str:
 def mentions_anticoagulant(question: str) -> bool:
     """True when the text names an anticoagulant or antiplatelet (generic or brand name, even
     misspelled)."""
-    return bool(_ANTICOAG_PHRASES.search(question.lower()) or anticoagulants_named(question))
+    lowered = question.lower()
+    return bool(_ANTICOAG_PHRASES.search(lowered)
+                or any(not _K2_THINS.search(lowered[:m.start()])
+                       for m in _THIN_BLOOD.finditer(lowered))
+                or anticoagulants_named(question))
+
+
+# "Does K2 thin your blood?" asks what K2 does, not which medicine the reader takes: the verb
+# phrase names a medicine only when K2 is not its subject (blind round 12: a bruising reader on
+# no blood thinner got "You mentioned a blood-thinning medicine"); "a pill that thins my
+# blood" still does.
+_THIN_BLOOD = re.compile(r"\bthin(?:s|ning)? (?:my|the|your) blood\b")
+_K2_THINS = re.compile(r"\b(?:k2|k1|mk-?[47]|vitamin k\d?|menaquinones?(?:-[47])?|it)"
+                       r"(?:\s+(?:really|actually|also|even|ever|not|too|help))?\s+$")
 
 
 _DIRECTIVE = re.compile(r"\b(must|should|consult|advise|avoid|supervision|caution|prudent)\b",

@@ -59,6 +59,9 @@ class Topic:
     # question of this group, and no dose range follows them
     restrictive: bool = False
     above_mcg: float | None = None  # touched by an amount above this (the article's figure)
+    # the article tells this group to seek advice before starting K2: a question about K2 from
+    # a reader in it is one the article answers, with that statement
+    advice_first: bool = False
 
     @property
     def by_amount(self) -> bool:
@@ -161,6 +164,7 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             other_drugs=bool(entry.get("other_drugs")),
             whole_class=bool(entry.get("whole_class")),
             restrictive=bool(entry.get("restrictive")),
+            advice_first=bool(entry.get("advice_first")),
             above_mcg=float(above) if above is not None else None,
             emergency=_statement(emergency, where, article, lines) if emergency else None,
         ))
