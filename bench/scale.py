@@ -249,6 +249,7 @@ def main() -> None:
         emit(startup)
         return
 
+    from k2chat.store.profile import load_profile
     from k2chat.store.ready import open_index
 
     results: dict[int, dict[str, Any]] = {}
@@ -258,7 +259,8 @@ def main() -> None:
         with Timer() as open_t:
             index = open_index(startup_settings(n), build=False)
         retriever = HybridRetriever(store=None, embeddings=encoder, lexical=index.lexical,
-                                    vectors=index.vectors)
+                                    vectors=index.vectors, vocabulary=load_profile(
+                                        startup_settings(n).corpus_dir).vocabulary)
         results[n] = measure(retriever, questions)
         results[n].update(open=open_t.seconds, vocab=len(index.lexical.vocabulary),
                           passages=len(index.chunks))

@@ -61,7 +61,8 @@ def main() -> int:
                 chat = Chat(history=list(case.history), pipeline=pipeline)
                 query = chat._resolve(clean_question(case.question))
                 request = Request(case.question, query, in_conversation=bool(case.history))
-                evidence = _retrieve(retriever, _prepare(request, limit)).evidence
+                prepared = _prepare(request, limit, retriever.vocabulary)
+                evidence = _retrieve(retriever, prepared).evidence
                 fact = normalize_fact(case.facts[0])
                 texts = [normalize_fact(h.chunk.text) for h in evidence.hits] if evidence else []
                 found_at.append(next((k for k, t in enumerate(texts, 1) if fact in t), None))

@@ -126,11 +126,12 @@ def test_the_chain_scores_candidates_with_it(pipeline) -> None:  # type: ignore[
     from k2chat.chain.evidence import LEAD_COLUMNS
     from k2chat.chain.scoring import score_units
 
-    prepared = _prepare(Request("How much MK-7 should I take for my bones?"), 2000)
+    prepared = _prepare(Request("How much MK-7 should I take for my bones?"), 2000,
+                        pipeline.retriever.vocabulary)
     evidence = _retrieve(pipeline.retriever, prepared).evidence
     scored = score_units(evidence, models=pipeline.models, lex=pipeline.retriever.lexical,
                          unit_vectors=pipeline.unit_vectors, examples=pipeline.examples,
-                         followup=False)
+                         followup=False, vocabulary=pipeline.retriever.vocabulary)
     column = scored.rows[:, LEAD_COLUMNS.index("tuned")]
     assert len(column) >= 5
     assert abs(float(column.mean())) < 1e-6 and abs(float(column.std()) - 1.0) < 1e-6

@@ -8,6 +8,7 @@ from k2chat.chain.judge import Judgement, _differing_figures
 from k2chat.store.profile import load_profile
 from k2chat.store.quotes import WHOLE, Hit, overlaps, units_of
 from k2chat.types import QUOTE_JOIN, Chunk
+from k2chat.vocabulary import Vocabulary
 
 from .conftest import CORPUS
 
@@ -66,15 +67,18 @@ def test_different_figures_are_flagged_only_for_the_same_form_in_different_secti
                              section=2))])[0]
     mk4 = units_of([hit(chunk("For MK-4: 45 mg (45,000 mcg) is the most studied dose.",
                               section=2))])[0]
-    forms = frozenset(PROFILE.forms)
-    assert _differing_figures([s4, s2], True, forms)
-    assert not _differing_figures([s4, s2], False, forms)
-    assert not _differing_figures([s4, mk4], True, forms)
-    assert not _differing_figures([s4, s2], True, frozenset())  # an article without forms
+    words = PROFILE.vocabulary  # the K2 profile's forms (mk4, mk7) and dose units
+    assert _differing_figures([s4, s2], True, words)
+    assert not _differing_figures([s4, s2], False, words)
+    assert not _differing_figures([s4, mk4], True, words)
+    # an article without forms; one whose units are not these quotes' (no amount stated)
+    assert not _differing_figures([s4, s2], True, Vocabulary(dose_units=words.dose_units))
+    assert not _differing_figures([s4, s2], True, Vocabulary(forms=words.forms,
+                                                             dose_units=("IU",)))
 
 
 def _prepared(question: str) -> _Prepared:
-    return _Prepared(question, question, question, safety.assess(question))
+    return _Prepared(question, question, question, safety.assess(question, PROFILE.vocabulary))
 
 
 def test_the_answer_leads_with_the_first_quote_and_sources_do_not_repeat_it() -> None:

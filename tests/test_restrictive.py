@@ -15,7 +15,7 @@ from k2chat.chain import safety
 from k2chat.chain.answer import Request
 from k2chat.chain.state import ConversationState, facts_in, without_negated
 from k2chat.chat import Chat
-from k2chat.store.lexical import AMOUNT
+from k2chat.store.profile import load_profile
 from k2chat.store.statements import amounts_mcg, load_topics
 from k2chat.types import QUOTE_JOIN, Answer
 
@@ -24,6 +24,8 @@ STRONG_WARFARIN = "I strongly advise against self-supplementing"
 CHILDREN = "not typically recommended for children"
 PREGNANT = "Pregnant or breastfeeding individuals"
 HIGHER = "benefits over the 200 mcg range are not conclusively proven"
+# what states an amount in the K2 article (its profile's dose units), as the chain reads it
+AMOUNT = load_profile(CORPUS).vocabulary.amount
 
 
 def _topic(name: str):  # type: ignore[no-untyped-def]

@@ -105,6 +105,29 @@ def test_k2_answers_are_unchanged_where_the_second_article_does_not_enter_them(
     assert compared >= len(cases) - 5  # the second article enters only a few answers
 
 
+def test_the_second_articles_dose_units_make_an_iu_question_an_amount_question(
+        two_pipeline, pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The vitamin D profile declares IU (the K2 profile mcg and mg): beside it, "Is 4000 IU
+    a day safe?" asks for an amount, the vitamin D passages giving IU figures state one, and
+    the retriever gives them the amount bonus, as it gives K2's dose lines for "how much"."""
+    question = "Is 4000 IU a day safe?"
+    k2_words, both = pipeline.retriever.vocabulary, two_pipeline.retriever.vocabulary
+    assert {"mcg", "mg"} <= set(k2_words.dose_units) and "IU" not in k2_words.dose_units
+    assert "IU" in both.dose_units and set(k2_words.dose_units) <= set(both.dose_units)
+    assert not k2_words.asks_amount.search(question) and both.asks_amount.search(question)
+    lex = two_pipeline.retriever.lexical
+    upper = next(i for i, c in enumerate(lex.chunks) if "4,000 IU" in c.text)
+    assert lex.states_amount(upper, both.amount)
+    assert not k2_words.amount.search("The upper limit is 4,000 IU per day.")
+    # the same retriever with the K2 article's units alone: no bonus for the IU passage
+    k2_only = two_pipeline.retriever.model_copy(update={"vocabulary": k2_words})
+    with_iu = {h.chunk.id: h.fused for h in two_pipeline.retriever.hits(question, k=24)}
+    without = {h.chunk.id: h.fused for h in k2_only.hits(question, k=24)}
+    upper_id = lex.chunks[upper].id
+    assert with_iu[upper_id] == pytest.approx(
+        without[upper_id] + two_pipeline.retriever.figure_bonus)
+
+
 def test_a_single_article_corpus_names_no_article_in_its_sources(pipeline) -> None:  # type: ignore[no-untyped-def]
     answer = _ask(pipeline, "How much MK-7 is used for osteoporosis?")
     assert answer.citations and all(not c.names_article for c in answer.citations)
@@ -145,6 +168,10 @@ def test_an_article_without_a_profile_gets_a_generic_one(tmp_path: Path) -> None
     profile = load_profile(tmp_path)
     assert profile.subject == f'the article "{D_TITLE}"'
     assert profile.example_questions == () and profile.forms == {}
+    # no units: nothing it reads states an amount ("dose", "how much" still ask for one)
+    assert profile.vocabulary.dose_units == () and profile.vocabulary.forms == frozenset()
+    assert not profile.vocabulary.amount.search("Take 600 IU or 100 mcg or 45 mg a day.")
+    assert profile.vocabulary.asks_amount.search("What dose is right?")
     assert not any(w in profile.subject + profile.covers for w in ("K2", "MK-", "mcg"))
 
 
@@ -153,6 +180,7 @@ def test_an_article_without_a_profile_gets_a_generic_one(tmp_path: Path) -> None
     ("subject: x\ncovers: y\n", "ask_about: Field required"),
     ("subject: x\ncovers: y\nask_about: z\nexample_question: [a]\n", "example_question: Extra"),
     ("subject: x\ncovers: y\nask_about: z\nforms: {MK-7: MK-7}\n", "forms"),
+    ("subject: x\ncovers: y\nask_about: z\ndose_units: [mcg, '']\n", "dose_units"),
     ("subject: [x\n", "Cannot read the article profile"),
 ])
 def test_a_malformed_profile_is_a_clear_error(tmp_path: Path, text: str, says: str) -> None:

@@ -94,10 +94,16 @@ class Pipeline:
                 embedding_function=embeddings,
                 create_collection_if_not_exists=False,
             )
+        from k2chat.store.profile import load_profile
+
+        # the articles' profiles (corpus/*.profile.yaml): their messages, examples, forms and
+        # dose units (the vocabulary the retriever and the chain match text with)
+        self.profile = load_profile(settings.corpus_dir)
         # A local build saved its BM25 index; a Chroma server's passages are indexed here.
         lexical = self.index.lexical or LexicalIndex(self.index.chunks)
         self.retriever = HybridRetriever(
             store=store, embeddings=embeddings, lexical=lexical, vectors=self.index.vectors,
+            vocabulary=self.profile.vocabulary,
         )
         mark = self._lap("retriever", mark)
 
@@ -109,11 +115,8 @@ class Pipeline:
         self.unit_vectors = UnitVectors(_Interruptible(embeddings), stored=self.index.units)
         self.examples = Examples(list(self.models.examples))
         from k2chat.chain.topics import SafetyTopics
-        from k2chat.store.profile import load_profile
 
         topics = SafetyTopics.for_corpus(settings.corpus_dir, self.index.chunks)
-        # the articles' profiles (corpus/*.profile.yaml): their messages, examples and forms
-        self.profile = load_profile(settings.corpus_dir)
         self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
                                  settings.max_question_chars, self.profile, topics)
         self._lap("chain", mark)

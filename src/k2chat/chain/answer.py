@@ -22,11 +22,12 @@ from k2chat.chain.scoring import Evidence
 from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted
-from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.lexical import LexicalIndex
 from k2chat.store.profile import CorpusProfile
 from k2chat.store.quotes import Hit, Unit
 from k2chat.text import GENERIC_STEMS, clean_question, numbers_in, tokenize
 from k2chat.types import Answer, Citation
+from k2chat.vocabulary import Vocabulary
 
 __all__ = [
     "EXAMPLE_QUESTIONS",  # noqa: F822 (read from the corpus's profiles by __getattr__ below)
@@ -88,11 +89,12 @@ def _with_generics(text: str) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def _prepare(request: Request, max_chars: int, profile: CorpusProfile | None = None
-             ) -> _Prepared:
+def _prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
+             profile: CorpusProfile | None = None) -> _Prepared:
     """Clean the question and apply the safety rules; an empty or too long question gets its
-    answer here (``profile``: the articles' words for "Please ask a question about ...";
-    fitting and the retrieval scripts, which never show that answer, pass none)."""
+    answer here (``vocabulary``: the corpus's dose units, ``retriever.vocabulary``;
+    ``profile``: the articles' words for "Please ask a question about ..."; fitting and the
+    retrieval scripts, which never show that answer, pass none)."""
     raw = request.question if isinstance(request.question, str) else str(request.question or "")
     question = clean_question(raw)
     if len(raw) > max_chars:
@@ -102,7 +104,7 @@ def _prepare(request: Request, max_chars: int, profile: CorpusProfile | None = N
         text = (safety.empty_question_message(profile) if profile
                 else "Please ask a question about the article.")
         return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
-    flags = safety.assess(question)
+    flags = safety.assess(question, vocabulary)
     if flags.anticoagulant and not safety.mentions_anticoagulant(without_negated(question)):
         flags = replace(flags, anticoagulant=False)  # "I'm not on any blood thinner"
     state = (request.state or ConversationState()).after(question)
@@ -113,7 +115,7 @@ def _prepare(request: Request, max_chars: int, profile: CorpusProfile | None = N
     query = own
     if request.search_query and clean_question(request.search_query) != question:
         query = _with_generics(without_negated(
-            safety.assess(clean_question(request.search_query)).cleaned))
+            safety.assess(clean_question(request.search_query), vocabulary).cleaned))
     return _Prepared(question, own, query, flags, in_conversation=request.in_conversation,
                      already_quoted=request.already_quoted, state=state)
 
@@ -229,7 +231,8 @@ def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfi
             parts.append(f"{lead.quote} [{lead.marker}]")
             if more:
                 parts.append("\n".join(f"- {c.quote} [{c.marker}]" for c in more))
-        if flags.personal_dosing and any(AMOUNT.search(c.quote) for c in quotes):
+        if flags.personal_dosing and any(profile.vocabulary.amount.search(c.quote)
+                                         for c in quotes):
             parts.append(safety.PERSONAL_ADVICE_NOTE)
     elif verdict.emergency or verdict.caution is not None:
         pass  # the redirect, or the caution, is the answer
@@ -281,7 +284,7 @@ def _finalize(answer: Answer, profile: CorpusProfile) -> Answer:
 
 def retrieve_hits(retriever: HybridRetriever, request: Request, max_chars: int) -> list[Hit]:
     """The passages the chain would retrieve for ``request`` (for evaluation)."""
-    found = _retrieve(retriever, _prepare(request, max_chars))
+    found = _retrieve(retriever, _prepare(request, max_chars, retriever.vocabulary))
     return list(found.evidence.hits) if found.evidence else []
 
 
@@ -297,7 +300,7 @@ def build_chain(
         return [retriever.embeddings.embed_query(t) for t in texts]
 
     def retrieve(request: Request) -> _Found:
-        return _retrieve(retriever, _prepare(request, max_chars, profile))
+        return _retrieve(retriever, _prepare(request, max_chars, retriever.vocabulary, profile))
 
     def judged(found: _Found) -> tuple[_Prepared, Judgement | None]:
         prepared, evidence = found.prepared, found.evidence
@@ -307,7 +310,7 @@ def build_chain(
                                unit_vectors=unit_vectors, examples=examples,
                                flags=prepared.flags, already_quoted=prepared.already_quoted,
                                followup=prepared.followup, topics=topics,
-                               state=prepared.state, forms=frozenset(profile.forms),
+                               state=prepared.state, vocabulary=retriever.vocabulary,
                                embed=_embed_each)
 
     def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:

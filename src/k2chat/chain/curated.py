@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from k2chat.chain import compare, safety
 from k2chat.chain.message import question_part
-from k2chat.chain.retrieve import AMOUNT_QUESTION
 from k2chat.chain.scoring import Evidence
 from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, RESTRICTIVE_STATEMENTS, quote_words
 from k2chat.chain.state import ConversationState
-from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
 from k2chat.text import normalize, numbers_in, tokenize
+from k2chat.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from k2chat.chain.topics import SafetyTopics
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["asked_amount_of", "bare_dose_followup", "find_caution", "forced_in_scope",
            "place_caution", "unstated_amount", "with_statements"]
+
+
+_NO_WORDS = Vocabulary()  # no article's units: nothing states an amount
 
 
 def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
@@ -50,11 +53,14 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
 def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
                      chosen: list[Unit], scores: list[float], emergency: str | None,
                      flags: safety.SafetyFlags, state: ConversationState | None = None,
+                     vocabulary: Vocabulary = _NO_WORDS,
                      ) -> tuple[list[Unit], list[float], Unit | None]:
     """The curated safety statements in front of the ranked quotes: part of a statement is
     completed to the whole; a group's or other medicine's strongest statement leads; the
     blood thinner's is the caution (or the lead, when the lead quote states it already). The
-    ranked lead is always kept after them; further quotes only within BODY_WORDS."""
+    ranked lead is always kept after them; further quotes only within BODY_WORDS.
+    ``vocabulary``: the corpus's dose units (a restrictive group's answer leaves out the
+    ranked quotes that state an amount)."""
     if topics is None:
         return chosen, scores, None
     pairs: list[tuple[Unit, float]] = []
@@ -103,7 +109,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
-                                        evidence.question, keep)
+                                        evidence.question, keep, vocabulary)
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
     pairs = pairs[:max(MAX_QUOTES, keep)]
     while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
@@ -175,7 +181,7 @@ def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
                       caution: Unit | None, top: float, question: str, keep: int,
-                      ) -> tuple[list[tuple[Unit, float]], int]:
+                      vocabulary: Vocabulary) -> tuple[list[tuple[Unit, float]], int]:
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
     quotes that state no dose amount (an adult range after "not typically recommended for
@@ -183,8 +189,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     statements, kept whatever the length; any other question keeps its ranked quotes (the
     caution or the group's lead is already in front of them) without those stating an
     amount."""
-    dosing = bool(AMOUNT_QUESTION.search(question) or AMOUNT.search(question))
-    kept = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)]
+    amount = vocabulary.amount
+    dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question))
+    kept = [(u, p) for u, p in pairs if not amount.search(u.quote)]
     if not dosing and kept:  # what the ranked quotes answer stays; only a dose amount goes
         return kept, min(keep, len(kept))
     shown = [caution] if caution is not None else []
@@ -193,7 +200,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
             ordered.append((unit, top))
     ordered = ordered[:RESTRICTIVE_STATEMENTS]
-    rest = [(u, p) for u, p in pairs if not AMOUNT.search(u.quote)
+    rest = [(u, p) for u, p in pairs if not amount.search(u.quote)
             and not any(overlaps(u, v) for v in [*shown, *(x for x, _ in ordered)])]
     return ordered + rest, max(1, len(ordered))
 

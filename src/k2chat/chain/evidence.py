@@ -12,10 +12,11 @@ that the unit states what the question asks.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import WHOLE, Unit
 from k2chat.text import normalize_fact, tokenize
 
@@ -121,10 +122,11 @@ class Examples:
 def lead_rows(
     units: list[Unit], *, lex: LexicalIndex, question_vector: np.ndarray,
     unit_vectors: np.ndarray, query: str, own: str, p_dose: float, type_match: np.ndarray,
-    examples: Examples, tuned: np.ndarray | None = None,
+    examples: Examples, amount: re.Pattern[str], tuned: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One row of LEAD_FEATURES per unit; ``tuned``: the fine-tuned encoder's cosine of the
-    question and each unit, when that encoder is shipped."""
+    """One row of LEAD_FEATURES per unit; ``amount``: what states an amount (the corpus's
+    :attr:`~k2chat.vocabulary.Vocabulary.amount`); ``tuned``: the fine-tuned encoder's cosine
+    of the question and each unit, when that encoder is shipped."""
     import numpy as np
 
     terms = lex.query_terms(query)
@@ -145,7 +147,7 @@ def lead_rows(
             cover(tokens),
             cover_own(tokens),
             float(rarest is not None and rarest in tokens),
-            float(bool(AMOUNT.search(unit.sentence))) * p_dose,
+            float(bool(amount.search(unit.sentence))) * p_dose,
             float(match),
             unit.hit.fused,
             1.0 / (unit.hit.rank + 1),

@@ -38,9 +38,10 @@ from k2chat.chain.scoring import (
 from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
 from k2chat.chain.state import ConversationState
 from k2chat.models.classify import Fitted
-from k2chat.store.lexical import AMOUNT, LexicalIndex
+from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.text import normalize, numbers_in, tokenize
+from k2chat.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,14 +87,19 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
     return bool((mine - said) & terms) or _new_figures(unit, chosen)
 
 
-def _differing_figures(quotes: list[Unit], is_dose: bool, forms: frozenset[str]) -> bool:
+_NO_WORDS = Vocabulary()  # no article's forms or units
+
+
+def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary) -> bool:
     """Two quotes give different amounts for the same form (MK-7 in one section and MK-7 in
-    another), so the reader must see that the article itself varies. ``forms``: the forms
-    the articles' profiles name, as ``normalize`` spells them ("mk4", "mk7")."""
+    another), so the reader must see that the article itself varies. ``vocabulary``: the
+    forms the articles' profiles name, as ``normalize`` spells them ("mk4", "mk7"), and what
+    states an amount."""
+    forms = vocabulary.forms
     if not is_dose or not forms:
         return False
     stated = [(set(re.findall(r"\w+", normalize(u.quote))) & forms, numbers_in(u.quote), u)
-              for u in quotes if AMOUNT.search(u.quote)]
+              for u in quotes if vocabulary.amount.search(u.quote)]
     for i, (named, figures, a) in enumerate(stated):
         for other_named, other_figures, b in stated[i + 1:]:
             if (named & other_named and figures != other_figures
@@ -135,12 +141,13 @@ def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
     already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
-    state: ConversationState | None = None, forms: frozenset[str] = frozenset(),
+    state: ConversationState | None = None, vocabulary: Vocabulary = _NO_WORDS,
     embed: Callable[[list[str]], Any] | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new
-    when its evidence allows. ``topics``: the article's curated safety statements. ``forms``:
-    the forms the articles' profiles name (two quotes giving one different amounts).
+    when its evidence allows. ``topics``: the article's curated safety statements.
+    ``vocabulary``: the forms and dose units the articles' profiles name (what states an
+    amount; two quotes giving one form different amounts).
     ``embed``: the query encoder (texts -> vectors), to read a flagged message's sentences
     one by one (``safety.emergency_kind``)."""
     import numpy as np
@@ -148,7 +155,7 @@ def judge(
     vectors = evidence.vectors
     emergency = safety.emergency_kind([evidence.question], vectors[:1], models, embed)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
-                         examples=examples, followup=followup)
+                         examples=examples, followup=followup, vocabulary=vocabulary)
     if state is not None:  # the reader's stated facts and the conversation's subject
         scored = _admitted(scored, state, evidence)
     qtype = models.qtype.labels[int(np.argmax(scored.qprobs))]
@@ -222,8 +229,8 @@ def judge(
             scores.pop()
 
     chosen, scores, caution = with_statements(topics, evidence, lex, chosen, scores,
-                                               emergency, flags, state)
+                                               emergency, flags, state, vocabulary)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
-        _differing_figures(chosen, qtype == "dose", forms), tuple(scores),
+        _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),
     )

@@ -14,7 +14,6 @@ scores, so the composer can judge how strong the evidence is.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -25,15 +24,9 @@ from pydantic import ConfigDict
 
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Hit
+from k2chat.vocabulary import Vocabulary
 
-__all__ = ["AMOUNT_QUESTION", "HybridRetriever"]
-
-
-AMOUNT_QUESTION = re.compile(
-    r"\b(dose|doses|dosage|dosing|how much|how many|mcg|micrograms?|mg|milligrams?|amount|"
-    r"daily|per day|range)\b",
-    re.IGNORECASE,
-)
+__all__ = ["HybridRetriever"]
 
 
 class HybridRetriever(BaseRetriever):
@@ -44,6 +37,8 @@ class HybridRetriever(BaseRetriever):
     store: Any  # langchain_chroma.Chroma over the index's collection
     embeddings: Embeddings
     lexical: LexicalIndex
+    # The corpus's forms and dose units (its profiles): what reads as an amount
+    vocabulary: Vocabulary
     # The passages' vectors (rows aligned with lexical.chunks) when the index keeps them in
     # memory (index.IN_MEMORY_MAX): dense search is then exact and skips the Chroma query.
     vectors: Any = None
@@ -108,14 +103,14 @@ class HybridRetriever(BaseRetriever):
             vector = self.embeddings.embed_query(query)
         dense = dict(self.dense(vector, self.fetch_k))
         dense.update(self._cosines(vector, [i for i in bm25 if i not in dense]))
-        wants_amount = bool(AMOUNT_QUESTION.search(query))
+        wants_amount = bool(self.vocabulary.asks_amount.search(query))
         scored = []
         candidates = [(cid, cosine, lex.position[cid]) for cid, cosine in dense.items()
                       if cid in lex.position]
         covers = lex.coverage(focus_terms or terms, [index for _, _, index in candidates])
         for (cid, cosine, index), cover in zip(candidates, covers, strict=True):
             score = cosine + self.lexical_weight * cover
-            if wants_amount and lex.states_amount(index):
+            if wants_amount and lex.states_amount(index, self.vocabulary.amount):
                 score += self.figure_bonus
             scored.append((score, cid, cosine, cover, index))
         scored.sort(reverse=True)

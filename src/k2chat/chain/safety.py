@@ -14,6 +14,7 @@ from k2chat.files import DATA_DIR
 from k2chat.models.classify import Fitted, fitted
 from k2chat.store.profile import CorpusProfile
 from k2chat.text import TypoIndex
+from k2chat.vocabulary import Vocabulary
 
 __all__ = [
     "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
@@ -313,7 +314,6 @@ _PERSONAL_DOSING = re.compile(
     r"child|son|daughter)\b|\bhow much (do|should|can|must) (i|we|he|she)\b|\bam i\b|"
     r"\bprescribe\b|\bwhat (dose|dosage|amount) (is|would be) (right|best|safe) for\b"
 )
-_DOSE_WORDS = re.compile(r"\b(dose|doses|dosage|dosing|how much|how many|mcg|mg|amount)\b")
 
 _INSTRUCTIONS = [
     r"\b(ignore|disregard|forget|override|bypass)\b[^.?!]*?\b(instruction|instructions|rules|"
@@ -432,8 +432,13 @@ class SafetyFlags:
     claim_text: str = ""  # the claims themselves
 
 
-def assess(question: str) -> SafetyFlags:
-    """Apply every rule to an already normalised question."""
+_NO_WORDS = Vocabulary()  # no article's units: only "dose", "how much" ... read as a dose
+
+
+def assess(question: str, vocabulary: Vocabulary = _NO_WORDS) -> SafetyFlags:
+    """Apply every rule to an already normalised question. ``vocabulary``: the corpus's
+    (its dose units make "should I take 200 mcg" a personal dose question; without one only
+    words such as "dose" and "how much" do)."""
     cleaned = question
     found = False
     claims = ""
@@ -449,7 +454,7 @@ def assess(question: str) -> SafetyFlags:
     if not re.search(r"\w", cleaned):
         cleaned = question  # nothing but instructions: judge the words as they are
     q = question.lower()
-    personal = bool(_PERSONAL_DOSING.search(q) and _DOSE_WORDS.search(q))
+    personal = bool(_PERSONAL_DOSING.search(q) and vocabulary.dose_words.search(q))
     return SafetyFlags(
         anticoagulant=mentions_anticoagulant(question),
         personal_dosing=personal,

@@ -15,6 +15,7 @@ from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Hit, Unit, units_of
 from k2chat.text import compounds, normalize, tokenize
+from k2chat.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,8 +64,11 @@ class Scored:
 
 
 def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
-                unit_vectors: UnitVectors, examples: Examples, followup: bool) -> Scored:
-    """Candidate quotes from the retrieved passages, with their LEAD_FEATURES rows."""
+                unit_vectors: UnitVectors, examples: Examples, followup: bool,
+                vocabulary: Vocabulary) -> Scored:
+    """Candidate quotes from the retrieved passages, with their LEAD_FEATURES rows
+    (``vocabulary``: the corpus's, ``retriever.vocabulary``; its dose units say which
+    quotes state an amount)."""
     import numpy as np
 
     vectors = evidence.vectors
@@ -84,7 +88,8 @@ def score_units(evidence: Evidence, *, models: Fitted, lex: LexicalIndex,
                                         [u.embedding_text() for u in units])
     rows = lead_rows(units, lex=lex, question_vector=qv, unit_vectors=uvecs,
                      query=evidence.query, own=evidence.question, p_dose=p_dose,
-                     type_match=uprobs @ qprobs, examples=examples, tuned=tuned)
+                     type_match=uprobs @ qprobs, examples=examples, tuned=tuned,
+                     amount=vocabulary.amount)
     return Scored(units, uvecs, rows, qprobs)
 
 

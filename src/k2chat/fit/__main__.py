@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
         chat = Chat(history=history, pipeline=pipeline)
         query = chat._resolve(chat_clean(question))
         request = Request(question, query, in_conversation=bool(history))
-        prepared = _prepare(request, pipeline.settings.max_question_chars)
+        prepared = _prepare(request, pipeline.settings.max_question_chars,
+                            pipeline.retriever.vocabulary)
         found = _retrieve(pipeline.retriever, prepared)
         return prepared, found.evidence
 
@@ -219,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
             followup = prepared.followup
             scored = score_units(evidence, models=fitted_so_far, lex=pipeline.retriever.lexical,
                                  unit_vectors=pipeline.unit_vectors,
-                                 examples=examples_for(n_item), followup=followup)
+                                 examples=examples_for(n_item), followup=followup,
+                                 vocabulary=pipeline.retriever.vocabulary)
             wanted = [normalize_fact(f) for f in facts]
             labels = [[w in normalize_fact(u.quote) for w in wanted] for u in scored.units]
             out.append((evidence, scored, inside, labels, followup))

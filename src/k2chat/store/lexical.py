@@ -13,11 +13,10 @@ from k2chat.store.passages import Passages
 from k2chat.text import GENERIC_STEMS, TypoIndex, tokenize
 from k2chat.types import Chunk
 
-__all__ = ["GENERIC_WEIGHT", "AMOUNT", "LexicalIndex"]
+__all__ = ["GENERIC_WEIGHT", "LexicalIndex"]
 
 
 GENERIC_WEIGHT = 0.5
-AMOUNT = re.compile(r"\d[\d,.]*\s*(?:–|-)?\s*\d*[\d,.]*\s*(mcg|mg|micrograms|milligrams)")
 
 
 class LexicalIndex:
@@ -57,7 +56,7 @@ class LexicalIndex:
         self._typos = TypoIndex(t for t in idf if t.isalpha())
         self.position = {id_: i for i, id_ in enumerate(ids)}
         self._terms: dict[int, frozenset[str]] = {}
-        self._amount: dict[int, bool] = {}
+        self._amount: dict[tuple[str, int], bool] = {}
 
     IDF_FILE = "idf.json"
     # Passages whose terms are kept once worked out: the whole article many times over, and a
@@ -93,13 +92,15 @@ class LexicalIndex:
                 self._terms[index] = got
         return got
 
-    def states_amount(self, index: int) -> bool:
-        """Passage ``index`` states an amount ("90-180 mcg")."""
-        got = self._amount.get(index)
+    def states_amount(self, index: int, amount: re.Pattern[str]) -> bool:
+        """Passage ``index`` states an amount ("90-180 mcg"): ``amount``, the corpus's
+        :attr:`~k2chat.vocabulary.Vocabulary.amount`, finds one in its text."""
+        key = (amount.pattern, index)
+        got = self._amount.get(key)
         if got is None:
-            got = bool(AMOUNT.search(self.chunks[index].text))
+            got = bool(amount.search(self.chunks[index].text))
             if len(self._amount) < self.MEMO_MAX:
-                self._amount[index] = got
+                self._amount[key] = got
         return got
 
     def query_terms(self, query: str) -> list[str]:

@@ -2,9 +2,10 @@
 
 An article's profile holds everything specific to it that is not its text: the subject the
 page and the messages name, the questions the page offers as examples, the forms of the
-substance it names (``mk7`` shown as "MK-7"), and where its labelled examples live. The
-curated safety statements stay in their own file beside it (``<article>.safety.yaml``,
-:mod:`k2chat.store.statements`): they are long, verbatim-checked data with their own format.
+substance it names (``mk7`` shown as "MK-7"), the units its doses are written in ("mcg"),
+and where its labelled examples live. The curated safety statements stay in their own file
+beside it (``<article>.safety.yaml``, :mod:`k2chat.store.statements`): they are long,
+verbatim-checked data with their own format.
 
 :func:`load_profile` is the one way in: it reads every article's profile (an article without
 one gets a generic profile that names only its title), checks it (a malformed profile is a
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from k2chat.errors import CorpusError
 from k2chat.store.corpus import article_files, read_article
+from k2chat.vocabulary import Vocabulary
 
 __all__ = ["PROFILE_SUFFIX", "ArticleProfile", "CorpusProfile", "load_profile", "profile_file"]
 
@@ -47,10 +49,12 @@ class ArticleProfile(BaseModel):
     example_questions: tuple[str, ...] = ()
     # the forms of its substance, as k2chat.text.normalize spells them -> as the reader sees them
     forms: dict[str, str] = Field(default_factory=dict)
+    # the units its doses are written in, every spelling it uses ("mcg", "micrograms", "IU")
+    dose_units: tuple[str, ...] = ()
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
-    @field_validator("example_questions", "labelled_examples")
+    @field_validator("example_questions", "labelled_examples", "dose_units")
     @classmethod
     def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         if any(not v.strip() for v in values):
@@ -116,8 +120,19 @@ class CorpusProfile:
         return {k: v for a in self.articles for k, v in a.profile.forms.items()}
 
     @property
+    def vocabulary(self) -> Vocabulary:
+        """Every article's forms and dose units, pooled: what the chain matches text with
+        (built on each call: the pipeline keeps one)."""
+        return _vocabulary(self)
+
+    @property
     def labelled_examples(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for a in self.articles for f in a.profile.labelled_examples))
+
+
+def _vocabulary(profile: CorpusProfile) -> Vocabulary:
+    units = (u for a in profile.articles for u in a.profile.dose_units)
+    return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)))
 
 
 def profile_file(article: Path) -> Path:
