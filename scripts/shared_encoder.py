@@ -37,7 +37,7 @@ def main() -> int:
         scope_files,
     )
     from k2chat.fit.learners import fit_text, oof_text
-    from k2chat.fit.thresholds import MISS_COST
+    from k2chat.fit.thresholds import emergency_threshold
     from k2chat.models.classify import fitted
     from k2chat.pipeline import get_pipeline
 
@@ -80,13 +80,7 @@ def main() -> int:
         row: dict[str, float] = {}
         vecs = encode(tr_texts)
         model, _, _ = fit_text(vecs, tr_texts, tr_labels)
-        oof = oof_text(vecs, tr_texts, tr_labels)
-        none = sorted(set(tr_labels)).index("none")
-        risk = 1 - oof[:, none]
-        positive = np.asarray([lab != "none" for lab in tr_labels])
-        threshold = min(sorted(set(np.round(risk, 4))),
-                        key=lambda t: MISS_COST * float((risk[positive] < t).mean())
-                        + float((risk[~positive] >= t).mean()))
+        threshold = emergency_threshold(oof_text(vecs, tr_texts, tr_labels), tr_labels)
         p = model.proba(encode(te_texts), te_texts)
         flagged = 1 - p[:, model.labels.index("none")] >= threshold
         row["emergency_recall"] = float(flagged[te_pos].mean())

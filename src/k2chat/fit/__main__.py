@@ -61,10 +61,7 @@ from k2chat.fit.learners import (
     oof_text,
     placeholder_fitted,
 )
-from k2chat.fit.thresholds import (
-    MISS_COST,
-    stable_threshold,
-)
+from k2chat.fit.thresholds import emergency_threshold, stable_threshold
 from k2chat.models.classify import FITTED_PATH, Fitted
 from k2chat.pipeline import Pipeline
 from k2chat.settings import Settings
@@ -123,15 +120,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     tr_texts, tr_labels = sets.train_texts, sets.train_labels
     tr_vecs = vec(tr_texts)
     emergency, e_dict, _ = fit_text(tr_vecs, tr_texts, tr_labels)
-    oof = oof_text(tr_vecs, tr_texts, tr_labels)
-    none = sorted(set(tr_labels)).index("none")
-    risk = 1 - oof[:, none]
-    positive = np.asarray([lab != "none" for lab in tr_labels])
-    # The threshold with the lowest cost on out-of-fold predictions: misses x MISS_COST +
-    # false alarms.
-    candidates = sorted(set(np.round(risk, 4)))
-    threshold = min(candidates, key=lambda t: MISS_COST * float((risk[positive] < t).mean())
-                    + float((risk[~positive] >= t).mean()))
+    threshold = emergency_threshold(oof_text(tr_vecs, tr_texts, tr_labels), tr_labels)
     e_dict["threshold"] = float(threshold)
     def is_emergency(text: str) -> bool:
         return safety.emergency_kind([text], vec([text]), fitted_so_far, vec) is not None
