@@ -13,6 +13,10 @@
   const K = window.k2chat = {};
   let inflight = null;  // the question whose answer is on its way
   let queued = null;  // a question sent meanwhile: Gradio sends it once that answer is in
+  // When the reader last asked and last opened a quote: a quote opened while the answer was
+  // arriving (Gradio draws the reply before its success hook runs) is not scrolled away.
+  let askedAt = 0;
+  let quotedAt = -1;
 
   const setBox = value => {
     const b = box();
@@ -54,6 +58,7 @@
       if (kept && !inflight) { q = kept; setBox(kept); }
     }
     if ((q || '').trim()) {
+      askedAt = performance.now();
       sessionStorage.setItem(PENDING, q);
       inflight = q;
       queued = null;
@@ -70,7 +75,7 @@
     sessionStorage.removeItem(PENDING);
     inflight = null;
     renderPending();
-    K.showLatest();
+    if (quotedAt < askedAt) K.showLatest();
   };
   K.failed = () => {
     note(true);
@@ -242,6 +247,7 @@
   };
   // The quote inside an open card: scrolled into view within the chat, and flashed.
   K.showQuote = card => {
+    quotedAt = performance.now();
     const mark = card.querySelector('mark') || card;
     const wrap = card.closest('.bubble-wrap');
     if (wrap) {
