@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from k2chat.chain.drugs import drug_table
-from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named
+from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named, mentions_anticoagulant
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Hit, Unit
 from k2chat.store.statements import (
@@ -40,6 +40,9 @@ from k2chat.types import Chunk
 __all__ = ["SafetyTopics"]
 
 log = logging.getLogger(__name__)
+
+# What the class's topic reports as touching it: safety.mentions_anticoagulant said so.
+_BLOOD_THINNER = "a blood thinner"
 
 MEMO = 4096  # questions whose touched topics are kept (each answer asks two or three times)
 
@@ -134,9 +137,18 @@ class SafetyTopics:
         known = {g for w, g in written.items() if set(tokenize(f"{w} {g}")) & vocabulary}
         unknown = {g for g in written.values()
                    if g not in known and g not in self._named and g not in ANTICOAGULANT_TERMS}
+        # One place decides that the reader mentions a blood-thinning medicine:
+        # k2chat.chain.safety.mentions_anticoagulant (it also sets the caution's flag). A
+        # blood-thinner topic is touched only then; its drugs and words choose which one, and
+        # the class's topic (whole_class) is touched by any mention.
+        thinner = mentions_anticoagulant(text)
         out = []
         for topic in self.topics:
+            if topic.kind == "blood_thinner" and not thinner:
+                continue
             hits = (drugs & topic.drugs) | (words & topic.words)
+            if topic.whole_class:
+                hits |= {_BLOOD_THINNER}
             hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}
             hits |= {p.pattern for p in topic.patterns if p.search(lowered)}
             if topic.other_drugs:
