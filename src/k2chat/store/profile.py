@@ -2,10 +2,10 @@
 
 An article's profile holds everything specific to it that is not its text: the subject the
 page and the messages name, the questions the page offers as examples, the forms of the
-substance it names (``mk7`` shown as "MK-7"), the units its doses are written in ("mcg"),
-and where its labelled examples live. The curated safety statements stay in their own file
-beside it (``<article>.safety.yaml``, :mod:`k2chat.store.statements`): they are long,
-verbatim-checked data with their own format.
+substance it names (``mk7`` shown as "MK-7"), the units its doses are written in ("mcg")
+and which unit each form is dosed in (``mk4``: "mg"), and where its labelled examples live.
+The curated safety statements stay in their own file beside it (``<article>.safety.yaml``,
+:mod:`k2chat.store.statements`): they are long, verbatim-checked data with their own format.
 
 :func:`load_profile` is the one way in: it reads every article's profile (an article without
 one gets a generic profile that names only its title), checks it (a malformed profile is a
@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from itertools import chain, zip_longest
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from k2chat.errors import CorpusError
 from k2chat.store.corpus import article_files, read_article
@@ -51,6 +58,9 @@ class ArticleProfile(BaseModel):
     forms: dict[str, str] = Field(default_factory=dict)
     # the units its doses are written in, every spelling it uses ("mcg", "micrograms", "IU")
     dose_units: tuple[str, ...] = ()
+    # the unit each form is dosed in, one of dose_units ("mk4": "mg"): an amount is read
+    # against the form's figures (k2chat.chain.topics: 45 mg of MK-4 is no overdose)
+    dosed_in: dict[str, str] = Field(default_factory=dict)
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
@@ -69,6 +79,16 @@ class ArticleProfile(BaseModel):
                 raise ValueError(f"{key!r}: a form is written as k2chat.text.normalize "
                                  "spells it (lower case letters and digits: mk7)")
         return forms
+
+
+    @model_validator(mode="after")
+    def _dosed_in_known(self) -> ArticleProfile:
+        for form, unit in self.dosed_in.items():
+            if form not in self.forms:
+                raise ValueError(f"dosed_in: {form!r} is not one of its forms")
+            if unit not in self.dose_units:
+                raise ValueError(f"dosed_in: {unit!r} ({form}) is not one of its dose_units")
+        return self
 
 
 @dataclass(frozen=True)
@@ -132,7 +152,9 @@ class CorpusProfile:
 
 def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     units = (u for a in profile.articles for u in a.profile.dose_units)
-    return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)))
+    dosed_in = {f: u for a in profile.articles for f, u in a.profile.dosed_in.items()}
+    return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)),
+                      dosed_in=tuple(sorted(dosed_in.items())))
 
 
 def profile_file(article: Path) -> Path:
