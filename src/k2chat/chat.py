@@ -17,6 +17,7 @@ from k2chat.settings import Settings
 from k2chat.store.profile import CorpusProfile, load_profile
 from k2chat.text import clean_question
 from k2chat.types import Answer
+from k2chat.vocabulary import Vocabulary
 
 __all__ = ["Chat", "Turn", "lead_quote"]
 
@@ -71,7 +72,7 @@ class Chat:
 
     def _resolve(self, question: str) -> str:
         previous = self._turns[-1].search_query if self._turns else None
-        resolved = resolve_followup(question, previous)
+        resolved = resolve_followup(question, previous, self._vocabulary())
         if resolved is None:
             return question
         form = self._state.form
@@ -85,6 +86,16 @@ class Chat:
         if self._pipeline is not None:
             return self._pipeline.profile
         return load_profile((self._settings or Settings.from_env()).corpus_dir)
+
+    def _vocabulary(self) -> Vocabulary:
+        """The articles' words (form and subject names); none while the corpus cannot be
+        read (asking then says why)."""
+        if self._pipeline is not None:
+            return self._pipeline.retriever.vocabulary
+        try:
+            return self._profile().vocabulary
+        except CorpusError:
+            return Vocabulary()
 
     def _fresh_state(self) -> ConversationState:
         """A conversation's state before its first turn: it knows the articles' forms. A

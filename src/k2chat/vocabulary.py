@@ -36,6 +36,13 @@ def _forms_pattern(forms: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"\b(" + _alternatives(tuple(sorted(forms))) + r")\b")
 
 
+def _names(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One word-bounded pattern for any of ``patterns`` (none: it matches nothing)."""
+    if not patterns:
+        return _NOTHING
+    return re.compile(r"\b(" + "|".join(patterns) + r")\b", re.IGNORECASE)
+
+
 def forms_named(normalized: str, forms: frozenset[str]) -> tuple[str, ...]:
     """Which of ``forms`` a text (as ``k2chat.text.normalize`` spells it) names, in order of
     first mention ("mk7", "mk4")."""
@@ -57,6 +64,11 @@ class Vocabulary:
     # the unit each form is dosed in, where the article says ((("mk4", "mg"), ("mk7", "mcg")):
     # an amount is read against the right form's figures
     dosed_in: tuple[tuple[str, str], ...] = ()
+    # how readers write a form's name, as regular expressions (case ignored): "mk[\s-]?\d+"
+    form_names: tuple[str, ...] = ()
+    # what else makes a question self-contained, besides a form's name (regular expressions,
+    # case ignored): the subject's other names and what the article is mostly about
+    subject_names: tuple[str, ...] = ()
 
     def unit_of(self, form: str) -> str | None:
         """The unit ``form`` is dosed in ("mk4" -> "mg"), None when no profile says."""
@@ -84,6 +96,13 @@ class Vocabulary:
                                                                 self.dose_units)),
                                             _alternatives(_DOSE_AFTER)))) + r")\b"))
 
+        # A text names a form ("MK-7", "menaquinone 4"): follow-ups swap it ("And for MK-4?").
+        set_(self, "form_name", _names(self.form_names))
+        # A text names the subject or a form: a question naming one stands on its own.
+        set_(self, "names_subject", _names(self.form_names + self.subject_names))
+
     amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    form_name: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    names_subject: re.Pattern[str] = field(init=False, repr=False, compare=False)
     asks_amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     dose_words: re.Pattern[str] = field(init=False, repr=False, compare=False)

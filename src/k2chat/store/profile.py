@@ -18,6 +18,7 @@ must name their article.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from itertools import chain, zip_longest
 from pathlib import Path
@@ -61,6 +62,12 @@ class ArticleProfile(BaseModel):
     # the unit each form is dosed in, one of dose_units ("mk4": "mg"): an amount is read
     # against the form's figures (k2chat.chain.topics: 45 mg of MK-4 is no overdose)
     dosed_in: dict[str, str] = Field(default_factory=dict)
+    # how readers write its forms' names, regular expressions, case ignored ('mk[\s-]?\d+'):
+    # "And for MK-4?" after a question naming another form asks it about MK-4
+    form_names: tuple[str, ...] = ()
+    # what else makes a question self-contained, not a follow-up (regular expressions, case
+    # ignored): the subject's other names, what it is mostly about ('vitamin k[12]?', 'warfarin')
+    subject_names: tuple[str, ...] = ()
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
@@ -69,6 +76,20 @@ class ArticleProfile(BaseModel):
     def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         if any(not v.strip() for v in values):
             raise ValueError("an entry is empty")
+        return values
+
+    @field_validator("form_names", "subject_names")
+    @classmethod
+    def _patterns(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not value.strip():
+                raise ValueError("an entry is empty")
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+            if re.compile(value).groups:
+                raise ValueError(f"{value!r}: write groups as (?:...)")
         return values
 
     @field_validator("forms")
@@ -153,8 +174,12 @@ class CorpusProfile:
 def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     units = (u for a in profile.articles for u in a.profile.dose_units)
     dosed_in = {f: u for a in profile.articles for f, u in a.profile.dosed_in.items()}
+    form_names = (n for a in profile.articles for n in a.profile.form_names)
+    subject_names = (n for a in profile.articles for n in a.profile.subject_names)
     return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)),
-                      dosed_in=tuple(sorted(dosed_in.items())))
+                      dosed_in=tuple(sorted(dosed_in.items())),
+                      form_names=tuple(dict.fromkeys(form_names)),
+                      subject_names=tuple(dict.fromkeys(subject_names)))
 
 
 def profile_file(article: Path) -> Path:
