@@ -5,6 +5,12 @@ import pytest
 import k2chat
 from k2chat.chain.followup import is_followup, resolve_followup
 from k2chat.chat import Chat
+from k2chat.store.profile import load_profile
+from k2chat.vocabulary import Vocabulary
+
+from .conftest import CORPUS
+
+K2_WORDS = load_profile(CORPUS).vocabulary  # the K2 article's profile
 
 
 def test_follow_up_about_time_to_work_answers_onset(settings) -> None:  # type: ignore[no-untyped-def]
@@ -44,12 +50,23 @@ def test_separate_chats_do_not_share_turns(settings) -> None:  # type: ignore[no
      ("What are the side effects of vitamin K2?", False)],
 )
 def test_followup_detection(question: str, expected: bool) -> None:
-    assert is_followup(question) is expected
+    assert is_followup(question, K2_WORDS) is expected
 
 
 def test_a_self_contained_question_is_not_rewritten() -> None:
-    assert resolve_followup("Can I take vitamin K2 with warfarin?", "How much MK-7?") is None
-    assert resolve_followup("And for MK-4?", None) is None
+    assert resolve_followup("Can I take vitamin K2 with warfarin?", "How much MK-7?",
+                            K2_WORDS) is None
+    assert resolve_followup("And for MK-4?", None, K2_WORDS) is None
+
+
+def test_form_and_subject_names_are_the_profiles() -> None:
+    """The K2 article's profile names its forms and subject: "And for MK-4?" swaps the form
+    and "Can I combine it with warfarin?" stands on its own; without the names it leans on
+    the previous turn."""
+    assert resolve_followup("And for MK-4?", "How much MK-7 is used for osteoporosis?",
+                            K2_WORDS) == "How much MK-4 is used for osteoporosis? for ?"
+    assert not is_followup("Can I combine it with warfarin?", K2_WORDS)
+    assert is_followup("Can I combine it with warfarin?", Vocabulary())
 
 
 def test_a_blood_thinner_named_earlier_keeps_its_caution(settings) -> None:  # type: ignore[no-untyped-def]

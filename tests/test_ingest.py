@@ -112,7 +112,8 @@ def _package_copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("module", "stale"), [
     ("store/quotes.py", True),  # which quotes a passage has (units.npy)
     ("store/reference.py", True),  # what a quote carries (reached through quotes and chunk)
-    ("text.py", True),  # the tokenizer (the BM25 index)
+    ("text/tokens.py", True),  # the tokenizer (the BM25 index)
+    ("text/stem.py", True),  # its stemmer
     ("models/embeddings.py", True),  # the vectors
     ("chain/judge.py", False),  # answering reads the build, it does not make it
     ("serve/ui.py", False),

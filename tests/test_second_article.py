@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from k2chat.chain.followup import resolve_followup
 from k2chat.chat import Chat
 from k2chat.errors import CorpusError
 from k2chat.serve import render, ui
@@ -182,6 +183,12 @@ def test_an_article_without_a_profile_gets_a_generic_one(tmp_path: Path) -> None
     ("subject: x\ncovers: y\nask_about: z\nforms: {MK-7: MK-7}\n", "forms"),
     ("subject: x\ncovers: y\nask_about: z\ndose_units: [mcg, '']\n", "dose_units"),
     ("subject: [x\n", "Cannot read the article profile"),
+    ("subject: x\ncovers: y\nask_about: z\nform_names: ['d[23']\n", "not a regular expression"),
+    ("subject: x\ncovers: y\nask_about: z\nform_names: ['(d)3']\n", "groups as (?:...)"),
+    ("subject: x\ncovers: y\nask_about: z\nforms: {d3: D3}\ndose_units: [IU]\n"
+     "dosed_in: {d2: IU}\n", "'d2' is not one of its forms"),
+    ("subject: x\ncovers: y\nask_about: z\nforms: {d3: D3}\ndose_units: [IU]\n"
+     "dosed_in: {d3: mg}\n", "'mg' (d3) is not one of its dose_units"),
 ])
 def test_a_malformed_profile_is_a_clear_error(tmp_path: Path, text: str, says: str) -> None:
     shutil.copy(SECOND / "vitamin-d-basics.md", tmp_path)
@@ -200,3 +207,37 @@ def test_a_changed_profile_is_read_again(tmp_path: Path) -> None:
         "subject: vitamin D for adults", "subject: vitamin D, the sunshine vitamin"),
         encoding="utf-8")
     assert load_profile(tmp_path).subject == "vitamin D, the sunshine vitamin"
+
+
+def test_the_second_articles_own_forms_carry_a_unit_follow_up_without_code(
+        tmp_path: Path) -> None:
+    """Forms are the profile's, not the code's: give the vitamin D article forms of its own
+    (D2, D3, dosed in IU) and a conversation about D3 keeps "is that mcg or IU?" on D3 (a
+    quote about D2 alone is left out), as a K2 conversation keeps "is that mcg or mg?" on
+    MK-7."""
+    from k2chat.settings import Settings
+
+    for path in SECOND.iterdir():
+        shutil.copy(path, tmp_path)
+    profile_path = tmp_path / "vitamin-d-basics.profile.yaml"
+    profile_path.write_text(profile_path.read_text(encoding="utf-8")
+                            + "forms: {d2: D2, d3: D3}\ndosed_in: {d2: IU, d3: IU}\n"
+                            + "form_names: ['d[23]']\n",
+                            encoding="utf-8")
+    words = load_profile(tmp_path).vocabulary
+    assert words.forms == {"d2", "d3"} and words.unit_of("d3") == "IU"
+    assert words.unit_of("mk4") is None  # no K2 form in a vitamin D corpus
+    s = Settings(corpus_dir=tmp_path, data_dir=tmp_path / "data")
+    chat = Chat(settings=s, history=["How much vitamin D3 do adults need per day?",
+                                     "is that mcg or IU?"])
+    assert chat.state.form == "d3"
+    # a quote about D2 only is off the subject in the follow-up; one about D3 is not
+    assert chat.state.off_subject_form("Take 400 IU of D2.", "is that mcg or IU?")
+    assert not chat.state.off_subject_form("Take 600 IU of D3.", "is that mcg or IU?")
+    k2 = Chat(settings=s, history=["How much MK-7 per day?", "is that mcg or mg?"])
+    assert k2.state.form is None  # MK-7 is no form of this corpus
+    # its form names: "And for D2?" asks the earlier question about D2
+    assert resolve_followup("And for D2?", "How much D3 do adults need?", words) == \
+        "How much D2 do adults need? for ?"
+    assert resolve_followup("And for MK-4?", "How much MK-7 do adults need?", words) != \
+        "How much MK-4 do adults need? for ?"

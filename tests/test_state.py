@@ -6,8 +6,13 @@ import pytest
 
 import k2chat
 from k2chat.chain.state import ConversationState, facts_in, without_negated
+from k2chat.store.profile import load_profile
+
+from .conftest import CORPUS
 
 _DIALYSIS_LINE = "requiring dialysis"
+# The K2 article's forms, as its profile names them (corpus/<article>.profile.yaml)
+FORMS = frozenset(load_profile(CORPUS).forms)
 
 
 @pytest.mark.parametrize(
@@ -60,8 +65,9 @@ def test_negated_words_leave_the_search_text() -> None:
 
 
 def test_the_subject_form_comes_from_the_question_or_else_the_previous_answer() -> None:
-    state = ConversationState().after("what dose for bones?", "In practice, a daily supplement "
-                                      "providing 100–200 mcg of MK-7 is a common approach")
+    state = ConversationState(known_forms=FORMS).after(
+        "what dose for bones?",
+        "In practice, a daily supplement providing 100–200 mcg of MK-7 is a common approach")
     assert state.form == "mk7"
     assert state.off_subject_form("For MK-4 (Menaquinone-4): 45 milligrams (mg).", "mcg or mg?")
     assert not state.off_subject_form("For MK-7 (Menaquinone-7): 90–180 micrograms (mcg).",
@@ -75,11 +81,19 @@ def test_the_subject_form_comes_from_the_question_or_else_the_previous_answer() 
 def test_state_is_plain_data_and_recomputable_from_turns() -> None:
     turns = [("I'm on warfarin, is MK-7 ok?", "For MK-7 (Menaquinone-7): 90–180 mcg."),
              ("I'm 70 and not on dialysis", None)]
-    state = ConversationState.from_turns(turns)
+    state = ConversationState.from_turns(turns, FORMS)
     assert state.on_blood_thinner and state.age == 70 and state.form == "mk7"
     assert state.negated >= {"dialysis", "children"}
-    again = ConversationState.from_dict(json.loads(json.dumps(state.to_dict())))
-    assert again == state
+    again = ConversationState.from_dict(json.loads(json.dumps(state.to_dict())), FORMS)
+    assert again == state and again.known_forms == FORMS == {"mk4", "mk7"}
+
+
+def test_forms_are_the_profiles_not_the_codes() -> None:
+    """Without the articles' forms no form is read; with another article's, its own are."""
+    assert ConversationState().after("and MK-4?").form is None
+    vitamin_d = ConversationState(known_forms=frozenset({"d2", "d3"}))
+    assert vitamin_d.after("How much D3 per day?").form == "d3"
+    assert vitamin_d.after("and MK-4?").form is None
 
 
 def test_chat_keeps_the_state_of_its_turns(settings) -> None:  # type: ignore[no-untyped-def]

@@ -292,3 +292,24 @@ def test_ingest_stops_on_a_statement_that_is_not_the_articles_text(tmp_path: Pat
     with pytest.raises(CorpusError, match="not verbatim article text"):
         build_index(settings, show_progress=False)
     assert not (settings.index_dir / "CURRENT").exists()  # nothing was built
+
+
+def test_which_unit_a_form_is_dosed_in_is_the_profiles(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The amount topic (above_mcg) reads an amount against the form's unit from the profile
+    (dosed_in: MK-4 in mg, MK-7 in mcg), not from code: with the profile, 0.5 mg of MK-7 is 500
+    mcg and touches it, 500 mcg of MK-4 does not; without one, no form has a unit."""
+    from k2chat.store.profile import load_profile
+
+    lex = pipeline.retriever.lexical
+    words = load_profile(CORPUS).vocabulary
+    assert words.unit_of("mk4") == "mg" and words.unit_of("mk7") == "mcg"
+    profiled = SafetyTopics(load_topics(CORPUS), pipeline.index.chunks, words)
+    bare = SafetyTopics(load_topics(CORPUS), pipeline.index.chunks)
+
+    def by_amount(topics: SafetyTopics, question: str) -> bool:
+        return any(t.by_amount for t, _ in topics.touched(question, lex))
+
+    assert by_amount(profiled, "Is 0.5 mg of MK-7 a day too much?")
+    assert not by_amount(bare, "Is 0.5 mg of MK-7 a day too much?")
+    assert not by_amount(profiled, "Is 500 mcg of MK-4 a day too much?")
+    assert by_amount(bare, "Is 500 mcg of MK-4 a day too much?")

@@ -6,27 +6,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from k2chat.chain.answer import Request
 from k2chat.chain.followup import resolve_followup
 from k2chat.chain.state import ConversationState, forms_in
+from k2chat.errors import CorpusError
 from k2chat.pipeline import Pipeline, get_pipeline
 from k2chat.settings import Settings
-from k2chat.store.profile import load_profile
+from k2chat.store.profile import CorpusProfile, load_profile
 from k2chat.text import clean_question
 from k2chat.types import Answer
+from k2chat.vocabulary import Vocabulary
 
 __all__ = ["Chat", "Turn", "lead_quote"]
 
 
-def lead_quote(answer: Answer | None) -> str | None:
+def lead_quote(answer: Answer | None, forms: frozenset[str] = frozenset()) -> str | None:
     """The quote an answer was about, for the conversation's subject: its first quote that
-    names a K2 form, else its first quote."""
+    names one of ``forms`` (the articles' forms, ``Vocabulary.forms``), else its first quote."""
     if answer is None or not answer.citations:
         return None
     quotes = [c.quote for c in answer.citations]
-    return next((q for q in quotes if forms_in(q)), quotes[0])
+    return next((q for q in quotes if forms_in(q, forms)), quotes[0])
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Chat:
         self._settings = settings
         self._pipeline = pipeline
         self._turns: list[Turn] = []
-        self._state = ConversationState()
+        self._state = self._fresh_state()
         self._lock = threading.Lock()
         for question in history:
             cleaned = clean_question(question)
@@ -70,23 +72,45 @@ class Chat:
 
     def _resolve(self, question: str) -> str:
         previous = self._turns[-1].search_query if self._turns else None
-        resolved = resolve_followup(question, previous)
+        resolved = resolve_followup(question, previous, self._vocabulary())
         if resolved is None:
             return question
         form = self._state.form
-        if form and not forms_in(resolved):  # "is that mcg or mg?" after an MK-7 answer
-            resolved = f"{resolved} {self._form_names().get(form, form)}"
+        if form and not forms_in(resolved, self._state.known_forms):
+            # "is that mcg or mg?" after an MK-7 answer
+            resolved = f"{resolved} {self._profile().forms.get(form, form)}"
         return resolved
 
-    def _form_names(self) -> dict[str, str]:
-        """The forms the articles' profiles name, as shown ("mk7" -> "MK-7")."""
+    def _profile(self) -> CorpusProfile:
+        """The articles' profiles: the forms they name, as shown ("mk7" -> "MK-7")."""
         if self._pipeline is not None:
-            return self._pipeline.profile.forms
-        return load_profile((self._settings or Settings.from_env()).corpus_dir).forms
+            return self._pipeline.profile
+        return load_profile((self._settings or Settings.from_env()).corpus_dir)
+
+    def _vocabulary(self) -> Vocabulary:
+        """The articles' words (form and subject names); none while the corpus cannot be
+        read (asking then says why)."""
+        if self._pipeline is not None:
+            return self._pipeline.retriever.vocabulary
+        try:
+            return self._profile().vocabulary
+        except CorpusError:
+            return Vocabulary()
+
+    def _fresh_state(self) -> ConversationState:
+        """A conversation's state before its first turn: it knows the articles' forms. A
+        corpus that cannot be read yet knows none here; asking says why (CorpusError)."""
+        try:
+            return ConversationState(known_forms=frozenset(self._profile().forms))
+        except CorpusError:
+            return ConversationState()
 
     def ask(self, question: str) -> Answer:
         pipeline = self._pipeline or get_pipeline(self._settings)
         with self._lock:
+            if not self._state.known_forms and pipeline.profile.forms:  # the corpus came later
+                self._state = replace(self._state,
+                                      known_forms=frozenset(pipeline.profile.forms))
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
             shown = frozenset(c.quote for t in self._turns if t.answer for c in t.answer.citations)
@@ -97,7 +121,8 @@ class Chat:
             )
             # Facts a reader states count even in a turn that is not answered; the subject
             # follows answered turns only.
-            self._state = self._state.after(cleaned, lead_quote(answer))
+            self._state = self._state.after(cleaned,
+                                            lead_quote(answer, self._state.known_forms))
             if answer.grounded or answer.emergency:
                 self._turns.append(Turn(cleaned, search_query, answer))
             return answer
@@ -110,9 +135,11 @@ class Chat:
         kept = [(clean_question(q), s, a) for q, s, a in turns]
         with self._lock:
             self._turns = [Turn(q, s, a) for q, s, a in kept if s is not None]
-            self._state = ConversationState.from_turns((q, lead_quote(a)) for q, _, a in kept)
+            forms = self._state.known_forms
+            self._state = ConversationState.from_turns(
+                ((q, lead_quote(a, forms)) for q, _, a in kept), forms)
 
     def reset(self) -> None:
         with self._lock:
             self._turns.clear()
-            self._state = ConversationState()
+            self._state = self._fresh_state()

@@ -66,6 +66,7 @@ class Pipeline(Protocol):
     settings: Settings
     index: Any  # k2chat.store.index.Index
     chain: Any  # the answering Runnable
+    retriever: Any  # its .vocabulary: the corpus's form and subject names
     related: Related | None
 
 
@@ -152,7 +153,7 @@ def build(pipeline: Pipeline, path: Path = CANDIDATES) -> Related:
 
     kept = []
     for question, facts in candidates(path):
-        if is_followup(question):
+        if is_followup(question, pipeline.retriever.vocabulary):
             continue  # a conversation would take it with the previous turn's topic (chat.py)
         answer = pipeline.chain.invoke(Request(question))
         if not answer.grounded or answer.emergency or not answer.citations:

@@ -3,18 +3,20 @@
 :class:`Vocabulary` is built from the corpus's profiles (``corpus/<article>.profile.yaml``,
 :attr:`k2chat.store.profile.CorpusProfile.vocabulary`) and passed down to the code that needs
 it (the retriever, the safety rules, the judge, the composer); no module keeps a copy of its
-own. It holds the forms of the substance the articles dose separately (``mk7``) and the
+own. It holds the forms of the substance the articles dose separately (``mk7``), the
 units their doses are written in (``mcg``, ``mg`` for the K2 article; ``IU`` for a vitamin D
-article). An empty vocabulary (no profile says any) knows no forms and reads no amount:
+article) and which unit each form is dosed in (MK-4 in mg, MK-7 in mcg).
+An empty vocabulary (no profile says any) knows no forms and reads no amount:
 nothing here is a word of one article.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Vocabulary"]
+__all__ = ["Vocabulary", "forms_named"]
 
 # What reads as a question about an amount besides a unit (k2chat's dose questions: "how
 # much", "per day"; from the labelled dose questions in data/questions.yaml).
@@ -29,6 +31,26 @@ def _alternatives(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in words)
 
 
+@functools.lru_cache(maxsize=16)  # one corpus has one set of forms
+def _forms_pattern(forms: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + _alternatives(tuple(sorted(forms))) + r")\b")
+
+
+def _names(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One word-bounded pattern for any of ``patterns`` (none: it matches nothing)."""
+    if not patterns:
+        return _NOTHING
+    return re.compile(r"\b(" + "|".join(patterns) + r")\b", re.IGNORECASE)
+
+
+def forms_named(normalized: str, forms: frozenset[str]) -> tuple[str, ...]:
+    """Which of ``forms`` a text (as ``k2chat.text.normalize`` spells it) names, in order of
+    first mention ("mk7", "mk4")."""
+    if not forms:
+        return ()
+    return tuple(dict.fromkeys(_forms_pattern(forms).findall(normalized)))
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The forms and dose units the corpus's profiles declare (see README, "Adding an
@@ -39,6 +61,22 @@ class Vocabulary:
     forms: frozenset[str] = frozenset()
     # the units a dose is written in, every spelling the article uses ("mcg", "micrograms")
     dose_units: tuple[str, ...] = ()
+    # the unit each form is dosed in, where the article says ((("mk4", "mg"), ("mk7", "mcg")):
+    # an amount is read against the right form's figures
+    dosed_in: tuple[tuple[str, str], ...] = ()
+    # how readers write a form's name, as regular expressions (case ignored): "mk[\s-]?\d+"
+    form_names: tuple[str, ...] = ()
+    # what else makes a question self-contained, besides a form's name (regular expressions,
+    # case ignored): the subject's other names and what the article is mostly about
+    subject_names: tuple[str, ...] = ()
+
+    def unit_of(self, form: str) -> str | None:
+        """The unit ``form`` is dosed in ("mk4" -> "mg"), None when no profile says."""
+        return dict(self.dosed_in).get(form)
+
+    def forms_named(self, normalized: str) -> tuple[str, ...]:
+        """The forms a normalised text names, in order of first mention ("mk7", "mk4")."""
+        return forms_named(normalized, self.forms)
 
     def __post_init__(self) -> None:
         units = _alternatives(self.dose_units)
@@ -58,6 +96,13 @@ class Vocabulary:
                                                                 self.dose_units)),
                                             _alternatives(_DOSE_AFTER)))) + r")\b"))
 
+        # A text names a form ("MK-7", "menaquinone 4"): follow-ups swap it ("And for MK-4?").
+        set_(self, "form_name", _names(self.form_names))
+        # A text names the subject or a form: a question naming one stands on its own.
+        set_(self, "names_subject", _names(self.form_names + self.subject_names))
+
     amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    form_name: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    names_subject: re.Pattern[str] = field(init=False, repr=False, compare=False)
     asks_amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     dose_words: re.Pattern[str] = field(init=False, repr=False, compare=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from k2chat.text import STOPWORDS, clean_question
+from k2chat.vocabulary import Vocabulary
 
 __all__ = ["is_followup", "resolve_followup"]
 
@@ -16,16 +17,10 @@ _FOLLOWUP_START = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|these|there)\b", re.IGNORECASE)
-_ENTITY = re.compile(
-    r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d+|k[\s-]?[12]|vitamin k[12]?|phylloquinone|warfarin|"
-    r"coumadin|osteoporosis|osteopenia)\b",
-    re.IGNORECASE,
-)
 
 # A unit named with no form or amount ("mcg or mg?", "micrograms or milligrams?") asks about
 # the figures of the previous answer.
 _UNIT = re.compile(r"\b(mcg|mg|micrograms?|milligrams?|µg|ug|iu|units?)\b", re.IGNORECASE)
-_FORM = re.compile(r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d+|k[\s-]?[12])\b", re.IGNORECASE)
 
 # Words that say what the earlier question wanted, not what it was about.
 _INTENT = frozenset(
@@ -34,29 +29,35 @@ _INTENT = frozenset(
 )
 
 
-def is_followup(question: str) -> bool:
-    """Does the question lean on an earlier turn ("And for MK-4?", "Is that safe?")?"""
+def is_followup(question: str, vocabulary: Vocabulary) -> bool:
+    """Does the question lean on an earlier turn ("And for MK-4?", "Is that safe?")?
+    ``vocabulary``: the corpus's; a form or subject name (``names_subject``, from the
+    profiles' ``form_names`` and ``subject_names``) makes a question stand on its own."""
     q = question.strip()
+    entity = vocabulary.names_subject
     words = [w for w in re.findall(r"[\w-]+", q.lower()) if w not in STOPWORDS]
     if _FOLLOWUP_START.match(q):
         return True
-    if len(words) <= 2 and not _ENTITY.search(q):
+    if len(words) <= 2 and not entity.search(q):
         return True
-    if _UNIT.search(q) and not _ENTITY.search(q) and not re.search(r"\d", q):
+    if _UNIT.search(q) and not entity.search(q) and not re.search(r"\d", q):
         return True
-    return bool(_PRONOUN.search(q)) and not _ENTITY.search(q)
+    return bool(_PRONOUN.search(q)) and not entity.search(q)
 
 
-def resolve_followup(question: str, previous: str | None) -> str | None:
-    """The question made self-contained with the earlier turn's topic, or None if it is."""
-    if not previous or not is_followup(question):
+def resolve_followup(question: str, previous: str | None,
+                     vocabulary: Vocabulary) -> str | None:
+    """The question made self-contained with the earlier turn's topic, or None if it is.
+    ``vocabulary``: the corpus's (how its profiles write form and subject names)."""
+    if not previous or not is_followup(question, vocabulary):
         return None
-    new_forms = _FORM.findall(question)
-    old_forms = _FORM.findall(previous)
+    form = vocabulary.form_name
+    new_forms = form.findall(question)
+    old_forms = form.findall(previous)
     if new_forms and old_forms:
         # "And for MK-4?" after "How much MK-7 ...?" asks the same about MK-4.
-        base = _FORM.sub(new_forms[0], previous)
-        rest = _FORM.sub(" ", _FOLLOWUP_START.sub(" ", question))
+        base = form.sub(new_forms[0], previous)
+        rest = form.sub(" ", _FOLLOWUP_START.sub(" ", question))
         return clean_question(f"{base} {rest}")
     asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
     carry = [

@@ -23,6 +23,7 @@ from typing import Any
 
 from k2chat.chain.safety import mentions_anticoagulant
 from k2chat.text import normalize, tokenize
+from k2chat.vocabulary import forms_named
 
 __all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "without_negated"]
 
@@ -55,14 +56,13 @@ _NEGATION_REACH = 5  # words between the negation and the group word ("not on an
 _CLAUSE = re.compile(r"[.,;:!?()]|\b(?:but|and|though|although|however|while|whereas|so)\b")
 _AGE = re.compile(r"\b(?:i am|i'm|im|i turned|i'll be)\s+(?:an?\s+)?(\d{1,3})\b"
                   r"(?!\s*(?:mcg|mg|ug|iu|%|times|pills?|tablets?|capsules?))")
-# The article's K2 forms as ``k2chat.text.normalize`` spells them.
-_FORMS = re.compile(r"\b(mk4|mk7)\b")
 ADULT_AGE = 18  # the article's "children" are under this
 
 
-def forms_in(text: str) -> tuple[str, ...]:
-    """The K2 forms a text names, in order ("mk4", "mk7")."""
-    return tuple(dict.fromkeys(_FORMS.findall(normalize(text))))
+def forms_in(text: str, forms: frozenset[str]) -> tuple[str, ...]:
+    """Which of ``forms`` (the articles' forms as ``k2chat.text.normalize`` spells them, from
+    their profiles: ``Vocabulary.forms``) a text names, in order ("mk4", "mk7")."""
+    return forms_named(normalize(text), forms)
 
 
 def _groups_of_word(word: str) -> tuple[set[str], set[str]]:
@@ -217,9 +217,12 @@ def without_negated(text: str) -> str:
 class ConversationState:
     """What a conversation has established so far (plain data).
 
-    ``form``: the K2 form the conversation is about (from the last question that named one,
-    else the last answer's lead quote); ``facts``: group -> True (the reader is in it) or
-    False (said they are not); ``age``: a stated age; ``turns``: how many turns it covers."""
+    ``form``: the form the conversation is about, one of ``known_forms`` (from the last
+    question that named one, else the last answer's lead quote); ``facts``: group -> True (the
+    reader is in it) or False (said they are not); ``age``: a stated age; ``turns``: how many
+    turns it covers. ``known_forms``: the forms the articles' profiles name (``mk4``, ``mk7``;
+    ``Vocabulary.forms``), what ``form`` is read from; the corpus's, not the conversation's,
+    so it is not part of :meth:`to_dict`."""
     form: str | None = None
     facts: tuple[tuple[str, bool], ...] = ()
     age: int | None = None
@@ -228,6 +231,7 @@ class ConversationState:
     # what the reader said of themselves: each earlier message that placed them in a group,
     # without its negated parts, oldest first (``said``)
     notes: tuple[str, ...] = field(default=())
+    known_forms: frozenset[str] = field(default=frozenset(), compare=False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -281,8 +285,9 @@ class ConversationState:
         """The quote names only a K2 form other than the one the question (or, when it names
         none, the conversation) is about: "is that mcg or mg?" after an MK-7 answer must not
         get MK-4's figures."""
-        wanted = set(forms_in(question)) or ({self.form} if self.form else set())
-        named = set(forms_in(quote))
+        wanted = (set(forms_in(question, self.known_forms))
+                  or ({self.form} if self.form else set()))
+        named = set(forms_in(quote, self.known_forms))
         return bool(wanted and named and not named & wanted)
 
     # -- updating --------------------------------------------------------------------------
@@ -292,12 +297,12 @@ class ConversationState:
         facts = dict(self.facts)
         said, age = facts_in(question)
         facts.update(said)
-        asked_forms = forms_in(question)
+        asked_forms = forms_in(question, self.known_forms)
         form = self.form
         if asked_forms:
             form = asked_forms[-1] if len(asked_forms) == 1 else None  # a comparison: both
         elif lead_quote:
-            quoted = forms_in(lead_quote)
+            quoted = forms_in(lead_quote, self.known_forms)
             if len(quoted) == 1:
                 form = quoted[0]
         notes = self.notes
@@ -308,9 +313,10 @@ class ConversationState:
                        subject=tuple(sorted(g for g, v in said.items() if v)))
 
     @classmethod
-    def from_turns(cls, turns: Iterable[tuple[str, str | None]]) -> ConversationState:
+    def from_turns(cls, turns: Iterable[tuple[str, str | None]],
+                   known_forms: frozenset[str] = frozenset()) -> ConversationState:
         """Recompute the state from (question, lead quote or None) pairs, oldest first."""
-        state = cls()
+        state = cls(known_forms=known_forms)
         for question, lead in turns:
             state = state.after(question, lead)
         return state
@@ -320,9 +326,10 @@ class ConversationState:
                 "turns": self.turns, "subject": list(self.subject), "notes": list(self.notes)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ConversationState:
+    def from_dict(cls, d: dict[str, Any],
+                  known_forms: frozenset[str] = frozenset()) -> ConversationState:
         facts = d.get("facts") or {}
-        return cls(form=d.get("form"), facts=tuple(sorted((str(g), bool(v))
+        return cls(known_forms=known_forms, form=d.get("form"), facts=tuple(sorted((str(g), bool(v))
                                                           for g, v in facts.items())),
                    age=d.get("age"), turns=int(d.get("turns") or 0),
                    subject=tuple(str(s) for s in d.get("subject") or ()),

@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from k2chat.chain.drugs import drug_table
-from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named
+from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named, mentions_anticoagulant
 from k2chat.store.lexical import LexicalIndex
+from k2chat.store.profile import load_profile
 from k2chat.store.quotes import Hit, Unit
 from k2chat.store.statements import (
     STATEMENT,
@@ -36,10 +37,14 @@ from k2chat.store.statements import (
 )
 from k2chat.text import normalize, split_sentences, tokenize
 from k2chat.types import Chunk
+from k2chat.vocabulary import Vocabulary
 
 __all__ = ["SafetyTopics"]
 
 log = logging.getLogger(__name__)
+
+# What the class's topic reports as touching it: safety.mentions_anticoagulant said so.
+_BLOOD_THINNER = "a blood thinner"
 
 MEMO = 4096  # questions whose touched topics are kept (each answer asks two or three times)
 
@@ -60,9 +65,20 @@ def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
     return None
 
 
+_NO_WORDS = Vocabulary()  # no article's forms
+
+
+def _in_mcg(unit: str) -> bool:
+    """``unit`` is a spelling of micrograms, as :func:`amounts_mcg` reads units."""
+    return amounts_mcg(f"1 {unit}") == [1.0]
+
+
 class SafetyTopics:
-    """The curated topics bound to the index's passages (for citations)."""
-    def __init__(self, topics: Iterable[Topic], chunks: Sequence[Chunk]) -> None:
+    """The curated topics bound to the index's passages (for citations); ``vocabulary``: the
+    corpus's forms and the unit each is dosed in (``corpus/<article>.profile.yaml``)."""
+    def __init__(self, topics: Iterable[Topic], chunks: Sequence[Chunk],
+                 vocabulary: Vocabulary = _NO_WORDS) -> None:
+        self._vocabulary = vocabulary
         self._touched: dict[tuple[str, int], list[tuple[Topic, frozenset[str]]]] = {}
         self._units: dict[Statement, Unit] = {}
         self._topic_of: dict[Statement, Topic] = {}
@@ -90,7 +106,8 @@ class SafetyTopics:
         if not topics:
             log.warning("No safety statements beside the articles in %s: blood-thinner and "
                         "group cautions will not be shown", corpus_dir)
-        return cls(topics, chunks)
+            return cls(topics, chunks)
+        return cls(topics, chunks, load_profile(corpus_dir).vocabulary)
 
     def unit(self, statement: Statement | None) -> Unit | None:
         return self._units.get(statement) if statement is not None else None
@@ -134,16 +151,32 @@ class SafetyTopics:
         known = {g for w, g in written.items() if set(tokenize(f"{w} {g}")) & vocabulary}
         unknown = {g for g in written.values()
                    if g not in known and g not in self._named and g not in ANTICOAGULANT_TERMS}
+        # One place decides that the reader mentions a blood-thinning medicine:
+        # k2chat.chain.safety.mentions_anticoagulant (it also sets the caution's flag). A
+        # blood-thinner topic is touched only then; its drugs and words choose which one, and
+        # the class's topic (whole_class) is touched by any mention.
+        thinner = mentions_anticoagulant(text)
+        # The forms named and the unit each is dosed in (the profile's dosed_in: MK-4 in mg,
+        # MK-7 in mcg): an amount for a form dosed in another unit than micrograms is not read
+        # against the statements' figures in micrograms, and an amount in mg counts only
+        # when a form dosed in micrograms is named ("1 mg of MK-7"; "45 mg" alone may be
+        # MK-4's dose).
+        units = {self._vocabulary.unit_of(f) for f in self._vocabulary.forms if f in lowered}
+        elsewhere = any(u is not None and not _in_mcg(u) for u in units)
+        in_mcg = any(u is not None and _in_mcg(u) for u in units)
         out = []
         for topic in self.topics:
+            if topic.kind == "blood_thinner" and not thinner:
+                continue
             hits = (drugs & topic.drugs) | (words & topic.words)
+            if topic.whole_class:
+                hits |= {_BLOOD_THINNER}
             hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}
             hits |= {p.pattern for p in topic.patterns if p.search(lowered)}
             if topic.other_drugs:
                 hits |= unknown
-            if topic.by_amount and "mk4" not in lowered:
-                # MK-4 is dosed in milligrams: an amount in mg counts only for MK-7
-                hits |= {f"{a:g} mcg" for a in amounts_mcg(text, mg="mk7" in lowered)
+            if topic.by_amount and not elsewhere:
+                hits |= {f"{a:g} mcg" for a in amounts_mcg(text, mg=in_mcg)
                          if topic.above_mcg is not None and a > topic.above_mcg}
             if hits:
                 out.append((topic, frozenset(hits)))

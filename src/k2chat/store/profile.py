@@ -2,10 +2,10 @@
 
 An article's profile holds everything specific to it that is not its text: the subject the
 page and the messages name, the questions the page offers as examples, the forms of the
-substance it names (``mk7`` shown as "MK-7"), the units its doses are written in ("mcg"),
-and where its labelled examples live. The curated safety statements stay in their own file
-beside it (``<article>.safety.yaml``, :mod:`k2chat.store.statements`): they are long,
-verbatim-checked data with their own format.
+substance it names (``mk7`` shown as "MK-7"), the units its doses are written in ("mcg")
+and which unit each form is dosed in (``mk4``: "mg"), and where its labelled examples live.
+The curated safety statements stay in their own file beside it (``<article>.safety.yaml``,
+:mod:`k2chat.store.statements`): they are long, verbatim-checked data with their own format.
 
 :func:`load_profile` is the one way in: it reads every article's profile (an article without
 one gets a generic profile that names only its title), checks it (a malformed profile is a
@@ -18,11 +18,19 @@ must name their article.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from itertools import chain, zip_longest
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from k2chat.errors import CorpusError
 from k2chat.store.corpus import article_files, read_article
@@ -51,6 +59,15 @@ class ArticleProfile(BaseModel):
     forms: dict[str, str] = Field(default_factory=dict)
     # the units its doses are written in, every spelling it uses ("mcg", "micrograms", "IU")
     dose_units: tuple[str, ...] = ()
+    # the unit each form is dosed in, one of dose_units ("mk4": "mg"): an amount is read
+    # against the form's figures (k2chat.chain.topics: 45 mg of MK-4 is no overdose)
+    dosed_in: dict[str, str] = Field(default_factory=dict)
+    # how readers write its forms' names, regular expressions, case ignored ('mk[\s-]?\d+'):
+    # "And for MK-4?" after a question naming another form asks it about MK-4
+    form_names: tuple[str, ...] = ()
+    # what else makes a question self-contained, not a follow-up (regular expressions, case
+    # ignored): the subject's other names, what it is mostly about ('vitamin k[12]?', 'warfarin')
+    subject_names: tuple[str, ...] = ()
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
@@ -61,6 +78,20 @@ class ArticleProfile(BaseModel):
             raise ValueError("an entry is empty")
         return values
 
+    @field_validator("form_names", "subject_names")
+    @classmethod
+    def _patterns(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not value.strip():
+                raise ValueError("an entry is empty")
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+            if re.compile(value).groups:
+                raise ValueError(f"{value!r}: write groups as (?:...)")
+        return values
+
     @field_validator("forms")
     @classmethod
     def _forms_as_normalized(cls, forms: dict[str, str]) -> dict[str, str]:
@@ -69,6 +100,16 @@ class ArticleProfile(BaseModel):
                 raise ValueError(f"{key!r}: a form is written as k2chat.text.normalize "
                                  "spells it (lower case letters and digits: mk7)")
         return forms
+
+
+    @model_validator(mode="after")
+    def _dosed_in_known(self) -> ArticleProfile:
+        for form, unit in self.dosed_in.items():
+            if form not in self.forms:
+                raise ValueError(f"dosed_in: {form!r} is not one of its forms")
+            if unit not in self.dose_units:
+                raise ValueError(f"dosed_in: {unit!r} ({form}) is not one of its dose_units")
+        return self
 
 
 @dataclass(frozen=True)
@@ -132,7 +173,13 @@ class CorpusProfile:
 
 def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     units = (u for a in profile.articles for u in a.profile.dose_units)
-    return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)))
+    dosed_in = {f: u for a in profile.articles for f, u in a.profile.dosed_in.items()}
+    form_names = (n for a in profile.articles for n in a.profile.form_names)
+    subject_names = (n for a in profile.articles for n in a.profile.subject_names)
+    return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)),
+                      dosed_in=tuple(sorted(dosed_in.items())),
+                      form_names=tuple(dict.fromkeys(form_names)),
+                      subject_names=tuple(dict.fromkeys(subject_names)))
 
 
 def profile_file(article: Path) -> Path:

@@ -1,0 +1,54 @@
+"""Normalising: a question made safe to read (:func:`clean_question`), text made comparable
+(:func:`normalize`: lower case, one dash, one spelling of a form) and a fact made matchable
+(:func:`normalize_fact`)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from k2chat.textgate import fold_lookalikes, readable
+
+__all__ = ["clean_question", "normalize", "normalize_fact"]
+
+# Zero-width and bidirectional control characters: invisible, and a classic way to hide text.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Terminal escape sequences (colours, titles) pasted from a console: dropped whole.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def clean_question(raw: object) -> str:
+    """Make any input a safe, single-spaced string: no NUL, controls, invisibles or surrogates."""
+    text = readable(raw)  # the text gate: lone surrogates become U+FFFD
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _ANSI.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    # ... and look-alike letters of other scripts inside Latin words read as Latin (TS #39)
+    return fold_lookalikes(re.sub(r"\s+", " ", text).strip())
+
+
+@functools.lru_cache(maxsize=8192)  # a question is normalised by several rules in turn
+def normalize(text: str) -> str:
+    """Lower-case, unify dashes and spell K2 forms one way (MK-7, mk 7 -> mk7; K-2 -> k2)."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = re.sub("[\u2010-\u2015\u2212]", "-", t)
+    t = t.replace("\u2019", "'")
+    t = re.sub(r"\bmk[\s-]?(\d+)\b", r"mk\1", t)
+    t = re.sub(r"\bmenaquinone[\s-]?(\d+)\b", r"mk\1", t)
+    t = re.sub(r"\bk[\s-]([12])\b", r"k\1", t)
+    t = re.sub(r"\bvitamin[\s-]?k\b", "vitamin k", t)
+    t = re.sub(r"\bvit\.? ", "vitamin ", t)
+    t = re.sub(r"\bmeds\b", "medications", t)
+    return t
+
+
+def normalize_fact(text: str) -> str:
+    """A fact or quote as facts are matched against quotes (evaluation, fitting, related
+    questions): NFKC, lower case, every dash as "-", whitespace collapsed."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212":
+        t = t.replace(dash, "-")
+    return " ".join(t.split())
