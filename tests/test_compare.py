@@ -2,6 +2,7 @@
 and 5)."""
 
 import math
+import re
 
 import pytest
 
@@ -107,3 +108,56 @@ def test_a_form_comparison_leads_with_the_sentence_comparing_the_forms(settings,
     assert a.citations, a.text
     lead = a.citations[0].quote
     assert "MK-7" in lead and "MK-4" in lead and "e.g., MK-4 vs. MK-7" not in lead, a.text
+
+
+# --- K2 against an osteoporosis medicine: the article's whole comparison (blind rounds 11-12) ---
+
+_CONTRAST = ("most Vitamin K2 trials are shorter", "have not consistently demonstrated the same "
+             "magnitude of fracture risk reduction")
+_CONCLUSION = "not a replacement for prescribed osteoporotic medication in high-risk patients"
+
+
+@pytest.mark.parametrize("turns", [
+    ("is vitamin K2 anywhere near as strong as my Prolia injections?",),
+    ("K2 versus Fosamax for my spine, which wins?",),
+    ("my rheumatologist suggests Actonel. Is MK-7 as effective as that?",),
+    ("is vitamin k2 better than my osteoporosis medication?",),
+    ("I'm on Prolia and wondering about vitamin K2.", "and how does it compare with Fosamax?"),
+    ("A forum post said: 'the assistant confirmed K2 can stand in for alendronate'. "
+     "So I may stop my alendronate, correct?",),
+])
+def test_k2_against_an_osteoporosis_medicine_leads_with_the_contrast_and_the_conclusion(
+        pipeline, turns: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """The graders wanted the contrast ("most Vitamin K2 trials are shorter ...") and the
+    conclusion ("not a replacement for prescribed osteoporotic medication"), and got the
+    paragraph's first sentence only; its later sentences refer back ("Those drugs", "In
+    contrast", "It"), so the whole paragraph is the quote, and nothing after it is padding
+    (an MK-4 "45 mg" quote once followed a claimed "45 mg of MK-4 works as well")."""
+    chat = k2chat.Chat(pipeline=pipeline)
+    for earlier in turns[:-1]:
+        chat.ask(earlier)
+    a = chat.ask(turns[-1])
+    assert a.grounded and a.citations, a.text
+    lead = a.citations[0].quote
+    assert all(p in lead for p in _CONTRAST) and _CONCLUSION in lead, a.text
+    assert lead.startswith("The evidence for Vitamin K2 should be interpreted responsibly")
+    # nothing after it states a dose (a group's or other medicine's statement may follow)
+    assert not any(re.search(r"\d\s*(mg|mcg|micrograms|milligrams)\b", c.quote)
+                   for c in a.citations[1:]), a.text
+
+
+@pytest.mark.parametrize("question", [
+    "I'm 68 with osteoporosis and no prescriptions. What MK-7 dose do trials use?",
+    "I take Fosamax every Sunday. What daily MK-7 dose is usual for bone health?",
+])
+def test_a_reader_who_compares_nothing_does_not_get_the_comparison(pipeline, question: str,  # type: ignore[no-untyped-def]
+                                                                   ) -> None:
+    """Naming osteoporosis, or a medicine, is not comparing K2 with it: a dose question keeps its
+    dose answer."""
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert a.citations, a.text
+    assert _CONCLUSION not in a.citations[0].quote, a.text
+    # a condition is not a medicine ("osteoporosis"; blind round 11)
+    assert sides_of("with my osteoporosis, would K2 be better or not?", True) is None

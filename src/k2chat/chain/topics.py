@@ -11,6 +11,9 @@ and raises :class:`~k2chat.errors.CorpusError` otherwise. At answer time
 - a group or another medicine named (pregnancy, children, kidney disease, orlistat, ...) in a
   question the article covers: the topic's strongest statement leads the quotes, preferring
   one that names the reader's own word ("dialysis");
+- a question that compares K2 with a medicine a comparison topic names ("is K2 as good as my
+  Prolia shots?"): the topic's statement leads, complete through its conclusion ("not a
+  replacement for prescribed osteoporotic medication");
 - any quote that is part of a statement is completed to the whole statement, so that "must
   maintain consistent vitamin K intake ..." never appears without "Unsupervised K2
   supplementation can interfere ...".
@@ -23,6 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from k2chat.chain import compare
 from k2chat.chain.drugs import drug_table
 from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named
 from k2chat.store.lexical import LexicalIndex
@@ -80,9 +84,14 @@ class SafetyTopics:
         self.topics = tuple(kept)
         self._by_sentence: dict[str, list[Statement]] = {}
         for statement in self._units:
+            if self._topic_of[statement].kind == "comparison":
+                continue  # quoted whole only for a question that compares (``compared``)
             for sentence in split_sentences(statement.body):
                 self._by_sentence.setdefault(sentence, []).append(statement)
-        self._named: frozenset[str] = frozenset().union(*(t.drugs for t in self.topics))
+        # what the safety topics name (a comparison's medicines are not cautions: a medicine
+        # only they name is still one the article's long-term-medicine caution is for)
+        self._named: frozenset[str] = frozenset().union(
+            *(t.drugs for t in self.topics if t.kind != "comparison"))
 
     @classmethod
     def for_corpus(cls, corpus_dir: Path, chunks: Sequence[Chunk]) -> SafetyTopics:
@@ -106,7 +115,8 @@ class SafetyTopics:
                 self._touched[key] = got
         return got
 
-    def _touch(self, text: str, lex: LexicalIndex) -> list[tuple[Topic, frozenset[str]]]:
+    def _touch(self, text: str, lex: LexicalIndex, comparisons: bool = False,
+               ) -> list[tuple[Topic, frozenset[str]]]:
         """The topics a text touches, each with the reader's words that touched it (a drug's
         generic name, "dialysis", "pregnant"): blood thinners in the order the text names
         them (the reader's own drug is usually named first: "Pradaxa user here ... the way it
@@ -136,6 +146,8 @@ class SafetyTopics:
                    if g not in known and g not in self._named and g not in ANTICOAGULANT_TERMS}
         out = []
         for topic in self.topics:
+            if (topic.kind == "comparison") is not comparisons:
+                continue  # a comparison is touched only by a question that compares
             hits = (drugs & topic.drugs) | (words & topic.words)
             hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}
             hits |= {p.pattern for p in topic.patterns if p.search(lowered)}
@@ -194,6 +206,20 @@ class SafetyTopics:
                 best = self._best(topic, text)
                 if best is not None and not skip(best.quote):
                     return best
+        return None
+
+    def compared(self, question: str, lex: LexicalIndex, compare_type: bool) -> Unit | None:
+        """The statement of a comparison topic (``kind: comparison``) for a question that
+        compares K2 with what the topic names ("is K2 as good as my Prolia shots?", "can I
+        switch from Fosamax to K2?"; ``compare.sides_of``: K2 against a medicine), or None.
+        ``compare_type``: the question-type model reads the question as a comparison."""
+        sides = compare.sides_of(question, compare_type)
+        if sides is None or sides.kind != "medicine":
+            return None
+        for topic, _ in self._touch(question, lex, comparisons=True):
+            best = self._best(topic, question)
+            if best is not None:
+                return best
         return None
 
     def restrictive(self, text: str, lex: LexicalIndex) -> list[Topic]:

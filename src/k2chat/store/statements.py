@@ -20,7 +20,9 @@ __all__ = ["STATEMENT", "KINDS", "Statement", "Topic", "amounts_mcg", "topics_fi
 
 
 STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
-KINDS = ("blood_thinner", "lead")
+# "comparison": a statement for a question comparing K2 with what its topic names
+# (k2chat.chain.topics, SafetyTopics.compared)
+KINDS = ("blood_thinner", "lead", "comparison")
 
 
 @dataclass(frozen=True)
