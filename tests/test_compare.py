@@ -161,3 +161,37 @@ def test_a_reader_who_compares_nothing_does_not_get_the_comparison(pipeline, que
     assert _CONCLUSION not in a.citations[0].quote, a.text
     # a condition is not a medicine ("osteoporosis"; blind round 11)
     assert sides_of("with my osteoporosis, would K2 be better or not?", True) is None
+
+
+# --- two doses within the usual range: the article's ranges for each (blind round 12) --------
+
+_THERAPEUTIC = "Most evidence supports menaquinone-7 (MK-7) in doses of 180–200 mcg daily"
+_MAINTENANCE = "Maintenance & General Support (45–100 mcg/day)"
+
+
+@pytest.mark.parametrize("question", [
+    "Does 180 mcg of MK-7 do more for my bones than 90 mcg would?",
+    "would 200mcg of k2 beat 100mcg, or is the cheaper one fine?",
+    "MK-7: 150 mcg versus 60 mcg, which should I pick?",
+])
+def test_two_doses_in_the_usual_range_get_the_therapeutic_and_maintenance_ranges(
+        pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    """"Is 200 mcg better than 100?" got "100–200 mcg ... is a common and evidence-supported
+    approach", which sets neither amount against the other; the article's ranges do."""
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert a.grounded and len(a.citations) >= 2, a.text
+    assert _THERAPEUTIC in a.citations[0].quote and _MAINTENANCE in a.citations[1].quote, a.text
+
+
+@pytest.mark.parametrize("question", [
+    "my dad is 84 and takes 200 mcg of MK-7, is that ok before his surgery?",  # one dose
+    "is 600 mcg better than 200 mcg?",  # above the usual range: the high-amount line
+])
+def test_an_age_or_an_amount_above_the_range_is_not_a_usual_range_comparison(
+        pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert not a.citations or _MAINTENANCE not in a.citations[0].quote, a.text

@@ -84,11 +84,15 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         skip=lambda quote: state is not None and state.excludes(quote, evidence.question))
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
-    compared = None if emergency else topics.compared(evidence.question, lex, compare_type)
+    comparison = [] if emergency else topics.compared(
+        _compared_sides(evidence.question, compare_type), evidence.question, lex)
+    compared = comparison[0] if comparison else None
     group = None
     if compared is not None:
         group = lead if lead is not None and not overlaps(lead, compared) else None
         lead = compared
+        if group is None and len(comparison) > 1:  # "is 200 mcg better than 100?": each range
+            group = comparison[1]
     above = topics.by_amount(lead) if lead is not None else None
     if above is not None and flags.claimed and not any(
             a > above for a in set(amounts_mcg(flags.unclaimed))
@@ -129,6 +133,12 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+def _compared_sides(question: str, compare_type: bool) -> str | None:
+    """What the question compares (``compare.sides_of``'s kind), for the comparison topics."""
+    sides = compare.sides_of(question, compare_type)
+    return sides.kind if sides is not None else None
 
 
 def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: int, top: float,
@@ -254,7 +264,7 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     if topics is None:
         return False
     if _K2.search(normalize(evidence.question)) and topics.compared(
-            evidence.question, lex, compare_type=False) is not None:
+            _compared_sides(evidence.question, False), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
     asked = question_part(evidence.question)

@@ -26,7 +26,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from k2chat.chain import compare
 from k2chat.chain.drugs import drug_table
 from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named
 from k2chat.store.lexical import LexicalIndex
@@ -208,19 +207,30 @@ class SafetyTopics:
                     return best
         return None
 
-    def compared(self, question: str, lex: LexicalIndex, compare_type: bool) -> Unit | None:
-        """The statement of a comparison topic (``kind: comparison``) for a question that
-        compares K2 with what the topic names ("is K2 as good as my Prolia shots?", "can I
-        switch from Fosamax to K2?"; ``compare.sides_of``: K2 against a medicine), or None.
-        ``compare_type``: the question-type model reads the question as a comparison."""
-        sides = compare.sides_of(question, compare_type)
-        if sides is None or sides.kind != "medicine":
-            return None
+    def compared(self, sides: str | None, question: str, lex: LexicalIndex) -> list[Unit]:
+        """The statements of the comparison topic (``kind: comparison``) for a question that
+        compares what the topic is about, in the file's order (they all lead): K2 against a
+        medicine the topic names ("is K2 as good as my Prolia shots?", "can I switch from
+        Fosamax to K2?"), or two amounts both within the topic's ``within_mcg`` ("is 200 mcg
+        better than 100?"). ``sides``: what the question compares (``compare.sides_of``'s
+        kind: "medicine", "amount", ...; None: nothing)."""
+        if sides is None:
+            return []
+        mine = [t for t in self.topics if t.kind == "comparison" and t.sides == sides]
+        if sides == "amount":
+            # amounts written with their unit ("Dad is 84 ... 200 mcg" compares no doses)
+            stated = set(amounts_mcg(question, mg=False))
+            for topic in mine:
+                lo, hi = topic.within_mcg or (0.0, 0.0)
+                if len(stated) >= 2 and all(lo <= a <= hi for a in stated):
+                    return self.statements(topic)
+            return []
+        if sides != "medicine":
+            return []
         for topic, _ in self._touch(question, lex, comparisons=True):
-            best = self._best(topic, question)
-            if best is not None:
-                return best
-        return None
+            if topic.sides == "medicine":
+                return self.statements(topic)
+        return []
 
     def restrictive(self, text: str, lex: LexicalIndex) -> list[Topic]:
         """The restrictive topics (the article says do not, or only under supervision) a
