@@ -195,3 +195,19 @@ def test_an_age_or_an_amount_above_the_range_is_not_a_usual_range_comparison(
 
     a = pipeline.answer(Request(question))
     assert not a.citations or _MAINTENANCE not in a.citations[0].quote, a.text
+
+
+@pytest.mark.parametrize("question", [
+    "so how do vitamin K1 and K2 differ, aren't they the same vitamin?",
+    "K2 versus K1: what does each one do?",
+])
+def test_k1_against_k2_leads_with_what_each_does(pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    """The K1 / K2 difference got "distinct from the more commonly known vitamin K1", which says
+    they differ but not how (blind round 11)."""
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert a.citations, a.text
+    lead = a.citations[0].quote
+    assert "K1 is primarily involved in blood coagulation" in lead, a.text
+    assert "calcium metabolism" in lead

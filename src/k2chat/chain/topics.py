@@ -211,8 +211,8 @@ class SafetyTopics:
         """The statements of the comparison topic (``kind: comparison``) for a question that
         compares what the topic is about, in the file's order (they all lead): K2 against a
         medicine the topic names ("is K2 as good as my Prolia shots?", "can I switch from
-        Fosamax to K2?"), or two amounts both within the topic's ``within_mcg`` ("is 200 mcg
-        better than 100?"). ``sides``: what the question compares (``compare.sides_of``'s
+        Fosamax to K2?"), a form it names against K2 ("K1 or K2?"), or two amounts both within
+        the topic's ``within_mcg`` ("is 200 mcg better than 100?"). ``sides``: what the question compares (``compare.sides_of``'s
         kind: "medicine", "amount", ...; None: nothing)."""
         if sides is None:
             return []
@@ -225,10 +225,10 @@ class SafetyTopics:
                 if len(stated) >= 2 and all(lo <= a <= hi for a in stated):
                     return self.statements(topic)
             return []
-        if sides != "medicine":
+        if sides not in ("medicine", "form"):
             return []
         for topic, _ in self._touch(question, lex, comparisons=True):
-            if topic.sides == "medicine":
+            if topic.sides == sides:
                 return self.statements(topic)
         return []
 

@@ -65,7 +65,8 @@ class Topic:
     # a reader in it is one the article answers, with that statement
     advice_first: bool = False
     # a comparison topic (kind "comparison"): what its question compares with K2's side
-    # ("medicine": a medicine the topic names; "amount": two amounts, both within ``within_mcg``)
+    # ("medicine": a medicine the topic names; "form": a form the topic names; "amount": two
+    # amounts, both within ``within_mcg``)
     sides: str = "medicine"
     within_mcg: tuple[float, float] | None = None
 
@@ -162,8 +163,8 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
                 for s in statements):
             raise CorpusError(f"{where}: above_mcg {above} is not a figure its statements give")
         sides = str(entry.get("sides", "medicine"))
-        if sides not in ("medicine", "amount"):
-            raise CorpusError(f"{where}: sides must be medicine or amount")
+        if sides not in ("medicine", "amount", "form"):
+            raise CorpusError(f"{where}: sides must be medicine, amount or form")
         within = entry.get("within_mcg")
         if within is not None:
             if not (isinstance(within, list) and len(within) == 2):
