@@ -211,9 +211,10 @@ class SafetyTopics:
         """The statements of the comparison topic (``kind: comparison``) for a question that
         compares what the topic is about, in the file's order (they all lead): K2 against a
         medicine the topic names ("is K2 as good as my Prolia shots?", "can I switch from
-        Fosamax to K2?"), a form it names against K2 ("K1 or K2?"), or two amounts both within
-        the topic's ``within_mcg`` ("is 200 mcg better than 100?"). ``sides``: what the question compares (``compare.sides_of``'s
-        kind: "medicine", "amount", ...; None: nothing)."""
+        Fosamax to K2?"), a form it names against K2 ("K1 or K2?"), or two amounts both
+        within the topic's ``within_mcg`` ("is 200 mcg better than 100?"). ``sides``: what
+        the question compares (``compare.sides_of``'s kind: "medicine", "amount", ...; None:
+        nothing)."""
         if sides is None:
             return []
         mine = [t for t in self.topics if t.kind == "comparison" and t.sides == sides]
