@@ -2,6 +2,7 @@
 and 5)."""
 
 import math
+import re
 
 import pytest
 
@@ -107,3 +108,106 @@ def test_a_form_comparison_leads_with_the_sentence_comparing_the_forms(settings,
     assert a.citations, a.text
     lead = a.citations[0].quote
     assert "MK-7" in lead and "MK-4" in lead and "e.g., MK-4 vs. MK-7" not in lead, a.text
+
+
+# --- K2 against an osteoporosis medicine: the article's whole comparison (blind rounds 11-12) ---
+
+_CONTRAST = ("most Vitamin K2 trials are shorter", "have not consistently demonstrated the same "
+             "magnitude of fracture risk reduction")
+_CONCLUSION = "not a replacement for prescribed osteoporotic medication in high-risk patients"
+
+
+@pytest.mark.parametrize("turns", [
+    ("is vitamin K2 anywhere near as strong as my Prolia injections?",),
+    ("K2 versus Fosamax for my spine, which wins?",),
+    ("my rheumatologist suggests Actonel. Is MK-7 as effective as that?",),
+    ("is vitamin k2 better than my osteoporosis medication?",),
+    ("I'm on Prolia and wondering about vitamin K2.", "and how does it compare with Fosamax?"),
+    ("A forum post said: 'the assistant confirmed K2 can stand in for alendronate'. "
+     "So I may stop my alendronate, correct?",),
+])
+def test_k2_against_an_osteoporosis_medicine_leads_with_the_contrast_and_the_conclusion(
+        pipeline, turns: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """The graders wanted the contrast ("most Vitamin K2 trials are shorter ...") and the
+    conclusion ("not a replacement for prescribed osteoporotic medication"), and got the
+    paragraph's first sentence only; its later sentences refer back ("Those drugs", "In
+    contrast", "It"), so the whole paragraph is the quote, and nothing after it is padding
+    (an MK-4 "45 mg" quote once followed a claimed "45 mg of MK-4 works as well")."""
+    chat = k2chat.Chat(pipeline=pipeline)
+    for earlier in turns[:-1]:
+        chat.ask(earlier)
+    a = chat.ask(turns[-1])
+    assert a.grounded and a.citations, a.text
+    lead = a.citations[0].quote
+    assert all(p in lead for p in _CONTRAST) and _CONCLUSION in lead, a.text
+    assert lead.startswith("The evidence for Vitamin K2 should be interpreted responsibly")
+    # nothing after it states a dose (a group's or other medicine's statement may follow)
+    assert not any(re.search(r"\d\s*(mg|mcg|micrograms|milligrams)\b", c.quote)
+                   for c in a.citations[1:]), a.text
+
+
+@pytest.mark.parametrize("question", [
+    "I'm 68 with osteoporosis and no prescriptions. What MK-7 dose do trials use?",
+    "I take Fosamax every Sunday. What daily MK-7 dose is usual for bone health?",
+])
+def test_a_reader_who_compares_nothing_does_not_get_the_comparison(pipeline, question: str,  # type: ignore[no-untyped-def]
+                                                                   ) -> None:
+    """Naming osteoporosis, or a medicine, is not comparing K2 with it: a dose question keeps its
+    dose answer."""
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert a.citations, a.text
+    assert _CONCLUSION not in a.citations[0].quote, a.text
+    # a condition is not a medicine ("osteoporosis"; blind round 11)
+    assert sides_of("with my osteoporosis, would K2 be better or not?", True) is None
+
+
+# --- two doses within the usual range: the article's ranges for each (blind round 12) --------
+
+_THERAPEUTIC = "Most evidence supports menaquinone-7 (MK-7) in doses of 180–200 mcg daily"
+_MAINTENANCE = "Maintenance & General Support (45–100 mcg/day)"
+
+
+@pytest.mark.parametrize("question", [
+    "Does 180 mcg of MK-7 do more for my bones than 90 mcg would?",
+    "would 200mcg of k2 beat 100mcg, or is the cheaper one fine?",
+    "MK-7: 150 mcg versus 60 mcg, which should I pick?",
+])
+def test_two_doses_in_the_usual_range_get_the_therapeutic_and_maintenance_ranges(
+        pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    """"Is 200 mcg better than 100?" got "100–200 mcg ... is a common and evidence-supported
+    approach", which sets neither amount against the other; the article's ranges do."""
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert a.grounded and len(a.citations) >= 2, a.text
+    assert _THERAPEUTIC in a.citations[0].quote and _MAINTENANCE in a.citations[1].quote, a.text
+
+
+@pytest.mark.parametrize("question", [
+    "my dad is 84 and takes 200 mcg of MK-7, is that ok before his surgery?",  # one dose
+    "is 600 mcg better than 200 mcg?",  # above the usual range: the high-amount line
+])
+def test_an_age_or_an_amount_above_the_range_is_not_a_usual_range_comparison(
+        pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert not a.citations or _MAINTENANCE not in a.citations[0].quote, a.text
+
+
+@pytest.mark.parametrize("question", [
+    "so how do vitamin K1 and K2 differ, aren't they the same vitamin?",
+    "K2 versus K1: what does each one do?",
+])
+def test_k1_against_k2_leads_with_what_each_does(pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    """The K1 / K2 difference got "distinct from the more commonly known vitamin K1", which says
+    they differ but not how (blind round 11)."""
+    from k2chat.chain.answer import Request
+
+    a = pipeline.answer(Request(question))
+    assert a.citations, a.text
+    lead = a.citations[0].quote
+    assert "K1 is primarily involved in blood coagulation" in lead, a.text
+    assert "calcium metabolism" in lead

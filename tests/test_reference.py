@@ -12,7 +12,12 @@ from k2chat.store.chunk import chunk_sections
 from k2chat.store.corpus import read_article
 from k2chat.store.dependent import dependent_sentences, format_dependent
 from k2chat.store.quotes import Hit, units_of
-from k2chat.store.reference import chain_start, opens_unresolved, refers_back
+from k2chat.store.reference import (
+    after_addition,
+    chain_start,
+    opens_unresolved,
+    refers_back,
+)
 from k2chat.types import QUOTE_JOIN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,13 +40,23 @@ def _flat(text: str) -> str:
     ("Those with gallbladder problems should ask first.", False),  # a group named right there
     ("This chapter sets out the background.", False),  # the document itself
     ("Low Range (10-20 mcg/day): This is the usual amount.", False),  # the head is the referent
-    ("Furthermore, the label lists the form.", False),  # an addition states its own point
+    # an addition points at what it adds to (blind round 11 marked a quote opening so down)
+    ("Furthermore, the label lists the form.", True),
+    ("Moreover, capsules keep longer.", True),
+    ("In addition, a tablet form exists.", True),
     ("Patients on heparin need regular blood tests.", False),
     # a demonstrative past the opening points inside its own sentence
     ("Nursing mothers lack good safety data on high doses taken daily by these groups.", False),
 ])
 def test_refers_back_reads_the_opening(sentence: str, expected: bool) -> None:
     assert refers_back(sentence) is expected
+
+
+def test_an_addition_is_quoted_without_its_connective_only_when_the_rest_stands_alone() -> None:
+    assert after_addition("Furthermore, the label lists the form.") == "the label lists the form."
+    assert after_addition("Moreover, these tablets are coated.") is None  # still points back
+    assert after_addition("However, the label lists the form.") is None  # not an addition
+    assert after_addition("The label lists the form.") is None
 
 
 def test_a_chain_goes_back_to_the_sentence_that_names_the_referent() -> None:
@@ -70,6 +85,8 @@ EXPECTED = [
     ("s5-p03", "It is an essential", "The primary safety concern"),
     ("s5-p03", "Therefore, individuals on anticoagulant", "The primary safety concern"),
     ("s5-p04", "Vitamin K2 can antagonize", "The primary safety concern"),
+    # an addition: its point after its paragraph's head and an elision, not with the DOAC line
+    ("s5-p10", "Furthermore, while high-dose supplementation", "Clinical Insight: … while"),
     ("s6-p03", "It is crucial to", "For therapeutic support in"),
     ("s6-p04", "However, significant risks exist", "Vitamin K2 (MK-7) is"),
     ("s6-p05", "Vitamin K2 can directly", "The paramount caution is"),
@@ -89,16 +106,25 @@ def _words(text: str, n: int = 4) -> str:
 def test_the_whole_article_listing_holds_every_dependent_opening() -> None:
     found = dependent_sentences(ARTICLE.parent)
     got = [(d.chunk_id.rsplit("-", 2)[-2] + "-" + d.chunk_id.rsplit("-", 2)[-1],
-            _words(d.sentence), _words(d.carried[0]) if d.quote else None) for d in found]
-    assert got == EXPECTED
+            _words(d.sentence), _words(d.carried[0] if d.carried else d.quote, 3)
+            if d.quote else None) for d in found]
+    assert [g[:2] for g in got] == [e[:2] for e in EXPECTED]
+    assert all(g[2] == e[2] or (g[2] and e[2] and e[2].startswith(g[2]))
+               for g, e in zip(got, EXPECTED, strict=True)), got
     article = _flat(ARTICLE.read_text(encoding="utf-8"))
     for d in found:
         if not d.quote:
             continue
+        if not d.carried:  # an addition: the sentence without its connective, after a head
+            head, rest = d.quote.split(QUOTE_JOIN)
+            assert head.endswith(":") and d.sentence.endswith(rest) and not refers_back(rest)
+            assert rest in article and head in article
+            continue
         # what it carries is the article's own run of sentences right before it
         assert " ".join((*d.carried, d.sentence)) in article
         assert not refers_back(d.carried[0]) and d.quote.endswith(d.sentence)
-    assert "never quoted alone" in format_dependent(found)
+    listing = format_dependent(found)
+    assert "never quoted alone" in listing and "quoted as: Clinical Insight: … while" in listing
 
 
 def test_no_candidate_quote_of_the_article_opens_with_an_unresolved_reference() -> None:

@@ -6,7 +6,6 @@ out-of-scope turns get no reassuring quote."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -65,6 +64,8 @@ def test_the_file_covers_each_safety_topic_of_the_article_strongest_first() -> N
      '["Other groups who should exercise extreme caution or avoid supplementation include:", '
      '"Individuals with known clotting disorders', "is not an item of the list"),
     ("kind: lead", "kind: headline", "kind must be one of"),
+    ("within_mcg: [45, 200]", "within_mcg: [45, 250]", "within_mcg 250 is not a figure"),
+    ("sides: amount", "sides: forms", "sides must be medicine, amount or form"),
 ])
 def test_a_statement_that_is_not_the_articles_text_is_a_clear_error(
         tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -230,13 +231,57 @@ def test_no_quote_opens_with_a_reference_it_does_not_show(pipeline, question) ->
 ])
 def test_a_dialysis_reader_sees_whom_the_warfarin_sentence_is_about(pipeline, question) -> None:  # type: ignore[no-untyped-def]
     """"These patients must avoid supplementation" was read by a dialysis reader as being about
-    dialysis: it is now quoted only with the sentence naming warfarin patients, and the
-    sentence about dialysis leads."""
+    dialysis: it is now quoted only with the sentence naming warfarin patients; the kidney
+    topic's strongest statement leads and the sentence naming dialysis is shown too."""
     answer = _ask(pipeline, question)
-    assert "dialysis" in answer.citations[0].quote, answer.text
+    assert KIDNEY_AVOID in answer.citations[0].quote, answer.text
+    assert any("requiring dialysis" in c.quote for c in answer.citations), answer.text
     for c in answer.citations:
         if "These patients must avoid" in c.quote:
             assert "warfarin" in c.quote.split("These patients must avoid")[0]
+
+
+# --- strongest first inside a topic (blind round 11: a dialysis reader got the weaker line) ---
+
+KIDNEY_AVOID = "Those with severe kidney or liver disease, as impaired organ function"
+
+# The article's wording of strength, strongest first: what each statement tells its readers to
+# do. A statement's strength is that of the strongest wording it uses.
+_STRENGTH = [
+    ("strongly advise against", "must avoid", "avoid supplementation", "non-negotiable"),
+    ("extreme caution",),
+    ("must consult", "must maintain", "is essential", "not typically recommended"),
+    ("should also exercise caution", "caution is still advised", "consult", "seek",
+     "prudent", "may increase the risk"),
+]
+
+
+def _strength(text: str) -> int:
+    lowered = text.lower()
+    return next((len(_STRENGTH) - i for i, words in enumerate(_STRENGTH)
+                 if any(w in lowered for w in words)), 0)
+
+
+def test_every_topic_lists_its_statements_strongest_first() -> None:
+    for topic in load_topics(CORPUS):
+        strengths = [_strength(s.text) for s in topic.statements]
+        assert strengths == sorted(strengths, reverse=True), (topic.name, strengths)
+    assert _strength("Pregnant women should avoid supplementation.") > _strength(
+        "Those on dialysis should also exercise caution.") > 0
+
+
+@pytest.mark.parametrize(("topic", "words", "leads"), [
+    # a dialysis reader has severe kidney disease: the strongest applies and leads
+    ("kidney disease", "I have been on haemodialysis for two years", KIDNEY_AVOID),
+    ("kidney disease", "my mother's kidneys failed, she needs dialysis", KIDNEY_AVOID),
+    # a reader planning a pregnancy is not yet in "Pregnant or breastfeeding individuals"
+    ("pregnancy", "we are planning a pregnancy next year", "You are planning for pregnancy"),
+])
+def test_a_statement_leads_over_stronger_ones_only_when_they_do_not_apply(
+        topic: str, words: str, leads: str) -> None:
+    topics = SafetyTopics.for_corpus(CORPUS, chunk_sections(read_article(ARTICLE)))
+    ranked = [u.quote for u in topics.statements(_topic(topic), words)]
+    assert leads in ranked[0], ranked
 
 
 # --- the conversation, and emergencies --------------------------------------------------------
@@ -276,7 +321,8 @@ def test_touching_is_by_the_readers_words_not_the_search_thesaurus(pipeline) -> 
     story = "I went through menopause 8 years ago, what dose of MK-7 is studied?"
     assert not [t for t, _ in topics.touched(story, lex)]
     assert [t.name for t, _ in topics.touched("my 9 year old wants K2", lex)] == ["children"]
-    assert re.search("dialysis", topics.leads("is k2 ok on dialysis", lex).quote)  # type: ignore[union-attr]
+    # "dialysis" touches the kidney topic, whose strongest statement leads (blind round 11)
+    assert KIDNEY_AVOID in topics.leads("is k2 ok on dialysis", lex).quote  # type: ignore[union-attr]
 
 
 def test_ingest_stops_on_a_statement_that_is_not_the_articles_text(tmp_path: Path) -> None:

@@ -47,10 +47,12 @@ _MEDICINE_ARTICLE = {"bisphosphonates", "bisphosphonate", "alendronate", "denosu
                      "medication", "medications", "pharmacological", "pharmacologic", "drugs",
                      "drug", "agents", "treatment", "treatments", "therapy"}
 # ("pills" is not one: a supplement is taken as pills too, and "I'd rather eat natto than take
-# pills" compares food with a supplement, not K2 with a medicine; blind round 9.)
+# pills" compares food with a supplement, not K2 with a medicine; blind round 9. Nor is
+# "osteoporosis": it names the reader's condition, not a medicine; "I'm 70 with osteoporosis and
+# take no meds" compares nothing, blind round 11.)
 _MEDICINE_READER = {"medicine", "medicines", "prescription", "prescribed", "fosamax", "prolia",
                     "actonel", "boniva", "reclast", "risedronate", "ibandronate",
-                    "zoledronic", "injections", "injection", "shots", "osteoporosis"}
+                    "zoledronic", "injections", "injection", "shots"}
 # Words by which a sentence sets K2 against a medicine ("not a replacement", "In contrast").
 _CONTRAST = {"not", "than", "contrast", "replacement", "replace", "equated", "alongside",
              "standalone", "instead", "supportive", "rather"}

@@ -53,14 +53,16 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
 def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
                      chosen: list[Unit], scores: list[float], emergency: str | None,
                      flags: safety.SafetyFlags, state: ConversationState | None = None,
-                     vocabulary: Vocabulary = _NO_WORDS,
+                     vocabulary: Vocabulary = _NO_WORDS, compare_type: bool = False,
                      ) -> tuple[list[Unit], list[float], Unit | None]:
     """The curated safety statements in front of the ranked quotes: part of a statement is
     completed to the whole; a group's or other medicine's strongest statement leads; the
     blood thinner's is the caution (or the lead, when the lead quote states it already). The
     ranked lead is always kept after them; further quotes only within BODY_WORDS.
     ``vocabulary``: the corpus's dose units (a restrictive group's answer leaves out the
-    ranked quotes that state an amount)."""
+    ranked quotes that state an amount). ``compare_type``: the question-type model reads the
+    question as a comparison (a comparison topic's statement leads one that compares K2 with
+    a medicine the topic names, ``SafetyTopics.compared``)."""
     if topics is None:
         return chosen, scores, None
     pairs: list[tuple[Unit, float]] = []
@@ -80,6 +82,17 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     lead = None if emergency else topics.leads(  # not a group the reader said they are not in
         evidence.question, lex, said,
         skip=lambda quote: state is not None and state.excludes(quote, evidence.question))
+    # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
+    # group's or other medicine's statement follows it
+    comparison = [] if emergency else topics.compared(
+        _compared_sides(evidence.question, compare_type), evidence.question, lex)
+    compared = comparison[0] if comparison else None
+    group = None
+    if compared is not None:
+        group = lead if lead is not None and not overlaps(lead, compared) else None
+        lead = compared
+        if group is None and len(comparison) > 1:  # "is 200 mcg better than 100?": each range
+            group = comparison[1]
     above = topics.by_amount(lead) if lead is not None else None
     if above is not None and flags.claimed and not any(
             a > above for a in set(amounts_mcg(flags.unclaimed))
@@ -87,7 +100,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         lead = None  # the high amount is the claim's ("the article now says 1000 mcg")
     second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
-        if not head and pairs and not overlaps(lead, pairs[0][0]) and (
+        if not head and compared is None and pairs and not overlaps(lead, pairs[0][0]) and (
                 compare.answers_replacement(evidence.question, pairs[0][0].quote)
                 or (topics.by_amount(lead) is not None
                     and _states_amount(pairs[0][0], evidence.question,
@@ -99,13 +112,18 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             second = lead
         else:
             head.append((lead, top))
+    if group is not None and second is None and not any(overlaps(group, u) for u, _ in head):
+        second = group
     shown = [u for u, _ in head] + [u for u in (caution, second) if u is not None]
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
     if second is not None:
         pairs.insert(1, (second, top))
     if flags.claimed and not head and second is None:  # (unclaimed: see safety.assess)
         pairs = _claim_figures_last(pairs, flags.claim_text, flags.unclaimed)
-    keep = len(head) + 1 + (second is not None)  # the statements and the ranked lead
+    # the statements and the ranked lead; a comparison's statement is the whole answer
+    # (blind round 12: an MK-4 "45 mg" quote after it read as backing a claimed "45 mg of
+    # MK-4 works as well as bisphosphonates")
+    keep = len(head) + (compared is None or not head) + (second is not None)
     restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
@@ -115,6 +133,12 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+def _compared_sides(question: str, compare_type: bool) -> str | None:
+    """What the question compares (``compare.sides_of``'s kind), for the comparison topics."""
+    sides = compare.sides_of(question, compare_type)
+    return sides.kind if sides is not None else None
 
 
 def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: int, top: float,
@@ -232,12 +256,17 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     """A question the scope model would refuse that the article's safety statements answer:
     an amount of K2 said by a reader in a restrictive group ("ok, I'll start 180 mcg
     tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
-    or in a conversation about it ("my sister takes 360 mcg, is more better?"), or a follow-up
-    that touches a group or a source the article names ("where do I get it?")."""
+    or in a conversation about it ("my sister takes 360 mcg, is more better?"), a follow-up
+    that touches a group or a source the article names ("where do I get it?"), or K2 compared
+    with a medicine the article compares it with ("is MK-7 as effective as Actonel?")."""
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
     if topics is None:
         return False
+    if _K2.search(normalize(evidence.question)) and topics.compared(
+            _compared_sides(evidence.question, False), evidence.question, lex):
+        # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
+        return True
     asked = question_part(evidence.question)
     touched = topics.touched(evidence.question, lex)
     amounts = amounts_mcg(evidence.question, mg=False) or amounts_mcg(asked)

@@ -229,7 +229,8 @@ def judge(
             scores.pop()
 
     chosen, scores, caution = with_statements(topics, evidence, lex, chosen, scores,
-                                               emergency, flags, state, vocabulary)
+                                               emergency, flags, state, vocabulary,
+                                               compare_type=qtype == "compare")
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),

@@ -11,6 +11,9 @@ and raises :class:`~k2chat.errors.CorpusError` otherwise. At answer time
 - a group or another medicine named (pregnancy, children, kidney disease, orlistat, ...) in a
   question the article covers: the topic's strongest statement leads the quotes, preferring
   one that names the reader's own word ("dialysis");
+- a question that compares K2 with a medicine a comparison topic names ("is K2 as good as my
+  Prolia shots?"): the topic's statement leads, complete through its conclusion ("not a
+  replacement for prescribed osteoporotic medication");
 - any quote that is part of a statement is completed to the whole statement, so that "must
   maintain consistent vitamin K intake ..." never appears without "Unsupervised K2
   supplementation can interfere ...".
@@ -96,9 +99,14 @@ class SafetyTopics:
         self.topics = tuple(kept)
         self._by_sentence: dict[str, list[Statement]] = {}
         for statement in self._units:
+            if self._topic_of[statement].kind == "comparison":
+                continue  # quoted whole only for a question that compares (``compared``)
             for sentence in split_sentences(statement.body):
                 self._by_sentence.setdefault(sentence, []).append(statement)
-        self._named: frozenset[str] = frozenset().union(*(t.drugs for t in self.topics))
+        # what the safety topics name (a comparison's medicines are not cautions: a medicine
+        # only they name is still one the article's long-term-medicine caution is for)
+        self._named: frozenset[str] = frozenset().union(
+            *(t.drugs for t in self.topics if t.kind != "comparison"))
 
     @classmethod
     def for_corpus(cls, corpus_dir: Path, chunks: Sequence[Chunk]) -> SafetyTopics:
@@ -123,7 +131,8 @@ class SafetyTopics:
                 self._touched[key] = got
         return got
 
-    def _touch(self, text: str, lex: LexicalIndex) -> list[tuple[Topic, frozenset[str]]]:
+    def _touch(self, text: str, lex: LexicalIndex, comparisons: bool = False,
+               ) -> list[tuple[Topic, frozenset[str]]]:
         """The topics a text touches, each with the reader's words that touched it (a drug's
         generic name, "dialysis", "pregnant"): blood thinners in the order the text names
         them (the reader's own drug is usually named first: "Pradaxa user here ... the way it
@@ -166,6 +175,8 @@ class SafetyTopics:
         in_mcg = any(u is not None and _in_mcg(u) for u in units)
         out = []
         for topic in self.topics:
+            if (topic.kind == "comparison") is not comparisons:
+                continue  # a comparison is touched only by a question that compares
             if topic.kind == "blood_thinner" and not thinner:
                 continue
             hits = (drugs & topic.drugs) | (words & topic.words)
@@ -228,6 +239,32 @@ class SafetyTopics:
                 if best is not None and not skip(best.quote):
                     return best
         return None
+
+    def compared(self, sides: str | None, question: str, lex: LexicalIndex) -> list[Unit]:
+        """The statements of the comparison topic (``kind: comparison``) for a question that
+        compares what the topic is about, in the file's order (they all lead): K2 against a
+        medicine the topic names ("is K2 as good as my Prolia shots?", "can I switch from
+        Fosamax to K2?"), a form it names against K2 ("K1 or K2?"), or two amounts both
+        within the topic's ``within_mcg`` ("is 200 mcg better than 100?"). ``sides``: what
+        the question compares (``compare.sides_of``'s kind: "medicine", "amount", ...; None:
+        nothing)."""
+        if sides is None:
+            return []
+        mine = [t for t in self.topics if t.kind == "comparison" and t.sides == sides]
+        if sides == "amount":
+            # amounts written with their unit ("Dad is 84 ... 200 mcg" compares no doses)
+            stated = set(amounts_mcg(question, mg=False))
+            for topic in mine:
+                lo, hi = topic.within_mcg or (0.0, 0.0)
+                if len(stated) >= 2 and all(lo <= a <= hi for a in stated):
+                    return self.statements(topic)
+            return []
+        if sides not in ("medicine", "form"):
+            return []
+        for topic, _ in self._touch(question, lex, comparisons=True):
+            if topic.sides == sides:
+                return self.statements(topic)
+        return []
 
     def restrictive(self, text: str, lex: LexicalIndex) -> list[Topic]:
         """The restrictive topics (the article says do not, or only under supervision) a

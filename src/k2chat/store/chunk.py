@@ -5,7 +5,9 @@ A passage is one bullet item, or a run of whole sentences from one paragraph, ne
 their text is verbatim article text. A short line ending in ':' that introduces bullets is kept
 as the bullets' ``context`` (embedded with them) rather than as a passage of its own. A
 passage whose first sentence refers back (``k2chat.store.reference``: "In contrast, ...", "Those
-drugs ...") keeps, as its ``before``, the sentences of its paragraph that it must be quoted with.
+drugs ...") keeps, as its ``before``, the sentences of its paragraph that it must be quoted with;
+one that opens with an addition ("Furthermore, ...") keeps its paragraph's "Name:" head instead,
+when the paragraph has one (``k2chat.store.quotes``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from k2chat.store.reference import chain_start
+from k2chat.store.reference import after_addition, chain_start
 from k2chat.text import split_sentences
 from k2chat.types import Chunk, Section
 
@@ -36,12 +38,20 @@ def _group_sentences(paragraph: str) -> list[tuple[str, str]]:
             groups[-1] = (groups[-1][0], f"{groups[-1][1]} {sentence}")
         else:
             groups.append((i, sentence))
+    head = _HEAD.match(sentences[0]) if sentences else None
     out = []
     for first, text in groups:
         start = chain_start(sentences, first) if first else first
         before = " ".join(sentences[start:first]) if start is not None else ""
+        if first and head and after_addition(sentences[first]) is not None:
+            # "Furthermore, while high-dose ...": its own point, quoted after its paragraph's
+            # "Name:" head ("Clinical Insight:"), not with the sentence it adds to
+            before = head.group(0).strip()
         out.append((text, before))
     return out
+
+
+_HEAD = re.compile(r"^[^:]{1,80}:\s")  # "Clinical Insight: In practice, ..."
 
 
 def chunk_section(section: Section) -> list[Chunk]:

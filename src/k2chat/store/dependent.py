@@ -46,8 +46,10 @@ def format_dependent(found: list[Dependent]) -> str:
     lines = []
     for d in found:
         lines.append(f"{d.chunk_id}: {d.sentence}")
-        if d.quote:
-            lines.append(f"    carries: {' '.join(d.carried) or '(its label or lead-in)'}")
+        if d.quote and d.carried:
+            lines.append(f"    carries: {' '.join(d.carried)}")
+        elif d.quote:  # its label or lead-in; an addition without its connective
+            lines.append(f"    quoted as: {d.quote}")
         else:
             lines.append("    never quoted alone: nothing before it in its paragraph says what "
                          "it refers to")

@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from k2chat.store.reference import chain_start, refers_back
+from k2chat.store.reference import after_addition, chain_start, refers_back
 from k2chat.text import split_sentences
 from k2chat.types import QUOTE_JOIN, Chunk
 
@@ -88,13 +88,25 @@ def units_of(hits: list[Hit]) -> list[Unit]:
         # a lead-in that itself points back ("Applying these takeaways requires ...:") adds
         # nothing the item's own head does not say
         context = "" if named or refers_back(hit.chunk.context) else hit.chunk.context
-        before = split_sentences(hit.chunk.before) if hit.chunk.before else []
+        # a "Name:" head kept for a first sentence that opens with an addition (chunk.py)
+        head_before = hit.chunk.before if hit.chunk.before.endswith(":") else ""
+        before = (split_sentences(hit.chunk.before) if hit.chunk.before and not head_before
+                  else [])
         # The passage's first sentence needs the paragraph before it, and has it, or a
         # lead-in line that it continues; else it cannot open a quote.
         opens = not refers_back(sentences[0]) or bool(before) or bool(context)
         for i, sentence in enumerate(sentences):
             if label == sentences[0] and i == 0:
                 continue  # a label alone says nothing; it is quoted with what follows it
+            rest = after_addition(sentence)
+            head = context or (label if i > 0 else head_before)
+            if rest is not None and head:
+                # "Furthermore, while high-dose ...": its own point, after the passage's label
+                # and an elision ("Clinical Insight: … while high-dose ..."), not with the
+                # sentence it adds to (a DOAC reader's "non-negotiable", blind round 11)
+                core = JOIN.join(p for p in (context, label if i > 0 else "", sentence) if p)
+                out.append(Unit(hit, i, sentence, JOIN.join((head, rest)), (), core))
+                continue
             start = chain_start(sentences, i)
             if start is None and not opens:
                 continue  # refers back to what this paragraph never gave before it

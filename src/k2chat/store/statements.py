@@ -20,7 +20,9 @@ __all__ = ["STATEMENT", "KINDS", "Statement", "Topic", "amounts_mcg", "topics_fi
 
 
 STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
-KINDS = ("blood_thinner", "lead")
+# "comparison": a statement for a question comparing K2 with what its topic names
+# (k2chat.chain.topics, SafetyTopics.compared)
+KINDS = ("blood_thinner", "lead", "comparison")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class Topic:
     # the article tells this group to seek advice before starting K2: a question about K2 from
     # a reader in it is one the article answers, with that statement
     advice_first: bool = False
+    # a comparison topic (kind "comparison"): what its question compares with K2's side
+    # ("medicine": a medicine the topic names; "form": a form the topic names; "amount": two
+    # amounts, both within ``within_mcg``)
+    sides: str = "medicine"
+    within_mcg: tuple[float, float] | None = None
 
     @property
     def by_amount(self) -> bool:
@@ -155,6 +162,18 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
                 re.search(rf"(?<![\d.,]){re.escape(f'{float(above):g}')}\s*mcg", s.text)
                 for s in statements):
             raise CorpusError(f"{where}: above_mcg {above} is not a figure its statements give")
+        sides = str(entry.get("sides", "medicine"))
+        if sides not in ("medicine", "amount", "form"):
+            raise CorpusError(f"{where}: sides must be medicine, amount or form")
+        within = entry.get("within_mcg")
+        if within is not None:
+            if not (isinstance(within, list) and len(within) == 2):
+                raise CorpusError(f"{where}: within_mcg is [lowest, highest] in micrograms")
+            for bound in within:
+                if not any(re.search(rf"(?<![\d.,]){re.escape(f'{float(bound):g}')}\b", s.text)
+                           for s in statements):
+                    raise CorpusError(f"{where}: within_mcg {bound} is not a figure its "
+                                      f"statements give")
         topics.append(Topic(
             name=str(entry.get("name", f"topic {n}")), kind=kind, statements=statements,
             drugs=_words(entry.get("drugs")),
@@ -166,6 +185,8 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             restrictive=bool(entry.get("restrictive")),
             advice_first=bool(entry.get("advice_first")),
             above_mcg=float(above) if above is not None else None,
+            sides=sides,
+            within_mcg=(float(within[0]), float(within[1])) if within is not None else None,
             emergency=_statement(emergency, where, article, lines) if emergency else None,
         ))
     return tuple(topics)
