@@ -131,9 +131,12 @@
     wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top;
   };
   K.restored = () => {
-    // After a reload the chat opens at its latest question (once Gradio has drawn it).
+    // After a reload the chat opens at its latest question (once Gradio has drawn it), unless
+    // the reader has already asked or opened a quote: on a busy machine the load's restore can
+    // finish after the first question, and scrolling then took the reader's quote away.
     let tries = 0;
     const at = setInterval(() => {
+      if (askedAt > 0 || quotedAt >= 0) { clearInterval(at); return; }
       if (document.querySelector('#k2chat-chatbot .message-row.user-row') || ++tries > 50) {
         clearInterval(at);
         K.showLatest();
