@@ -59,6 +59,19 @@ def test_an_adults_stated_age_rules_out_the_childrens_line() -> None:
     assert not parent.excludes("Supplementation is not typically recommended for children")
 
 
+def test_a_later_sentence_reasserts_a_negated_group_only_when_it_points_back() -> None:
+    """"Not on X. But I restart it Monday" keeps the reader on X (the safe reading); "not on
+    X, no liver trouble. But I have a hip operation soon" tells something new."""
+    kept = without_negated("I'm not on Xarelto at the moment. But I go back on it next week.")
+    assert "xarelto" in kept.lower()
+    gone = without_negated("Fit and well, not taking any anticoagulant, no liver trouble. "
+                           "But I have a hip operation soon. Should I pause K2?")
+    assert "anticoagulant" not in gone.lower()
+    answer = k2chat.ask("Fit and well, not taking any anticoagulant, no liver trouble. But I "
+                        "have a hip operation soon. Should I pause K2?")
+    assert "blood-thinning" not in answer.text, answer.text
+
+
 def test_negated_words_leave_the_search_text() -> None:
     assert "dialysis" not in without_negated("I'm not on dialysis. Who should be careful?")
     assert without_negated("not on dialysis?") == "not on dialysis?"  # nothing else to search

@@ -88,10 +88,10 @@ def too_long_message(limit: int) -> str:
 # --- Emergencies -------------------------------------------------------------------------
 
 SELF_HARM_MESSAGE = (
-    "**You deserve support right now. If you might act on thoughts of suicide or self-harm, call "
-    "your local emergency number.** You can also call or text a crisis line: 988 in the US and "
-    "Canada, 116 123 (Samaritans) in the UK and Ireland, or find one near you at "
-    "findahelpline.com. Talking to someone you trust can help too."
+    "**You deserve support right now. If you have taken something, or might act on thoughts of "
+    "suicide or self-harm, call your local emergency number.** You can also call or text a "
+    "crisis line: 988 in the US and Canada, 116 123 (Samaritans) in the UK and Ireland, or "
+    "find one near you at findahelpline.com. Talking to someone you trust can help too."
 )
 
 # Certain rules, applied before the classifier: a person says they took an overdose, or that
@@ -107,9 +107,12 @@ _CERTAIN = (
     ("medical", re.compile(
         r"\b(i|he|she|my (\w+ ){1,3}?\w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b"
         r"[^.?!]*"
-        r"\b(\d+|whole|entire|all|bottle|handful|double|triple)\b[^.?!]*"
+        r"\b(\d+|whole|entire|all|bottle|box|pack(et)?|handful|double|triple)\b[^.?!]*"
         r"\b(pills?|tablets?|capsules?|doses?|bottle|gummies|softgels?)\b|"
-        r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b")),
+        r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b|"
+        # "took every tablet in the box"
+        r"\b(took|swallowed|ate) every (pill|tablet|capsule|gummy|softgel)s? (in|from|left in) "
+        r"(the|my|his|her) (box|bottle|pack|packet|jar|container)\b")),
 )
 
 
@@ -139,6 +142,12 @@ def certain_emergency(text: str) -> str | None:
     return None
 
 
+_ACCIDENT = re.compile(r"\b(accident(al)?(ly)?|by (mistake|accident)|mistakenly|forgot (that )?i"
+                       r"(?:'d| had) already|mixed up|instead of)\b")
+_ON_PURPOSE = re.compile(
+    r"\b(on purpose|deliberately|intentionally|want (it|it all|everything|this|the pain) to "
+    r"(stop|end|be over|go away)|(do ?n[o']?t|no longer) want to (be here|be alive|live|wake up|"
+    r"go on))\b")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -154,13 +163,25 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     8-year-old my K2 gummies? he broke his arm twice this year") is flagged by neither part,
     only by their sum. On every emergency set (src/k2chat/data and blind rounds 1-10) this
     changed no statement; it cleared 6 false alarms among the evaluation questions."""
-    for text in texts:
-        kind = certain_emergency(text)
-        if kind:
-            return kind
+    certain = [certain_emergency(text) for text in texts]
+    if "self_harm" in certain:
+        return "self_harm"
     model = models.emergency
     probs = model.proba(vectors, texts)
     none = model.labels.index("none")
+    medical, self_harm = model.labels.index("medical"), model.labels.index("self_harm")
+    if "medical" in certain:
+        # An overdose taken now is certain; whether it is self-harm ("... because i dont want
+        # to be here anymore", blind round 14) is the fitted model's call, so that the reader
+        # also gets the crisis line (SELF_HARM_MESSAGE names the emergency number too).
+        # "By mistake" and "on purpose" say which, when the reader says it.
+        row = certain.index("medical")
+        said = texts[row].lower()
+        if _ACCIDENT.search(said):
+            return "medical"
+        if _ON_PURPOSE.search(said):
+            return "self_harm"
+        return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
     risk = 1.0 - probs[:, none]
     row = int(risk.argmax())
     if float(risk[row]) < models.emergency_threshold:
@@ -173,7 +194,6 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
         part_risk = 1.0 - part_probs[:, none]
         if float(part_risk.max()) < models.emergency_threshold:
             return None  # no sentence of it reports an emergency
-    medical, self_harm = model.labels.index("medical"), model.labels.index("self_harm")
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
 

@@ -127,6 +127,10 @@ def _reasserted(lowered: str, a: int, b: int) -> bool:
     one ("... but I still take it", "... yet I restart it Monday")."""
     negated = set().union(*(_groups_of_word(w.group())[0]
                             for w in _WORD.finditer(lowered, a, b)))
+    # a later sentence re-asserts only when it points back or resumes ("... this week. But I
+    # restart it Monday"); "... no kidney or liver problems. But I'm having a knee
+    # replacement" tells something new (blind round 14 got the blood-thinner caution)
+    end = _SENTENCE_END.search(lowered, b)
     for m in _CONTRAST.finditer(lowered, b):
         rest = lowered[m.end():]
         stop = _CLAUSE_END.search(rest)
@@ -134,7 +138,8 @@ def _reasserted(lowered: str, a: int, b: int) -> bool:
         if not _WORD.search(clause) or _ASKS.match(clause):
             continue  # "... not on dialysis yet", "... but how much should I take?"
         named = set().union(*(_groups_of_word(w.group())[0] for w in _WORD.finditer(clause)))
-        if not named - negated:
+        later = end is not None and m.start() >= end.start()
+        if not named - negated and (not later or _RESUMES.search(clause)):
             return True
     return False
 
@@ -191,6 +196,8 @@ _ORGANS = frozenset({"kidney", "liver"})
 _ALL_CLEAR_FILLER = frozenset("and & both all are is my work working function functioning "
                               "totally perfectly completely".split())
 # A contrast that may take a negation back ("... but I still take it").
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+_RESUMES = re.compile(r"\b(?:it|them|that|one|still|again|restart\w*|resum\w*|back on)\b")
 _CONTRAST = re.compile(r"\b(?:but|though|although|however)\b")
 _CLAUSE_END = re.compile(r"[.;!?]|\b(?:and|but|though|although|however)\b")
 _ASKS = re.compile(r"\W*(?:how|what|which|who|when|why|can|could|should|is|are|do|does|will|"
