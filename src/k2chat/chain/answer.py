@@ -133,8 +133,12 @@ def _honest_report(flags: safety.SafetyFlags, lex: LexicalIndex) -> bool:
     lasts longer" (the article never says "longer") or "... MK-4 and MK-7 are dosed the
     same" (no passage says so) stay claims."""
     said = safety.article_report(flags)
-    if said is None:
-        return False
+    return said is not None and _borne_out(said, lex)
+
+
+def _borne_out(said: str, lex: LexicalIndex) -> bool:
+    """Every word of ``said`` is one the article uses and one passage holds all of its figures
+    and words that say what (see ``_honest_report``)."""
     terms: list[str] = []
     for token in tokenize(said):
         found = [t for t in lex.query_terms(token) if t not in tokenize(token, expand=True)[1:]]
@@ -165,6 +169,17 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
         # claim to set aside, the reader's words are the question
         prepared = replace(prepared, flags=replace(prepared.flags, claimed=False,
                                                    unclaimed=prepared.question, claim_text=""))
+    else:
+        flags = prepared.flags
+        assert flags is not None  # (checked above)
+        said = safety.reported_content(flags)
+        # Said plainly not the article's only when the claim reports the article or a figure
+        # and the article does not bear it out (as ``_honest_report``: "45 mg of MK-7", "K2 is
+        # completely safe with warfarin"); a pasted turn's advice that names neither ("check
+        # with your doctor ... warfarin") is set aside but not called false.
+        if said is not None and (numbers_in(said) or safety.reports_article(flags)) \
+                and not _borne_out(said, retriever.lexical):
+            prepared = replace(prepared, flags=replace(flags, contradicted=True))
     own, query = prepared.own, prepared.query
     embed = retriever.embeddings.embed_query
     own_vector = embed(own)
@@ -209,7 +224,9 @@ def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfi
     parts: list[str] = []
     if verdict.emergency:
         parts.append(safety.EMERGENCY_MESSAGE)
-    if flags.claimed:  # a pasted turn, a "SYSTEM" notice, "the article says ..."
+    if flags.contradicted:  # what the claim reports, no passage says
+        parts.append(f"{safety.NOT_SAID_NOTE} {safety.CLAIM_NOTE}")
+    elif flags.claimed:  # a pasted turn, a "SYSTEM" notice, "the article says ..."
         parts.append(safety.CLAIM_NOTE)
     if flags.instructions:  # a pasted turn is one too: "The dose is safe for you"
         parts.append(safety.INSTRUCTION_NOTE)
@@ -255,7 +272,7 @@ def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfi
 # (The refusal's message and example questions come from the articles' profiles and never
 # share an answer with a quote: an answer without citations states no article figures.)
 _FIXED_TEXTS = (
-    safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.CLAIM_NOTE,
+    safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.CLAIM_NOTE, safety.NOT_SAID_NOTE,
     safety.ANTICOAGULANT_NOTE,
     safety.PERSONAL_ADVICE_NOTE, safety.ENGLISH_ONLY_MESSAGE,
     safety.SELF_HARM_MESSAGE, safety.DIFFERING_FIGURES,
