@@ -66,6 +66,9 @@ class Vocabulary:
     dosed_in: tuple[tuple[str, str], ...] = ()
     # how readers write a form's name, as regular expressions (case ignored): "mk[\s-]?\d+"
     form_names: tuple[str, ...] = ()
+    # the substance's own names besides its forms' (regular expressions, case ignored):
+    # "vitamin k[12]?", "menaquinones?"
+    substance_names: tuple[str, ...] = ()
     # what else makes a question self-contained, besides a form's name (regular expressions,
     # case ignored): the subject's other names and what the article is mostly about
     subject_names: tuple[str, ...] = ()
@@ -98,11 +101,16 @@ class Vocabulary:
 
         # A text names a form ("MK-7", "menaquinone 4"): follow-ups swap it ("And for MK-4?").
         set_(self, "form_name", _names(self.form_names))
+        # A text names the substance or one of its forms ("MK-7", "menaquinones", "vitamin
+        # K"): a question about it, not about something else ("how much zinc").
+        set_(self, "names_substance", _names(self.form_names + self.substance_names))
         # A text names the subject or a form: a question naming one stands on its own.
-        set_(self, "names_subject", _names(self.form_names + self.subject_names))
+        set_(self, "names_subject", _names(self.form_names + self.substance_names
+                                           + self.subject_names))
 
     amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     form_name: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    names_substance: re.Pattern[str] = field(init=False, repr=False, compare=False)
     names_subject: re.Pattern[str] = field(init=False, repr=False, compare=False)
     asks_amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     dose_words: re.Pattern[str] = field(init=False, repr=False, compare=False)

@@ -252,18 +252,21 @@ def bare_dose_followup(question: str) -> bool:
 
 def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
             flags: safety.SafetyFlags, state: ConversationState | None,
-            followup: bool) -> bool:
+            followup: bool, vocabulary: Vocabulary) -> bool:
     """A question the scope model would refuse that the article's safety statements answer:
     an amount of K2 said by a reader in a restrictive group ("ok, I'll start 180 mcg
     tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
     or in a conversation about it ("my sister takes 360 mcg, is more better?"), a follow-up
     that touches a group or a source the article names ("where do I get it?"), or K2 compared
-    with a medicine the article compares it with ("is MK-7 as effective as Actonel?")."""
+    with a medicine the article compares it with ("is MK-7 as effective as Actonel?").
+    ``vocabulary``: the names of the articles' substance and its forms (what makes a question
+    one about K2)."""
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
     if topics is None:
         return False
-    if _K2.search(normalize(evidence.question)) and topics.compared(
+    about_substance = bool(vocabulary.names_substance.search(normalize(evidence.question)))
+    if about_substance and topics.compared(
             _compared_sides(evidence.question, False), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
@@ -279,15 +282,12 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # "having my knee replaced in 3 weeks, should I stop the K2 beforehand?": a question
         # about K2 from a reader in a group the article tells to seek advice first is answered
         # by that statement (blind rounds 6, 11 and 12 refused it)
-        return bool(_K2.search(normalize(evidence.question))) and any(
+        return about_substance and any(
             t.advice_first for t, _ in touched)
     if _restricted(topics, evidence, lex, flags, state) is not None:
         return True
-    about_k2 = followup or bool(_K2.search(normalize(evidence.question)))
-    return about_k2 and any(t.by_amount and t.kind == "lead" for t, _ in touched)
-
-
-_K2 = re.compile(r"\b(k2|mk[47]|menaquinones?|vitamin k)\b")
+    return (followup or about_substance) and any(t.by_amount and t.kind == "lead"
+                                                 for t, _ in touched)
 
 
 # The thing a question asks the amount of: "how much magnesium", "how many mg of zinc",
@@ -309,9 +309,10 @@ _NOT_TAKEN = frozenset(tokenize(
     "time times often difference risk"))
 
 
-def asked_amount_of(question: str) -> str | None:
+def asked_amount_of(question: str, vocabulary: Vocabulary) -> str | None:
     """What other than K2 a question asks the amount of ("and zinc, how much of that?" ->
-    "zinc"), or None: nothing named, a K2 form, a comparative, or a bare dose follow-up."""
+    "zinc"), or None: nothing named, K2 or a form of it (``vocabulary``'s substance and form
+    names), a comparative, or a bare dose follow-up."""
     text = normalize(question)
     if not _DOSE_ASK.search(text):
         return None
@@ -323,22 +324,19 @@ def asked_amount_of(question: str) -> str | None:
         if second and not [w for w in tokenize(second) if w not in _BARE_DOSE_WORDS]:
             name = first  # "how much magnesium with it?": the name is one word
         words = [w for w in tokenize(name) if w not in _BARE_DOSE_WORDS]
-        if (words and not set(words) & _NOT_TAKEN and not _K2.search(name)
-                and not _FORM_NAME.search(name)):
+        if (words and not set(words) & _NOT_TAKEN
+                and not vocabulary.names_substance.search(name)):
             return name
     return None
 
 
-_FORM_NAME = re.compile(r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d*|k[\s-]?[12]|vitamin k\d?)\b")
-
-
 def unstated_amount(question: str, lex: LexicalIndex,
-                    topics: SafetyTopics | None) -> str | None:
+                    topics: SafetyTopics | None, vocabulary: Vocabulary) -> str | None:
     """The substance a question asks the amount of when the article never names it ("and
     zinc, how much of that?", "how much boron alongside?"), whatever the conversation was
     about: a certain miss, as a form the article never mentions is. A group or a medicine the
     article's safety statements cover is not one ("what dose with Xarelto?": they answer)."""
-    name = asked_amount_of(question)
+    name = asked_amount_of(question, vocabulary)
     if name is None or (topics is not None and topics.touched(name, lex)):
         return None
     return name if len(lex.query_terms(name)) < len(tokenize(name)) else None
