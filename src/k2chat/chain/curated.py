@@ -85,7 +85,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
     comparison = [] if emergency else topics.compared(
-        _compared_sides(evidence.question, compare_type), evidence.question, lex)
+        _compared_sides(evidence.question, compare_type, vocabulary), evidence.question, lex)
     compared = comparison[0] if comparison else None
     group = None
     if compared is not None:
@@ -101,7 +101,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
         if not head and compared is None and pairs and not overlaps(lead, pairs[0][0]) and (
-                compare.answers_replacement(evidence.question, pairs[0][0].quote)
+                compare.answers_replacement(evidence.question, pairs[0][0].quote, vocabulary)
                 or (topics.by_amount(lead) is not None
                     and _states_amount(pairs[0][0], evidence.question,
                                        topics.by_amount(lead) or 0.0))):
@@ -135,9 +135,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     return [u for u, _ in pairs], [p for _, p in pairs], caution
 
 
-def _compared_sides(question: str, compare_type: bool) -> str | None:
+def _compared_sides(question: str, compare_type: bool, vocabulary: Vocabulary) -> str | None:
     """What the question compares (``compare.sides_of``'s kind), for the comparison topics."""
-    sides = compare.sides_of(question, compare_type)
+    sides = compare.sides_of(question, compare_type, vocabulary)
     return sides.kind if sides is not None else None
 
 
@@ -267,7 +267,7 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         return False
     about_substance = bool(vocabulary.names_substance.search(normalize(evidence.question)))
     if about_substance and topics.compared(
-            _compared_sides(evidence.question, False), evidence.question, lex):
+            _compared_sides(evidence.question, False, vocabulary), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
     asked = question_part(evidence.question)

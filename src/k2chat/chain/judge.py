@@ -186,7 +186,7 @@ def judge(
         order.remove(fresh[0])
         order.insert(0, fresh[0])
     order = compare.lead_order(evidence.question, [u.quote for u in units], lead_p, order,
-                               models.support_margin, qtype == "compare")
+                               models.support_margin, qtype == "compare", vocabulary)
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])

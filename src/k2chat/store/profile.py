@@ -71,6 +71,13 @@ class ArticleProfile(BaseModel):
     # what else makes a question self-contained, not a follow-up (regular expressions, case
     # ignored): what the article is mostly about besides its substance ('warfarin')
     subject_names: tuple[str, ...] = ()
+    # words by which it speaks of its substance besides its forms, as k2chat.text.normalize
+    # spells them ("k2", "supplement"): the substance's side when a question compares it with
+    # a medicine (k2chat.chain.compare)
+    substance_words: tuple[str, ...] = ()
+    # names in the drug table that are its substance's own biology or nutrients, not a
+    # medicine compared with it ("osteocalcin", "menaquinone")
+    not_medicines: tuple[str, ...] = ()
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
@@ -79,6 +86,15 @@ class ArticleProfile(BaseModel):
     def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         if any(not v.strip() for v in values):
             raise ValueError("an entry is empty")
+        return values
+
+    @field_validator("substance_words", "not_medicines")
+    @classmethod
+    def _words_as_normalized(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if value != value.lower() or not value.isalnum():
+                raise ValueError(f"{value!r}: a word is written as k2chat.text.normalize "
+                                 "spells it (lower case letters and digits: k2)")
         return values
 
     @field_validator("form_names", "substance_names", "subject_names")
@@ -180,11 +196,15 @@ def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     form_names = (n for a in profile.articles for n in a.profile.form_names)
     substance_names = (n for a in profile.articles for n in a.profile.substance_names)
     subject_names = (n for a in profile.articles for n in a.profile.subject_names)
+    substance_words = (w for a in profile.articles for w in a.profile.substance_words)
+    not_medicines = (w for a in profile.articles for w in a.profile.not_medicines)
     return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)),
                       dosed_in=tuple(sorted(dosed_in.items())),
                       form_names=tuple(dict.fromkeys(form_names)),
                       substance_names=tuple(dict.fromkeys(substance_names)),
-                      subject_names=tuple(dict.fromkeys(subject_names)))
+                      subject_names=tuple(dict.fromkeys(subject_names)),
+                      substance_words=frozenset(substance_words),
+                      not_medicines=frozenset(not_medicines))
 
 
 def profile_file(article: Path) -> Path:
