@@ -69,6 +69,18 @@ def test_form_and_subject_names_are_the_profiles() -> None:
     assert is_followup("Can I combine it with warfarin?", Vocabulary())
 
 
+def test_the_substance_names_are_the_profiles() -> None:
+    """The K2 article's profile names its substance (forms and other names): a question naming
+    one is about K2, one naming only a medicine or a group is not; an empty vocabulary names
+    nothing."""
+    for text in ("is mk7 as good as actonel?", "menaquinones and bones", "vitamin k and me",
+                 "is k2 safe?", "vitamin k2 dose"):
+        assert K2_WORDS.names_substance.search(text), text
+    for text in ("is warfarin safe?", "i have osteoporosis", "how much zinc?"):
+        assert not K2_WORDS.names_substance.search(text), text
+    assert not Vocabulary().names_substance.search("is mk7 as good as actonel?")
+
+
 def test_a_blood_thinner_named_earlier_keeps_its_caution(settings) -> None:  # type: ignore[no-untyped-def]
     from k2chat.chain import safety
 

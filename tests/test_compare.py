@@ -9,6 +9,11 @@ import pytest
 import k2chat
 from k2chat.chain import safety
 from k2chat.chain.compare import amounts_in, sides_of
+from k2chat.store.profile import load_profile
+
+from .conftest import CORPUS
+
+K2_WORDS = load_profile(CORPUS).vocabulary  # the K2 article's profile: its substance words
 
 # What the article says of doses above the usual range (sections 2, 4, 5).
 _HIGHER_DOSES = ("benefits over the 200 mcg range are not conclusively proven", "megadose",
@@ -29,14 +34,14 @@ _NOT_A_REPLACEMENT = ("not a replacement for prescribed osteoporotic medication"
      ("Is the K2 risk with Eliquis lower than with warfarin?", "drugs")],
 )
 def test_the_two_sides_of_a_comparison_are_found(question: str, kind: str) -> None:
-    sides = sides_of(question, compare_type=False)
+    sides = sides_of(question, False, K2_WORDS)
     assert sides is not None and sides.kind == kind
 
 
 @pytest.mark.parametrize("question", ["How much MK-7 should I take?", "What is osteocalcin?",
                                       "how does activated osteocalcin make bones stronger"])
 def test_a_question_that_compares_nothing_has_no_sides(question: str) -> None:
-    assert sides_of(question, compare_type=False) is None
+    assert sides_of(question, False, K2_WORDS) is None
 
 
 def test_amounts_are_read_as_spans_in_mcg() -> None:
@@ -160,7 +165,7 @@ def test_a_reader_who_compares_nothing_does_not_get_the_comparison(pipeline, que
     assert a.citations, a.text
     assert _CONCLUSION not in a.citations[0].quote, a.text
     # a condition is not a medicine ("osteoporosis"; blind round 11)
-    assert sides_of("with my osteoporosis, would K2 be better or not?", True) is None
+    assert sides_of("with my osteoporosis, would K2 be better or not?", True, K2_WORDS) is None
 
 
 # --- two doses within the usual range: the article's ranges for each (blind round 12) --------

@@ -66,8 +66,12 @@ def test_a_follow_up_about_a_group_or_a_plain_dose_stays_answered(
 ])
 def test_the_substance_a_question_asks_the_amount_of(text: str, named: str | None) -> None:
     from k2chat.chain.curated import asked_amount_of
+    from k2chat.store.profile import load_profile
 
-    assert asked_amount_of(text) == named
+    from .conftest import CORPUS
+
+    # the K2 article's substance and form names (its profile): "MK-4" is K2, "chromium" not
+    assert asked_amount_of(text, load_profile(CORPUS).vocabulary) == named
 
 
 def test_a_reader_not_pregnant_yet_but_trying_to_conceive_gets_the_planning_statement(

@@ -185,6 +185,10 @@ def test_an_article_without_a_profile_gets_a_generic_one(tmp_path: Path) -> None
     ("subject: [x\n", "Cannot read the article profile"),
     ("subject: x\ncovers: y\nask_about: z\nform_names: ['d[23']\n", "not a regular expression"),
     ("subject: x\ncovers: y\nask_about: z\nform_names: ['(d)3']\n", "groups as (?:...)"),
+    ("subject: x\ncovers: y\nask_about: z\nsubstance_names: ['vitamin d[23']\n",
+     "not a regular expression"),
+    ("subject: x\ncovers: y\nask_about: z\nsubstance_words: [Vitamin D]\n",
+     "as k2chat.text.normalize spells it"),
     ("subject: x\ncovers: y\nask_about: z\nforms: {d3: D3}\ndose_units: [IU]\n"
      "dosed_in: {d2: IU}\n", "'d2' is not one of its forms"),
     ("subject: x\ncovers: y\nask_about: z\nforms: {d3: D3}\ndose_units: [IU]\n"

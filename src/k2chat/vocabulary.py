@@ -5,8 +5,10 @@
 it (the retriever, the safety rules, the judge, the composer); no module keeps a copy of its
 own. It holds the forms of the substance the articles dose separately (``mk7``), the
 units their doses are written in (``mcg``, ``mg`` for the K2 article; ``IU`` for a vitamin D
-article) and which unit each form is dosed in (MK-4 in mg, MK-7 in mcg).
-An empty vocabulary (no profile says any) knows no forms and reads no amount:
+article), which unit each form is dosed in (MK-4 in mg, MK-7 in mcg), how readers name the
+substance and its forms, and the words a comparison with a medicine reads as the substance's
+side (``k2``, ``supplement``) or as no medicine (``osteocalcin``).
+An empty vocabulary (no profile says any) knows no forms, reads no amount and names nothing:
 nothing here is a word of one article.
 """
 
@@ -66,9 +68,19 @@ class Vocabulary:
     dosed_in: tuple[tuple[str, str], ...] = ()
     # how readers write a form's name, as regular expressions (case ignored): "mk[\s-]?\d+"
     form_names: tuple[str, ...] = ()
+    # the substance's own names besides its forms' (regular expressions, case ignored):
+    # "vitamin k[12]?", "menaquinones?"
+    substance_names: tuple[str, ...] = ()
     # what else makes a question self-contained, besides a form's name (regular expressions,
     # case ignored): the subject's other names and what the article is mostly about
     subject_names: tuple[str, ...] = ()
+    # words by which the articles speak of their substance besides its forms, as
+    # k2chat.text.normalize spells them ("k2", "supplement"): with the forms, the substance's
+    # side when a question compares it with a medicine
+    substance_words: frozenset[str] = frozenset()
+    # names in the drug table that are the substance's own biology or nutrients, not a
+    # medicine compared with it ("osteocalcin")
+    not_medicines: frozenset[str] = frozenset()
 
     def unit_of(self, form: str) -> str | None:
         """The unit ``form`` is dosed in ("mk4" -> "mg"), None when no profile says."""
@@ -98,11 +110,16 @@ class Vocabulary:
 
         # A text names a form ("MK-7", "menaquinone 4"): follow-ups swap it ("And for MK-4?").
         set_(self, "form_name", _names(self.form_names))
+        # A text names the substance or one of its forms ("MK-7", "menaquinones", "vitamin
+        # K"): a question about it, not about something else ("how much zinc").
+        set_(self, "names_substance", _names(self.form_names + self.substance_names))
         # A text names the subject or a form: a question naming one stands on its own.
-        set_(self, "names_subject", _names(self.form_names + self.subject_names))
+        set_(self, "names_subject", _names(self.form_names + self.substance_names
+                                           + self.subject_names))
 
     amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     form_name: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    names_substance: re.Pattern[str] = field(init=False, repr=False, compare=False)
     names_subject: re.Pattern[str] = field(init=False, repr=False, compare=False)
     asks_amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     dose_words: re.Pattern[str] = field(init=False, repr=False, compare=False)

@@ -20,6 +20,7 @@ from typing import Any
 from k2chat.chain.drugs import generic_names
 from k2chat.chain.safety import anticoagulants_named
 from k2chat.text import normalize
+from k2chat.vocabulary import Vocabulary
 
 __all__ = ["COMPARE_REACH", "Sides", "amounts_in", "lead_order", "sides_of"]
 
@@ -60,10 +61,6 @@ _CONTRAST = {"not", "than", "contrast", "replacement", "replace", "equated", "al
 _COMPARATIVE = {"than", "compared", "contrast", "difference", "differ", "higher", "lower",
                 "more", "less", "whereas", "unlike", "while", "also", "same", "similar"}
 _ASIDE = re.compile(r"\((?:e\.g\.|i\.e\.|for example)[^()]*\)")  # an example given in passing
-_NOT_MEDICINES = {"osteocalcin", "menaquinone", "phylloquinone", "calcium", "cholecalciferol",
-                  "vitamin", "phytonadione", "menatetrenone", "magnesium"}
-_K2_WORDS = {"k2", "menaquinone", "mk7", "mk4", "supplement", "supplementation",
-             "nutritional", "nutrient"}
 _HIGH_WORDS = re.compile(r"\b(higher doses?|high-dose|mega-?doses?|megadose|very high doses|"
                          r"beyond|exceeding|far exceeding)\b|[≥>]")
 _AMOUNT = re.compile(
@@ -151,9 +148,11 @@ def _question_amounts(question: str) -> tuple[float, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def sides_of(question: str, compare_type: bool) -> Sides | None:
+def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides | None:
     """The two sides the question compares, or None when it compares nothing.
-    ``compare_type``: the question-type model reads it as a comparison."""
+    ``compare_type``: the question-type model reads it as a comparison. ``vocabulary``: the
+    articles' substance words and forms (its side against a medicine) and the drug-table
+    names that are not medicines (the profiles' ``substance_words``, ``not_medicines``)."""
     t = normalize(question)
     words = set(_WORDS.findall(t))
     # two forms named together are compared ("mk7 or mk4?"), cue or not
@@ -178,9 +177,11 @@ def sides_of(question: str, compare_type: bool) -> Sides | None:
     # a drug named by brand or generic, not the article's own biology ("osteocalcin" is in
     # the drug table as a drug name)
     medicines = (words & (_MEDICINE_ARTICLE | _MEDICINE_READER)) | {
-        g for g in generic_names(question) if g not in thinners and g not in _NOT_MEDICINES}
+        g for g in generic_names(question)
+        if g not in thinners and g not in vocabulary.not_medicines}
     if medicines and not thinners:  # K2 is the other side: the article is about it
-        return Sides("medicine", frozenset(_K2_WORDS), frozenset(_MEDICINE_ARTICLE))
+        return Sides("medicine", vocabulary.substance_words | vocabulary.forms,
+                     frozenset(_MEDICINE_ARTICLE))
     if _MORE_LESS.search(t) and re.search(r"\b(dose|doses|dosage|mcg|mg|amount|take|taking|"
                                           r"k2|mk7|mk4)\b", t):
         return Sides("more_less")
@@ -190,21 +191,21 @@ def sides_of(question: str, compare_type: bool) -> Sides | None:
 _DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
 
 
-def answers_replacement(question: str, quote: str) -> bool:
+def answers_replacement(question: str, quote: str, vocabulary: Vocabulary) -> bool:
     """The question asks whether K2 can replace a medicine ("switch", "instead", "stop") and
     the quote says whether it does ("not a replacement", "not a standalone treatment")."""
-    sides = sides_of(question, True)  # the replacing words are the comparison's cue
+    sides = sides_of(question, True, vocabulary)  # the replacing words are the comparison's cue
     return (sides is not None and sides.kind == "medicine"
             and bool(_REPLACE_Q.search(normalize(question)))
             and sides.compares(quote) and bool(_REPLACE_A.search(quote)))
 
 
 def lead_order(question: str, quotes: Sequence[str], scores: Any, order: list[int],
-               margin: float, compare_type: bool) -> list[int]:
+               margin: float, compare_type: bool, vocabulary: Vocabulary) -> list[int]:
     """``order`` (candidate indices, best first) with, for a comparison, the best sentence
     that compares the sides first (within COMPARE_REACH margins of the top), else the best
     sentence for each side first and second (each within the same reach)."""
-    sides = sides_of(question, compare_type)
+    sides = sides_of(question, compare_type, vocabulary)
     if sides is None or not order:
         return order
     # a comparison is answered by what speaks of its sides: the reach counts from the best

@@ -85,7 +85,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
     comparison = [] if emergency else topics.compared(
-        _compared_sides(evidence.question, compare_type), evidence.question, lex)
+        _compared_sides(evidence.question, compare_type, vocabulary), evidence.question, lex)
     compared = comparison[0] if comparison else None
     group = None
     if compared is not None:
@@ -101,7 +101,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
         if not head and compared is None and pairs and not overlaps(lead, pairs[0][0]) and (
-                compare.answers_replacement(evidence.question, pairs[0][0].quote)
+                compare.answers_replacement(evidence.question, pairs[0][0].quote, vocabulary)
                 or (topics.by_amount(lead) is not None
                     and _states_amount(pairs[0][0], evidence.question,
                                        topics.by_amount(lead) or 0.0))):
@@ -135,9 +135,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     return [u for u, _ in pairs], [p for _, p in pairs], caution
 
 
-def _compared_sides(question: str, compare_type: bool) -> str | None:
+def _compared_sides(question: str, compare_type: bool, vocabulary: Vocabulary) -> str | None:
     """What the question compares (``compare.sides_of``'s kind), for the comparison topics."""
-    sides = compare.sides_of(question, compare_type)
+    sides = compare.sides_of(question, compare_type, vocabulary)
     return sides.kind if sides is not None else None
 
 
@@ -252,19 +252,22 @@ def bare_dose_followup(question: str) -> bool:
 
 def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
             flags: safety.SafetyFlags, state: ConversationState | None,
-            followup: bool) -> bool:
+            followup: bool, vocabulary: Vocabulary) -> bool:
     """A question the scope model would refuse that the article's safety statements answer:
     an amount of K2 said by a reader in a restrictive group ("ok, I'll start 180 mcg
     tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
     or in a conversation about it ("my sister takes 360 mcg, is more better?"), a follow-up
     that touches a group or a source the article names ("where do I get it?"), or K2 compared
-    with a medicine the article compares it with ("is MK-7 as effective as Actonel?")."""
+    with a medicine the article compares it with ("is MK-7 as effective as Actonel?").
+    ``vocabulary``: the names of the articles' substance and its forms (what makes a question
+    one about K2)."""
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
     if topics is None:
         return False
-    if _K2.search(normalize(evidence.question)) and topics.compared(
-            _compared_sides(evidence.question, False), evidence.question, lex):
+    about_substance = bool(vocabulary.names_substance.search(normalize(evidence.question)))
+    if about_substance and topics.compared(
+            _compared_sides(evidence.question, False, vocabulary), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
     asked = question_part(evidence.question)
@@ -279,15 +282,12 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # "having my knee replaced in 3 weeks, should I stop the K2 beforehand?": a question
         # about K2 from a reader in a group the article tells to seek advice first is answered
         # by that statement (blind rounds 6, 11 and 12 refused it)
-        return bool(_K2.search(normalize(evidence.question))) and any(
+        return about_substance and any(
             t.advice_first for t, _ in touched)
     if _restricted(topics, evidence, lex, flags, state) is not None:
         return True
-    about_k2 = followup or bool(_K2.search(normalize(evidence.question)))
-    return about_k2 and any(t.by_amount and t.kind == "lead" for t, _ in touched)
-
-
-_K2 = re.compile(r"\b(k2|mk[47]|menaquinones?|vitamin k)\b")
+    return (followup or about_substance) and any(t.by_amount and t.kind == "lead"
+                                                 for t, _ in touched)
 
 
 # The thing a question asks the amount of: "how much magnesium", "how many mg of zinc",
@@ -309,9 +309,10 @@ _NOT_TAKEN = frozenset(tokenize(
     "time times often difference risk"))
 
 
-def asked_amount_of(question: str) -> str | None:
+def asked_amount_of(question: str, vocabulary: Vocabulary) -> str | None:
     """What other than K2 a question asks the amount of ("and zinc, how much of that?" ->
-    "zinc"), or None: nothing named, a K2 form, a comparative, or a bare dose follow-up."""
+    "zinc"), or None: nothing named, K2 or a form of it (``vocabulary``'s substance and form
+    names), a comparative, or a bare dose follow-up."""
     text = normalize(question)
     if not _DOSE_ASK.search(text):
         return None
@@ -323,22 +324,19 @@ def asked_amount_of(question: str) -> str | None:
         if second and not [w for w in tokenize(second) if w not in _BARE_DOSE_WORDS]:
             name = first  # "how much magnesium with it?": the name is one word
         words = [w for w in tokenize(name) if w not in _BARE_DOSE_WORDS]
-        if (words and not set(words) & _NOT_TAKEN and not _K2.search(name)
-                and not _FORM_NAME.search(name)):
+        if (words and not set(words) & _NOT_TAKEN
+                and not vocabulary.names_substance.search(name)):
             return name
     return None
 
 
-_FORM_NAME = re.compile(r"\b(mk[\s-]?\d+|menaquinone[\s-]?\d*|k[\s-]?[12]|vitamin k\d?)\b")
-
-
 def unstated_amount(question: str, lex: LexicalIndex,
-                    topics: SafetyTopics | None) -> str | None:
+                    topics: SafetyTopics | None, vocabulary: Vocabulary) -> str | None:
     """The substance a question asks the amount of when the article never names it ("and
     zinc, how much of that?", "how much boron alongside?"), whatever the conversation was
     about: a certain miss, as a form the article never mentions is. A group or a medicine the
     article's safety statements cover is not one ("what dose with Xarelto?": they answer)."""
-    name = asked_amount_of(question)
+    name = asked_amount_of(question, vocabulary)
     if name is None or (topics is not None and topics.touched(name, lex)):
         return None
     return name if len(lex.query_terms(name)) < len(tokenize(name)) else None

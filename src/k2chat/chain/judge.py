@@ -171,7 +171,7 @@ def judge(
     if named:
         return Judgement(emergency, qtype, False,
                          "the article never mentions " + ", ".join(named))
-    unstated = unstated_amount(evidence.question, lex, topics)
+    unstated = unstated_amount(evidence.question, lex, topics, vocabulary)
     if unstated is not None and not emergency:
         caution = find_caution(topics, evidence, lex, emergency, flags, covered=False)
         return Judgement(emergency, qtype, False, f"the article never mentions {unstated}",
@@ -186,12 +186,13 @@ def judge(
         order.remove(fresh[0])
         order.insert(0, fresh[0])
     order = compare.lead_order(evidence.question, [u.quote for u in units], lead_p, order,
-                               models.support_margin, qtype == "compare")
+                               models.support_margin, qtype == "compare", vocabulary)
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
     if p_covered < models.scope_threshold and not (
-            not emergency and forced_in_scope(topics, evidence, lex, flags, state, followup)):
+            not emergency and forced_in_scope(topics, evidence, lex, flags, state, followup,
+                                             vocabulary)):
         caution = find_caution(topics, evidence, lex, emergency, flags, covered=False)
         if caution is None:
             return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")

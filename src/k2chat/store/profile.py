@@ -65,9 +65,19 @@ class ArticleProfile(BaseModel):
     # how readers write its forms' names, regular expressions, case ignored ('mk[\s-]?\d+'):
     # "And for MK-4?" after a question naming another form asks it about MK-4
     form_names: tuple[str, ...] = ()
+    # the substance's own names besides its forms' (regular expressions, case ignored:
+    # 'vitamin k[12]?', 'menaquinones?'): with form_names, what makes a question about it
+    substance_names: tuple[str, ...] = ()
     # what else makes a question self-contained, not a follow-up (regular expressions, case
-    # ignored): the subject's other names, what it is mostly about ('vitamin k[12]?', 'warfarin')
+    # ignored): what the article is mostly about besides its substance ('warfarin')
     subject_names: tuple[str, ...] = ()
+    # words by which it speaks of its substance besides its forms, as k2chat.text.normalize
+    # spells them ("k2", "supplement"): the substance's side when a question compares it with
+    # a medicine (k2chat.chain.compare)
+    substance_words: tuple[str, ...] = ()
+    # names in the drug table that are its substance's own biology or nutrients, not a
+    # medicine compared with it ("osteocalcin", "menaquinone")
+    not_medicines: tuple[str, ...] = ()
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
@@ -78,7 +88,16 @@ class ArticleProfile(BaseModel):
             raise ValueError("an entry is empty")
         return values
 
-    @field_validator("form_names", "subject_names")
+    @field_validator("substance_words", "not_medicines")
+    @classmethod
+    def _words_as_normalized(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if value != value.lower() or not value.isalnum():
+                raise ValueError(f"{value!r}: a word is written as k2chat.text.normalize "
+                                 "spells it (lower case letters and digits: k2)")
+        return values
+
+    @field_validator("form_names", "substance_names", "subject_names")
     @classmethod
     def _patterns(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for value in values:
@@ -175,11 +194,17 @@ def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     units = (u for a in profile.articles for u in a.profile.dose_units)
     dosed_in = {f: u for a in profile.articles for f, u in a.profile.dosed_in.items()}
     form_names = (n for a in profile.articles for n in a.profile.form_names)
+    substance_names = (n for a in profile.articles for n in a.profile.substance_names)
     subject_names = (n for a in profile.articles for n in a.profile.subject_names)
+    substance_words = (w for a in profile.articles for w in a.profile.substance_words)
+    not_medicines = (w for a in profile.articles for w in a.profile.not_medicines)
     return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)),
                       dosed_in=tuple(sorted(dosed_in.items())),
                       form_names=tuple(dict.fromkeys(form_names)),
-                      subject_names=tuple(dict.fromkeys(subject_names)))
+                      substance_names=tuple(dict.fromkeys(substance_names)),
+                      subject_names=tuple(dict.fromkeys(subject_names)),
+                      substance_words=frozenset(substance_words),
+                      not_medicines=frozenset(not_medicines))
 
 
 def profile_file(article: Path) -> Path:
