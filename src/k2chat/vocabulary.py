@@ -18,7 +18,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Vocabulary", "forms_named"]
+__all__ = ["Vocabulary", "NO_WORDS", "forms_named"]
 
 # What reads as a question about an amount besides a unit (k2chat's dose questions: "how
 # much", "per day"; from the labelled dose questions in data/questions.yaml).
@@ -123,3 +123,8 @@ class Vocabulary:
     names_subject: re.Pattern[str] = field(init=False, repr=False, compare=False)
     asks_amount: re.Pattern[str] = field(init=False, repr=False, compare=False)
     dose_words: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+
+# The empty vocabulary: the default where no corpus is given (no forms, no units: nothing
+# states an amount; only "dose", "how much" ... read as a dose question).
+NO_WORDS = Vocabulary()

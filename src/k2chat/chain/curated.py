@@ -19,7 +19,7 @@ from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
 from k2chat.text import normalize, numbers_in, tokenize
-from k2chat.vocabulary import Vocabulary
+from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
     from k2chat.chain.topics import SafetyTopics
@@ -29,7 +29,6 @@ __all__ = ["asked_amount_of", "bare_dose_followup", "find_caution", "forced_in_s
            "place_caution", "unstated_amount", "with_statements"]
 
 
-_NO_WORDS = Vocabulary()  # no article's units: nothing states an amount
 
 
 def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
@@ -53,7 +52,7 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
 def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
                      chosen: list[Unit], scores: list[float], emergency: str | None,
                      flags: safety.SafetyFlags, state: ConversationState | None = None,
-                     vocabulary: Vocabulary = _NO_WORDS, compare_type: bool = False,
+                     vocabulary: Vocabulary = NO_WORDS, compare_type: bool = False,
                      ) -> tuple[list[Unit], list[float], Unit | None]:
     """The curated safety statements in front of the ranked quotes: part of a statement is
     completed to the whole; a group's or other medicine's strongest statement leads; the

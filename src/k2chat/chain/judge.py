@@ -41,7 +41,7 @@ from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.text import normalize, numbers_in, tokenize
-from k2chat.vocabulary import Vocabulary
+from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,7 +87,6 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
     return bool((mine - said) & terms) or _new_figures(unit, chosen)
 
 
-_NO_WORDS = Vocabulary()  # no article's forms or units
 
 
 def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary) -> bool:
@@ -141,7 +140,7 @@ def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
     already_quoted: frozenset[str] = frozenset(), topics: SafetyTopics | None = None,
-    state: ConversationState | None = None, vocabulary: Vocabulary = _NO_WORDS,
+    state: ConversationState | None = None, vocabulary: Vocabulary = NO_WORDS,
     embed: Callable[[list[str]], Any] | None = None,
 ) -> Judgement:
     """``already_quoted``: quotes earlier turns showed; a follow-up leads with something new

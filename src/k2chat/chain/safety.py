@@ -14,7 +14,7 @@ from k2chat.files import DATA_DIR
 from k2chat.models.classify import Fitted, fitted
 from k2chat.store.profile import CorpusProfile
 from k2chat.text import TypoIndex
-from k2chat.vocabulary import Vocabulary
+from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 __all__ = [
     "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
@@ -507,10 +507,9 @@ class SafetyFlags:
     contradicted: bool = False
 
 
-_NO_WORDS = Vocabulary()  # no article's units: only "dose", "how much" ... read as a dose
 
 
-def assess(question: str, vocabulary: Vocabulary = _NO_WORDS) -> SafetyFlags:
+def assess(question: str, vocabulary: Vocabulary = NO_WORDS) -> SafetyFlags:
     """Apply every rule to an already normalised question. ``vocabulary``: the corpus's
     (its dose units make "should I take 200 mcg" a personal dose question; without one only
     words such as "dose" and "how much" do)."""

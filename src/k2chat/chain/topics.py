@@ -21,6 +21,7 @@ and raises :class:`~k2chat.errors.CorpusError` otherwise. At answer time
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +41,7 @@ from k2chat.store.statements import (
 )
 from k2chat.text import normalize, split_sentences, tokenize
 from k2chat.types import Chunk
-from k2chat.vocabulary import Vocabulary
+from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 __all__ = ["SafetyTopics"]
 
@@ -68,9 +69,9 @@ def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
     return None
 
 
-_NO_WORDS = Vocabulary()  # no article's forms
 
 
+@functools.lru_cache(maxsize=16)  # a corpus has a handful of units; read once each
 def _in_mcg(unit: str) -> bool:
     """``unit`` is a spelling of micrograms, as :func:`amounts_mcg` reads units."""
     return amounts_mcg(f"1 {unit}") == [1.0]
@@ -80,7 +81,7 @@ class SafetyTopics:
     """The curated topics bound to the index's passages (for citations); ``vocabulary``: the
     corpus's forms and the unit each is dosed in (``corpus/<article>.profile.yaml``)."""
     def __init__(self, topics: Iterable[Topic], chunks: Sequence[Chunk],
-                 vocabulary: Vocabulary = _NO_WORDS) -> None:
+                 vocabulary: Vocabulary = NO_WORDS) -> None:
         self._vocabulary = vocabulary
         self._touched: dict[tuple[str, int], list[tuple[Topic, frozenset[str]]]] = {}
         self._units: dict[Statement, Unit] = {}
