@@ -127,10 +127,16 @@ def create_app(settings: Settings) -> gr.Blocks:
         index = data.index if isinstance(data.index, int) else data.index[0]
         found = conversation.turn_at(index) if conversation and isinstance(index, int) else None
         if conversation is None or found is None:
-            return  # a vote for a turn this server never answered: nothing to record
+            # a vote for a turn this server never answered: nothing to record, but said in the
+            # log (a page whose stored conversation lags its messages would show up here)
+            log.warning("Vote on message %r not recorded: %s", data.index,
+                        "no conversation of ours" if conversation is None
+                        else f"the conversation has {len(conversation.turns)} turns")
+            return
         number, answered = found
         turn, rating = f"{conversation.id}:{number}", _rating(data.liked)
         if turn in votes and votes[turn] == rating:
+            log.info("Vote %r on turn %s already recorded", rating, turn)
             return  # the same vote again: the file already holds it as this turn's latest
         try:
             record_feedback(settings.feedback_path, rating, answered, turn=turn)
