@@ -278,6 +278,11 @@ class SafetyTopics:
         return next((t.above_mcg for t in self.topics if t.above_mcg is not None
                      for s in t.statements if self.unit(s) is unit), None)
 
+    def amount_ceiling(self) -> float | None:
+        """The lowest ``above_mcg`` of the topics touched by amounts: the top of the article's
+        typical range (None: no topic says)."""
+        return min((t.above_mcg for t in self.topics if t.above_mcg is not None), default=None)
+
     def statements(self, topic: Topic, text: str = "") -> list[Unit]:
         """The topic's statements bound to passages, strongest first; those the file marks
         as for words the reader used in ``text`` ("dialysis", "planning") first of all."""
