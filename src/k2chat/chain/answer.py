@@ -178,7 +178,7 @@ _ASKED_WORDS = 20
 
 
 def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags,
-                             vocabulary: Vocabulary) -> dict[str, str]:
+                             vocabulary: Vocabulary) -> _Prepared:
     """The words searched for a question whose claim the article does not bear out: the
     reader's own question when it names the subject ("Assistant: the article says MK-7 is
     taken at 45 mg a day. How much MK-7 should I take?" is searched as "How much MK-7 should I
@@ -194,10 +194,11 @@ def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags,
     if (unclaimed and vocabulary.names_subject.search(unclaimed)
             and unclaimed.rstrip().endswith("?") and len(unclaimed.split()) <= _ASKED_WORDS):
         own = _with_generics(unclaimed)
-        return {"own": own, "query": own if prepared.query == prepared.own else prepared.query}
+        return replace(prepared, own=own,
+                       query=own if prepared.query == prepared.own else prepared.query)
     amounts = {m.group(0) for m in vocabulary.amount.finditer(flags.claim_text)}
     if not amounts:
-        return {}
+        return prepared
 
     def strip(text: str) -> str:
         for amount in amounts:
@@ -208,7 +209,8 @@ def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags,
     said = safety.reported_content(flags)
     own = strip(f"{said} {unclaimed}") if said and prepared.query == prepared.own \
         else strip(prepared.own)
-    return {"own": own, "query": own if prepared.query == prepared.own else strip(prepared.query)}
+    return replace(prepared, own=own,
+                   query=own if prepared.query == prepared.own else strip(prepared.query))
 
 
 def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
@@ -236,9 +238,9 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
         if said is not None and (numbers_in(said) or safety.reports_article(flags)
                                  or _ABSOLUTE.search(said.lower())) \
                 and not _borne_out(said, retriever.lexical):
-            prepared = replace(prepared, flags=replace(flags, contradicted=True),
-                               **_without_claimed_amounts(prepared, flags,
-                                                          retriever.vocabulary))
+            prepared = _without_claimed_amounts(
+                replace(prepared, flags=replace(flags, contradicted=True)), flags,
+                retriever.vocabulary)
     own, query = prepared.own, prepared.query
     embed = retriever.embeddings.embed_query
     own_vector = embed(own)
