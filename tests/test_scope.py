@@ -80,3 +80,20 @@ def test_an_antiplatelet_by_name_gets_an_answer_and_the_caution(settings) -> Non
 def test_a_pets_age_is_no_child_and_the_question_is_refused(settings, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = k2chat.ask(question, settings)
     assert not answer.citations and not answer.grounded, answer.text
+
+
+# A price is something the article never gives: "how much ... cost" is no dose question
+# (round 14). A price said in the story is no price question. New wording.
+@pytest.mark.parametrize("question", [
+    "roughly what would a 3 month supply of menaquinone-7 set me back, is it pricey?",
+    "Which is cheaper per dose, MK-4 or MK-7?",
+])
+def test_a_price_question_is_refused(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask(question, settings)
+    assert not answer.grounded and not answer.citations, answer.text
+
+
+def test_a_price_in_the_story_does_not_refuse_the_question(settings) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask("The pharmacist said MK-7 capsules cost more than MK-4 ones, but "
+                        "what daily amount of MK-7 do the bone studies use?", settings)
+    assert answer.grounded and answer.citations, answer.text

@@ -26,10 +26,11 @@ from k2chat.chain.curated import (
     with_statements,
 )
 from k2chat.chain.evidence import Examples, UnitVectors
-from k2chat.chain.message import question_part
+from k2chat.chain.message import asking_clauses, question_part
 from k2chat.chain.scoring import (
     Evidence,
     Scored,
+    missing_attribute,
     missing_named_forms,
     scope_row,
     score_units,
@@ -167,6 +168,9 @@ def judge(
     if not scored.units:
         return Judgement(emergency, qtype, False, "nothing retrieved")
     named = missing_named_forms(question_part(evidence.question), lex)  # not the story's
+    asked = missing_attribute(asking_clauses(evidence.question), lex)  # not the story's
+    if asked is not None:
+        named = [*named, asked]
     if named:
         return Judgement(emergency, qtype, False,
                          "the article never mentions " + ", ".join(named))

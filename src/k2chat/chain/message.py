@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["question_part"]
+__all__ = ["asking_clauses", "question_part"]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A clause opening with a question word or an auxiliary asks; a story clause does not.
@@ -37,3 +37,12 @@ def question_part(message: str) -> str:
     if starts and starts[-1] > 0:
         return ", ".join(c.strip() for c in clauses[starts[-1]:])
     return last.strip()
+
+
+def asking_clauses(message: str) -> str:
+    """The clauses of the question part that open with a question word ("what if I get
+    switched to warfarin though" of "..., my doctor is thinking about it because of cost");
+    the question part itself when none does."""
+    part = question_part(message)
+    asking = [c.strip() for c in _CLAUSE.split(part) if c and c.strip() and _ASKING.match(c)]
+    return ", ".join(asking) if asking else part

@@ -20,8 +20,8 @@ from k2chat.vocabulary import Vocabulary
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Evidence", "Scored", "known_share", "missing_named_forms", "scope_row", "score_units",
-           "text_in_scope", "tuned_query"]
+__all__ = ["Evidence", "Scored", "known_share", "missing_attribute", "missing_named_forms",
+           "scope_row", "score_units", "text_in_scope", "tuned_query"]
 
 
 _CODE = re.compile(r"\b[a-z]{2,4}-?\d{1,2}\b")  # "mk-9", "glp-1", "b12"
@@ -43,6 +43,27 @@ def missing_named_forms(question: str, lex: LexicalIndex) -> list[str]:
     names = [c for c in compounds(text) if c.startswith("vitamin")]
     names += [w.replace("-", "") for w in _CODE.findall(text)]
     return [n for n in dict.fromkeys(names) if n not in lex.vocabulary]
+
+
+# What a reader may ask of a supplement that an article may not give at all: a question
+# asking it of an article whose text never uses one of its words is a certain miss, as a
+# named form the article never mentions is. Round 14 ("how much does a month of mk7 cost")
+# was answered with dose quotes: "how much" read as a dose question.
+_ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("prices", re.compile(r"\b(costs?|costing|price[ds]?|pricing|pricey|cheap|cheaper|cheapest|"
+                          r"expensive|afford|affordable|dollars?|euros?|bucks)\b|[$€£]\s?\d")),
+)
+
+
+def missing_attribute(question: str, lex: LexicalIndex) -> str | None:
+    """What the question asks that the article never speaks of (``_ASKED_ATTRIBUTES``: a
+    price), or None."""
+    text = question.lower()
+    for name, pattern in _ASKED_ATTRIBUTES:
+        if pattern.search(text) and not any(pattern.search(c.text.lower())
+                                            for c in lex.chunks):
+            return name
+    return None
 
 
 def known_share(question: str, lex: LexicalIndex) -> float:
