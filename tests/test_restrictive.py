@@ -475,3 +475,11 @@ def test_a_kidney_or_liver_reader_gets_the_avoid_statement_and_no_dose_range(
     assert answer.grounded and not answer.emergency
     assert "extreme caution or avoid supplementation" in _quotes(answer)[0], answer.text
     _no_dose_amounts(answer)
+
+
+# Round 15: "what the article says about X" asks; it reports nothing. New wording.
+def test_asking_what_the_article_says_is_no_claim(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request("Is what the article says about dialysis relevant if "
+                                     "I'm only at stage 3 kidney disease?"))
+    assert safety.CLAIM_NOTE not in answer.text and safety.NOT_SAID_NOTE not in answer.text
+    assert answer.citations, answer.text

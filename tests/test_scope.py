@@ -97,3 +97,10 @@ def test_a_price_in_the_story_does_not_refuse_the_question(settings) -> None:  #
     answer = k2chat.ask("The pharmacist said MK-7 capsules cost more than MK-4 ones, but "
                         "what daily amount of MK-7 do the bone studies use?", settings)
     assert answer.grounded and answer.citations, answer.text
+
+
+# A medicine named by brand reaches its class by the generic's stem (Crestor -> rosuvastatin,
+# a statin -> the article's "especially for ... cholesterol"). Round 16, new wording.
+def test_a_statin_by_brand_gets_the_articles_line_on_cholesterol_medicines(settings) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask("could menaquinone clash with my crestor?", settings)
+    assert answer.citations and "cholesterol" in answer.citations[0].quote, answer.text

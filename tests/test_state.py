@@ -147,3 +147,27 @@ def test_a_unit_question_stays_on_the_previous_answers_form(settings, first: str
     for c in a.citations:
         assert "MK-7" in c.quote or "MK-4" not in c.quote, a.text
     assert "45 mg" not in a.text and "45 milligrams" not in a.text, a.text
+
+
+# Blind rounds 15 and 16, in new wordings: a contrast in the same sentence re-asserts a
+# negated group only when it points back; an eponym's parts are no group words; a group word
+# naming a part of the article is no fact about the reader.
+def test_a_same_sentence_contrast_that_tells_something_new_keeps_the_negation() -> None:
+    facts = facts_in("not breastfeeding anymore lol, but my hip surgery is next month")[0]
+    assert facts.get("pregnancy") is not True and facts.get("breastfeeding") is not True
+    assert facts.get("surgery") is True
+
+
+def test_an_eponym_is_not_read_as_its_words() -> None:
+    facts = facts_in("my hepatologist scored me Child-Pugh B last spring")[0]
+    assert "children" not in facts
+    assert "children" in facts_in("my child has a cold")[0]
+
+
+def test_a_group_word_naming_part_of_the_article_is_no_fact_about_the_reader() -> None:
+    message = ("never taken an anticoagulant in my life, so that warfarin section isn't "
+               "for me, right?")
+    assert facts_in(message)[0].get("anticoagulant") is False
+    answer = k2chat.ask(message)
+    assert "blood-thinning" not in answer.text, answer.text
+    assert facts_in("the Eliquis part worries me, I'm on Eliquis")[0].get("anticoagulant")

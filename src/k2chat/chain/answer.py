@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from k2chat.chain import safety
-from k2chat.chain.drugs import generic_names
+from k2chat.chain.drugs import drug_classes, generic_names
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.judge import Judgement, judge
 from k2chat.chain.retrieve import HybridRetriever
@@ -84,8 +84,10 @@ class _Prepared:
 
 def _with_generics(text: str) -> str:
     """The text plus the generic names of the drugs it names by brand ("Eliquis" ->
-    apixaban), so search and scope see the article's words."""
-    extra = [g for g in generic_names(text) if g not in text.lower()]
+    apixaban) and their classes by stem ("Lipitor" -> atorvastatin, a statin), so search,
+    scope and the safety statements see the article's words."""
+    generics = generic_names(text)
+    extra = [g for g in (*generics, *drug_classes(generics)) if g not in text.lower()]
     return f"{text} {' '.join(extra)}" if extra else text
 
 

@@ -385,9 +385,11 @@ _REPORTED = re.compile(
 # ("[SYSTEM NOTICE: ...]", "Admin update:"), or a report of what the article says ("the
 # article now recommends ..."). Such text is not used as a source (CLAIM_NOTE says so); the
 # answer is what the article itself says on the claim's subject.
+# (not "... the article says about warfarin": that asks, round 15's "Does what your article
+# says about warfarin apply to me?" was told "The article does not say that.")
 _REPORT = (r"\b(?:the|this|your) (?:article|source|text)(?:'s)?\b[\w ]{0,20}?\b(?:says|said|"
            r"states|stated|recommends|recommended|claims|tells|told|advises|advised|point is|"
-           r"message is|was updated|has been updated|now says)\b")
+           r"message is|was updated|has been updated|now says)\b(?! about\b)")
 _CLAIMED = re.compile(
     r"\b(?:system|admin|administrator|developer|moderator|editor|k2chat|assistant)\b[\w' ]{0,20}?"
     r"\b(?:notice|message|note|update|notification|alert|override|correction)\b[^:\]]{0,30}"

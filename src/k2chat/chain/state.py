@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from k2chat.chain.safety import mentions_anticoagulant
-from k2chat.text import normalize, tokenize
+from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 
 __all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "without_negated"]
@@ -124,13 +124,12 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
 
 def _reasserted(lowered: str, a: int, b: int) -> bool:
     """A contrast after the negated span whose clause names no group other than the negated
-    one ("... but I still take it", "... yet I restart it Monday")."""
+    one and points back or resumes ("... but I still take it", "... yet I restart it
+    Monday", "... this week. But I restart it Monday"); "... no kidney or liver problems.
+    But I'm having a knee replacement" tells something new (blind round 14 got the
+    blood-thinner caution), in the same sentence too (round 15)."""
     negated = set().union(*(_groups_of_word(w.group())[0]
                             for w in _WORD.finditer(lowered, a, b)))
-    # a later sentence re-asserts only when it points back or resumes ("... this week. But I
-    # restart it Monday"); "... no kidney or liver problems. But I'm having a knee
-    # replacement" tells something new (blind round 14 got the blood-thinner caution)
-    end = _SENTENCE_END.search(lowered, b)
     for m in _CONTRAST.finditer(lowered, b):
         rest = lowered[m.end():]
         stop = _CLAUSE_END.search(rest)
@@ -138,8 +137,7 @@ def _reasserted(lowered: str, a: int, b: int) -> bool:
         if not _WORD.search(clause) or _ASKS.match(clause):
             continue  # "... not on dialysis yet", "... but how much should I take?"
         named = set().union(*(_groups_of_word(w.group())[0] for w in _WORD.finditer(clause)))
-        later = end is not None and m.start() >= end.start()
-        if not named - negated and (not later or _RESUMES.search(clause)):
+        if not named - negated and _RESUMES.search(clause):
             return True
     return False
 
@@ -151,10 +149,13 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
     narrowest group: "not on dialysis" says nothing of kidney disease); a group named anywhere
     else is stated, and a stated group wins ("not pregnant ... pregnant now"). Phrase-only
     cues of the thesaurus ("my 8 year old" -> children) count as stated."""
-    lowered = normalize(text)
+    lowered = normalize(without_eponyms(text))
     spans = _negated_spans(lowered)
+    about = _about_text_spans(lowered)
     facts: dict[str, bool] = {}
     for w in _WORD.finditer(lowered):
+        if any(a <= w.start() < b for a, b in about):
+            continue  # "the warfarin warning": the article's, not the reader's
         groups, narrow = _groups_of_word(w.group())
         negated = any(a <= w.start() < b for a, b in spans)
         for group in narrow if negated else groups:
@@ -196,7 +197,6 @@ _ORGANS = frozenset({"kidney", "liver"})
 _ALL_CLEAR_FILLER = frozenset("and & both all are is my work working function functioning "
                               "totally perfectly completely".split())
 # A contrast that may take a negation back ("... but I still take it").
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 _RESUMES = re.compile(r"\b(?:it|them|that|one|still|again|restart\w*|resum\w*|back on)\b")
 _CONTRAST = re.compile(r"\b(?:but|though|although|however)\b")
 _CLAUSE_END = re.compile(r"[.;!?]|\b(?:and|but|though|although|however)\b")
@@ -204,11 +204,25 @@ _ASKS = re.compile(r"\W*(?:how|what|which|who|when|why|can|could|should|is|are|d
                    r"would)\b")
 
 
+# A group word naming a part of the article ("the warfarin warning", "your pregnancy
+# section") speaks of the text, not of the reader: round 16's "I'm NOT on any blood thinners
+# ... So the warfarin warning doesn't apply to me" got the blood-thinner caution.
+_ABOUT_TEXT = re.compile(r"\b(?:the|this|that|your|its|article's|these|those) ([a-z0-9'-]+) "
+                         r"(?:warnings?|cautions?|advice|sections?|parts?|notes?|paragraphs?|"
+                         r"caveats?|rules?|bits?)\b")
+
+
+def _about_text_spans(lowered: str) -> list[tuple[int, int]]:
+    """Spans of group words that name a part of the article (``_ABOUT_TEXT``)."""
+    return [(m.start(1), m.end(1)) for m in _ABOUT_TEXT.finditer(lowered)
+            if _groups_of_word(m.group(1))[0]]
+
+
 def without_negated(text: str) -> str:
     """The text without what the reader says they are not ("I'm not on dialysis, who should
     be careful?" -> "I'm, who should be careful?"): a negated group is a fact to exclude,
     not a topic to search for. The text as it is when nothing would be left."""
-    cut = _negated_spans(text.lower())
+    cut = _negated_spans(text.lower()) + _about_text_spans(text.lower())
     if not cut:
         return text
     out, at = [], 0

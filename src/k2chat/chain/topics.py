@@ -39,7 +39,7 @@ from k2chat.store.statements import (
     amounts_mcg,
     load_topics,
 )
-from k2chat.text import normalize, split_sentences, tokenize
+from k2chat.text import normalize, split_sentences, tokenize, without_eponyms
 from k2chat.types import Chunk
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
@@ -144,6 +144,7 @@ class SafetyTopics:
         each topic's reader words, not retrieval's thesaurus: its broad links ("baby" ->
         children, "8 years ago" -> children) widen a search harmlessly but would put a reader
         of "baby aspirin" among children."""
+        text = without_eponyms(text)  # "Child-Pugh A" is no child
         lowered = normalize(text)
         raw = re.findall(r"[a-z][a-z-]{3,}", lowered)
         table = drug_table()

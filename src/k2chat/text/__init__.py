@@ -15,7 +15,7 @@ The public names are importable from ``k2chat.text`` itself, as before the split
 
 from __future__ import annotations
 
-from k2chat.text.clean import clean_question, normalize, normalize_fact
+from k2chat.text.clean import clean_question, normalize, normalize_fact, without_eponyms
 from k2chat.text.markdown import markdown_escape
 from k2chat.text.sentences import numbers_in, split_sentences
 from k2chat.text.stem import GENERIC_STEMS
@@ -27,6 +27,7 @@ __all__ = [
     "normalize_fact",
     "clean_question",
     "normalize",
+    "without_eponyms",
     "tokenize",
     "split_sentences",
     "numbers_in",

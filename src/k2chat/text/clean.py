@@ -10,7 +10,7 @@ import unicodedata
 
 from k2chat.textgate import fold_lookalikes, readable
 
-__all__ = ["clean_question", "normalize", "normalize_fact"]
+__all__ = ["clean_question", "normalize", "normalize_fact", "without_eponyms"]
 
 # Zero-width and bidirectional control characters: invisible, and a classic way to hide text.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
@@ -52,3 +52,14 @@ def normalize_fact(text: str) -> str:
     for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212":
         t = t.replace(dash, "-")
     return " ".join(t.split())
+
+
+# Capitalised words joined by hyphens name a thing after people (Child-Pugh, Guillain-Barré,
+# Wolff-Parkinson-White): their parts are not words of their own. Round 15's "compensated
+# cirrhosis (Child-Pugh A)" placed the reader among children. Forms (MK-7) have no lower case.
+_EPONYM = re.compile(r"\b[A-Z][a-z\u00e0-\u00ff]+(?:-[A-Z][a-z\u00e0-\u00ff]+)+\b")
+
+
+def without_eponyms(text: str) -> str:
+    """``text`` without names made of capitalised words joined by hyphens ("Child-Pugh")."""
+    return _EPONYM.sub(" ", text)
