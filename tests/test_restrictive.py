@@ -57,7 +57,9 @@ def test_restrictive_topics_and_the_high_amount_figure_are_data_beside_the_artic
     assert any(n.startswith("vitamin K antagonists") for n in restrictive)
     assert any(n.startswith("children") for n in restrictive)
     assert any(n.startswith("pregnancy") for n in restrictive)
-    assert not any(n.startswith("direct oral") for n in restrictive)  # "risk ... lower"
+    # DOACs: "risk ... lower" but "a proactive discussion ... is non-negotiable" (only under
+    # supervision; round 15's grader called the general ranges after it reassuring)
+    assert any(n.startswith("direct oral") for n in restrictive)
     high = next(t for t in load_topics(CORPUS) if t.above_mcg is not None)
     assert any(f"{high.above_mcg:g} mcg" in s.text for s in high.statements)
 
@@ -483,3 +485,26 @@ def test_asking_what_the_article_says_is_no_claim(pipeline) -> None:  # type: ig
                                      "I'm only at stage 3 kidney disease?"))
     assert safety.CLAIM_NOTE not in answer.text and safety.NOT_SAID_NOTE not in answer.text
     assert answer.citations, answer.text
+
+
+# Both rounds 15 and 16 asked why MK-4 is in mg and MK-7 in mcg: the passage stating both
+# units leads. New wording.
+def test_a_question_about_the_two_units_leads_with_the_unit_difference(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request("how come menaquinone-4 comes in milligrams but the "
+                                     "MK-7 stuff is micrograms?"))
+    assert answer.citations and "unit difference" in answer.citations[0].quote, answer.text
+
+
+# Round 16: an INR reading is a vitamin K antagonist's; the reader gets its caution. Round
+# 15: a DOAC reader's dose question gets the DOAC statements, no general ranges. New wording.
+def test_an_inr_reading_brings_the_warfarin_caution(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request("dad's INR dropped to 1.5 since he began a K2 spray, "
+                                     "is that connected?"))
+    assert answer.citations and STRONG_WARFARIN in answer.citations[0].quote, answer.text
+
+
+def test_a_doac_readers_dose_question_gets_no_general_range(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request("On apixaban twice daily. What amount of MK-7 is okay "
+                                     "for me?"))
+    assert answer.citations and "non-negotiable" in answer.citations[0].quote, answer.text
+    _no_dose_amounts(answer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import k2chat
+from k2chat.chain.scoring import missing_attribute
 
 FRAMED_IN_SCOPE = [
     "What is the other name for vitamin K1?",
@@ -104,3 +105,24 @@ def test_a_price_in_the_story_does_not_refuse_the_question(settings) -> None:  #
 def test_a_statin_by_brand_gets_the_articles_line_on_cholesterol_medicines(settings) -> None:  # type: ignore[no-untyped-def]
     answer = k2chat.ask("could menaquinone clash with my crestor?", settings)
     assert answer.citations and "cholesterol" in answer.citations[0].quote, answer.text
+
+
+# Round 15: the time of day or meals, which the article never speaks of, is refused; a
+# "morning" in what the reader takes asks no time. New wording.
+def test_a_time_of_day_question_is_refused_and_a_morning_pill_is_not(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
+    timing = k2chat.ask("Does it make a difference if I have my MK-7 at bedtime or in the "
+                        "morning? Should it be with a meal?", settings)
+    assert not timing.grounded and not timing.citations, timing.text
+    lex = pipeline.retriever.lexical
+    assert missing_attribute("Can I put one 90 mcg MK-7 softgel in with my morning pills?",
+                             lex) is None
+    assert missing_attribute("morning or night for MK-7?", lex) is not None
+
+
+# Rounds 15/16's review: a dose question about a form, in the article's words, is answered
+# whatever story surrounds it. New wording.
+def test_a_form_dose_question_inside_a_story_is_answered(settings) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask("My pharmacist sold me menaquinone-7 along with my calcium last week "
+                        "and I keep forgetting what she said - how much MK-7 do I take a day?",
+                        settings)
+    assert answer.grounded and answer.citations, answer.text

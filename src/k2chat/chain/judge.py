@@ -41,6 +41,7 @@ from k2chat.chain.state import ConversationState
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
+from k2chat.store.statements import amounts_mcg
 from k2chat.text import normalize, numbers_in, tokenize
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
@@ -137,6 +138,23 @@ def _admitted(scored: Scored, state: ConversationState, evidence: Evidence) -> S
                   scored.qprobs)
 
 
+# A question naming both units and no amount asks about the units ("why is mk4 in milligrams
+# and mk7 in micrograms??"): the passage stating amounts in both ("45 milligrams (mg). Note
+# the unit difference; ... (1,500–45,000 mcg)") leads it, wherever the ranker put it. Rounds
+# 15 and 16 both asked it, and both got a safety line with micrograms of MK-4 (3/8 each).
+_MG = re.compile(r"\b(mg|milligrams?)\b")
+_MCG = re.compile(r"\b(mcg|micrograms?|µg)\b")
+
+
+def _both_units_first(question: str, units: list[Unit], order: list[int]) -> list[int]:
+    text = question.lower()
+    if not (_MG.search(text) and _MCG.search(text)) or amounts_mcg(text):
+        return order
+    both = [i for i in order
+            if 0 < len(amounts_mcg(units[i].quote, mg=False)) < len(amounts_mcg(units[i].quote))]
+    return [both[0], *(i for i in order if i != both[0])] if both else order
+
+
 def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
@@ -190,6 +208,7 @@ def judge(
         order.insert(0, fresh[0])
     order = compare.lead_order(evidence.question, [u.quote for u in units], lead_p, order,
                                models.support_margin, qtype == "compare", vocabulary)
+    order = _both_units_first(evidence.question, units, order)
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])

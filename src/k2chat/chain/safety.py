@@ -234,7 +234,11 @@ ANTICOAGULANT_TERMS = (
 )
 _ANTICOAG_PHRASES = re.compile(
     r"\bbloo?d[- ]?th[iy]n+(er|ers|ing|r|rs)\b|\banti[- ]?coagu|\banti[- ]?plate?let|"
-    r"\bvitamin k antagonists?\b|\bclot[- ]?buster"
+    r"\bvitamin k antagonists?\b|\bclot[- ]?buster|"
+    # an INR reading is taken only on a vitamin K antagonist (warfarin): round 16's "My mom's
+    # INR went from 2.6 down to 1.7 ... started a gummy with MK-7" got no caution
+    r"\b(?:my|his|her|their|mum'?s|mom'?s|dad'?s|an?) inr\b|\binr (?:clinic|test|reading|level|"
+    r"check|results?|went|is|was|has|dropped|fell|rose)\b"
 )
 
 

@@ -52,6 +52,13 @@ def missing_named_forms(question: str, lex: LexicalIndex) -> list[str]:
 _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("prices", re.compile(r"\b(costs?|costing|price[ds]?|pricing|pricey|cheap|cheaper|cheapest|"
                           r"expensive|afford|affordable|dollars?|euros?|bucks)\b|[$€£]\s?\d")),
+    # round 15: "morning or night, does it matter what time of day I take it? with food?"
+    # was answered with diet quotes
+    ("the time of day or meals", re.compile(
+        r"\b(time of (the )?day|what time|when (should|do|can|would) (i|you|we) take|"
+        r"morning or (at )?(night|evening|bedtime)|(night|evening) or (in the )?morning|"
+        r"am or pm|before bed|at bedtime|with (food|a meal|meals|breakfast|lunch|dinner)|"
+        r"empty stomach)\b")),  # ("... to my morning pills?" asks no time)
 )
 
 
