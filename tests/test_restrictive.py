@@ -508,3 +508,14 @@ def test_a_doac_readers_dose_question_gets_no_general_range(pipeline) -> None:  
                                      "for me?"))
     assert answer.citations and "non-negotiable" in answer.citations[0].quote, answer.text
     _no_dose_amounts(answer)
+
+
+# Rounds 15/16: a healthy reader (no bone condition named) gets the figures for healthy
+# adults first, not the therapeutic range for osteopenia. New wording.
+def test_a_healthy_reader_gets_the_healthy_adult_figures_first(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.answer(Request("61 and in good health, just thinking ahead for my "
+                                     "skeleton. What MK-7 amount per day does the article "
+                                     "suggest?"))
+    assert answer.citations, answer.text
+    lead = answer.citations[0].quote.lower()
+    assert "osteop" not in lead and ("healthy" in lead or "adults" in lead), answer.text

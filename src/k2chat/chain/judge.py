@@ -155,6 +155,30 @@ def _both_units_first(question: str, units: list[Unit], order: list[int]) -> lis
     return [both[0], *(i for i in order if i != both[0])] if both else order
 
 
+# A reader who calls themselves healthy and names no bone condition gets the article's figures
+# for healthy adults first, not its therapeutic range "for postmenopausal women with
+# osteopenia": rounds 15 and 16 ("52F, ... kidneys and liver fine, no other meds", "52,
+# postmenopausal, generally healthy") both got the osteopenia range first (5/8 each).
+_HEALTHY = re.compile(r"\bhealthy\b|\bin good health\b|\bfit and well\b|\bno (other )?"
+                      r"(meds|medications|medicines|prescriptions|conditions|health (problems|"
+                      r"issues|conditions))\b")
+_HEALTHY_QUOTE = re.compile(r"\bhealthy\b")
+_BONE_CONDITION = re.compile(r"\b(osteop\w*|bone loss|low bone (density|mass)|fractur\w*|"
+                             r"thin bones|brittle bones)\b")
+_HEALTHY_REACH = 6  # candidates looked at: the ranker's first six (the lead and its supports)
+
+
+def _healthy_reader_first(question: str, units: list[Unit], order: list[int]) -> list[int]:
+    text = question.lower()
+    if not _HEALTHY.search(text) or _BONE_CONDITION.search(text) or not order:
+        return order
+    if not _BONE_CONDITION.search(units[order[0]].quote.lower()):
+        return order
+    healthy = [i for i in order[:_HEALTHY_REACH] if _HEALTHY_QUOTE.search(units[i].quote.lower())
+               and not _BONE_CONDITION.search(units[i].quote.lower())]
+    return [healthy[0], *(i for i in order if i != healthy[0])] if healthy else order
+
+
 def judge(
     evidence: Evidence, *, models: Fitted, lex: LexicalIndex, unit_vectors: UnitVectors,
     examples: Examples, flags: safety.SafetyFlags, followup: bool,
@@ -209,6 +233,7 @@ def judge(
     order = compare.lead_order(evidence.question, [u.quote for u in units], lead_p, order,
                                models.support_margin, qtype == "compare", vocabulary)
     order = _both_units_first(evidence.question, units, order)
+    order = _healthy_reader_first(evidence.question, units, order)
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
