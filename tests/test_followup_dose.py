@@ -36,13 +36,16 @@ def _after(pipeline, first: str, then: str):  # type: ignore[no-untyped-def]
     return chat.ask(then)
 
 
-def test_after_a_doac_question_the_dose_follow_up_gets_the_caution_then_the_range(
+def test_after_a_doac_question_the_dose_follow_up_gets_the_doac_statements_not_a_range(
         pipeline) -> None:  # type: ignore[no-untyped-def]
+    # answered, not refused (rounds 9-10); since round 15 DOACs are restrictive ("a proactive
+    # discussion ... is non-negotiable"): the DOAC statements, and no general range after them
     answer = _after(pipeline, "My mum is on rivaroxaban. Does vitamin K2 clash with it?",
                     "okay, so what amount per day then?")
     assert answer.grounded and not answer.emergency
     assert "non-negotiable" in answer.citations[0].quote
-    assert any(AMOUNT.search(c.quote) for c in answer.citations[1:])
+    assert len(answer.citations) >= 2, answer.text
+    assert not any(AMOUNT.search(c.quote) for c in answer.citations), answer.text
 
 
 def test_after_a_benefit_question_the_dose_follow_up_is_answered_with_a_range(

@@ -73,7 +73,7 @@ def test_an_antiplatelet_by_name_gets_an_answer_and_the_caution(settings) -> Non
 # Convo4: a pet's age read as a child's ("my 10 year old lab") got the children statement. The
 # article is about people: a pet question is refused (labelled pets in data/questions_scope.yaml,
 # new wording here). Not yet every breed: "my 10 year old lab/dog" still reaches the children
-# statement (see README, issue 21 convo4).
+# statement (see docs/quality.md, issue 21 convo4).
 @pytest.mark.parametrize("question", [
     "can my 12 year old cat have MK-7?",
     "my 7 year old golden retriever limps, is MK-7 ok for her?",

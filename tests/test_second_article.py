@@ -7,7 +7,7 @@ The second article (tests/data/second-article/) is a three-section vitamin D tex
 this test. The fitted models are the K2 article's (their labelled examples mark vitamin D
 questions out of scope), so the questions asked of it here are plain ones those models pass;
 "What is the upper limit for vitamin D?" is refused until the article has labelled examples of
-its own and the models are fitted again (README, "Adding an article")."""
+its own and the models are fitted again (docs/adding-an-article.md)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_k2_answers_are_unchanged_where_the_second_article_does_not_enter_them(
     """Every question of the default evaluation set: an answer that quotes only the K2
     article quotes the same sentences, in the same order, as in the K2 article's own corpus
     (measured on every eval set: 1,015 of 1,051 answers quote the same or are refused both
-    times; README, "Adding an article", says what the others are), and its sources name the
+    times; docs/adding-an-article.md says what the others are), and its sources name the
     article."""
     cases = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
     compared = 0

@@ -34,7 +34,8 @@ def scope_files(names: tuple[str, ...]) -> tuple[str, ...]:
 
 # Not the follow-up set: its first 17 follow-ups as "none" moved the emergency threshold (one
 # draw of folds) from 0.29 to 0.17 and raised near-miss false alarms from 0.086 to 0.124; the
-# emergency threshold is as unstable as the scope one was (see README), a separate change.
+# emergency threshold is as unstable as the scope one was (see docs/how-it-works.md,
+# "Decisions from examples"), a separate change.
 # Nor the scope-only set (convo4's pets and children with past fractures, first fitted from
 # questions_boundary.yaml: the emergency threshold moved 0.29 -> 0.09).
 EMERGENCY_NONE_FROM = ("questions.yaml", "questions_boundary.yaml")
