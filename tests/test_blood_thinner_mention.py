@@ -63,3 +63,16 @@ def test_every_blood_thinner_the_topics_name_is_one_the_safety_rule_finds() -> N
         if topic.kind == "blood_thinner":
             for name in sorted(topic.drugs | topic.words):
                 assert safety.mentions_anticoagulant(f"I take {name}"), (topic.name, name)
+
+
+# Round 17: "zarelto" (Xarelto with the first letter a reader hears) got no caution. Round 18:
+# a reader being moved from a DOAC to warfarin got the DOAC line alone. New wordings.
+def test_a_sound_alike_first_letter_is_read_as_the_blood_thinner() -> None:
+    assert "rivaroxaban" in safety.anticoagulants_named("is it ok with my zarelto pills")
+    assert "warfarin" in safety.anticoagulants_named("koumadin and k2?")
+
+
+def test_the_drug_a_reader_is_moving_to_gives_the_caution() -> None:
+    answer = k2chat.ask("They're changing me over from Xarelto to Coumadin after my valve "
+                        "repair. Is MK-7 still an option?")
+    assert answer.citations and "warfarin" in answer.citations[0].quote.lower(), answer.text

@@ -232,3 +232,26 @@ def test_a_k2_question_with_a_past_injury_story_is_no_emergency(settings, questi
 ])
 def test_an_emergency_told_over_several_sentences_is_still_one(settings, question: str) -> None:  # type: ignore[no-untyped-def]
     assert k2chat.ask(question, settings).emergency
+
+
+# Blind rounds 14, 17 and 18: what the model flagged told of something over (an event days ago
+# followed by "fine", months or years ago) or never taken ("nobody swallowed any"); rules clear
+# it, never a certain rule's verdict nor a sentence with a large amount. New wording.
+@pytest.mark.parametrize("question", [
+    "my son nibbled a K2 chewable two days ago and he's completely fine, should I lock them up?",
+    "the dog tipped my pill organiser over this morning but none of us took any of them",
+    "I had a bad allergic reaction to shellfish three years ago; can I take MK-7 made from "
+    "natto?",
+])
+def test_a_message_about_something_over_or_never_taken_is_no_emergency(  # type: ignore[no-untyped-def]
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.emergency and safety.EMERGENCY_MESSAGE not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "my daughter swallowed a whole bottle of my K2 gummies yesterday and she seems fine",
+    "had my knee done last week and now my calf is hot and swollen and I can't catch my breath",
+])
+def test_what_is_not_over_stays_an_emergency(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    assert k2chat.ask(question, settings).emergency

@@ -193,6 +193,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     if float(risk[row]) < models.emergency_threshold:
         return None
     parts = [p for p in _SENTENCE_BREAK.split(texts[row].strip()) if re.search(r"\w", p)]
+    flagged = parts if len(parts) == 1 else []
     if embed is not None and len(parts) > 1:
         import numpy as np
 
@@ -200,7 +201,46 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
         part_risk = 1.0 - part_probs[:, none]
         if float(part_risk.max()) < models.emergency_threshold:
             return None  # no sentence of it reports an emergency
+        flagged = [p for p, r in zip(parts, part_risk, strict=True)
+                   if float(r) >= models.emergency_threshold]
+    if flagged and all(_over_or_never(p) for p in flagged):
+        return None  # what it tells is over, or never happened
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
+
+
+# A sentence the fitted model flags that tells of something over or that never happened:
+# history ("two years ago", "last summer"), an event followed by recovery ("chewed
+# one of my gummies last week and was totally fine"), or nothing taken ("nobody swallowed
+# any"). Blind rounds 14, 17 and 18 had such false alarms. Certain rules are read
+# before this (an overdose "last night" stays certain), and a large amount is never over.
+# (Not "twice" nor "last week": "passed out twice in the last hour", "surgery last week ...
+# can't catch my breath" are emergencies; both were tried and lowered recall on six sets.)
+_HISTORY = re.compile(
+    r"\b((\d+|a|one|two|three|few|several|couple of) (months?|years?) ago|last (month|year|"
+    r"spring|summer|fall|autumn|winter)|this (past )?year|as a (child|kid|teen)|years back|"
+    r"in the past)\b")
+_RECOVERED = re.compile(
+    r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re) (totally |"
+    r"completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|well|normal)\b")
+_NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
+                          r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
+_LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
+
+
+def _over_or_never(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    if _NEVER_TAKEN.search(s):
+        return True
+    if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(s):
+        return False
+    return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)))
+
+
+_PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"
+                       r"several|couple of) days ago)\b")
+# words of an emergency going on now: a sentence with one is never "over"
+_PRESENT_ALARM = re.compile(r"\b(now|right now|currently|still|can'?t (breathe|stop)|won'?t "
+                            r"stop|unconscious|not breathing|help)\b")
 
 
 def is_emergency(question: str) -> bool:

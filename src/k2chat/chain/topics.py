@@ -77,6 +77,12 @@ def _in_mcg(unit: str) -> bool:
     return amounts_mcg(f"1 {unit}") == [1.0]
 
 
+# "switch me to X", "move me from Y to X", "going onto X", "start X": X is the reader's drug.
+_MOVING_TO = re.compile(r"\b(?:switch\w*|mov\w*|chang\w*|go\w*|put\w*|transfer\w*)\b"
+                        r"[^.?!]{0,40}?\b(?:to|onto|on)\s+(?P<drug>[a-z][a-z-]{3,})|"
+                        r"\bstart\w*\s+(?:on\s+)?(?P<started>[a-z][a-z-]{3,})")
+
+
 class SafetyTopics:
     """The curated topics bound to the index's passages (for citations); ``vocabulary``: the
     corpus's forms and the unit each is dosed in (``corpus/<article>.profile.yaml``)."""
@@ -199,8 +205,14 @@ class SafetyTopics:
                   or set(anticoagulants_named(w)) & topic.drugs]
             return min(at, default=len(raw))
 
+        # the drug the reader is moving to is theirs from now on ("move me from Eliquis to
+        # warfarin next month", round 18: the DOAC line alone answered)
+        moving_to = {g for m in _MOVING_TO.finditer(lowered)
+                     for g in anticoagulants_named(m.group("drug") or m.group("started"))}
+
         thinners = sorted((t for t in out if t[0].kind == "blood_thinner"),
-                          key=lambda t: (t[0].whole_class, first_named(t[0])))
+                          key=lambda t: (t[0].whole_class, not (moving_to & t[0].drugs),
+                                         first_named(t[0])))
         return thinners + [t for t in out if t[0].kind != "blood_thinner"]
 
     def _best(self, topic: Topic, text: str) -> Unit | None:

@@ -31,9 +31,18 @@ class WordMemo(Generic[_T]):
         return value
 
 
+# First letters that sound alike, so a reader may write one for the other ("zarelto" for
+# Xarelto, blind round 17; "koumadin"): words starting with one are also matched against words
+# starting with the other (the changed first letter is one typo of the limit).
+_SOUNDALIKE_FIRST: dict[str, tuple[str, ...]] = {
+    "z": ("x",), "x": ("z",), "k": ("c",), "c": ("k",),
+}
+
+
 class TypoIndex:
     """The word of a fixed vocabulary that ``word`` is a misspelling of, if any: same first
-    letter, one typo (two for words of seven letters or more: insert, delete, replace or swap,
+    letter (or one that sounds alike: ``_SOUNDALIKE_FIRST``), one typo (two for words of
+    seven letters or more: insert, delete, replace or swap,
     rapidfuzz's optimal-string-alignment distance); words under four letters are never
     corrected; of equally near words the first in alphabetical order. Fast at any size: words
     are bucketed by first letter and length, and rapidfuzz compares a bucket in C. (It replaced
@@ -54,7 +63,9 @@ class TypoIndex:
         if len(word) < 4:
             return None
         limit = 2 if len(word) >= 7 else 1
-        near = sorted(w for n in range(len(word) - limit, len(word) + limit + 1)
-                      for w in self._words.get((word[0], n), ()) if w != word)
+        firsts = (word[0], *_SOUNDALIKE_FIRST.get(word[0], ()))
+        near = sorted(w for first in firsts
+                      for n in range(len(word) - limit, len(word) + limit + 1)
+                      for w in self._words.get((first, n), ()) if w != word)
         found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else None
