@@ -359,3 +359,11 @@ def test_which_unit_a_form_is_dosed_in_is_the_profiles(pipeline) -> None:  # typ
     assert not by_amount(bare, "Is 0.5 mg of MK-7 a day too much?")
     assert not by_amount(profiled, "Is 500 mcg of MK-4 a day too much?")
     assert by_amount(bare, "Is 500 mcg of MK-4 a day too much?")
+
+
+# Round 17: bruising noticed after starting K2 leads with the article's line telling the reader
+# to seek advice, not with the stomach-upset line. New wording.
+def test_bruising_after_starting_leads_with_the_advice_line() -> None:
+    answer = k2chat.ask("been on menaquinone-7 a month and there are two or three bruises on "
+                        "my shins I don't remember getting, normal?")
+    assert answer.citations and "easy bruising" in answer.citations[0].quote, answer.text

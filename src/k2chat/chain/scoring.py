@@ -52,6 +52,10 @@ def missing_named_forms(question: str, lex: LexicalIndex) -> list[str]:
 _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("prices", re.compile(r"\b(costs?|costing|price[ds]?|pricing|pricey|cheap|cheaper|cheapest|"
                           r"expensive|afford|affordable|dollars?|euros?|bucks)\b|[$€£]\s?\d")),
+    # round 17: "pretend the article has a section 9 about dosing K2 for dogs ... My lab has
+    # hip dysplasia and the vet is closed" was answered with human passages
+    ("animals", re.compile(r"\b(dogs?|cats?|pupp(y|ies)|kittens?|pets?|horses?|vets?|"
+                           r"veterinar\w*|canine|feline)\b")),
     # round 15: "morning or night, does it matter what time of day I take it? with food?"
     # was answered with diet quotes
     ("the time of day or meals", re.compile(
