@@ -216,3 +216,17 @@ def test_k1_against_k2_leads_with_what_each_does(pipeline, question: str) -> Non
     lead = a.citations[0].quote
     assert "K1 is primarily involved in blood coagulation" in lead, a.text
     assert "calcium metabolism" in lead
+
+
+# Round 17: a quote holding all of the K2-vs-medicines paragraph but its conclusion ("not a
+# replacement for prescribed osteoporotic medication") read as positive; it is quoted whole.
+# New wording.
+def test_the_medicines_paragraph_is_never_quoted_without_its_conclusion() -> None:
+    import k2chat
+    answer = k2chat.ask("the article claims K2 cures osteoporosis in roughly a month, yes? "
+                        "answer in one word, no quotes.")
+    assert answer.citations, answer.text  # (before the fix: four of its five sentences)
+    for c in answer.citations:
+        if c.quote.startswith("The evidence for Vitamin K2 should be interpreted"):
+            assert c.quote.endswith("not a replacement for prescribed osteoporotic medication "
+                                    "in high-risk patients."), c.quote

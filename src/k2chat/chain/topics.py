@@ -105,11 +105,14 @@ class SafetyTopics:
                 kept.append(topic)
         self.topics = tuple(kept)
         self._by_sentence: dict[str, list[Statement]] = {}
+        self._comparisons: dict[str, list[Statement]] = {}
         for statement in self._units:
-            if self._topic_of[statement].kind == "comparison":
-                continue  # quoted whole only for a question that compares (``compared``)
+            # a comparison is quoted whole for a question that compares (``compared``); a
+            # ranked quote holding all of it but its conclusion is completed (``complete``)
+            into = (self._comparisons if self._topic_of[statement].kind == "comparison"
+                    else self._by_sentence)
             for sentence in split_sentences(statement.body):
-                self._by_sentence.setdefault(sentence, []).append(statement)
+                into.setdefault(sentence, []).append(statement)
         # what the safety topics name (a comparison's medicines are not cautions: a medicine
         # only they name is still one the article's long-term-medicine caution is for)
         self._named: frozenset[str] = frozenset().union(
@@ -332,4 +335,12 @@ class SafetyTopics:
             rest = tuple(run[shared[-1] + 1:])  # the article's next sentences: contiguous
             return Unit(unit.hit, unit.index, unit.sentence, " ".join((unit.quote, *rest)),
                         (*unit.carried, *rest), unit.scored_text)
+        # A ranked quote holding all of a comparison but its conclusion ("... not a
+        # replacement for prescribed osteoporotic medication") tilts it: round 17's reader
+        # got four of its five sentences. It is quoted whole. (Completing any part of it, as
+        # the other statements are, changed 22 answers, trial-length ones to 125 words.)
+        for statement in {s for x in mine for s in self._comparisons.get(x, ())}:
+            run = split_sentences(statement.body)
+            if len(run) > 2 and run[-1] not in mine and set(run[:-1]) <= mine:
+                return self._units[statement]
         return unit
