@@ -56,7 +56,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                      ) -> tuple[list[Unit], list[float], Unit | None]:
     """The curated safety statements in front of the ranked quotes: part of a statement is
     completed to the whole; a group's or other medicine's strongest statement leads; the
-    blood thinner's is the caution (or the lead, when the lead quote states it already). The
+    blood thinner's is the caution (a ranked lead stating it gives way to it). The
     ranked lead is always kept after them; further quotes only within BODY_WORDS.
     ``vocabulary``: the corpus's dose units (a restrictive group's answer leaves out the
     ranked quotes that state an amount). ``compare_type``: the question-type model reads the
@@ -183,8 +183,8 @@ def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: i
     no quote is left to show (a restrictive topic whose statements are all the caution's and
     whose ranked quotes all state a dose), as the answer's only quote, which ``keep`` then
     counts. An emergency always has it apart: its redirect shows no quotes. (A ranked lead
-    that states the caution was completed to it before: then there is no caution left to
-    place. An answer the article does not cover shows it apart, ``judge``.)"""
+    that states the caution was dropped for it before. An answer the article does not cover
+    shows it apart, ``judge``.)"""
     if caution is None or emergency or pairs:
         return pairs, caution, keep
     return [(caution, top)], None, 1
