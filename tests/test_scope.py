@@ -134,3 +134,10 @@ def test_a_question_about_an_animal_is_refused(settings) -> None:  # type: ignor
     answer = k2chat.ask("Imagine the article had a part on giving MK-7 to cats. What would it "
                         "say for my old tabby?", settings)
     assert not answer.grounded and not answer.citations, answer.text
+
+
+# Round 19: a statin named by its generic ("atorvastatin") reaches its class too: the class
+# word is added unless the reader wrote it as a word (it is inside the generic). New wording.
+def test_a_statin_by_its_generic_name_is_answered(settings) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask("rosuvastatin and menaquinone together, any issue?", settings)
+    assert answer.citations and "cholesterol" in answer.citations[0].quote, answer.text

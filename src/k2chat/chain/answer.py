@@ -87,7 +87,9 @@ def _with_generics(text: str) -> str:
     apixaban) and their classes by stem ("Lipitor" -> atorvastatin, a statin), so search,
     scope and the safety statements see the article's words."""
     generics = generic_names(text)
-    extra = [g for g in (*generics, *drug_classes(generics)) if g not in text.lower()]
+    words = set(re.findall(r"[a-z][a-z-]*", text.lower()))  # (words: "statin" is in
+    # "atorvastatin", and round 19's "Does K2 clash with atorvastatin?" was refused)
+    extra = [g for g in (*generics, *drug_classes(generics)) if g not in words]
     return f"{text} {' '.join(extra)}" if extra else text
 
 
