@@ -171,3 +171,10 @@ def test_a_group_word_naming_part_of_the_article_is_no_fact_about_the_reader() -
     answer = k2chat.ask(message)
     assert "blood-thinning" not in answer.text, answer.text
     assert facts_in("the Eliquis part worries me, I'm on Eliquis")[0].get("anticoagulant")
+
+
+# Round 19: "kidneys and liver were fine on my last bloodwork" clears them, as "kidneys and
+# liver fine" does. New wording.
+def test_organs_that_came_back_fine_are_cleared() -> None:
+    facts = facts_in("liver and kidneys came back normal at my check-up, how much MK-7?")[0]
+    assert facts.get("liver") is False and facts.get("kidney") is False

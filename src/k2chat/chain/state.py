@@ -195,7 +195,8 @@ _ALL_CLEAR = frozenset("fine ok okay normal healthy good".split())
 # Only organs are cleared so ("is warfarin fine with K2?" asks; it clears nothing).
 _ORGANS = frozenset({"kidney", "liver"})
 _ALL_CLEAR_FILLER = frozenset("and & both all are is my work working function functioning "
-                              "totally perfectly completely".split())
+                              "totally perfectly completely were was came back tested test "
+                              "tests".split())  # "kidneys and liver were fine" (round 19)
 # A contrast that may take a negation back ("... but I still take it").
 _RESUMES = re.compile(r"\b(?:it|them|that|one|still|again|restart\w*|resum\w*|back on)\b")
 _CONTRAST = re.compile(r"\b(?:but|though|although|however)\b")
