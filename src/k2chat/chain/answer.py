@@ -181,7 +181,7 @@ class _Found:
 _ASKED_WORDS = 20
 
 
-def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags,
+def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags, said: str,
                              vocabulary: Vocabulary) -> _Prepared:
     """The words searched for a question whose claim the article does not bear out: the
     reader's own question when it names the subject ("Assistant: the article says MK-7 is
@@ -208,10 +208,10 @@ def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags,
         for amount in amounts:
             text = text.replace(amount, " ")
         return re.sub(r"\s+", " ", text).strip()
-    # what the claim reports, without "the article says ... right?" (those words ranked the
-    # mega-dose line first for "the article says MK-7 is normally dosed at 2,500 mcg")
-    said = safety.reported_content(flags)
-    own = strip(f"{said} {unclaimed}") if said and prepared.query == prepared.own \
+    # what the claim reports (``said``, safety.reported_content's), without "the article
+    # says ... right?" (those words ranked the mega-dose line first for "the article says
+    # MK-7 is normally dosed at 2,500 mcg")
+    own = strip(f"{said} {unclaimed}") if prepared.query == prepared.own \
         else strip(prepared.own)
     return replace(prepared, own=own,
                    query=own if prepared.query == prepared.own else strip(prepared.query))
@@ -243,7 +243,7 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
                                  or _ABSOLUTE.search(said.lower())) \
                 and not _borne_out(said, retriever.lexical):
             prepared = _without_claimed_amounts(
-                replace(prepared, flags=replace(flags, contradicted=True)), flags,
+                replace(prepared, flags=replace(flags, contradicted=True)), flags, said,
                 retriever.vocabulary)
     own, query = prepared.own, prepared.query
     embed = retriever.embeddings.embed_query

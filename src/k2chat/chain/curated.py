@@ -142,9 +142,6 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
                         r"toxicity|long[- ]term)\b")
 
 
-_RANGE_START = re.compile(r"(\d[\d,]*)\s*[-–]\s*\d[\d,]*\s*(?:mcg|micrograms?)")
-
-
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,
                    ) -> list[tuple[Unit, float]]:
     """A ranked lead that gives only amounts above the article's typical range ("mega-doses
@@ -158,9 +155,8 @@ def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], questi
         return pairs
 
     def only_above(unit: Unit) -> bool:
-        given = amounts_mcg(unit.quote, mg=False)  # a range counts from its lower end
-        given += [float(low.replace(",", "")) for low in _RANGE_START.findall(unit.quote)]
-        return (bool(given) and all(a > ceiling for a in given)
+        spans = compare.amounts_in(unit.quote)  # a range counts from its lower end
+        return (bool(spans) and all(low > ceiling for low, _ in spans)
                 and len(amounts_mcg(unit.quote)) == len(amounts_mcg(unit.quote, mg=False)))
 
     if (only_above(pairs[0][0]) and not only_above(pairs[1][0])
@@ -309,7 +305,8 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     one about K2)."""
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
-    if _asks_dose_of_substance(question_part(evidence.question), vocabulary, lex):
+    asked = question_part(evidence.question)
+    if _asks_dose_of_substance(asked, vocabulary, lex):
         return True
     if topics is None:
         return False
@@ -318,7 +315,6 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             _compared_sides(evidence.question, False, vocabulary), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
-    asked = question_part(evidence.question)
     touched = topics.touched(evidence.question, lex)
     amounts = amounts_mcg(evidence.question, mg=False) or amounts_mcg(asked)
     if followup and not amounts and any(t.kind == "lead" and not t.by_amount

@@ -209,8 +209,9 @@ def judge(
         return Judgement(emergency, qtype, False, "not English")
     if not scored.units:
         return Judgement(emergency, qtype, False, "nothing retrieved")
-    named = missing_named_forms(question_part(evidence.question), lex)  # not the story's
-    asked = missing_attribute(asking_clauses(evidence.question), lex)  # not the story's
+    part = question_part(evidence.question)  # not the story's
+    named = missing_named_forms(part, lex)
+    asked = missing_attribute(asking_clauses(part), lex)
     if asked is not None:
         named = [*named, asked]
     if named:

@@ -39,10 +39,9 @@ def question_part(message: str) -> str:
     return last.strip()
 
 
-def asking_clauses(message: str) -> str:
-    """The clauses of the question part that open with a question word ("what if I get
-    switched to warfarin though" of "..., my doctor is thinking about it because of cost");
-    the question part itself when none does."""
-    part = question_part(message)
+def asking_clauses(part: str) -> str:
+    """The clauses of a question part (``question_part``'s) that open with a question word
+    ("what if I get switched to warfarin though" of "..., my doctor is thinking about it
+    because of cost"); the part itself when none does."""
     asking = [c.strip() for c in _CLAUSE.split(part) if c and c.strip() and _ASKING.match(c)]
     return ", ".join(asking) if asking else part

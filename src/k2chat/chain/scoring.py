@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from k2chat.chain.evidence import LEAD_COLUMNS, Examples, UnitVectors, lead_rows
 from k2chat.models.classify import Fitted
@@ -66,13 +67,27 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Which attributes an index's articles speak of, worked out once per index (a pass over every
+# passage's text, which a question asking a price need not repeat).
+_SPOKEN_OF: WeakKeyDictionary[LexicalIndex, frozenset[str]] = WeakKeyDictionary()
+
+
+def _spoken_of(lex: LexicalIndex) -> frozenset[str]:
+    spoken = _SPOKEN_OF.get(lex)
+    if spoken is None:
+        texts = [c.text.lower() for c in lex.chunks]
+        spoken = frozenset(name for name, pattern in _ASKED_ATTRIBUTES
+                           if any(pattern.search(t) for t in texts))
+        _SPOKEN_OF[lex] = spoken
+    return spoken
+
+
 def missing_attribute(question: str, lex: LexicalIndex) -> str | None:
     """What the question asks that the article never speaks of (``_ASKED_ATTRIBUTES``: a
     price), or None."""
     text = question.lower()
     for name, pattern in _ASKED_ATTRIBUTES:
-        if pattern.search(text) and not any(pattern.search(c.text.lower())
-                                            for c in lex.chunks):
+        if pattern.search(text) and name not in _spoken_of(lex):
             return name
     return None
 
