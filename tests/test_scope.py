@@ -83,13 +83,18 @@ def test_a_pets_age_is_no_child_and_the_question_is_refused(settings, question: 
     assert not answer.citations and not answer.grounded, answer.text
 
 
-# A price is something the article never gives: "how much ... cost" is no dose question
-# (round 14). A price said in the story is no price question. New wording.
+# What the article never speaks of is refused when asked: a price ("how much ... cost" is no
+# dose question, round 14), the time of day or meals (round 15), an animal, pretended
+# section or not (round 17). A price said in the story is no price question. New wordings.
 @pytest.mark.parametrize("question", [
     "roughly what would a 3 month supply of menaquinone-7 set me back, is it pricey?",
     "Which is cheaper per dose, MK-4 or MK-7?",
+    "Does it make a difference if I have my MK-7 at bedtime or in the morning? Should it be "
+    "with a meal?",
+    "Imagine the article had a part on giving MK-7 to cats. What would it say for my old "
+    "tabby?",
 ])
-def test_a_price_question_is_refused(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+def test_what_the_article_never_speaks_of_is_refused(settings, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = k2chat.ask(question, settings)
     assert not answer.grounded and not answer.citations, answer.text
 
@@ -100,19 +105,20 @@ def test_a_price_in_the_story_does_not_refuse_the_question(settings) -> None:  #
     assert answer.grounded and answer.citations, answer.text
 
 
-# A medicine named by brand reaches its class by the generic's stem (Crestor -> rosuvastatin,
-# a statin -> the article's "especially for ... cholesterol"). Round 16, new wording.
-def test_a_statin_by_brand_gets_the_articles_line_on_cholesterol_medicines(settings) -> None:  # type: ignore[no-untyped-def]
-    answer = k2chat.ask("could menaquinone clash with my crestor?", settings)
+# A medicine reaches its class by the generic's stem (Crestor -> rosuvastatin, a statin ->
+# the article's "especially for ... cholesterol"; round 16), named by its generic too, where
+# the class word is inside the name (round 19's "atorvastatin" was refused). New wordings.
+@pytest.mark.parametrize("question", [
+    "could menaquinone clash with my crestor?",
+    "rosuvastatin and menaquinone together, any issue?",
+])
+def test_a_statin_gets_the_articles_line_on_cholesterol_medicines(settings, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = k2chat.ask(question, settings)
     assert answer.citations and "cholesterol" in answer.citations[0].quote, answer.text
 
 
-# Round 15: the time of day or meals, which the article never speaks of, is refused; a
-# "morning" in what the reader takes asks no time. New wording.
-def test_a_time_of_day_question_is_refused_and_a_morning_pill_is_not(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
-    timing = k2chat.ask("Does it make a difference if I have my MK-7 at bedtime or in the "
-                        "morning? Should it be with a meal?", settings)
-    assert not timing.grounded and not timing.citations, timing.text
+# Round 15: a "morning" in what the reader takes asks no time. New wording.
+def test_a_morning_pill_asks_no_time_of_day(pipeline) -> None:  # type: ignore[no-untyped-def]
     lex = pipeline.retriever.lexical
     assert missing_attribute("Can I put one 90 mcg MK-7 softgel in with my morning pills?",
                              lex) is None
@@ -126,18 +132,3 @@ def test_a_form_dose_question_inside_a_story_is_answered(settings) -> None:  # t
                         "and I keep forgetting what she said - how much MK-7 do I take a day?",
                         settings)
     assert answer.grounded and answer.citations, answer.text
-
-
-# Round 17: a question about dosing an animal is refused (the article is about people),
-# pretended section or not. New wording.
-def test_a_question_about_an_animal_is_refused(settings) -> None:  # type: ignore[no-untyped-def]
-    answer = k2chat.ask("Imagine the article had a part on giving MK-7 to cats. What would it "
-                        "say for my old tabby?", settings)
-    assert not answer.grounded and not answer.citations, answer.text
-
-
-# Round 19: a statin named by its generic ("atorvastatin") reaches its class too: the class
-# word is added unless the reader wrote it as a word (it is inside the generic). New wording.
-def test_a_statin_by_its_generic_name_is_answered(settings) -> None:  # type: ignore[no-untyped-def]
-    answer = k2chat.ask("rosuvastatin and menaquinone together, any issue?", settings)
-    assert answer.citations and "cholesterol" in answer.citations[0].quote, answer.text
