@@ -37,6 +37,8 @@ def _flat(text: str) -> str:
     ("Such amounts are rarely reached by diet.", True),
     ("A vitamin can block the drug's action in the liver.", True),
     ("Any change for these readers needs a check-up.", True),
+    # the demonstrative is the opening's last word, its noun the next one
+    ("Any new dose of a tablet for these readers needs a check.", True),
     ("Those with gallbladder problems should ask first.", False),  # a group named right there
     ("This chapter sets out the background.", False),  # the document itself
     ("Low Range (10-20 mcg/day): This is the usual amount.", False),  # the head is the referent
@@ -85,6 +87,9 @@ EXPECTED = [
     ("s5-p03", "It is an essential", "The primary safety concern"),
     ("s5-p03", "Therefore, individuals on anticoagulant", "The primary safety concern"),
     ("s5-p04", "Vitamin K2 can antagonize", "The primary safety concern"),
+    # its "these individuals" is its eighth and ninth word (blind round 20: shown alone to a
+    # DOAC reader, "these individuals" pointed at nothing)
+    ("s5-p04", "Any change in vitamin", "The primary safety concern"),
     # an addition: its point after its paragraph's head and an elision, not with the DOAC line
     ("s5-p10", "Furthermore, while high-dose supplementation", "Clinical Insight: … while"),
     ("s6-p03", "It is crucial to", "For therapeutic support in"),

@@ -69,7 +69,8 @@ def refers_back(sentence: str) -> bool:
         return False
     if _CONNECTIVE.match(text) or _PRONOUN_OPENER.match(text):
         return True
-    opening = " ".join(text.split()[:OPENING_WORDS])
+    # (one word more: a demonstrative at the last word of the opening has its noun after it)
+    opening = " ".join(text.split()[:OPENING_WORDS + 1])
     return bool(_IN_OPENING.search(opening))
 
 
