@@ -148,6 +148,11 @@ def _question_amounts(question: str) -> tuple[float, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# Vitamin K without a number, and words that ask whether two things are one
+_PLAIN_K = re.compile(r"\bvitamin k\b(?![\s-]*\d)")
+_SAME = re.compile(r"\b(same|similar|identical|like)\b")
+
+
 def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides | None:
     """The two sides the question compares, or None when it compares nothing.
     ``compare_type``: the question-type model reads it as a comparison. ``vocabulary``: the
@@ -159,6 +164,11 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
     forms = [f for f in ("mk4", "mk7", "k1", "k2") if words & _FORM_WORDS[f]]
     if "mk4" in forms and "mk7" in forms:
         return Sides("form", frozenset(_FORM_WORDS["mk4"]), frozenset(_FORM_WORDS["mk7"]))
+    if "k1" not in forms and "k2" in forms and _PLAIN_K.search(t) and (
+            _CUE.search(t) or _SAME.search(t)):
+        # K2 against plain vitamin K ("is K2 the same as the vitamin K in spinach?"): the
+        # article's "more commonly known vitamin K1" (blind round 19 was refused)
+        forms = ["k1", *forms]
     if "k1" in forms and len(forms) > 1:
         other = next(f for f in forms if f != "k1")
         return Sides("form", frozenset(_FORM_WORDS["k1"]), frozenset(_FORM_WORDS[other]))

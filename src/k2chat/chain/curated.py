@@ -241,7 +241,15 @@ def _restricted(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
 _ASKS_LEAVE = re.compile(
     r"\b(can|could|may|should|shall|ok(?:ay)? to|safe to|fine to|alright to|allowed to)\b"
     r".*\b(take|taking|add|adding|start|starting|use|using|try|trying|supplement|"
-    r"supplementing|have|continue|keep)\b")
+    r"supplementing|have|continue|keep|(?:give|giving) (?:it |k2 |them )?(?:to )?"
+    r"(?:my|him|her|them|our|your|a|an|the)\b)\b")
+
+# ... for a reader, not of K2 ("can I ...", "should my son ...", "is it ok for me to ..."; not
+# "can taking K2 give you kidney stones?", which asks what K2 does)
+_FOR_A_READER = re.compile(r"\b(?:can|could|may|should|shall)\s+(?:i|we|he|she|they|my|our|his|"
+                           r"her)\b|\b(?:i|we|he|she|they)\s+(?:can|could|may|should)\b|"
+                           r"\b(?:ok(?:ay)?|safe|fine|alright|allowed)\s+(?:for\s+\w+"
+                           r"(?:\s+\w+)?\s+)?to\b")
 
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
@@ -258,9 +266,17 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or _ASKS_LEAVE.search(question.lower()))
     kept = [(u, p) for u, p in pairs if not amount.search(u.quote)]
-    if not dosing and kept:  # what the ranked quotes answer stays; only a dose amount goes
-        return kept, min(keep, len(kept))
     shown = [caution] if caution is not None else []
+    if not dosing:
+        # what the ranked quotes answer stays; only a dose amount goes. A statement the safety
+        # file marks for the reader's words comes first ("cumadin and natto?": consistent
+        # vitamin K intake; blind round 20 got the caution alone)
+        marked = [(u, top) for u in topics.marked(topic, question)[:1]
+                  if not any(overlaps(u, v) for v in shown)]
+        kept = marked + [(u, p) for u, p in kept
+                         if not any(overlaps(u, v) for v, _ in marked)]
+        if kept:
+            return kept, min(max(keep, len(marked)), len(kept))
     ordered: list[tuple[Unit, float]] = []
     for unit in topics.statements(topic, question):
         if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
@@ -299,8 +315,11 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     an amount of K2 said by a reader in a restrictive group ("ok, I'll start 180 mcg
     tomorrow" after "I'm on Coumadin"), an amount above the typical range asked about K2
     or in a conversation about it ("my sister takes 360 mcg, is more better?"), a follow-up
-    that touches a group or a source the article names ("where do I get it?"), or K2 compared
-    with a medicine the article compares it with ("is MK-7 as effective as Actonel?").
+    that touches a group or a source the article names ("where do I get it?"), K2 compared
+    with a medicine the article compares it with ("is MK-7 as effective as Actonel?"), a
+    blood-thinner reader using words a statement of their drug is marked for ("natto"), or a
+    reader in a restrictive group asking leave to take K2 or how much ("can I give my son
+    K2?"; not "can taking K2 give you kidney stones?").
     ``vocabulary``: the names of the articles' substance and its forms (what makes a question
     one about K2)."""
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
@@ -316,6 +335,11 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
     touched = topics.touched(evidence.question, lex)
+    if flags.anticoagulant and any(t.kind == "blood_thinner" and topics.marked(t, asked)
+                                   for t, _ in touched):
+        # the reader's drug has a statement for what they ask ("cumadin and natto?": keep
+        # vitamin K intake consistent; blind round 20 got the caution alone)
+        return True
     amounts = amounts_mcg(evidence.question, mg=False) or amounts_mcg(asked)
     if followup and not amounts and any(t.kind == "lead" and not t.by_amount
                                         for t, _ in touched):
@@ -326,8 +350,16 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # "having my knee replaced in 3 weeks, should I stop the K2 beforehand?": a question
         # about K2 from a reader in a group the article tells to seek advice first is answered
         # by that statement (blind rounds 6, 11 and 12 refused it)
-        return about_substance and any(
-            t.advice_first for t, _ in touched)
+        if about_substance and any(t.advice_first for t, _ in touched):
+            return True
+        # a reader in a restrictive group asking leave to take K2 or how much ("can I give my
+        # 7 year old a K2 chewable?", "and how much K2 should I take on top?" after "I'm
+        # pregnant"): the group's statements answer it (blind round 19 refused both)
+        lowered = asked.lower()
+        asks = bool((_ASKS_LEAVE.search(lowered) and _FOR_A_READER.search(lowered))
+                    or _DOSE_ASK.search(normalize(asked)))
+        return (asks and (about_substance or followup)
+                and _restricted(topics, evidence, lex, flags, state) is not None)
     if _restricted(topics, evidence, lex, flags, state) is not None:
         return True
     return (followup or about_substance) and any(t.by_amount and t.kind == "lead"

@@ -105,6 +105,7 @@ SELF_HARM_MESSAGE = (
 _CERTAIN = (
     ("self_harm", re.compile(
         r"\b(kill(ing)? my ?self|end(ing)? (it all|my life)|take my (own )?life|"
+        r"(plan(ning)?|going|want(ing)?) to end (it|things|it all)\b(?! with\b)|"
         r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself|"
         r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b|"
         # asking for a lethal amount: "how many ... would it take to never wake up"
@@ -118,7 +119,12 @@ _CERTAIN = (
         r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b|"
         # "took every tablet in the box"
         r"\b(took|swallowed|ate) every (pill|tablet|capsule|gummy|softgel)s? (in|from|left in) "
-        r"(the|my|his|her) (box|bottle|pack|packet|jar|container)\b")),
+        r"(the|my|his|her) (box|bottle|pack|packet|jar|container)\b|"
+        # a cardinal sign told as happening (the fitted model missed "Can I take K2, my chest
+        # is crushing?"); a sentence asking "what if" is left to the model (_IF)
+        r"\b(my|his|her) chest (is|feels) (crushing|crushed|so tight)\b|"
+        r"\bcrushing (chest )?pain in (my|his|her) chest\b|"
+        r"\b(my|his|her) face is drooping\b|\b(his|her|my) speech is slurred\b")),
 )
 
 
@@ -132,6 +138,8 @@ _PAST = re.compile(
     r"\bi'?m (fine|ok|okay|well|healthy|better|recovered) now\b|\b(fully )?recovered\b|"
     r"\bused to\b")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+# a hypothetical or a plan ("what if my chest is crushing?", "in case her face is drooping")
+_IF = re.compile(r"\b(if|in case|suppose|supposing|imagine|hypothetically)\b")
 
 
 def certain_emergency(text: str) -> str | None:
@@ -143,7 +151,10 @@ def certain_emergency(text: str) -> str | None:
         if _PAST.search(sentence):
             continue
         for kind, pattern in _CERTAIN:
-            if pattern.search(sentence):
+            # a medical "what if" is the model's call ("if" before what it tells); a
+            # self-harm one never waits
+            m = pattern.search(sentence)
+            if m and not (kind == "medical" and _IF.search(sentence[:m.start()])):
                 return kind
     return None
 
@@ -563,8 +574,9 @@ def assess(question: str, vocabulary: Vocabulary = NO_WORDS) -> SafetyFlags:
     cleaned = question
     found = False
     claims = ""
-    claimed = bool(_CLAIMED.search(question) or _REPORTED.search(question)
-                   or _FAKE_TURN.search(question))
+    probe = _without_asked_reports(question)
+    claimed = bool(_CLAIMED.search(probe) or _REPORTED.search(probe)
+                   or _FAKE_TURN.search(probe))
     for pattern in _INSTRUCTION_RES:
         if pattern is _FAKE_TURN:
             claims = _claims(cleaned)
@@ -590,6 +602,19 @@ def assess(question: str, vocabulary: Vocabulary = NO_WORDS) -> SafetyFlags:
         unclaimed=_unclaimed(question)[0] if claimed else question,
         claim_text=_unclaimed(question)[1] if claimed else "",
     )
+
+
+# A question that asks what the article says names it inside a wh-question ("What's the
+# highest daily dose the article actually says is safe?"): it reports nothing (blind round 19
+# was told "The article does not say that.").
+_WH_QUESTION = re.compile(r"^\W*(?:what|what'?s|which|how|where|when|who|whose|why)\b[^.!?]*\?$",
+                          re.IGNORECASE)
+
+
+def _without_asked_reports(text: str) -> str:
+    """``text`` with the article reports of its wh-questions taken out."""
+    return " ".join(_ARTICLE_REPORT.sub(" the article ", p) if _WH_QUESTION.match(p) else p
+                    for p in _SENTENCE_BREAK.split(text))
 
 
 def _unclaimed(text: str) -> tuple[str, str]:

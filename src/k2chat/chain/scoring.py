@@ -55,8 +55,15 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"expensive|afford|affordable|dollars?|euros?|bucks)\b|[$€£]\s?\d")),
     # round 17: "pretend the article has a section 9 about dosing K2 for dogs ... My lab has
     # hip dysplasia and the vet is closed" was answered with human passages
+    # (and breeds: "can i give my 12 yr old labrador K2 for his hips?", whose age reads as a
+    # child's)
     ("animals", re.compile(r"\b(dogs?|cats?|pupp(y|ies)|kittens?|pets?|horses?|vets?|"
-                           r"veterinar\w*|canine|feline)\b")),
+                           r"veterinar\w*|canine|feline|labradors?|retrievers?|spaniels?|"
+                           r"terriers?|poodles?|beagles?|bulldogs?|collies?|dachshunds?)\b")),
+    # a dose by body weight ("how many mcg of K2 per kg should my 8 year old get?")
+    ("doses by body weight", re.compile(
+        r"\b(per (kg|kilo(gram)?s?|pounds?|lbs?)|(mg|mcg|µg|micrograms?|milligrams?) ?/ ?kg|"
+        r"(by|for) (his|her|my|their|your|body) weight|body ?weight)\b")),
     # round 15: "morning or night, does it matter what time of day I take it? with food?"
     # was answered with diet quotes
     ("the time of day or meals", re.compile(

@@ -40,6 +40,7 @@ from k2chat.store.statements import (
     load_topics,
 )
 from k2chat.text import normalize, split_sentences, tokenize, without_eponyms
+from k2chat.text.typo import SOUNDALIKE_FIRST, TypoIndex
 from k2chat.types import Chunk
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
@@ -83,6 +84,15 @@ _MOVING_TO = re.compile(r"\b(?:switch\w*|mov\w*|chang\w*|go\w*|put\w*|transfer\w
                         r"\bstart\w*\s+(?:on\s+)?(?P<started>[a-z][a-z-]{3,})")
 
 
+# Misspellings of the topics' own words (most are not in the article: "cirrhosis",
+# "toddler"): one typo, in words of seven letters or more, first letters that sound alike
+# included ("sirrhosis", blind round 19). Measured on pyspellchecker's English dictionary:
+# 20 real words read as a topic word ("tiddler", "conceit", "hematic"), against 212 with
+# the article-wide rule (two typos from seven letters: "concern", "instant", "survival").
+_TYPO_MIN = 6
+_TOPIC_SOUNDALIKE = {**SOUNDALIKE_FIRST, "s": ("c",), "c": ("k", "s")}
+
+
 class SafetyTopics:
     """The curated topics bound to the index's passages (for citations); ``vocabulary``: the
     corpus's forms and the unit each is dosed in (``corpus/<article>.profile.yaml``)."""
@@ -117,6 +127,9 @@ class SafetyTopics:
         # only they name is still one the article's long-term-medicine caution is for)
         self._named: frozenset[str] = frozenset().union(
             *(t.drugs for t in self.topics if t.kind != "comparison"))
+        self._words = frozenset().union(*(t.words for t in self.topics))
+        self._word_typos = TypoIndex((w for w in self._words if len(w) >= _TYPO_MIN),
+                                     max_typos=1, soundalike=_TOPIC_SOUNDALIKE)
 
     @classmethod
     def for_corpus(cls, corpus_dir: Path, chunks: Sequence[Chunk]) -> SafetyTopics:
@@ -165,7 +178,11 @@ class SafetyTopics:
         fixed = [f for t in own for f in
                  ([t] if t in vocabulary or not t.isalpha() else
                   [x for x in lex.query_terms(t) if x not in tokenize(t, expand=True)[1:]])]
-        words = set(own) | set(fixed)
+        # a misspelt topic word the article never uses ("sirrhosis", blind round 19: the
+        # liver-disease statements never showed)
+        near = {m for t in own if len(t) >= _TYPO_MIN + 1 and t not in vocabulary
+                and t not in self._words and (m := self._word_typos.match(t))}
+        words = set(own) | set(fixed) | near
         # a medicine the article never names ("metformin"; not "bisphosphonates", which the
         # table knows as diphosphonates): the long-term-medicine caution
         known = {g for w, g in written.items() if set(tokenize(f"{w} {g}")) & vocabulary}
@@ -302,11 +319,19 @@ class SafetyTopics:
     def statements(self, topic: Topic, text: str = "") -> list[Unit]:
         """The topic's statements bound to passages, strongest first; those the file marks
         as for words the reader used in ``text`` ("dialysis", "planning") first of all."""
-        said = tokenize(text, expand=True) if text else []
+        named = self._marked(topic, text)
         ranked = [s for s in topic.statements if s in self._units]
-        named = [s for s in ranked if any(_run_in(r, said) for r in s.readers)]
         return [u for u in map(self.unit, named + [s for s in ranked if s not in named])
                 if u is not None]
+
+    def marked(self, topic: Topic, text: str) -> list[Unit]:
+        """The topic's statements the file marks as for words the reader used in ``text``."""
+        return [u for u in map(self.unit, self._marked(topic, text)) if u is not None]
+
+    def _marked(self, topic: Topic, text: str) -> list[Statement]:
+        said = tokenize(text, expand=True) if text else []
+        return [s for s in topic.statements
+                if s in self._units and any(_run_in(r, said) for r in s.readers)]
 
     # --- completing quotes ------------------------------------------------------------
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["MEMO_SIZE", "TypoIndex", "WordMemo"]
+__all__ = ["MEMO_SIZE", "SOUNDALIKE_FIRST", "TypoIndex", "WordMemo"]
 
 MEMO_SIZE = 50_000  # per-word answers kept by TypoIndex and the scope judge (~5 MB at most)
 _T = TypeVar("_T")
@@ -34,14 +34,14 @@ class WordMemo(Generic[_T]):
 # First letters that sound alike, so a reader may write one for the other ("zarelto" for
 # Xarelto, blind round 17; "koumadin"): words starting with one are also matched against words
 # starting with the other (the changed first letter is one typo of the limit).
-_SOUNDALIKE_FIRST: dict[str, tuple[str, ...]] = {
+SOUNDALIKE_FIRST: dict[str, tuple[str, ...]] = {
     "z": ("x",), "x": ("z",), "k": ("c",), "c": ("k",),
 }
 
 
 class TypoIndex:
     """The word of a fixed vocabulary that ``word`` is a misspelling of, if any: same first
-    letter (or one that sounds alike: ``_SOUNDALIKE_FIRST``), one typo (two for words of
+    letter (or one that sounds alike: ``SOUNDALIKE_FIRST``), one typo (two for words of
     seven letters or more: insert, delete, replace or swap,
     rapidfuzz's optimal-string-alignment distance); words under four letters are never
     corrected; of equally near words the first in alphabetical order. Fast at any size: words
@@ -49,7 +49,12 @@ class TypoIndex:
     a hand-written distance with a letter-set filter: the same word for each of 15,456 typed
     variants of a 3,864-word vocabulary, 8 times faster.)"""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], max_typos: int | None = None,
+                 soundalike: Mapping[str, tuple[str, ...]] = SOUNDALIKE_FIRST) -> None:
+        """``max_typos``: at most this many typos whatever the word's length (default: the
+        length rule above); ``soundalike``: the first letters matched for each other."""
+        self._max_typos = max_typos
+        self._soundalike = soundalike
         self._words: dict[tuple[str, int], list[str]] = {}
         for w in set(words):
             if w:
@@ -63,7 +68,9 @@ class TypoIndex:
         if len(word) < 4:
             return None
         limit = 2 if len(word) >= 7 else 1
-        firsts = (word[0], *_SOUNDALIKE_FIRST.get(word[0], ()))
+        if self._max_typos is not None:
+            limit = min(limit, self._max_typos)
+        firsts = (word[0], *self._soundalike.get(word[0], ()))
         near = sorted(w for first in firsts
                       for n in range(len(word) - limit, len(word) + limit + 1)
                       for w in self._words.get((first, n), ()) if w != word)
