@@ -119,3 +119,22 @@ def test_a_cardinal_sign_told_as_happening_is_certain_but_a_what_if_is_not() -> 
     assert certain_emergency("If my dad accidentally took a double dose of MK-7, would it "
                              "hurt him?") is None
     assert certain_emergency("I took 30 pills of my K2, what happens if I sleep?") == "medical"
+
+
+SAFE_FIGURES = "a low incidence of adverse effects at daily doses up to 180 micrograms of MK-4"
+
+
+@pytest.mark.parametrize("question", [
+    "What's the most MK-7 I can safely take in a day?",
+    "k2 upper limit?",
+    "What is the maximum daily K2 dose that is considered safe?",
+])
+def test_asking_the_most_one_may_take_leads_with_the_articles_safe_figures(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded and SAFE_FIGURES in _lead(answer), answer.text
+
+
+def test_too_much_clotting_is_no_question_about_amounts(settings) -> None:
+    answer = k2chat.ask("Could MK-7 make my blood clot too much?", settings)
+    assert SAFE_FIGURES not in _lead(answer), answer.text
