@@ -207,7 +207,8 @@ class SafetyTopics:
                 continue  # a comparison is touched only by a question that compares
             if topic.kind == "blood_thinner" and not thinner:
                 continue
-            hits = (drugs & topic.drugs) | (words & topic.words)
+            said = set() if any(p.search(lowered) for p in topic.unless) else words
+            hits = (drugs & topic.drugs) | (said & topic.words)
             if topic.whole_class:
                 hits |= {_BLOOD_THINNER}
             hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}

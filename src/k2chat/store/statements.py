@@ -54,6 +54,8 @@ class Topic:
     words: frozenset[str] = frozenset()
     phrases: tuple[tuple[str, ...], ...] = ()  # each phrase as its tokens
     patterns: tuple[re.Pattern[str], ...] = ()  # on the lower-cased text ("an 8 year old")
+    # its words do not touch it when one of these matches ("my son (he's 34)" is no child)
+    unless: tuple[re.Pattern[str], ...] = ()
     other_drugs: bool = False
     emergency: Statement | None = None
     whole_class: bool = False  # the class's topic, for a blood thinner an earlier turn named
@@ -180,6 +182,7 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             words=frozenset(t for w in _words(entry.get("words")) for t in tokenize(w)),
             phrases=tuple(tuple(tokenize(str(p))) for p in entry.get("phrases") or []),
             patterns=tuple(re.compile(str(p)) for p in entry.get("patterns") or []),
+            unless=tuple(re.compile(str(p)) for p in entry.get("unless") or []),
             other_drugs=bool(entry.get("other_drugs")),
             whole_class=bool(entry.get("whole_class")),
             restrictive=bool(entry.get("restrictive")),
