@@ -152,3 +152,9 @@ def test_an_adult_son_or_daughter_is_no_child(settings, question: str) -> None:
 def test_a_child_with_an_age_and_a_dose_is_still_a_child(settings) -> None:
     answer = k2chat.ask("can my daughter take 100 mcg K2? she's 12", settings)
     assert CHILDREN in _lead(answer), answer.text
+
+
+def test_a_dexa_scan_question_about_time_leads_with_the_onset_line(settings) -> None:
+    answer = k2chat.ask("Took MK-7 for three months now. How long before it shows on a DEXA?",
+                        settings)
+    assert "measurable impacts on bone mineral density (BMD)" in _lead(answer), answer.text

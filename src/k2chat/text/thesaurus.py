@@ -42,6 +42,9 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "trimester": ("pregnant", "pregnancy"),
     "expecting": ("pregnant", "pregnancy"),
     "cells": ("osteoblasts",),
+    # a DEXA scan measures bone mineral density, the BMD of the article's onset and trial lines
+    # ("would it show up on my next DEXA scan?", blind round 19 got the doctor-visit list)
+    "dexa": ("bmd", "density"),
     "countries": ("populations", "regions"),
     "country": ("populations", "regions"),
     "stomach": ("gastrointestinal",),
