@@ -52,6 +52,13 @@ GROUPS: dict[str, frozenset[str]] = {
 _NEGATION = frozenset("not no never dont don't doesnt doesn't isnt isn't arent aren't wasnt "
                       "wasn't without nor neither".split())
 _NEGATION_REACH = 5  # words between the negation and the group word ("not on any blood thinner")
+# Words that negate only a group word right after them ("I'm off blood thinners now", round
+# 22 got the warfarin caution; "switched off Eliquis onto warfarin" still names warfarin).
+_NEAR_NEGATION = frozenset({"off"})
+_NEAR_REACH = 2
+# ... after a word of being or coming off it ("I'm off", "came off"; not "throwing off my INR")
+_BEING = frozenset("i'm im am was were been be is are came come coming got gone went stayed "
+                   "staying he's she's they're we're now".split())
 # Clause breaks: a negation does not reach past them ("not pregnant but breastfeeding").
 _CLAUSE = re.compile(r"[.,;:!?()]|\b(?:but|and|though|although|however|while|whereas|so)\b")
 _AGE = re.compile(r"\b(?:i am|i'm|im|i turned|i'll be)\s+(?:an?\s+)?(\d{1,3})\b"
@@ -102,7 +109,10 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
         end = m.start() if m else len(lowered)
         words = list(_WORD.finditer(lowered, start, end))
         for j, w in enumerate(words):
-            cues = [v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
+            cues = ([v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
+                    or [v for i, v in enumerate(words[:j]) if i >= j - _NEAR_REACH
+                        and v.group() in _NEAR_NEGATION
+                        and i and words[i - 1].group() in _BEING])
             if cues and _groups_of_word(w.group())[1]:
                 spans.append((cues[0].start(), w.end()))
         start = m.end() if m else end
@@ -134,6 +144,10 @@ def _reasserted(lowered: str, a: int, b: int) -> bool:
         rest = lowered[m.end():]
         stop = _CLAUSE_END.search(rest)
         clause = rest[:stop.start()] if stop else rest
+        # up to a question it goes on to ask ("... But I have a knee replacement in 3 weeks -
+        # does that change anything?": its "that" points at the operation; round 22)
+        asked = _ASKS_INSIDE.search(clause)
+        clause = clause[:asked.start()] if asked else clause
         if not _WORD.search(clause) or _ASKS.match(clause):
             continue  # "... not on dialysis yet", "... but how much should I take?"
         named = set().union(*(_groups_of_word(w.group())[0] for w in _WORD.finditer(clause)))
@@ -201,6 +215,8 @@ _ALL_CLEAR_FILLER = frozenset("and & both all are is my work working function fu
 _RESUMES = re.compile(r"\b(?:it|them|that|one|still|again|restart\w*|resum\w*|back on)\b")
 _CONTRAST = re.compile(r"\b(?:but|though|although|however)\b")
 _CLAUSE_END = re.compile(r"[.;!?]|\b(?:and|but|though|although|however)\b")
+_ASKS_INSIDE = re.compile(r"\s[-\u2013\u2014]\s|\s(?:does|do|is|are|can|could|should|will|would|"
+                          r"how|what|which|why)\b")
 _ASKS = re.compile(r"\W*(?:how|what|which|who|when|why|can|could|should|is|are|do|does|will|"
                    r"would)\b")
 
