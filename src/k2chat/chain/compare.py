@@ -148,6 +148,10 @@ def _question_amounts(question: str) -> tuple[float, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# An operation named for what it replaces ("a knee replacement in 3 weeks"): no medicine is
+# replaced (blind rounds 21 and 22 got the K2-against-osteoporosis-drugs comparison)
+_JOINT_SURGERY = re.compile(r"\b(?:knee|hip|joint|shoulder|ankle|elbow|valve|disc|lens)s? "
+                            r"replac\w*")
 # Vitamin K without a number, and words that ask whether two things are one
 _PLAIN_K = re.compile(r"\bvitamin k\b(?![\s-]*\d)")
 _SAME = re.compile(r"\b(same|similar|identical|like)\b")
@@ -158,7 +162,7 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
     ``compare_type``: the question-type model reads it as a comparison. ``vocabulary``: the
     articles' substance words and forms (its side against a medicine) and the drug-table
     names that are not medicines (the profiles' ``substance_words``, ``not_medicines``)."""
-    t = normalize(question)
+    t = _JOINT_SURGERY.sub(" surgery ", normalize(question))
     words = set(_WORDS.findall(t))
     # two forms named together are compared ("mk7 or mk4?"), cue or not
     forms = [f for f in ("mk4", "mk7", "k1", "k2") if words & _FORM_WORDS[f]]
