@@ -325,6 +325,13 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
     asked = question_part(evidence.question)
+    if followup and _POINTS_BACK.search(asked.lower()) and all(
+            t in lex.vocabulary for t in tokenize(evidence.question) if not t.isdigit()):
+        # a short follow-up about what was just said, every word the article's own ("which
+        # of those is MK-4 though?" after a foods answer, "so does that include me?" after
+        # "I'm breastfeeding": both refused in blind round 22; no typo or thesaurus match:
+        # "and magnesium, how much of that?" names what the article never uses)
+        return True
     if _asks_dose_of_substance(asked, vocabulary, lex):
         return True
     if topics is None:
@@ -364,6 +371,12 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         return True
     return (followup or about_substance) and any(t.by_amount and t.kind == "lead"
                                                  for t, _ in touched)
+
+
+# A follow-up that points back at the previous answer: a demonstrative or "it" as what it
+# asks about, at most eight words
+_POINTS_BACK = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:those|these|that|this|it|them|which one|"
+                          r"which of)\b(?:\W+\w+){0,5}\W*$")
 
 
 # Taking it: a dose question asks what to take, not how much K2 a food holds ("how much K2
