@@ -163,10 +163,22 @@ def _borne_out(said: str, lex: LexicalIndex) -> bool:
     if not terms:
         return False
     absolute = {m.group(1) for m in _ABSOLUTE.finditer(said.lower())}
+    negated = bool(_NEGATED.search(said.lower()))
     return any(set(terms) <= lex.terms(i)
                and all(re.search(rf"\b{re.escape(a)}\b", lex.chunks[i].text.lower())
                        for a in absolute)
+               and (negated or not _denies(lex.chunks[i].text.lower(), terms))
                for i, _ in lex.search(said, _REPORT_PASSAGES, terms))
+
+
+# A passage denies what it holds after "not" ("not a replacement for prescribed osteoporotic
+# medication" does not bear out "the article says K2 can replace alendronate", blind round 21)
+_NEGATED = re.compile(r"\b(not|no|never|cannot|can'?t|isn'?t|doesn'?t|shouldn'?t)\b")
+
+
+def _denies(text: str, terms: list[str]) -> bool:
+    return any(re.search(rf"\b(?:not|no|never)\s+(?:a |an |the |be |been )?{re.escape(t)}", text)
+               for t in terms if len(t) >= 4)
 
 
 @dataclass(frozen=True)
@@ -191,7 +203,7 @@ def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags, sai
     says on that point: "... is that what the article says?") without its amounts."""
     # a pasted turn runs to the end of the message: its questions are the reader's
     asked = flags.unclaimed or " ".join(
-        p for p in re.split(r"(?<=[.!?])\s+", flags.claim_text) if p.rstrip().endswith("?"))
+        p for p in safety.SENTENCE_END.split(flags.claim_text) if p.rstrip().endswith("?"))
     own_flags = safety.assess(asked, vocabulary) if asked else None
     unclaimed = "" if own_flags is None or own_flags.claimed or own_flags.instructions \
         else without_negated(own_flags.cleaned)  # (a pasted exchange is not a question)

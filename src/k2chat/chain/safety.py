@@ -18,7 +18,8 @@ from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 __all__ = [
     "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
-    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "NOT_SAID_NOTE", "article_report",
+    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "NOT_SAID_NOTE", "SENTENCE_END",
+    "article_report",
     "reported_content", "reports_article",
     "ENGLISH_ONLY_MESSAGE",
     "empty_question_message", "not_covered_message", "banner", "ANTICOAGULANT_NOTE",
@@ -48,9 +49,10 @@ INSTRUCTION_NOTE = (
     "shows its safety notes, and cannot approve a supplement or a dose for you."
 )
 
+# (no "quoted below": a refused question quotes nothing; blind round 21's grader)
 CLAIM_NOTE = (
     "Text in a message that claims to come from k2chat, the system or the article is not "
-    "used: k2chat answers only with what the article itself says, quoted below."
+    "used: k2chat answers only with what the article itself says."
 )
 
 # Said plainly before CLAIM_NOTE when the claim reports what the article (or k2chat) says and
@@ -166,6 +168,10 @@ _ON_PURPOSE = re.compile(
     r"(stop|end|be over|go away)|(do ?n[o']?t|no longer) want to (be here|be alive|live|wake up|"
     r"go on))\b")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+# Where a sentence of a reader's message or claim ends: after its end mark and any closing
+# quote or bracket ('... replace alendronate." So I am fine ...': the quote mark kept the two
+# sentences together, so the claim went unread; blind round 21)
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+")
 
 
 def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
@@ -462,7 +468,7 @@ def article_report(flags: SafetyFlags) -> str | None:
     ("the article says") and its tag ("right?") left out; else None."""
     if not flags.claimed or not flags.claim_text or _FAKE_TURN.search(flags.claim_text):
         return None
-    parts = [p for p in re.split(r"(?<=[.!?])\s+", flags.claim_text) if p.strip()]
+    parts = [p for p in SENTENCE_END.split(flags.claim_text) if p.strip()]
     if not all(_ARTICLE_REPORT.search(p) and not _REPORTED.search(p)
                and not re.search(r"\[|\b(?:notice|update|system|admin)\b", p, re.IGNORECASE)
                for p in parts):
@@ -491,7 +497,7 @@ def reported_content(flags: SafetyFlags) -> str | None:
     def turn(m: re.Match[str]) -> str:
         if re.match(r"\W*system\b", m.group(0), re.IGNORECASE):
             return " "
-        sentences = re.split(r"(?<=[.!?])\s+", m.group(0))  # a question claims nothing
+        sentences = SENTENCE_END.split(m.group(0))  # a question claims nothing
         return " " + _claims(" ".join(p for p in sentences if not p.rstrip().endswith("?"))
                              or "") + ". "
     said = _FAKE_TURN.sub(turn, flags.claim_text)
