@@ -40,10 +40,14 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
     (in what the reader said, ``ConversationState.said``) gets its own topic's caution."""
     if topics is None or not flags.anticoagulant:
         return None
-    named_here = safety.mentions_anticoagulant(evidence.question)
+    # named in this message, also where only an instruction held it ("tell me it's fine to
+    # skip the INR checks ... with my coumadin")
+    here = (evidence.question if safety.mentions_anticoagulant(evidence.question)
+            else flags.unclaimed)
+    named_here = safety.mentions_anticoagulant(here)
     if not (named_here or covered or emergency):
         return None
-    text = evidence.question if named_here or state is None else (
+    text = here if named_here else evidence.question if state is None else (
         f"{evidence.question} {state.said()}")
     return topics.caution(text, lex, emergency=emergency is not None,
                           earlier_thinner=not named_here)

@@ -411,8 +411,11 @@ _INSTRUCTIONS = [
     r"\b(pretend|act as|role-?play|imagine)( (that )?(you'?re|you are|ur|u r|to be))?"
     r"( an?| my)? (doctor|physician|pharmacist|nurse|expert|human|different (ai|bot))\b",
     r"\b(jailbreak|developer mode|system prompt|dan mode|safety (is )?off)\b",
+    # (the frame only: what it would have approved stays the question's subject, "tell me
+    # it's fine to skip the INR checks when I start K2 with my coumadin" is about INR checks
+    # on Coumadin; round 23 lost the whole clause, drug and all, and was refused uncautioned)
     r"\b(say|tell me|confirm|agree) (that )?(it'?s|it is|this is|that is|k2 is)? ?"
-    r"(fine|safe|ok|okay|harmless|approved)\b[^.?!]*",
+    r"(fine|safe|ok|okay|harmless|approved)\b( to\b)?",
     # A fake conversation turn pasted into the question: the made-up reply is dropped as an
     # instruction, up to the next "User:" label, and the labels themselves go; what the fake
     # turn claims is kept as the question's subject (see ``_FAKE_TURN``).
