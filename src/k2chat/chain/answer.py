@@ -25,7 +25,7 @@ from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.profile import CorpusProfile
 from k2chat.store.quotes import Hit, Unit
-from k2chat.text import GENERIC_STEMS, clean_question, numbers_in, tokenize
+from k2chat.text import GENERIC_STEMS, QUOTED_END, clean_question, numbers_in, tokenize
 from k2chat.types import Answer, Citation
 from k2chat.vocabulary import Vocabulary
 
@@ -203,7 +203,7 @@ def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags, sai
     says on that point: "... is that what the article says?") without its amounts."""
     # a pasted turn runs to the end of the message: its questions are the reader's
     asked = flags.unclaimed or " ".join(
-        p for p in safety.SENTENCE_END.split(flags.claim_text) if p.rstrip().endswith("?"))
+        p for p in QUOTED_END.split(flags.claim_text) if p.rstrip().endswith("?"))
     own_flags = safety.assess(asked, vocabulary) if asked else None
     unclaimed = "" if own_flags is None or own_flags.claimed or own_flags.instructions \
         else without_negated(own_flags.cleaned)  # (a pasted exchange is not a question)

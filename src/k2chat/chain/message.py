@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
+from k2chat.text import MESSAGE_BREAK
+
 __all__ = ["asking_clauses", "question_part"]
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A clause opening with a question word or an auxiliary asks; a story clause does not.
 _ASKING = re.compile(
     r"^\s*(?:and |but |so |ok |okay |anyway |also |then )*(how|what|which|who|whom|whose|when|"
@@ -27,7 +28,7 @@ def question_part(message: str) -> str:
     """The part of ``message`` that asks: the last sentence with a question mark (else the
     last sentence), from its last clause that opens with a question word. The whole message
     when it is one short question."""
-    sentences = [s for s in _SENTENCE.split(message.strip()) if s.strip()]
+    sentences = [s for s in MESSAGE_BREAK.split(message.strip()) if s.strip()]
     if not sentences:
         return message
     asking = [s for s in sentences if "?" in s]

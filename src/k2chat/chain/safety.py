@@ -13,13 +13,12 @@ from k2chat.chain.drugs import drug_table, generic_names
 from k2chat.files import DATA_DIR
 from k2chat.models.classify import Fitted, fitted
 from k2chat.store.profile import CorpusProfile
-from k2chat.text import TypoIndex
+from k2chat.text import MESSAGE_BREAK, QUOTED_END, TypoIndex
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 __all__ = [
     "EMERGENCY_MESSAGE", "SELF_HARM_MESSAGE", "emergency_kind", "certain_emergency",
-    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "NOT_SAID_NOTE", "SENTENCE_END",
-    "article_report",
+    "PERSONAL_ADVICE_NOTE", "INSTRUCTION_NOTE", "CLAIM_NOTE", "NOT_SAID_NOTE", "article_report",
     "reported_content", "reports_article",
     "ENGLISH_ONLY_MESSAGE",
     "empty_question_message", "not_covered_message", "banner", "ANTICOAGULANT_NOTE",
@@ -167,11 +166,6 @@ _ON_PURPOSE = re.compile(
     r"\b(on purpose|deliberately|intentionally|want (it|it all|everything|this|the pain) to "
     r"(stop|end|be over|go away)|(do ?n[o']?t|no longer) want to (be here|be alive|live|wake up|"
     r"go on))\b")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
-# Where a sentence of a reader's message or claim ends: after its end mark and any closing
-# quote or bracket ('... replace alendronate." So I am fine ...': the quote mark kept the two
-# sentences together, so the claim went unread; blind round 21)
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+")
 
 
 def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
@@ -209,7 +203,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     row = int(risk.argmax())
     if float(risk[row]) < models.emergency_threshold:
         return None
-    parts = [p for p in _SENTENCE_BREAK.split(texts[row].strip()) if re.search(r"\w", p)]
+    parts = [p for p in MESSAGE_BREAK.split(texts[row].strip()) if re.search(r"\w", p)]
     flagged = parts if len(parts) == 1 else []
     if embed is not None and len(parts) > 1:
         import numpy as np
@@ -471,7 +465,7 @@ def article_report(flags: SafetyFlags) -> str | None:
     ("the article says") and its tag ("right?") left out; else None."""
     if not flags.claimed or not flags.claim_text or _FAKE_TURN.search(flags.claim_text):
         return None
-    parts = [p for p in SENTENCE_END.split(flags.claim_text) if p.strip()]
+    parts = [p for p in QUOTED_END.split(flags.claim_text) if p.strip()]
     if not all(_ARTICLE_REPORT.search(p) and not _REPORTED.search(p)
                and not re.search(r"\[|\b(?:notice|update|system|admin)\b", p, re.IGNORECASE)
                for p in parts):
@@ -500,7 +494,7 @@ def reported_content(flags: SafetyFlags) -> str | None:
     def turn(m: re.Match[str]) -> str:
         if re.match(r"\W*system\b", m.group(0), re.IGNORECASE):
             return " "
-        sentences = SENTENCE_END.split(m.group(0))  # a question claims nothing
+        sentences = QUOTED_END.split(m.group(0))  # a question claims nothing
         return " " + _claims(" ".join(p for p in sentences if not p.rstrip().endswith("?"))
                              or "") + ". "
     said = _FAKE_TURN.sub(turn, flags.claim_text)
@@ -623,7 +617,7 @@ _WH_QUESTION = re.compile(r"^\W*(?:what|what'?s|which|how|where|when|who|whose|w
 def _without_asked_reports(text: str) -> str:
     """``text`` with the article reports of its wh-questions taken out."""
     return " ".join(_ARTICLE_REPORT.sub(" the article ", p) if _WH_QUESTION.match(p) else p
-                    for p in _SENTENCE_BREAK.split(text))
+                    for p in MESSAGE_BREAK.split(text))
 
 
 def _unclaimed(text: str) -> tuple[str, str]:

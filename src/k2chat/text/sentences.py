@@ -1,13 +1,20 @@
-"""Sentences and numbers: a paragraph split into verbatim sentences, the figures a text states."""
+"""Sentences and numbers: a paragraph split into verbatim sentences, where a reader's message
+and its claims break, the figures a text states."""
 
 from __future__ import annotations
 
 import functools
 import re
 
-__all__ = ["split_sentences", "numbers_in"]
+__all__ = ["MESSAGE_BREAK", "QUOTED_END", "numbers_in", "split_sentences"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
+# Where a reader's message breaks into sentences (readers skip capitals and write on new lines).
+MESSAGE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+# Where a sentence of a reader's claim ends: after its end mark and any closing quote or
+# bracket ('... replace alendronate." So I am fine ...': the quote mark kept the two sentences
+# together, so the claim went unread; blind round 21).
+QUOTED_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+")
 
 
 def split_sentences(text: str) -> list[str]:
