@@ -216,3 +216,51 @@ def test_an_approval_asked_for_keeps_its_subject_and_the_readers_drug(settings) 
                         "add MK-7 to my Jantoven, I hate the clinic visits.", settings)
     assert answer.grounded and "For patients on warfarin, I strongly advise against" in (
         answer.text), answer.text
+
+
+# --- found while preparing rounds 25/26 (the known open items of rounds 19-24) ---
+
+EVIDENCE_MK7 = "The evidence for MK-7 at the 90–180 mcg dose is strong"
+MK4_ITEM = "The 45 mg (45,000 mcg) dosage is the most studied for bone health"
+
+
+@pytest.mark.parametrize("question", [
+    "Does MK-4 work better than MK-7?",
+    "is menaquinone-7 superior to MK-4 for bone density??",
+])
+def test_which_form_is_better_gives_both_sides(settings, question: str) -> None:
+    # "Is MK-4 better than MK-7?" was refused; other wordings showed one side (rounds 19-23)
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded and EVIDENCE_MK7 in _lead(answer), answer.text
+    assert MK4_ITEM in answer.text, answer.text
+
+
+def test_a_question_on_the_two_forms_doses_leads_with_mk4s_dose_and_keeps_mk7s(settings,
+                                                                           ) -> None:
+    answer = k2chat.ask("how come MK4 comes in mg when my MK7 is mcg, which dose is right?",
+                        settings)
+    assert answer.grounded and MK4_ITEM in _lead(answer), answer.text
+    assert "90–180 mcg" in answer.text, answer.text
+
+
+def test_two_forms_named_without_comparing_keep_the_quote_that_answers_for_both(settings,
+                                                                            ) -> None:
+    answer = k2chat.ask("At what daily amounts of MK-4 and MK-7 were side effects uncommon?",
+                        settings)
+    assert "up to 180 micrograms of MK-4 or 360 micrograms of MK-7" in _lead(answer), (
+        answer.text)
+
+
+def test_a_half_life_the_article_never_gives_is_refused(settings) -> None:
+    for question in ("how long does mk7 stay in your body compared to mk4",
+                     "Is MK-7 more bioavailable than MK-4?"):
+        answer = k2chat.ask(question, settings)
+        assert not answer.grounded, answer.text
+
+
+def test_asking_leave_to_give_a_child_k2_is_no_emergency(settings) -> None:
+    answer = k2chat.ask("Can my 11 year old have some of my K2 gummies?", settings)
+    assert not answer.emergency and CHILDREN in answer.text, answer.text
+    poisoned = k2chat.ask("Can I give my son a K2 gummy? he swallowed my pills and is "
+                          "throwing up", settings)
+    assert poisoned.emergency, poisoned.text

@@ -22,7 +22,7 @@ from k2chat.chain.safety import anticoagulants_named
 from k2chat.text import normalize
 from k2chat.vocabulary import Vocabulary
 
-__all__ = ["COMPARE_REACH", "Sides", "amounts_in", "lead_order", "sides_of"]
+__all__ = ["covers_both_forms", "COMPARE_REACH", "Sides", "amounts_in", "lead_order", "sides_of"]
 
 # How far below the top candidate (in fitted support margins) the sentence that compares may
 # score and still lead: the reach judge.RAREST_REACH gives a quote holding the question's most
@@ -212,6 +212,18 @@ def answers_replacement(question: str, quote: str, vocabulary: Vocabulary) -> bo
     return (sides is not None and sides.kind == "medicine"
             and bool(_REPLACE_Q.search(normalize(question)))
             and sides.compares(quote) and bool(_REPLACE_A.search(quote)))
+
+
+def covers_both_forms(question: str, quote: str, vocabulary: Vocabulary) -> bool:
+    """The question names two forms without asking to compare them ("What doses of MK-4 and
+    MK-7 had a low incidence of adverse effects?": no "vs", "better", "difference") and the
+    quote speaks of both: it answers for both sides, and a comparison topic's statements
+    (``SafetyTopics.compared``) not holding it do not take its place (the safety figures "up
+    to 180 micrograms of MK-4 or 360 micrograms of MK-7" gave way to MK-4's dose item)."""
+    t = normalize(question)
+    sides = sides_of(question, False, vocabulary)
+    return (sides is not None and sides.kind == "form" and not _CUE.search(t)
+            and all(sides.covers(quote)))
 
 
 def lead_order(question: str, quotes: Sequence[str], scores: Any, order: list[int],

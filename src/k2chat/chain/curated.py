@@ -90,6 +90,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     # group's or other medicine's statement follows it
     comparison = [] if emergency else topics.compared(
         _compared_sides(evidence.question, compare_type, vocabulary), evidence.question, lex)
+    if comparison and pairs and not overlaps(pairs[0][0], comparison[0]) and (
+            compare.covers_both_forms(evidence.question, pairs[0][0].quote, vocabulary)):
+        comparison = []  # the ranked lead answers for both forms named, asked no comparison
     compared = comparison[0] if comparison else None
     group = None
     if compared is not None:

@@ -214,8 +214,8 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
             return None  # no sentence of it reports an emergency
         flagged = [p for p, r in zip(parts, part_risk, strict=True)
                    if float(r) >= models.emergency_threshold]
-    if flagged and all(_over_or_never(p) for p in flagged):
-        return None  # what it tells is over, or never happened
+    if flagged and all(_over_or_never(p) or _asks_leave(p) for p in flagged):
+        return None  # what it tells is over, never happened, or only asked about
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
 
@@ -245,6 +245,28 @@ def _over_or_never(sentence: str) -> bool:
     if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(s):
         return False
     return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)))
+
+
+# A question asking leave to give or take something, that tells of nothing happening ("Can I
+# give my daughter, she's 10, some K2 gummies?", flagged by the model as a child swallowing
+# gummies; blind round 23's "can I take two capsules instead of one?"): a plan, not an emergency.
+# Any sign or event word keeps the model's verdict ("can I take K2 now, I'm bleeding and dizzy");
+# the certain rules (an overdose, a crushing chest) are read before this.
+_ASKS_LEAVE = re.compile(
+    r"^\W*(?:(?:so|ok|okay|hi|hey|um|and|but|also),?\s+)*(?:can|could|may|should|shall|"
+    r"would it be (?:ok|okay|safe|fine) (?:to|if)|is it (?:ok|okay|safe|fine|alright) (?:to|if)"
+    r")\s+(?:i|we|you|he|she|they|(?:my|our) [\w-]+(?: [\w-]+){0,3}?)?\s*(?:give|take|start|"
+    r"use|try|have|add|put)\b")
+_EVENT = re.compile(
+    r"\b(bleed\w*|blood|chest|breath\w*|faint\w*|collaps\w*|unconscious|seiz\w*|stroke|"
+    r"numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|vomit\w*|passed out|pain\w*|"
+    r"swallow\w*|overdos\w*|chok\w*|dizz\w*|confus\w*|suicid\w*|die|dying|kill\w*|hurt\w*|"
+    r"already|just (took|ate|had)|took|ate|emergency|help|now)\b")
+
+
+def _asks_leave(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_ASKS_LEAVE.search(s)) and not _EVENT.search(s)
 
 
 _PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"

@@ -71,6 +71,13 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"morning or (at )?(night|evening|bedtime)|(night|evening) or (in the )?morning|"
         r"am or pm|before bed|at bedtime|with (food|a meal|meals|breakfast|lunch|dinner)|"
         r"empty stomach)\b")),  # ("... to my morning pills?" asks no time)
+    # how long a form stays in the body, or how much of it is taken up: blind rounds 5 and 6
+    # ("What is the half-life of MK-7 compared with MK-4?") were answered with evidence
+    # quotes; the article gives neither
+    ("half-lives or bioavailability", re.compile(
+        r"\b(half[- ]?li(fe|ves)|halflife|bioavailab\w*|stays? in (the|my|your|our) "
+        r"(body|system|blood|bloodstream)|how long (does|do|will) (it|k2|mk-?4|mk-?7|they) "
+        r"(stay|last|linger))\b")),
 )
 
 

@@ -297,8 +297,8 @@ class SafetyTopics:
         if sides not in ("medicine", "form"):
             return []
         for topic, _ in self._touch(question, lex, comparisons=True):
-            if topic.sides == sides:
-                return self.statements(topic)
+            if topic.sides == sides:  # those marked for the reader's words first ("dosing")
+                return self.statements(topic, question)
         return []
 
     def restrictive(self, text: str, lex: LexicalIndex) -> list[Topic]:
