@@ -264,3 +264,39 @@ def test_asking_leave_to_give_a_child_k2_is_no_emergency(settings) -> None:
     poisoned = k2chat.ask("Can I give my son a K2 gummy? he swallowed my pills and is "
                           "throwing up", settings)
     assert poisoned.emergency, poisoned.text
+
+
+# --- found by blind rounds 25 and 26 (new wordings) ---
+
+def test_a_boy_or_girl_with_a_young_age_is_a_child(settings) -> None:
+    _assert_leads(settings, "my boy's 11, ok to give him mk7 for his bones?", CHILDREN)
+
+
+def test_stop_from_is_no_medicine_replaced(settings) -> None:
+    answer = k2chat.ask("on orlistat for weight loss - will that stop my K2 from getting "
+                        "absorbed?", settings)
+    assert "orlistat" in _lead(answer) and "bisphosphonates" not in answer.text, answer.text
+
+
+def test_vitamin_k_given_as_an_injection_is_not_in_the_article(settings) -> None:
+    for question in ("Is the vitamin K injection at birth K1 or K2, and what dose?",
+                     "how many mcg are in a newborn vitamin K shot"):
+        answer = k2chat.ask(question, settings)
+        assert not answer.grounded, answer.text
+
+
+def test_bare_numbers_beside_an_amount_in_mcg_are_amounts_too(settings) -> None:
+    answer = k2chat.ask("should i take 100 mcg or go 360?", settings)
+    assert answer.grounded and "benefits over the 200 mcg range are not conclusively proven" in (
+        answer.text), answer.text
+
+
+def test_a_healthy_reader_near_menopause_gets_the_adults_figure_first(settings) -> None:
+    _assert_leads(settings, "49, female, on no medication, not pregnant, no kidney or liver "
+                            "trouble. Perimenopausal and want to protect my bones - what amount "
+                            "of K2?", "approach for adults")
+
+
+def test_asking_whether_to_keep_going_up_to_an_operation_is_no_crisis(settings) -> None:
+    answer = k2chat.ask("do I keep going up to the op?", settings)
+    assert not answer.emergency, answer.text

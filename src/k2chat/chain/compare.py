@@ -153,6 +153,9 @@ def _question_amounts(question: str) -> tuple[float, ...]:
 _JOINT_SURGERY = re.compile(r"\b(?:knee|hip|joint|shoulder|ankle|elbow|valve|disc|lens)s? "
                             r"replac\w*")
 # Vitamin K without a number, and words that ask whether two things are one
+# "stop ... from" prevents; it replaces nothing ("does that stop k2 from working?", blind round
+# 25: an orlistat reader got the K2-against-bisphosphonates comparison)
+_PREVENTS = re.compile(r"\b(?:stop|stops|stopping|stopped)\b(?= (?:\S+ ){0,3}?from\b)")
 _PLAIN_K = re.compile(r"\bvitamin k\b(?![\s-]*\d)")
 _SAME = re.compile(r"\b(same|similar|identical|like)\b")
 
@@ -162,7 +165,7 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
     ``compare_type``: the question-type model reads it as a comparison. ``vocabulary``: the
     articles' substance words and forms (its side against a medicine) and the drug-table
     names that are not medicines (the profiles' ``substance_words``, ``not_medicines``)."""
-    t = _JOINT_SURGERY.sub(" surgery ", normalize(question))
+    t = _PREVENTS.sub(" ", _JOINT_SURGERY.sub(" surgery ", normalize(question)))
     words = set(_WORDS.findall(t))
     # two forms named together are compared ("mk7 or mk4?"), cue or not
     forms = [f for f in ("mk4", "mk7", "k1", "k2") if words & _FORM_WORDS[f]]
@@ -209,8 +212,14 @@ def answers_replacement(question: str, quote: str, vocabulary: Vocabulary) -> bo
     """The question asks whether K2 can replace a medicine ("switch", "instead", "stop") and
     the quote says whether it does ("not a replacement", "not a standalone treatment")."""
     sides = sides_of(question, True, vocabulary)  # the replacing words are the comparison's cue
+    t = _PREVENTS.sub(" ", normalize(question))
+    # the reader names a medicine by the article's or readers' words for the ones K2 is set
+    # against ("my Actonel", "my prescription", "the injections"): a medicine named only by
+    # the drug table ("taking alli ... does that stop k2 from working?", blind round 25) is no
+    # bone medicine K2 could replace
     return (sides is not None and sides.kind == "medicine"
-            and bool(_REPLACE_Q.search(normalize(question)))
+            and bool(set(_WORDS.findall(t)) & (_MEDICINE_ARTICLE | _MEDICINE_READER))
+            and bool(_REPLACE_Q.search(t))
             and sides.compares(quote) and bool(_REPLACE_A.search(quote)))
 
 

@@ -376,8 +376,17 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                 and _restricted(topics, evidence, lex, flags, state) is not None)
     if _restricted(topics, evidence, lex, flags, state) is not None:
         return True
-    return (followup or about_substance) and any(t.by_amount and t.kind == "lead"
-                                                 for t, _ in touched)
+    # (or a question in the article's own words stating an amount in micrograms, without
+    # naming K2: "is 200 mcg actually better than 100? or should i go 360", blind round 25)
+    said_amount = bool(amounts_mcg(evidence.question, mg=False)) and not (
+        _AMOUNT_OF_OTHER.search(normalize(evidence.question)) and not about_substance)
+    return (followup or about_substance or said_amount) and any(
+        t.by_amount and t.kind == "lead" for t, _ in touched)
+
+
+# an amount of something named ("500 mcg of magnesium"): not of K2 unless K2 is named
+_AMOUNT_OF_OTHER = re.compile(r"\d\s*(?:mcg|µg|ug|micrograms?)\s+of\s+(?!(?:it|that|this|them|"
+                              r"those|these)\b)[a-z]")
 
 
 # A follow-up that points back at the previous answer: a demonstrative or "it" as what it

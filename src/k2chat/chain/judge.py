@@ -160,9 +160,12 @@ def _both_units_first(question: str, units: list[Unit], order: list[int]) -> lis
 # osteopenia": rounds 15 and 16 ("52F, ... kidneys and liver fine, no other meds", "52,
 # postmenopausal, generally healthy") both got the osteopenia range first (5/8 each).
 _HEALTHY = re.compile(r"\bhealthy\b|\bin good health\b|\bfit and well\b|\bno (other )?"
-                      r"(meds|medications|medicines|prescriptions|conditions|health (problems|"
+                      r"(meds|medications?|medicines?|prescriptions?|conditions|health (problems|"
                       r"issues|conditions))\b")
-_HEALTHY_QUOTE = re.compile(r"\bhealthy\b")
+# (or for adults in general: "... 100–200 mcg of MK-7 is a common and evidence-supported approach
+# for adults", which blind round 25's healthy 47-year-old should have had before the
+# postmenopausal osteopenia figures)
+_HEALTHY_QUOTE = re.compile(r"\b(healthy|adults?)\b")
 _BONE_CONDITION = re.compile(r"\b(osteop\w*|bone loss|low bone (density|mass)|fractur\w*|"
                              r"thin bones|brittle bones)\b")
 _HEALTHY_REACH = 6  # candidates looked at: the ranker's first six (the lead and its supports)

@@ -24,6 +24,9 @@ _CLAUSE = re.compile(r"[,;:]\s*|\s+-+\s+|\s+(?=(?:so|but|and) (?:how|what|which|
                      r"does|do|would|could)\b)", re.IGNORECASE)
 
 
+_JOINED = re.compile(r"^\s*(?:and|or|also|plus)\b", re.IGNORECASE)
+
+
 def question_part(message: str) -> str:
     """The part of ``message`` that asks: the last sentence with a question mark (else the
     last sentence), from its last clause that opens with a question word. The whole message
@@ -36,7 +39,12 @@ def question_part(message: str) -> str:
     clauses = [c for c in _CLAUSE.split(last) if c and c.strip()]
     starts = [i for i, c in enumerate(clauses) if _ASKING.match(c)]
     if starts and starts[-1] > 0:
-        return ", ".join(c.strip() for c in clauses[starts[-1]:])
+        first = starts[-1]
+        # "What dose is the vitamin K injection they give newborns, and is it K1 or K2?": a
+        # question joined to the one before it asks on about the same thing ("it")
+        while _JOINED.match(clauses[first]) and (earlier := [i for i in starts if i < first]):
+            first = earlier[-1]
+        return ", ".join(c.strip() for c in clauses[first:])
     return last.strip()
 
 

@@ -224,7 +224,10 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
 # one of my gummies last week and was totally fine"), or nothing taken ("nobody swallowed
 # any"). Blind rounds 14, 17 and 18 had such false alarms. Certain rules are read
 # before this (an overdose "last night" stays certain), and a large amount is never over.
-# (Not "twice" nor "last week": "passed out twice in the last hour", "surgery last week ...
+# (Not :data:`_PAST`, which only hands a certain rule's sentence to the model: its "used to" and
+# "years ago" cleared "I used to self harm ... but tonight I want to do it so badly" and "I
+# attempted years ago and tonight ... I have the pills ready", tried after blind round 25.
+# Not "twice" nor "last week": "passed out twice in the last hour", "surgery last week ...
 # can't catch my breath" are emergencies; both were tried and lowered recall on six sets.)
 _HISTORY = re.compile(
     r"\b((\d+|a|one|two|three|few|several|couple of) (months?|years?) ago|last (month|year|"
@@ -256,12 +259,18 @@ _ASKS_LEAVE = re.compile(
     r"^\W*(?:(?:so|ok|okay|hi|hey|um|and|but|also),?\s+)*(?:can|could|may|should|shall|"
     r"would it be (?:ok|okay|safe|fine) (?:to|if)|is it (?:ok|okay|safe|fine|alright) (?:to|if)"
     r")\s+(?:i|we|you|he|she|they|(?:my|our) [\w-]+(?: [\w-]+){0,3}?)?\s*(?:give|take|start|"
-    r"use|try|have|add|put)\b")
+    r"use|try|have|add|put)\b|"
+    # whether to carry on with it ("Do I keep going up to the op?", blind round 26, after "I've
+    # been on MK-7 for about a year": the model read "keep going" as despair)
+    r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:do|should|can|shall|could)\s+(?:i|we|he|she|they|"
+    r"(?:my|our) [\w-]+)\s+(?:just\s+)?(?:keep|carry on|continue|go on|stop|pause|hold off)\b")
 _EVENT = re.compile(
     r"\b(bleed\w*|blood|chest|breath\w*|faint\w*|collaps\w*|unconscious|seiz\w*|stroke|"
     r"numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|vomit\w*|passed out|pain\w*|"
     r"swallow\w*|overdos\w*|chok\w*|dizz\w*|confus\w*|suicid\w*|die|dying|kill\w*|hurt\w*|"
-    r"already|just (took|ate|had)|took|ate|emergency|help|now)\b")
+    r"already|just (took|ate|had)|took|ate|emergency|help|now|"
+    # despair: "should I even keep going?", "do I keep going, what's the point"
+    r"even|point\w*|hopeless|tired of|anymore|any more|life|living|alive|end)\b")
 
 
 def _asks_leave(sentence: str) -> bool:

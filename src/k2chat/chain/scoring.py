@@ -71,6 +71,13 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"morning or (at )?(night|evening|bedtime)|(night|evening) or (in the )?morning|"
         r"am or pm|before bed|at bedtime|with (food|a meal|meals|breakfast|lunch|dinner)|"
         r"empty stomach)\b")),  # ("... to my morning pills?" asks no time)
+    # vitamin K given as an injection (the newborn's shot): the article speaks of supplements
+    # only ("What dose is the vitamin K injection they give newborns?", blind round 26, got
+    # "not typically recommended for children", which an expecting parent could read as
+    # advice against the shot); a medicine's injections ("my Prolia injections") are not this
+    ("vitamin K injections", re.compile(
+        r"\b(vitamin k\d?|k1|k2|mk-?[47]|menaquinone|phylloquinone)( \w+)? (injections?|shots?|"
+        r"jabs?|injected)\b|\b(injections?|shots?|jabs?) of (vitamin k|k1|k2|mk-?[47])\b")),
     # how long a form stays in the body, or how much of it is taken up: blind rounds 5 and 6
     # ("What is the half-life of MK-7 compared with MK-4?") were answered with evidence
     # quotes; the article gives neither

@@ -216,7 +216,7 @@ class SafetyTopics:
             if topic.other_drugs:
                 hits |= unknown
             if topic.by_amount and not elsewhere:
-                hits |= {f"{a:g} mcg" for a in amounts_mcg(text, mg=in_mcg)
+                hits |= {f"{a:g} mcg" for a in amounts_mcg(text, mg=in_mcg, carry=True)
                          if topic.above_mcg is not None and a > topic.above_mcg}
             if hits:
                 out.append((topic, frozenset(hits)))
@@ -288,7 +288,7 @@ class SafetyTopics:
         mine = [t for t in self.topics if t.kind == "comparison" and t.sides == sides]
         if sides == "amount":
             # amounts written with their unit ("Dad is 84 ... 200 mcg" compares no doses)
-            stated = set(amounts_mcg(question, mg=False))
+            stated = set(amounts_mcg(question, mg=False, carry=True))
             for topic in mine:
                 lo, hi = topic.within_mcg or (0.0, 0.0)
                 if len(stated) >= 2 and all(lo <= a <= hi for a in stated):

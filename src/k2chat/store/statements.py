@@ -80,9 +80,39 @@ class Topic:
 _AMOUNT = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)\s*(mcg|µg|ug|micrograms?|mg|milligrams?)\b")
 
 
-def amounts_mcg(text: str, mg: bool = True) -> list[float]:
+# A bare number that may share the unit of an amount stated beside it ("is 200 mcg better
+# than 100? or should i go 360", blind round 25; "100 or 180 mcg?"): not a year, not one
+# followed by another unit or count word.
+_BARE = re.compile(
+    r"(?<![\w.,/-])(?!(?:19|20)\d\d\b)(\d[\d,]*(?:\.\d+)?)\b(?!\s*(?:mcg|µg|ug|micrograms?|mg|"
+    r"milligrams?|%|-|/|years?|yrs?|yo|y/o|months?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|"
+    r"times?|x\b|lbs?|pounds?|kgs?|kilos?|iu|units?|capsules?|caps|tablets?|tabs?|pills?|"
+    r"softgels?|drops?|gumm\w+|grams?|g\b|ml|servings?|am\b|pm\b|st\b|nd\b|rd\b|th\b))")
+MIN_BARE = 10.0  # smaller bare numbers are counts ("2 or 3?"), not amounts in mcg
+
+
+def amounts_mcg(text: str, mg: bool = True, carry: bool = False) -> list[float]:
     """The amounts a text states, in micrograms ("600 mcg" -> 600, "1 mg" -> 1000; with
-    ``mg=False`` amounts in milligrams are left out)."""
+    ``mg=False`` amounts in milligrams are left out). With ``carry``, when every amount
+    stated is in micrograms, bare numbers of MIN_BARE or more count as micrograms too ("is
+    200 mcg better than 100?": 200 and 100)."""
+    out = _amounts(text, mg)
+    lowered = text.lower()
+    units = {u.startswith(("mg", "milli")) for _, u in _AMOUNT.findall(lowered)}
+    if carry and units == {False}:
+        bare = _AMOUNT.sub(" ", lowered)
+        out += [v for m in _BARE.finditer(bare)
+                if not _AGE_BEFORE.search(bare[:m.start()])
+                and (v := float(m.group(1).replace(",", "") or 0)) >= MIN_BARE]
+    return out
+
+
+# an age ("Dad is 84 ... 200 mcg" compares no doses; blind round 8)
+_AGE_BEFORE = re.compile(r"\b(?:is|am|are|was|were|aged?|turned|turning|i'?m|he'?s|she'?s|"
+                         r"they'?re|we'?re|at)\W*$")
+
+
+def _amounts(text: str, mg: bool) -> list[float]:
     out = []
     for number, unit in _AMOUNT.findall(text.lower()):
         in_mg = unit.startswith(("mg", "milli"))
