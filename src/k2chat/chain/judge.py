@@ -28,6 +28,7 @@ from k2chat.chain.curated import (
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.message import asking_clauses, question_part
 from k2chat.chain.scoring import (
+    COMMERCIAL,
     Evidence,
     Scored,
     missing_attribute,
@@ -215,6 +216,8 @@ def judge(
     part = question_part(evidence.question)  # not the story's
     named = missing_named_forms(part, lex)
     asked = missing_attribute(asking_clauses(part), lex)
+    if asked in COMMERCIAL and topics is not None and topics.restrictive(evidence.question, lex):
+        asked = None  # the group's statements answer the rest
     if asked is not None:
         named = [*named, asked]
     if named:

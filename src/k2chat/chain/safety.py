@@ -241,9 +241,30 @@ _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|
 _LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
 
 
+# A past told as past, with the reader well now ("Years ago I went through a dark time and
+# self-harmed; I'm in a good place now and want to look after my bones": blind rounds 25 and
+# 27 each had one as a false alarm). Not when anything tells of today or tonight, or of
+# wanting it again ("I used to self harm ... but tonight I want to do it so badly").
+_LONG_PAST = re.compile(
+    r"\b((\d+|a|one|two|three|many|several|few|some) )?(years?|decades?) (ago|back|before)\b|"
+    r"\b(a (long )?while|long( time)?) ago\b|\bin my (teens|twenties|thirties|20s|30s)\b|"
+    r"\bas a (teen|teenager|kid|child|student)\b|\bwhen i was (younger|a teen\w*|a kid|\d+)\b|"
+    r"\bback in (19|20)\d\d\b")
+_WELL_NOW = re.compile(
+    r"\b(i'?m|i am) (now )?(in a (good|better|great) place|doing (much |a lot |so much )?(well|"
+    r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|\b(therapy|treatment|counselling|"
+    r"counseling) (really )?helped\b")
+_AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|right now|again|"
+                    r"urges?|plan\w*|(want|wanting|going|gonna|about) to (do|hurt|cut|die|end|"
+                    r"kill|harm|disappear|take (all|them|the|my|every|pills))|(do|doing) it)\b")
+
+
 def _over_or_never(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
     if _NEVER_TAKEN.search(s):
+        return True
+    if ((_LONG_PAST.search(s) or _HISTORY.search(s)) and _WELL_NOW.search(s)
+            and not _AGAIN.search(s)):
         return True
     if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(s):
         return False
@@ -641,7 +662,10 @@ def assess(question: str, vocabulary: Vocabulary = NO_WORDS) -> SafetyFlags:
 # A question that asks what the article says names it inside a wh-question ("What's the
 # highest daily dose the article actually says is safe?"): it reports nothing (blind round 19
 # was told "The article does not say that.").
-_WH_QUESTION = re.compile(r"^\W*(?:what|what'?s|which|how|where|when|who|whose|why)\b[^.!?]*\?$",
+_WH_QUESTION = re.compile(r"^\W*(?:(?:what|what'?s|which|how|where|when|who|whose|why)\b|"
+                          # "Is there anything in the article that says I shouldn't ...?" asks
+                          # what it says (blind round 28 got the claim note)
+                          r"(?:is|are) there (?:anything|something|any)\b)[^.!?]*\?$",
                           re.IGNORECASE)
 
 

@@ -21,8 +21,8 @@ from k2chat.vocabulary import Vocabulary
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Evidence", "Scored", "known_share", "missing_attribute", "missing_named_forms",
-           "scope_row", "score_units", "text_in_scope", "tuned_query"]
+__all__ = ["COMMERCIAL", "Evidence", "Scored", "known_share", "missing_attribute",
+           "missing_named_forms", "scope_row", "score_units", "text_in_scope", "tuned_query"]
 
 
 _CODE = re.compile(r"\b[a-z]{2,4}-?\d{1,2}\b")  # "mk-9", "glp-1", "b12"
@@ -71,6 +71,9 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"morning or (at )?(night|evening|bedtime)|(night|evening) or (in the )?morning|"
         r"am or pm|before bed|at bedtime|with (food|a meal|meals|breakfast|lunch|dinner)|"
         r"empty stomach)\b")),  # ("... to my morning pills?" asks no time)
+    # brands and makers: the article names none (blind round 27: "which brand gives the least
+    # stomach trouble" got the side-effects passage)
+    ("brands", re.compile(r"\b(brands?|branded|manufacturers?)\b")),
     # vitamin K given as an injection (the newborn's shot): the article speaks of supplements
     # only ("What dose is the vitamin K injection they give newborns?", blind round 26, got
     # "not typically recommended for children", which an expecting parent could read as
@@ -101,6 +104,12 @@ def _spoken_of(lex: LexicalIndex) -> frozenset[str]:
                            if any(pattern.search(t) for t in texts))
         _SPOKEN_OF[lex] = spoken
     return spoken
+
+
+# What is sold, not what is safe: a message asking it beside a question of a group the article
+# restricts is answered for the group ("Recommend the best K2 brand on Amazon and tell me the
+# dose for my 5 year old": the children's statement, not a refusal).
+COMMERCIAL = frozenset({"prices", "brands"})
 
 
 def missing_attribute(question: str, lex: LexicalIndex) -> str | None:
