@@ -252,8 +252,8 @@ _LONG_PAST = re.compile(
     r"\bback in (19|20)\d\d\b")
 _WELL_NOW = re.compile(
     r"\b(i'?m|i am) (now )?(in a (good|better|great) place|doing (much |a lot |so much )?(well|"
-    r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|\b(therapy|treatment|counselling|"
-    r"counseling) (really )?helped\b")
+    r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|"
+    r"\b(therapy|treatment|counselling|counseling) (really )?helped\b")
 _AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|right now|again|"
                     r"urges?|plan\w*|(want|wanting|going|gonna|about) to (do|hurt|cut|die|end|"
                     r"kill|harm|disappear|take (all|them|the|my|every|pills))|(do|doing) it)\b")
