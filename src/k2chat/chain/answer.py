@@ -307,26 +307,29 @@ def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfi
         parts.append(safety.CLAIM_NOTE)
     if flags.instructions:  # a pasted turn is one too: "The dose is safe for you"
         parts.append(safety.INSTRUCTION_NOTE)
-    citations: list[Citation] = []
+    # Every quote in the order it is shown; its marker is its place in this list, so moving a
+    # block below moves its marker with it (the caution is the first block, hence [1]).
+    shown: list[Unit] = []
+
+    def mark(unit: Unit) -> str:
+        shown.append(unit)
+        return f"[{len(shown)}]"
+
     if verdict.caution is not None:
-        citations.append(_citation(1, verdict.caution, profile.many))
-        parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {verdict.caution.quote} [1]")
+        parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {verdict.caution.quote} "
+                     f"{mark(verdict.caution)}")
     answered = verdict.covered and not verdict.emergency  # no dose quotes in an emergency
     if answered:
-        first = len(citations) + 1
-        quotes = [_citation(i, u, profile.many)
-                  for i, u in enumerate(verdict.quotes, start=first)]
-        citations += quotes
-        lead, *more = quotes
+        lead, *more = verdict.quotes
         if verdict.differing_figures:
             parts.append(safety.DIFFERING_FIGURES + "\n" + "\n".join(
-                f"- {c.quote} [{c.marker}]" for c in quotes))
+                f"- {u.quote} {mark(u)}" for u in verdict.quotes))
         else:
-            parts.append(f"{lead.quote} [{lead.marker}]")
+            parts.append(f"{lead.quote} {mark(lead)}")
             if more:
-                parts.append("\n".join(f"- {c.quote} [{c.marker}]" for c in more))
-        if flags.personal_dosing and any(profile.vocabulary.amount.search(c.quote)
-                                         for c in quotes):
+                parts.append("\n".join(f"- {u.quote} {mark(u)}" for u in more))
+        if flags.personal_dosing and any(profile.vocabulary.amount.search(u.quote)
+                                         for u in verdict.quotes):
             parts.append(safety.PERSONAL_ADVICE_NOTE)
     elif verdict.emergency or verdict.caution is not None:
         pass  # the redirect, or the caution, is the answer
@@ -337,6 +340,7 @@ def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfi
         if profile.example_questions:
             parts.append("You could ask, for example:\n" + "\n".join(
                 f"- {q}" for q in profile.example_questions[:3]))
+    citations = [_citation(i, u, profile.many) for i, u in enumerate(shown, start=1)]
     return Answer(
         question=prepared.question,
         text="\n\n".join(parts),
