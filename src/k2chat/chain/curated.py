@@ -121,16 +121,24 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             head.append((lead, top))
     if group is not None and second is None and not any(overlaps(group, u) for u, _ in head):
         second = group
-    shown = [u for u, _ in head] + [u for u in (caution, second) if u is not None]
+    # the lead topic's further statements it shows with its first (``shows``), right after it
+    placed = lead is not None and (second is lead or any(u is lead for u, _ in head))
+    more = [] if not placed or lead is None else [
+        u for u in topics.also_shown(lead)
+        if not any(overlaps(u, x) for x in (*(v for v, _ in head), second, caution) if x)]
+    shown = [u for u, _ in head] + [u for u in (caution, second, *more) if u is not None]
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
     if second is not None:
         pairs.insert(1, (second, top))
+    at = 1 if head else 2  # after the topic's lead: it leads, or follows the ranked lead
+    for n, unit in enumerate(more):
+        pairs.insert(min(at + n, len(pairs)), (unit, top))
     if flags.claimed and not head and second is None:  # (unclaimed: see safety.assess)
         pairs = _claim_figures_last(pairs, flags.claim_text, flags.unclaimed)
     # the statements and the ranked lead; a comparison's statement is the whole answer
     # (blind round 12: an MK-4 "45 mg" quote after it read as backing a claimed "45 mg of
     # MK-4 works as well as bisphosphonates")
-    keep = len(head) + (compared is None or not head) + (second is not None)
+    keep = len(head) + (compared is None or not head) + (second is not None) + len(more)
     restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,

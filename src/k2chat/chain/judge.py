@@ -42,7 +42,7 @@ from k2chat.chain.state import ConversationState
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
-from k2chat.store.statements import amounts_mcg
+from k2chat.store.statements import STATEMENT, amounts_mcg
 from k2chat.text import normalize, numbers_in, tokenize
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
@@ -100,8 +100,10 @@ def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary
     forms = vocabulary.forms
     if not is_dose or not forms:
         return False
+    # (a curated statement's figures are the article's line on an amount, not a variant of it:
+    # "≥ 300 mcg/day" and "> 200 mcg MK-7 daily" shown together differ by design)
     stated = [(set(re.findall(r"\w+", normalize(u.quote))) & forms, numbers_in(u.quote), u)
-              for u in quotes if vocabulary.amount.search(u.quote)]
+              for u in quotes if vocabulary.amount.search(u.quote) and u.index != STATEMENT]
     for i, (named, figures, a) in enumerate(stated):
         for other_named, other_figures, b in stated[i + 1:]:
             if (named & other_named and figures != other_figures

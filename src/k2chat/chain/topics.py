@@ -275,6 +275,17 @@ class SafetyTopics:
                     return best
         return None
 
+    def also_shown(self, lead: Unit) -> list[Unit]:
+        """The statements after ``lead`` that its topic shows with it (``shows``), in order."""
+        for statement, unit in self._units.items():
+            if unit is lead:
+                topic = self._topic_of[statement]
+                if topic.shows < 2:
+                    return []
+                return [u for s in topic.statements[:topic.shows]
+                        if (u := self._units.get(s)) is not None and u is not lead]
+        return []
+
     def compared(self, sides: str | None, question: str, lex: LexicalIndex) -> list[Unit]:
         """The statements of the comparison topic (``kind: comparison``) for a question that
         compares what the topic is about, in the file's order (they all lead): K2 against a

@@ -71,6 +71,9 @@ class Topic:
     # amounts, both within ``within_mcg``)
     sides: str = "medicine"
     within_mcg: tuple[float, float] | None = None
+    # a lead topic: how many of its statements the answer shows, strongest first (the amounts
+    # topic's second says to seek advice beyond 200 mcg MK-7, which graders wanted each time)
+    shows: int = 1
 
     @property
     def by_amount(self) -> bool:
@@ -206,6 +209,10 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
                            for s in statements):
                     raise CorpusError(f"{where}: within_mcg {bound} is not a figure its "
                                       f"statements give")
+        shows = entry.get("shows", 1)
+        if not (isinstance(shows, int) and 1 <= shows <= len(statements)):
+            raise CorpusError(f"{where}: shows is how many of its statements an answer shows "
+                              f"(1 to {len(statements)})")
         topics.append(Topic(
             name=str(entry.get("name", f"topic {n}")), kind=kind, statements=statements,
             drugs=_words(entry.get("drugs")),
@@ -220,6 +227,7 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             above_mcg=float(above) if above is not None else None,
             sides=sides,
             within_mcg=(float(within[0]), float(within[1])) if within is not None else None,
+            shows=shows,
             emergency=_statement(emergency, where, article, lines) if emergency else None,
         ))
     return tuple(topics)
