@@ -251,11 +251,17 @@ def test_two_forms_named_without_comparing_keep_the_quote_that_answers_for_both(
         answer.text)
 
 
-def test_a_half_life_the_article_never_gives_is_refused(settings) -> None:
-    for question in ("how long does mk7 stay in your body compared to mk4",
-                     "Is MK-7 more bioavailable than MK-4?"):
-        answer = k2chat.ask(question, settings)
-        assert not answer.grounded, answer.text
+@pytest.mark.parametrize("question", [
+    # a half-life or bioavailability (before rounds 25/26)
+    "how long does mk7 stay in your body compared to mk4",
+    "Is MK-7 more bioavailable than MK-4?",
+    # vitamin K as an injection (round 26's newborn shot); "..., and" asks on about it
+    "Is the vitamin K injection at birth K1 or K2, and what dose?",
+    "how many mcg are in a newborn vitamin K shot",
+])
+def test_an_attribute_the_article_never_gives_is_refused(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.grounded, answer.text
 
 
 def test_asking_leave_to_give_a_child_k2_is_no_emergency(settings) -> None:
@@ -276,13 +282,6 @@ def test_stop_from_is_no_medicine_replaced(settings) -> None:
     answer = k2chat.ask("on orlistat for weight loss - will that stop my K2 from getting "
                         "absorbed?", settings)
     assert "orlistat" in _lead(answer) and "bisphosphonates" not in answer.text, answer.text
-
-
-def test_vitamin_k_given_as_an_injection_is_not_in_the_article(settings) -> None:
-    for question in ("Is the vitamin K injection at birth K1 or K2, and what dose?",
-                     "how many mcg are in a newborn vitamin K shot"):
-        answer = k2chat.ask(question, settings)
-        assert not answer.grounded, answer.text
 
 
 def test_bare_numbers_beside_an_amount_in_mcg_are_amounts_too(settings) -> None:
