@@ -337,3 +337,11 @@ def test_an_amount_above_the_range_also_gets_the_advice_to_seek_advice_beyond_it
         answer = k2chat.ask(question, settings)
         assert "beyond the typical bone health range" in answer.text, answer.text
         assert not answer.text.startswith("The article gives different figures"), answer.text
+
+
+def test_a_clotting_disorder_without_a_clot_keeps_the_clotting_disorder_statement(settings,
+                                                                                  ) -> None:
+    # rounds 29 and 30: "factor V Leiden ... never had a clot" lost the thrombophilia line
+    for question in ("Factor V Leiden carrier, never had a clot. Is K2 risky for me?",
+                     "I carry factor V Leiden though I have never had any clots. ok to take K2?"):
+        _assert_leads(settings, question, "such as thrombophilia")

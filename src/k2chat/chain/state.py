@@ -43,7 +43,11 @@ GROUPS: dict[str, frozenset[str]] = {
     "planning_pregnancy": frozenset({"plann", "conceiv", "conceive"}),
     "breastfeeding": frozenset({"breastfeed"}),
     "children": frozenset({"children"}),
-    "clotting": frozenset({"thrombophilia", "thrombosi", "thrombosis"}),
+    # a clotting disorder and a history of clots are two facts: "I have factor V Leiden but
+    # have never had a clot" (blind rounds 29 and 30) is in the first, not the second, and
+    # keeps "a history of blood clotting disorders, such as thrombophilia"
+    "clotting": frozenset({"thrombophilia"}),
+    "thrombosis": frozenset({"thrombosi", "thrombosis"}),
     "surgery": frozenset({"surgery"}),
     "malabsorption": frozenset({"malabsorption", "orlistat", "sequestrant"}),
 }
