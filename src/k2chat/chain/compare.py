@@ -19,10 +19,12 @@ from typing import Any
 
 from k2chat.chain.drugs import generic_names
 from k2chat.chain.safety import anticoagulants_named
+from k2chat.store.statements import MIN_BARE
 from k2chat.text import normalize
 from k2chat.vocabulary import Vocabulary
 
-__all__ = ["covers_both_forms", "COMPARE_REACH", "Sides", "amounts_in", "lead_order", "sides_of"]
+__all__ = ["COMPARE_REACH", "Sides", "amounts_in", "covers_both_forms", "lead_order",
+           "sides_of"]
 
 # How far below the top candidate (in fitted support margins) the sentence that compares may
 # score and still lead: the reach judge.RAREST_REACH gives a quote holding the question's most
@@ -71,7 +73,6 @@ _ABOVE = ("≥", ">", "over", "beyond", "above", "exceeding", "more than", "at l
 _REPLACE_Q = re.compile(r"\b(switch\w*|swap\w*|replac\w*|substitut\w*|instead|stop\w*|quit\w*|"
                         r"come off|get off|drop\w*|alternative|rather)\b")
 _REPLACE_A = re.compile(r"\b(replacement|replace|standalone|instead)\b", re.IGNORECASE)
-MIN_DOSE_MCG = 10.0  # smaller bare numbers in a question are not doses (years, "MK-7")
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _question_amounts(question: str) -> tuple[float, ...]:
         value = float(m.group(1).replace(",", ""))
         unit = m.group(2)
         value *= 1000.0 if unit and unit.startswith(("mg", "milli")) else 1.0
-        if unit or value >= MIN_DOSE_MCG:
+        if unit or value >= MIN_BARE:
             found.append(value)
     return tuple(dict.fromkeys(found))
 

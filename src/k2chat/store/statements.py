@@ -16,7 +16,8 @@ from k2chat.store.corpus import article_files
 from k2chat.text import split_sentences, tokenize
 from k2chat.types import QUOTE_JOIN
 
-__all__ = ["STATEMENT", "KINDS", "Statement", "Topic", "amounts_mcg", "topics_file", "load_topics"]
+__all__ = ["STATEMENT", "KINDS", "MIN_BARE", "Statement", "Topic", "amounts_mcg", "topics_file",
+           "load_topics"]
 
 
 STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
@@ -91,7 +92,9 @@ _BARE = re.compile(
     r"milligrams?|%|-|/|years?|yrs?|yo|y/o|months?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|"
     r"times?|x\b|lbs?|pounds?|kgs?|kilos?|iu|units?|capsules?|caps|tablets?|tabs?|pills?|"
     r"softgels?|drops?|gumm\w+|grams?|g\b|ml|servings?|am\b|pm\b|st\b|nd\b|rd\b|th\b))")
-MIN_BARE = 10.0  # smaller bare numbers are counts ("2 or 3?"), not amounts in mcg
+# smaller bare numbers are counts ("2 or 3?") or form names ("MK-7"), not amounts in mcg (also
+# k2chat.chain.compare's floor for the amounts a question compares)
+MIN_BARE = 10.0
 
 
 def amounts_mcg(text: str, mg: bool = True, carry: bool = False) -> list[float]:
@@ -100,9 +103,11 @@ def amounts_mcg(text: str, mg: bool = True, carry: bool = False) -> list[float]:
     stated is in micrograms, bare numbers of MIN_BARE or more count as micrograms too ("is
     200 mcg better than 100?": 200 and 100)."""
     out = _amounts(text, mg)
+    if not carry:
+        return out
     lowered = text.lower()
     units = {u.startswith(("mg", "milli")) for _, u in _AMOUNT.findall(lowered)}
-    if carry and units == {False}:
+    if units == {False}:
         bare = _AMOUNT.sub(" ", lowered)
         out += [v for m in _BARE.finditer(bare)
                 if not _AGE_BEFORE.search(bare[:m.start()])
