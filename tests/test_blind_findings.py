@@ -345,3 +345,59 @@ def test_a_clotting_disorder_without_a_clot_keeps_the_clotting_disorder_statemen
     for question in ("Factor V Leiden carrier, never had a clot. Is K2 risky for me?",
                      "I carry factor V Leiden though I have never had any clots. ok to take K2?"):
         _assert_leads(settings, question, "such as thrombophilia")
+
+
+# --- the open items of rounds 25-30 (new wordings) ---
+
+DOAC = "A proactive discussion with a cardiologist or hematologist is non-negotiable."
+DOAC_TWIN = "medical guidance is still prudent due to individual variability"
+ABOVE = "benefits over the 200 mcg range are not conclusively proven"
+WARFARIN = ("For patients on warfarin, I strongly advise against self-supplementing",
+            "The paramount caution is for individuals taking vitamin K antagonist",
+            "The primary safety concern with vitamin K2 is its established biological role",
+            "must exercise extreme caution and consult their physician before considering",
+            "must maintain consistent vitamin K intake to keep their INR stable",
+            "Clinical Note: While generally safe, individuals on vitamin K-antagonist")
+
+
+def test_a_blood_thinner_reader_naming_a_high_amount_gets_the_articles_line_on_it(settings,
+                                                                                 ) -> None:
+    # rounds 25 and 29: "Xarelto ... 300-400 mcg" got the DOAC statements and nothing on the
+    # amount; "Higher Doses (>= 300 mcg/day)" names the anticoagulant risk
+    for question in ("on apixaban since my stroke scare - is 500mcg of K2 daily too much?",
+                     "coumadin user, thinking of 400 micrograms of mk-7, can I?"):
+        answer = k2chat.ask(question, settings)
+        assert ABOVE in answer.text, answer.text
+        assert answer.citations[0].quote.startswith(("For patients on", "The paramount")), (
+            answer.text)
+
+
+def test_a_blood_thinner_answer_does_not_stack_its_drugs_statements(settings) -> None:
+    # rounds 25-30: three overlapping warfarin statements, and the DOAC statement's near-twin
+    # after it, were marked as padding in every round
+    answer = k2chat.ask("been on jantoven for years, is it ok to start a K2 supplement?",
+                        settings)
+    stated = [w for w in WARFARIN if w in answer.text]
+    assert len(stated) == 2 and stated[0] == WARFARIN[0], answer.text
+    doac = k2chat.ask("my mum takes eliquis, can she have vitamin K2?", settings)
+    assert DOAC in doac.text and DOAC_TWIN not in doac.text, doac.text
+
+
+def test_a_near_twin_of_a_group_statement_does_not_follow_it(settings) -> None:
+    answer = k2chat.ask("coeliac here, my gut barely absorbs fat. any issue with k2?", settings)
+    twins = ("fat malabsorption disorders should also seek medical advice",
+             "fat malabsorption should also seek medical advice")
+    assert sum(t in answer.text for t in twins) == 1, answer.text
+
+
+def test_a_dialysis_reader_keeps_the_dialysis_line_a_twin_of_the_kidney_line(settings) -> None:
+    # (a guard: a near-twin that names the reader's own group stays)
+    answer = k2chat.ask("haemodialysis patient here - can I start taking k2?", settings)
+    assert "rare kidney disease requiring dialysis" in answer.text, answer.text
+
+
+def test_chronic_kidney_disease_said_earlier_holds_for_a_later_amount(pipeline) -> None:
+    # round 30: "I have stage 4 CKD", then "180 mcg it is then" got adult doses
+    answer = _last_answer(pipeline, ["my GP says I'm CKD stage 3b", "what do most adults take?"],
+                          "right, 100 mcg a day from monday then")
+    assert LIVER in _lead(answer), answer.text

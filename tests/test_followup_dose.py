@@ -39,12 +39,14 @@ def _after(pipeline, first: str, then: str):  # type: ignore[no-untyped-def]
 def test_after_a_doac_question_the_dose_follow_up_gets_the_doac_statements_not_a_range(
         pipeline) -> None:  # type: ignore[no-untyped-def]
     # answered, not refused (rounds 9-10); since round 15 DOACs are restrictive ("a proactive
-    # discussion ... is non-negotiable"): the DOAC statements, and no general range after them
+    # discussion ... is non-negotiable"): the DOAC statement, and no general range after it.
+    # (Its near-twin, "... medical guidance is still prudent due to individual variability",
+    # no longer follows: graders of rounds 25-30 marked it as padding, shape.REPEAT_SHARE.)
     answer = _after(pipeline, "My mum is on rivaroxaban. Does vitamin K2 clash with it?",
                     "okay, so what amount per day then?")
     assert answer.grounded and not answer.emergency
     assert "non-negotiable" in answer.citations[0].quote
-    assert len(answer.citations) >= 2, answer.text
+    assert "individual variability" not in answer.text, answer.text
     assert not any(AMOUNT.search(c.quote) for c in answer.citations), answer.text
 
 

@@ -53,9 +53,14 @@ def test_an_answer_offers_related_questions_that_keep_their_lead_in_the_conversa
         own = 1 if chat.state.on_blood_thinner else 0  # the chain's caution comes first
         if own:
             assert ids[0] == caution, (offered, ids)
-        assert ids[own] == leads[offered], (offered, ids)
+            # after it, the blood thinner's statements may come first (a restrictive topic):
+            # the first quote it shares with the answer to the question alone is its lead
+            alone = {c.chunk_id for c in Chat(pipeline=pipeline).ask(offered).citations}
+            assert [i for i in ids[own:] if i in alone][:1] == [leads[offered]], (offered, ids)
+        else:
+            assert ids[0] == leads[offered], (offered, ids)
         # its own lead is new to the reader (the caution may repeat: it leads every turn)
-        assert ids[own] not in {c.chunk_id for c in answer.citations}
+        assert leads[offered] not in {c.chunk_id for c in answer.citations}
         near = {c.section for c in follow.citations} & cited_sections
         assert near, f"{offered!r} is not near the passages {question!r} cited"
 

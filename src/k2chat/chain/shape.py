@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from k2chat.text import tokenize
+
 if TYPE_CHECKING:
     from k2chat.store.quotes import Unit
 
-__all__ = ["BODY_WORDS", "MAX_QUOTES", "RESTRICTIVE_STATEMENTS", "quote_words"]
+__all__ = ["BODY_WORDS", "MAX_QUOTES", "REPEAT_SHARE", "RESTRICTIVE_STATEMENTS", "quote_words",
+           "repeats"]
 
 # Quotes: the lead and at most two supporting quotes (the answer shape of the first chain,
 # c07d8ba, and the README's first paragraph).
@@ -25,6 +28,25 @@ BODY_WORDS = 90
 # why or with whom ("Unsupervised K2 supplementation can interfere..."); one alone read as a bare
 # verdict in blind rounds 7-8 (restrictive topics, 2d4e76c).
 RESTRICTIVE_STATEMENTS = 2
+# A quote that adds less than this share of new words (stems) to the quotes shown before it
+# repeats them: the safety file's near-twins ("For those on direct oral anticoagulants ...
+# prudent due to individual variability" after the DOAC statement, 0.40; the two
+# fat-malabsorption lines, 0.31) fall under it, its distinct statement pairs do not (0.46 and
+# up); graders of blind rounds 25-30 marked such twins as padding.
+REPEAT_SHARE = 0.45
+
+
+def repeats(unit: Unit, shown: list[Unit], wanted: frozenset[str] = frozenset()) -> bool:
+    """The quote adds too little to ``shown`` (REPEAT_SHARE) and none of the ``wanted`` words
+    (stems: the reader's groups, ``k2chat.chain.state.group_words``; "dialysis" keeps "rare
+    kidney disease requiring dialysis" after "severe kidney or liver disease")."""
+    if not shown:
+        return False
+    # what it shows, lead-in included: "Other groups who should exercise extreme caution or
+    # avoid supplementation include: ..." is stronger than the same group under "consult"
+    words = set(tokenize(unit.quote))
+    new = words - {w for u in shown for w in tokenize(u.quote)}
+    return bool(words) and len(new) / len(words) < REPEAT_SHARE and not new & wanted
 
 
 def quote_words(unit: Unit) -> int:

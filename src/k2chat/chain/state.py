@@ -25,7 +25,7 @@ from k2chat.chain.safety import mentions_anticoagulant
 from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 
-__all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "without_negated"]
+__all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "group_words", "without_negated"]
 
 # The reader groups the article names (sections 1-6), each as the article's words for it
 # (stems, as ``k2chat.text.tokenize`` makes them). A reader's words reach these through the
@@ -34,8 +34,10 @@ __all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "without_negat
 GROUPS: dict[str, frozenset[str]] = {
     "anticoagulant": frozenset({"anticoagulant", "warfarin", "coumadin", "doacs", "inr",
                                 "antiplatelet", "apixaban", "rivaroxaban", "thrombotic"}),
-    "dialysis": frozenset({"dialysis"}),
-    "kidney": frozenset({"kidney", "dialysis", "renal"}),
+    # (and the safety file's other words for them: "I have stage 4 CKD" placed the reader in
+    # no group, and two turns later "180 mcg it is then" got adult doses, blind round 30)
+    "dialysis": frozenset({"dialysis", "hemodialysis", "haemodialysis"}),
+    "kidney": frozenset({"kidney", "dialysis", "hemodialysis", "haemodialysis", "renal", "ckd"}),
     "liver": frozenset({"liver"}),
     "pregnancy": frozenset({"pregnant", "pregnancy"}),
     # the article's "planning for pregnancy": a reader "not pregnant yet, trying to conceive"
@@ -237,6 +239,11 @@ def _about_text_spans(lowered: str) -> list[tuple[int, int]]:
     """Spans of group words that name a part of the article (``_ABOUT_TEXT``)."""
     return [(m.start(1), m.end(1)) for m in _ABOUT_TEXT.finditer(lowered)
             if _groups_of_word(m.group(1))[0]]
+
+
+def group_words(text: str) -> frozenset[str]:
+    """The article's words (GROUPS stems) for the groups ``text`` places the reader in."""
+    return frozenset(w for g, v in facts_in(text)[0].items() if v for w in GROUPS[g])
 
 
 def without_negated(text: str) -> str:
