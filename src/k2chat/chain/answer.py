@@ -321,6 +321,8 @@ def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfi
     answered = verdict.covered and not verdict.emergency  # no dose quotes in an emergency
     if answered:
         lead, *more = verdict.quotes
+        if verdict.unsaid:  # "The article does not say whether or when to stop."
+            parts.append(safety.unsaid_note(verdict.unsaid))
         if verdict.differing_figures:
             parts.append(safety.DIFFERING_FIGURES + "\n" + "\n".join(
                 f"- {u.quote} {mark(u)}" for u in verdict.quotes))

@@ -13,7 +13,7 @@ import re
 
 from k2chat.files import DATA_DIR
 
-__all__ = ["DRUGS_PATH", "drug_classes", "drug_table", "generic_names"]
+__all__ = ["DRUGS_PATH", "STEM_CLASSES", "drug_classes", "drug_table", "generic_names"]
 
 DRUGS_PATH = DATA_DIR / "drugs.json"
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
@@ -43,7 +43,7 @@ def generic_names(text: str) -> tuple[str, ...]:
 # lipitor" was refused and round 15's "k2 and lipitor ok together?" missed the article's
 # "especially for ... cholesterol". The class words are the thesaurus's (statin ->
 # cholesterol; antibiotic; anticonvulsant).
-_STEM_CLASSES: tuple[tuple[str, str], ...] = (
+STEM_CLASSES: tuple[tuple[str, str], ...] = (
     ("statin", "statin"),
     ("floxacin", "antibiotic"), ("cillin", "antibiotic"), ("mycin", "antibiotic"),
     ("cycline", "antibiotic"),
@@ -54,5 +54,5 @@ _STEM_CLASSES: tuple[tuple[str, str], ...] = (
 def drug_classes(generics: tuple[str, ...]) -> tuple[str, ...]:
     """The classes the generic names belong to by their stems ("atorvastatin" -> "statin")."""
     return tuple(dict.fromkeys(cls for g in generics for word in g.split()
-                               for stem, cls in _STEM_CLASSES if word.endswith(stem)
+                               for stem, cls in STEM_CLASSES if word.endswith(stem)
                                and word != stem))

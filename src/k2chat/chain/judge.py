@@ -39,6 +39,7 @@ from k2chat.chain.scoring import (
 )
 from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
 from k2chat.chain.state import ConversationState
+from k2chat.chain.unsaid import unsaid
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
@@ -72,6 +73,9 @@ class Judgement:
     caution: Unit | None = None  # the anticoagulant caution, when needed and not quoted
     differing_figures: bool = False
     scores: tuple[float, ...] = ()  # P(lead) of each quote (for evaluation)
+    # what the question asks that the article never speaks of ("whether or when to stop"),
+    # said before the quotes (``k2chat.chain.unsaid``)
+    unsaid: str | None = None
 
 
 def _near_duplicate(vector: np.ndarray, chosen: list[np.ndarray]) -> bool:
@@ -291,4 +295,7 @@ def judge(
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),
+        unsaid(evidence.question,
+               [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
+               vocabulary),
     )

@@ -1,0 +1,129 @@
+"""What a covered question asks that the articles never speak of, said before the quotes that
+answer the rest ("The article does not say whether or when to stop.").
+
+Readers ask about what the article covers and, in the same breath, about something it never
+says: "should I pause my K2 while on antibiotics?", "do I stop it before my hip replacement?",
+"does K2 interact with my statin?". The quotes that answer (the antibiotics line, "planning
+for surgery": seek advice first) are right, but without a word that the article is silent on
+the pause, the timing or the statin the reader reads them as the answer to it: graders of
+blind rounds 31 and 32 marked five such answers down ("never says the article gives no stop
+instruction or timing").
+
+Two general cases, each checked against the articles' own words (their lexical vocabulary), so
+an article that does speak of stopping, or names the medicine's class, gets no note:
+
+- a change of regimen (stop, pause, skip, quit, discontinue, taper, hold off, come off, take
+  a break) asked of the substance itself ("pause my K2", "stop it before surgery"), when the
+  lead (or the caution) does not say to avoid or stop it ("avoid supplementation" answers a
+  pregnant reader's "should I stop?"): not "stop my Actonel and take K2 instead" (a
+  replacement the article answers) nor "does orlistat stop K2 from working" (prevention);
+- a medicine whose class, by its name's stem (``k2chat.chain.drugs.drug_classes``:
+  atorvastatin, Lipitor -> statins), the articles never name. (A medicine of no known class,
+  lamotrigine, gets no note: its class, anticonvulsants, may be what the article names.)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from k2chat.chain.drugs import STEM_CLASSES, drug_classes, drug_table
+from k2chat.chain.message import question_part
+from k2chat.text import normalize, tokenize
+from k2chat.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from k2chat.store.lexical import LexicalIndex
+
+__all__ = ["unsaid"]
+
+# A change of regimen: (the phrase as the note says it, its forms, the word that must be
+# missing from the articles for it to be unsaid).
+_CHANGES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("stop", ("stop", "stops", "stopped", "stopping"), "stop"),
+    ("pause", ("pause", "pauses", "paused", "pausing"), "pause"),
+    ("skip", ("skip", "skips", "skipped", "skipping"), "skip"),
+    ("quit", ("quit", "quits", "quitting"), "quit"),
+    ("discontinue", ("discontinue", "discontinues", "discontinued", "discontinuing"),
+     "discontinue"),
+    ("taper", ("taper", "tapers", "tapered", "tapering"), "taper"),
+    ("hold off", ("hold off", "holding off", "held off"), "off"),
+    ("come off", ("come off", "coming off", "came off", "go off", "going off", "went off"),
+     "off"),
+    ("take a break", ("take a break", "taking a break", "took a break"), "break"),
+)
+_FORM_OF = {form: (say, key) for say, forms, key in _CHANGES for form in forms}
+_CHANGE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _FORM_OF), key=len, reverse=True))
+                     + r")\b")
+# ... of the substance: a pronoun or its name right after the verb (with "taking", "on",
+# "from" and a determiner between), or a time after it ("stop before surgery", "stop?")
+_OBJECT = re.compile(r"^\s+(?:(?:taking|using|on|from|with)\s+)?(?:(?:my|the|your|this|that|"
+                     r"these|those|our|his|her|their)\s+)?(\S+(?:\s+\S+)?)")
+_PRONOUN = re.compile(r"^(?:it|them|this|that|these|those)\b")
+# stopping, as a quote may already say it ("must avoid supplementation")
+_STOPPING = frozenset(tokenize("avoid avoiding stop stopping discontinue pause quit halt skip"))
+_PREVENTS = re.compile(r"^\s+(?:\S+\s+){1,3}?from\b")  # "stop K2 from working": prevention
+_TIME = re.compile(r"^\s*(?:[?.!,]|$|(?:\w+\s+)?(?:before|beforehand|ahead|prior|during|while|"
+                   r"around|until|for (?:a|an|the|\d)|when|after)\b)")
+
+
+def _change(question: str, vocabulary: Vocabulary, known: frozenset[str], other: bool,
+            ) -> str | None:
+    """The change of regimen the question asks of the substance, if the articles never use
+    its word. ``other``: the question names another medicine ("could I stop it and take K2
+    instead?" of Fosamax), so a pronoun is not the substance."""
+    for m in _CHANGE.finditer(question):
+        say, key = _FORM_OF[m.group(1)]
+        after = question[m.end():]
+        if set(tokenize(key)) & known or _PREVENTS.match(after):
+            continue  # the articles speak of it; "stop K2 from working"
+        obj = _OBJECT.match(after)
+        named = obj is not None and (
+            (_PRONOUN.match(obj.group(1)) and not other)
+            or vocabulary.names_substance.search(obj.group(1)))
+        if named or (_TIME.match(after) and not other):
+            return f"whether or when to {say}"
+    return None
+
+
+_WORD = re.compile(r"[a-z][a-z-]{3,}")
+_CLASS_WORDS = {cls: cls for _, cls in STEM_CLASSES} | {
+    f"{cls}s": cls for _, cls in STEM_CLASSES}
+
+
+def _medicines(question: str) -> list[tuple[str, str | None]]:
+    """The medicines the question names, each with its class by stem (or None)."""
+    table = drug_table()
+    out: list[tuple[str, str | None]] = []
+    for word in _WORD.findall(question):
+        if word in _CLASS_WORDS:
+            out.append((word, _CLASS_WORDS[word]))
+        elif (generic := table.get(word)) is not None:
+            classes = drug_classes((generic,))
+            out.append((word, classes[0] if classes else None))
+    return out
+
+
+def _unnamed_class(medicines: list[tuple[str, str | None]], known: frozenset[str],
+                   ) -> str | None:
+    """A class of the medicines named that the articles never name ("statins")."""
+    for _, cls in medicines:
+        if cls is not None and not set(tokenize(cls)) & known:
+            return f"anything about {cls}s"
+    return None
+
+
+def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
+           vocabulary: Vocabulary) -> str | None:
+    """What the question asks that the articles never speak of ("whether or when to stop",
+    "anything about statins"), or None. ``quotes``: what leads the answer (its caution and
+    lead quote: a warfarin passage further down saying "must avoid supplementation" does not
+    answer an antibiotics reader's "should I skip it?")."""
+    known = lex.vocabulary
+    medicines = _medicines(normalize(question))
+    stopped = any(set(tokenize(q)) & _STOPPING for q in quotes)
+    # the change asked, not one told in the story ("I stopped it in May ... how much now?");
+    # a medicine anywhere ("I take lipitor, any issue with mk7?")
+    change = None if stopped else _change(normalize(question_part(question)), vocabulary,
+                                          known, other=bool(medicines))
+    return change or _unnamed_class(medicines, known)
