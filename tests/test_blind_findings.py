@@ -453,3 +453,19 @@ def test_a_past_clot_is_the_articles_history_of_thrombosis(settings) -> None:
                      "had a pulmonary embolism in 2021, off all meds now - is K2 ok?"):
         answer = k2chat.ask(question, settings)
         assert "a history of thrombosis" in answer.text, answer.text
+
+
+def test_a_blood_level_of_vitamin_k_is_not_in_the_article_but_a_normal_dose_range_is(settings,
+                                                                                     ) -> None:
+    # round 31: "whats the normal blood level range for vitamin K?" got a high-dose line
+    level = k2chat.ask("what vitamin K2 blood level should I be at on my next test?", settings)
+    assert not level.grounded, level.text
+    dose = k2chat.ask("is 180 mcg of MK-7 in the normal range the article gives?", settings)
+    assert dose.grounded, dose.text
+
+
+def test_what_to_watch_for_gets_the_bruising_or_bleeding_sign(settings) -> None:
+    # round 32: "what side effects should i watch for" got the stomach-upset line alone
+    answer = k2chat.ask("once I start MK-7 what warning signs should I keep an eye out for?",
+                        settings)
+    assert "easy bruising or bleeding" in answer.text, answer.text

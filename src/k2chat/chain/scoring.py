@@ -88,6 +88,13 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(half[- ]?li(fe|ves)|halflife|bioavailab\w*|stays? in (the|my|your|our) "
         r"(body|system|blood|bloodstream)|how long (does|do|will) (it|k2|mk-?4|mk-?7|they) "
         r"(stay|last|linger))\b")),
+    # a blood level of vitamin K and its normal range: the article names no test or level of
+    # it (blind round 31: "whats the normal blood level range for vitamin K?" got a dose line)
+    ("blood levels of vitamin K", re.compile(
+        r"\b(vitamin k\d?|k1|k2|mk-?[47]|menaquinone)\s+(blood\s+|serum\s+|plasma\s+)?"
+        r"(levels?|concentrations?)\b|\b(blood|serum|plasma)\s+(levels?|tests?|"
+        r"concentrations?)(\s+range)?\s+(of|for)\s+(vitamin k|k1|k2|mk-?[47])\b|"
+        r"\bnormal\s+(blood|serum|plasma)\s+(levels?|range)\b")),  # (a "normal range" of doses is)
 )
 
 
