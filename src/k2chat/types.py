@@ -10,10 +10,12 @@ from k2chat.text import markdown_escape
 
 __all__ = ["QUOTE_JOIN", "Section", "Chunk", "Citation", "Answer", "DISCLAIMER"]
 
+# One fixed text for every article (it names none: adding an article changes no code; the
+# page and the refusal name the article, from its profile).
 DISCLAIMER = (
-    "k2chat shares general information quoted from the article \"Vitamin K2 dosage for bone "
-    "health\". It is not medical advice, diagnosis or treatment. Talk to your doctor or "
-    "pharmacist before you start, stop or change any supplement or medicine."
+    "k2chat shares general information quoted from a published article. It is not medical "
+    "advice, diagnosis or treatment. Talk to your doctor or pharmacist before you start, stop "
+    "or change any supplement or medicine."
 )
 
 
