@@ -13,9 +13,9 @@ __all__ = ["QUOTE_JOIN", "Section", "Chunk", "Citation", "Answer", "DISCLAIMER"]
 # One fixed text for every article (it names none: adding an article changes no code; the
 # page and the refusal name the article, from its profile).
 DISCLAIMER = (
-    "k2chat shares general information quoted from a published article. It is not medical "
-    "advice, diagnosis or treatment. Talk to your doctor or pharmacist before you start, stop "
-    "or change any supplement or medicine."
+    "k2chat shares general information quoted from a published article. "
+    "It is not medical advice, diagnosis or treatment. Talk to your doctor or pharmacist "
+    "before you start, stop or change any supplement or medicine."
 )
 
 
