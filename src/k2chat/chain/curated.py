@@ -148,7 +148,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     restricted = _restricted(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
-                                        evidence.question, keep, vocabulary, lex)
+                                        evidence.question, keep, vocabulary, lex, said)
     pairs, keep = _without_repeats(pairs, keep, None if emergency else caution,
                                    group_words(f"{evidence.question} {said}"))
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
@@ -283,6 +283,18 @@ _ASKS_LEAVE = re.compile(
     r"supplementing|have|continue|keep|(?:give|giving) (?:it |k2 |them )?(?:to )?"
     r"(?:my|him|her|them|our|your|a|an|the)\b)\b")
 
+# A plan to start or take it ("ok so I'll just start the 180 then", "gonna take 100 a day")
+_PLANS = re.compile(r"\b(?:i'?ll|i will|i'?m going to|im going to|gonna|going to|i plan to)\s+"
+                    r"(?:just\s+|probably\s+|then\s+)?(?:start|take|begin|go with|try|add)\b")
+
+# A follow-up asking whether what was discussed is still fine ("so is the 200 still fine
+# then?", "that's ok for me though?")
+_ASKS_OK = re.compile(r"\b(?:is|are|it'?s|that'?s|thats|still)\b.*\b(?:fine|ok|okay|safe|"
+                      r"alright|all right)\b")
+# ... naming nothing the article does not ("are those ok with my warfarin?" of fish oil is
+# not: a question about something else)
+_OK_WORDS = frozenset(tokenize("fine ok okay safe alright right"))
+
 # ... for a reader, not of K2 ("can I ...", "should my son ...", "is it ok for me to ..."; not
 # "can taking K2 give you kidney stones?", which asks what K2 does)
 _FOR_A_READER = re.compile(r"\b(?:can|could|may|should|shall)\s+(?:i|we|he|she|they|my|our|his|"
@@ -293,7 +305,7 @@ _FOR_A_READER = re.compile(r"\b(?:can|could|may|should|shall)\s+(?:i|we|he|she|t
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
                       caution: Unit | None, top: float, question: str, keep: int,
-                      vocabulary: Vocabulary, lex: LexicalIndex,
+                      vocabulary: Vocabulary, lex: LexicalIndex, said: str = "",
                       ) -> tuple[list[tuple[Unit, float]], int]:
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
@@ -304,7 +316,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     amount."""
     amount = vocabulary.amount
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
-                  or _ASKS_LEAVE.search(question.lower()))
+                  or _ASKS_LEAVE.search(question.lower()) or _PLANS.search(question.lower()))
     kept = [(u, p) for u, p in pairs if not amount.search(u.quote)]
     shown = [caution] if caution is not None else []
     if not dosing:
@@ -336,6 +348,16 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
                 if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
                     ordered.append((unit, top))
             break
+    # a group the article tells to seek advice first that the reader told of earlier ("I'm on
+    # Xarelto for a DVT I had", then "ok so I'll just start the 180 then?": blind round 33
+    # got the surgery line): its statements follow
+    here = {t.name for t, _ in topics.touched(question, lex)}
+    for earlier, _ in topics.touched(said, lex) if said else []:
+        if earlier.advice_first and earlier.name not in here:
+            for unit in topics.statements(earlier, said)[:earlier.shows]:
+                if len(shown) + len(ordered) < MAX_QUOTES and not any(
+                        overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+                    ordered.append((unit, top))
     # a blood thinner's further statements are passed over on purpose: they say again what
     # its caution and next statement say (consult, avoid, it interferes), and the ranked
     # quotes do not bring them back ("Clinical Note: While generally safe ..." after the two
@@ -344,6 +366,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     passed = statements if caution is not None else []
     rest = [(u, p) for u, p in pairs if not amount.search(u.quote)
             and not any(overlaps(u, v) for v in [*shown, *passed, *(x for x, _ in ordered)])]
+    # the caution counts among the answer's quotes (MAX_QUOTES): a DOAC reader with a past
+    # clot got the caution, both clotting statements and a stray surgery line
+    rest = rest[:max(0, MAX_QUOTES - len(shown) - len(ordered))]
     return ordered + rest, max(1, len(ordered))
 
 
@@ -431,7 +456,13 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # pregnant"): the group's statements answer it (blind round 19 refused both)
         lowered = asked.lower()
         asks = bool((_ASKS_LEAVE.search(lowered) and _FOR_A_READER.search(lowered))
-                    or _DOSE_ASK.search(normalize(asked)))
+                    or _DOSE_ASK.search(normalize(asked))
+                    # "so is the 200 still fine then?" after "I'm on warfarin" (blind round
+                    # 33 refused it, without the caution)
+                    or (followup and _PLANS.search(lowered))  # "I'll go with 100 then"
+                    or (followup and _ASKS_OK.search(lowered) and all(
+                        t in lex.vocabulary or t in _OK_WORDS
+                        for t in tokenize(evidence.question) if not t.isdigit())))
         return (asks and (about_substance or followup)
                 and _restricted(topics, evidence, lex, flags, state) is not None)
     if _restricted(topics, evidence, lex, flags, state) is not None:
