@@ -498,3 +498,21 @@ def test_a_clot_told_as_past_is_a_history_of_thrombosis(settings) -> None:
     # (a guard: the clotting K2 takes part in is no reader's clot)
     plain = k2chat.ask("Can K2 make my blood clot too much?", settings)
     assert "history of thrombosis" not in plain.text, plain.text
+
+
+# --- found by blind rounds 35 and 36 (new wordings) ---
+
+@pytest.mark.parametrize("question", [
+    "On a 7 day course of antibiotics for an ear infection. Should I pause my vitamin K2 until "
+    "I'm done?",
+    "Taking antibiotics for a tooth abscess right now. Should I stop my vitamin K2 until the "
+    "course is over?",
+])
+def test_pausing_k2_for_a_medicine_is_answered_with_the_silence_note(settings,
+                                                                    question: str) -> None:
+    # round 35 refused such a question (P(covered) 0.26, at the threshold): asking to stop K2
+    # beside a medicine the article names is answered, the silence note first (a guard here:
+    # these wordings were answered before too)
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded and answer.text.startswith(UNSAID), answer.text
+    assert "antibiotics" in answer.text, answer.text

@@ -21,6 +21,7 @@ from k2chat.chain.shape import (
     repeats,
 )
 from k2chat.chain.state import ConversationState, group_words
+from k2chat.chain.unsaid import asks_change
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
@@ -310,10 +311,13 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
     quotes that state no dose amount (an adult range after "not typically recommended for
-    children", or 180 mcg after warfarin, reads as approval). A dose question gets two of the
-    statements, kept whatever the length; any other question keeps its ranked quotes (the
-    caution or the group's lead is already in front of them) without those stating an
-    amount."""
+    children", or 180 mcg after warfarin, reads as approval). A dose question (or a plan to
+    start) gets two of the statements, the caution counted among them, kept whatever the
+    length; then the article's line on an amount above the range the reader names, and the
+    statements of a seek-advice group the reader told of earlier (``said``); the ranked quotes
+    fill the answer up to MAX_QUOTES, the caution counted. Any other question keeps its ranked
+    quotes (the caution or the group's lead is already in front of them) without those
+    stating an amount."""
     amount = vocabulary.amount
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or _ASKS_LEAVE.search(question.lower()) or _PLANS.search(question.lower()))
@@ -444,6 +448,13 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                                         for t, _ in touched):
         # "and if I'm breastfeeding?", "where do I get it?" in a K2 conversation (not "how
         # many grams of natto give 180 mcg?", which the article does not say)
+        return True
+    if about_substance and asks_change(evidence.question, lex, vocabulary) and any(
+            t.kind == "lead" and (t.drugs or t.other_drugs or t.advice_first)
+            for t, _ in touched):
+        # "on a 10 day course of antibiotics, should I pause my vitamin K2?": the article never
+        # says (``k2chat.chain.unsaid`` says so first), and what it says of the medicine or
+        # group follows (blind round 35 refused it, P(covered) 0.26)
         return True
     if not amounts:
         # "having my knee replaced in 3 weeks, should I stop the K2 beforehand?": a question

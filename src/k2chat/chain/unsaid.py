@@ -35,7 +35,7 @@ from k2chat.vocabulary import Vocabulary
 if TYPE_CHECKING:
     from k2chat.store.lexical import LexicalIndex
 
-__all__ = ["unsaid"]
+__all__ = ["asks_change", "unsaid"]
 
 # A change of regimen: (the phrase as the note says it, its forms, the word that must be
 # missing from the articles for it to be unsaid).
@@ -111,6 +111,13 @@ def _unnamed_class(medicines: list[tuple[str, str | None]], known: frozenset[str
         if cls is not None and not set(tokenize(cls)) & known:
             return f"anything about {cls}s"
     return None
+
+
+def asks_change(question: str, lex: LexicalIndex, vocabulary: Vocabulary) -> bool:
+    """The question asks to stop, pause or skip the substance, which the articles never speak
+    of ("Should I pause my vitamin K2 until I finish the antibiotics?")."""
+    return _change(normalize(question_part(question)), vocabulary, lex.vocabulary,
+                   other=bool(_medicines(normalize(question)))) is not None
 
 
 def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
