@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from k2chat.chain.curated import bare_dose_followup
+from k2chat.chain.answerable import bare_dose_followup
 from k2chat.chat import Chat
 
 AMOUNT = re.compile(r"\d+\s*(?:–|-)?\s*\d*\s*(?:mcg|micrograms|mg)\b", re.IGNORECASE)

@@ -65,7 +65,7 @@ def test_a_follow_up_about_a_group_or_a_plain_dose_stays_answered(
     ("and for MK-4, how much?", None), ("how much of it per day?", None),
 ])
 def test_the_substance_a_question_asks_the_amount_of(text: str, named: str | None) -> None:
-    from k2chat.chain.curated import asked_amount_of
+    from k2chat.chain.answerable import asked_amount_of
     from k2chat.store.profile import load_profile
 
     from .conftest import CORPUS

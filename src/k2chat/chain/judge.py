@@ -19,12 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from k2chat.chain import compare, safety
-from k2chat.chain.curated import (
-    find_caution,
-    forced_in_scope,
-    unstated_amount,
-    with_statements,
-)
+from k2chat.chain.answerable import forced_in_scope, unstated_amount
+from k2chat.chain.curated import find_caution, with_statements
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.message import asking_clauses, question_part
 from k2chat.chain.scoring import (

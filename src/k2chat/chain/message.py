@@ -1,4 +1,5 @@
-"""The question part of a reader's message.
+"""The question part of a reader's message, and what kind of asking it is (leave to take it,
+a plan to start, whether it is still fine).
 
 Readers write stories: "I'm 67, I take calcium and vitamin D3 every morning and my doctor
 mentioned K2, how much MK-7 should I take?". The story is context; what is asked is the last
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-from k2chat.text import MESSAGE_BREAK
+from k2chat.text import MESSAGE_BREAK, tokenize
 
-__all__ = ["asking_clauses", "question_part"]
+__all__ = ["ASKS_LEAVE", "ASKS_OK", "FOR_A_READER", "OK_WORDS", "PLANS", "asking_clauses",
+           "question_part"]
 
 # A clause opening with a question word or an auxiliary asks; a story clause does not.
 _ASKING = re.compile(
@@ -54,3 +56,35 @@ def asking_clauses(part: str) -> str:
     because of cost"); the part itself when none does."""
     asking = [c.strip() for c in _CLAUSE.split(part) if c and c.strip() and _ASKING.match(c)]
     return ", ".join(asking) if asking else part
+
+
+# --- what kind of asking (read by k2chat.chain.curated and k2chat.chain.answerable) ---
+
+# A question asking leave to take it ("can I add K2?", "is it ok for me to start MK-7?",
+# "should my son take it?") is answered as a dose question: the group's statements, two of
+# them. "I'm on warfarin, can I add K2?" got the strongest statement alone (its ranked quotes
+# all stated an amount), a bare verdict without the why (blind round 14's open items).
+ASKS_LEAVE = re.compile(
+    r"\b(can|could|may|should|shall|ok(?:ay)? to|safe to|fine to|alright to|allowed to)\b"
+    r".*\b(take|taking|add|adding|start|starting|use|using|try|trying|supplement|"
+    r"supplementing|have|continue|keep|(?:give|giving) (?:it |k2 |them )?(?:to )?"
+    r"(?:my|him|her|them|our|your|a|an|the)\b)\b")
+
+# A plan to start or take it ("ok so I'll just start the 180 then", "gonna take 100 a day")
+PLANS = re.compile(r"\b(?:i'?ll|i will|i'?m going to|im going to|gonna|going to|i plan to)\s+"
+                   r"(?:just\s+|probably\s+|then\s+)?(?:start|take|begin|go with|try|add)\b")
+
+# A follow-up asking whether what was discussed is still fine ("so is the 200 still fine
+# then?", "that's ok for me though?")
+ASKS_OK = re.compile(r"\b(?:is|are|it'?s|that'?s|thats|still)\b.*\b(?:fine|ok|okay|safe|"
+                     r"alright|all right)\b")
+# ... naming nothing the article does not ("are those ok with my warfarin?" of fish oil is
+# not: a question about something else)
+OK_WORDS = frozenset(tokenize("fine ok okay safe alright right"))
+
+# ... for a reader, not of K2 ("can I ...", "should my son ...", "is it ok for me to ..."; not
+# "can taking K2 give you kidney stones?", which asks what K2 does)
+FOR_A_READER = re.compile(r"\b(?:can|could|may|should|shall)\s+(?:i|we|he|she|they|my|our|his|"
+                          r"her)\b|\b(?:i|we|he|she|they)\s+(?:can|could|may|should)\b|"
+                          r"\b(?:ok(?:ay)?|safe|fine|alright|allowed)\s+(?:for\s+\w+"
+                          r"(?:\s+\w+)?\s+)?to\b")
