@@ -516,3 +516,17 @@ def test_pausing_k2_for_a_medicine_is_answered_with_the_silence_note(settings,
     answer = k2chat.ask(question, settings)
     assert answer.grounded and answer.text.startswith(UNSAID), answer.text
     assert "antibiotics" in answer.text, answer.text
+
+
+# --- found by blind rounds 37 and 38 (new wordings) ---
+
+def test_off_one_blood_thinner_still_on_the_other_keeps_the_caution(pipeline) -> None:
+    # round 38: "now that I'm off warfarin can I just start K2?" after a switch to Eliquis got
+    # a surgery line and no caution
+    answer = _last_answer(pipeline, ["my GP moved me from coumadin onto xarelto in the spring"],
+                          "since I'm off the coumadin now, is it fine to begin MK-7 by myself?")
+    assert DOAC in answer.text, answer.text
+    # (a guard: off the only one named, no caution)
+    alone = _last_answer(pipeline, ["I took warfarin for a year after my valve op"],
+                         "I'm off warfarin now, what dose of K2 do the studies use?")
+    assert "blood-thinning medicine" not in alone.text, alone.text

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from k2chat.chain.safety import mentions_anticoagulant
+from k2chat.chain.safety import anticoagulants_named, mentions_anticoagulant
 from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 
@@ -345,6 +345,13 @@ class ConversationState:
         """The state once ``question`` has been asked (and answered with ``lead_quote``)."""
         facts = dict(self.facts)
         said, age = facts_in(question)
+        off = set(anticoagulants_named(question))
+        if said.get("anticoagulant") is False and self.on_blood_thinner and off and (
+                set(anticoagulants_named(self.said())) - off):
+            # "now that I'm off warfarin ..." after "switched me to Eliquis": off one blood
+            # thinner named, still on the other (blind round 38 lost the caution); "not on any
+            # blood thinner now" names none and takes them all back
+            said["anticoagulant"] = True
         facts.update(said)
         asked_forms = forms_in(question, self.known_forms)
         form = self.form
