@@ -67,8 +67,7 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
     asked = question_part(evidence.question)
-    if followup and _POINTS_BACK.search(asked.lower()) and all(
-            t in lex.vocabulary for t in tokenize(evidence.question) if not t.isdigit()):
+    if followup and _POINTS_BACK.search(asked.lower()) and _all_known(evidence.question, lex):
         # a short follow-up about what was just said, every word the article's own ("which
         # of those is MK-4 though?" after a foods answer, "so does that include me?" after
         # "I'm breastfeeding": both refused in blind round 22; no typo or thesaurus match:
@@ -121,12 +120,11 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         lowered = asked.lower()
         asks = bool((ASKS_LEAVE.search(lowered) and FOR_A_READER.search(lowered))
                     or _DOSE_ASK.search(normalize(asked))
+                    or (followup and PLANS.search(lowered))  # "I'll go with 100 then"
                     # "so is the 200 still fine then?" after "I'm on warfarin" (blind round
                     # 33 refused it, without the caution)
-                    or (followup and PLANS.search(lowered))  # "I'll go with 100 then"
-                    or (followup and ASKS_OK.search(lowered) and all(
-                        t in lex.vocabulary or t in OK_WORDS
-                        for t in tokenize(evidence.question) if not t.isdigit())))
+                    or (followup and ASKS_OK.search(lowered)
+                        and _all_known(evidence.question, lex, also=OK_WORDS)))
         return (asks and (about_substance or followup)
                 and restricted_topic(topics, evidence, lex, flags, state) is not None)
     if restricted_topic(topics, evidence, lex, flags, state) is not None:
@@ -137,6 +135,11 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         _AMOUNT_OF_OTHER.search(normalize(evidence.question)) and not about_substance)
     return (followup or about_substance or said_amount) and any(
         t.by_amount and t.kind == "lead" for t, _ in touched)
+
+
+def _all_known(question: str, lex: LexicalIndex, also: frozenset[str] = frozenset()) -> bool:
+    """Every word of the question but numbers is the article's (or one of ``also``)."""
+    return all(t in lex.vocabulary or t in also for t in tokenize(question) if not t.isdigit())
 
 
 # an amount of something named ("500 mcg of magnesium"): not of K2 unless K2 is named

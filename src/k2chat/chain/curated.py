@@ -303,11 +303,18 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         if kept:
             return kept, min(max(keep, len(marked)), len(kept))
     ordered: list[tuple[Unit, float]] = []
+
+    def before() -> list[Unit]:  # what the answer shows ahead of the next statement
+        return [*shown, *(v for v, _ in ordered)]
+
+    def fresh(unit: Unit) -> bool:
+        return not any(overlaps(unit, u) for u in before())
+
     statements = topics.statements(topic, question)
+    wanted = group_words(question)
+    touched = [t for t, _ in topics.touched(question, lex)]
     for unit in statements:
-        before = [*shown, *(v for v, _ in ordered)]
-        if not any(overlaps(unit, u) for u in before) and not repeats(
-                unit, before, group_words(question)):
+        if fresh(unit) and not repeats(unit, before(), wanted):
             ordered.append((unit, top))
     # the caution is one of them: a blood thinner's strongest statement and one more (three
     # warfarin statements read as padding to the graders of blind rounds 25-30)
@@ -315,21 +322,20 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     # an amount above the typical range that the reader names ("I'm on Xarelto, can I take
     # 300-400 mcg?"): the article's line on such amounts follows (it names the anticoagulant
     # risk; blind rounds 25 and 29 left the amount unanswered)
-    for above, _ in topics.touched(question, lex):
+    for above in touched:
         if above.above_mcg is not None and above.kind == "lead":
             for unit in topics.statements(above, question)[:1]:
-                if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+                if fresh(unit):
                     ordered.append((unit, top))
             break
     # a group the article tells to seek advice first that the reader told of earlier ("I'm on
     # Xarelto for a DVT I had", then "ok so I'll just start the 180 then?": blind round 33
     # got the surgery line): its statements follow
-    here = {t.name for t, _ in topics.touched(question, lex)}
+    here = {t.name for t in touched}
     for earlier, _ in topics.touched(said, lex) if said else []:
         if earlier.advice_first and earlier.name not in here:
             for unit in topics.statements(earlier, said)[:earlier.shows]:
-                if len(shown) + len(ordered) < MAX_QUOTES and not any(
-                        overlaps(unit, u) for u in [*shown, *(v for v, _ in ordered)]):
+                if len(before()) < MAX_QUOTES and fresh(unit):
                     ordered.append((unit, top))
     # a blood thinner's further statements are passed over on purpose: they say again what
     # its caution and next statement say (consult, avoid, it interferes), and the ranked

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from k2chat.chain.drugs import STEM_CLASSES, drug_classes, drug_table
+from k2chat.chain.drugs import STEM_CLASSES, drug_classes, generic_names
 from k2chat.chain.message import question_part
 from k2chat.text import normalize, tokenize
 from k2chat.vocabulary import Vocabulary
@@ -86,38 +86,30 @@ def _change(question: str, vocabulary: Vocabulary, known: frozenset[str], other:
     return None
 
 
-_WORD = re.compile(r"[a-z][a-z-]{3,}")
 _CLASS_WORDS = {cls: cls for _, cls in STEM_CLASSES} | {
     f"{cls}s": cls for _, cls in STEM_CLASSES}
 
 
-def _medicines(question: str) -> list[tuple[str, str | None]]:
-    """The medicines the question names, each with its class by stem (or None)."""
-    table = drug_table()
-    out: list[tuple[str, str | None]] = []
-    for word in _WORD.findall(question):
-        if word in _CLASS_WORDS:
-            out.append((word, _CLASS_WORDS[word]))
-        elif (generic := table.get(word)) is not None:
-            classes = drug_classes((generic,))
-            out.append((word, classes[0] if classes else None))
-    return out
+def _classes_named(question: str) -> tuple[bool, tuple[str, ...]]:
+    """(the question names a medicine or a class of them, the classes it names: by a class
+    word, "statins", or by a drug's stem, ``k2chat.chain.drugs.drug_classes``)."""
+    generics = generic_names(question)
+    words = [_CLASS_WORDS[w] for w in re.findall(r"[a-z]+", question) if w in _CLASS_WORDS]
+    return bool(generics or words), tuple(dict.fromkeys([*words, *drug_classes(generics)]))
 
 
-def _unnamed_class(medicines: list[tuple[str, str | None]], known: frozenset[str],
-                   ) -> str | None:
-    """A class of the medicines named that the articles never name ("statins")."""
-    for _, cls in medicines:
-        if cls is not None and not set(tokenize(cls)) & known:
-            return f"anything about {cls}s"
-    return None
+def _asked_change(question: str, lex: LexicalIndex, vocabulary: Vocabulary,
+                  named_medicine: bool) -> str | None:
+    """The change of regimen the question part asks (``_change``), normalised as it is read."""
+    return _change(normalize(question_part(question)), vocabulary, lex.vocabulary,
+                   other=named_medicine)
 
 
 def asks_change(question: str, lex: LexicalIndex, vocabulary: Vocabulary) -> bool:
     """The question asks to stop, pause or skip the substance, which the articles never speak
     of ("Should I pause my vitamin K2 until I finish the antibiotics?")."""
-    return _change(normalize(question_part(question)), vocabulary, lex.vocabulary,
-                   other=bool(_medicines(normalize(question)))) is not None
+    named, _ = _classes_named(normalize(question))
+    return _asked_change(question, lex, vocabulary, named) is not None
 
 
 def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
@@ -126,11 +118,10 @@ def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
     "anything about statins"), or None. ``quotes``: what leads the answer (its caution and
     lead quote: a warfarin passage further down saying "must avoid supplementation" does not
     answer an antibiotics reader's "should I skip it?")."""
-    known = lex.vocabulary
-    medicines = _medicines(normalize(question))
+    named, classes = _classes_named(normalize(question))
     stopped = any(set(tokenize(q)) & _STOPPING for q in quotes)
     # the change asked, not one told in the story ("I stopped it in May ... how much now?");
     # a medicine anywhere ("I take lipitor, any issue with mk7?")
-    change = None if stopped else _change(normalize(question_part(question)), vocabulary,
-                                          known, other=bool(medicines))
-    return change or _unnamed_class(medicines, known)
+    change = None if stopped else _asked_change(question, lex, vocabulary, named)
+    unnamed = [c for c in classes if not set(tokenize(c)) & lex.vocabulary]
+    return change or (f"anything about {unnamed[0]}s" if unnamed else None)
