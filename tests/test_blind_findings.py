@@ -530,3 +530,96 @@ def test_off_one_blood_thinner_still_on_the_other_keeps_the_caution(pipeline) ->
     alone = _last_answer(pipeline, ["I took warfarin for a year after my valve op"],
                          "I'm off warfarin now, what dose of K2 do the studies use?")
     assert "blood-thinning medicine" not in alone.text, alone.text
+
+
+# --- found by blind rounds 39 and 40 (new wordings) ---
+
+PARAMOUNT = "must avoid supplementation unless under strict, supervised medical management"
+MILDEST = "Clinical Note: While generally safe"
+
+
+@pytest.mark.parametrize("question", [
+    "k2 alongside my warfarin, is that alright?",
+    "is it safe to combine mk-7 and coumadin",
+])
+def test_a_blood_thinner_answer_shows_its_strongest_statements_not_its_mildest(
+        settings, question: str) -> None:
+    # round 39: "warfrin and vitamin k2 together safe??" got the caution, then "Clinical Note:
+    # While generally safe, ..." (the mildest of the six) and not the "must avoid" statement
+    answer = k2chat.ask(question, settings)
+    assert WARFARIN[0] in answer.text and PARAMOUNT in answer.text, answer.text
+    assert MILDEST not in answer.text, answer.text
+
+
+def test_a_reader_off_blood_thinners_in_a_clause_of_their_own_gets_no_caution(settings) -> None:
+    # round 39: "had a dvt 2 years ago, off blood thinners now" got the anticoagulant caution
+    answer = k2chat.ask("pulmonary embolism in 2023, off anticoagulants since last spring. can "
+                        "I take MK-7?", settings)
+    assert "blood-thinning medicine" not in answer.text, answer.text
+    assert "a history of thrombosis" in answer.text, answer.text
+
+
+def test_a_reader_who_gave_an_age_under_18_is_among_the_articles_children(pipeline) -> None:
+    # round 40: "im 15 and i lift weights a lot", then "how much k2 should i take a day" got
+    # the adult range
+    answer = _last_answer(pipeline, ["i'm 14 and play a lot of basketball"],
+                          "what amount of vitamin k2 per day should i go for?")
+    assert CHILDREN in _lead(answer), answer.text
+    assert "mcg/day" not in answer.text, answer.text
+    # (guards: an adult's age, and "explain like I'm 5", place no reader among children)
+    adult = _last_answer(pipeline, ["I'm 54 and postmenopausal"], "what amount of K2 per day?")
+    assert CHILDREN not in adult.text, adult.text
+    plain = _last_answer(pipeline, [], "explain like I'm 5: how does K2 get calcium into bones?")
+    assert CHILDREN not in plain.text, plain.text
+
+
+def test_a_medicine_told_earlier_answers_whether_k2_works_for_the_reader(pipeline) -> None:
+    # round 39: "i take orlistat for weight loss", then "will my k2 still work" got a vitamin D
+    # line
+    answer = _last_answer(pipeline, ["I've been prescribed orlistat (alli) to lose weight"],
+                          "so is my vitamin k2 going to be absorbed ok?")
+    assert "orlistat" in _lead(answer), answer.text
+    # (a guard: a question not about the reader keeps its own answer)
+    other = _last_answer(pipeline, ["I've been prescribed orlistat (alli) to lose weight"],
+                         "What is the difference between MK-4 and MK-7 doses?")
+    assert "orlistat" not in _lead(other), other.text
+
+
+@pytest.mark.parametrize("question", [
+    "my GI says I have Crohns and I had a bowel resection, will k2 absorb?",
+    "short bowel syndrome here, does that matter for K2",
+])
+def test_conditions_that_cause_fat_malabsorption_get_its_statement(settings,
+                                                                   question: str) -> None:
+    # round 40: "i have chrons and had part of my small intestine taken out" touched no topic
+    _assert_leads(settings, question, "fat malabsorption")
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("what exactly is MK-7?", "mk-7"),
+    ("whats menaquinone-7 anyway", "mk-7"),
+    ("what is carboxylation?", "a process called carboxylation"),
+])
+def test_a_definition_question_leads_with_where_the_article_defines_the_term(
+        settings, question: str, said: str) -> None:
+    # round 39: "what is mk-7 exactly" was refused; round 40's "what is mk-7" led with an
+    # evidence line
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded, answer.text
+    lead = _lead(answer).lower()
+    assert said in lead and ("(" in lead or "called" in lead or ", the" in lead), answer.text
+
+
+@pytest.mark.parametrize(("question", "note"), [
+    ("how much vitamin d should i take with k2", "how much vitamin D"),
+    ("how much natto do I have to eat to get my 180 mcg?", "how much natto"),
+])
+def test_an_amount_of_something_the_article_gives_no_amount_for_is_said_unsaid(
+        settings, question: str, note: str) -> None:
+    # round 40: a vitamin D dose and a natto amount were answered with K2 doses alone (where
+    # the scope model refuses such a question, the refusal stands)
+    answer = k2chat.ask(question, settings)
+    assert answer.text.startswith(f"The article does not say {note}"), answer.text
+    # (a guard: K2's own amount is no such question)
+    own = k2chat.ask("how much MK-7 should I take a day?", settings)
+    assert "The article does not say" not in own.text, own.text

@@ -174,13 +174,15 @@ def _asks_dose_of_substance(asked: str, vocabulary: Vocabulary, lex: LexicalInde
 
 
 # The thing a question asks the amount of: "how much magnesium", "how many mg of zinc",
-# "what dose of boron", or in a follow-up the words before its comma ("and zinc, how much of
-# that?", "what about selenium, what dose?"). A pronoun, a stop word or a dose word there
-# ("how much should I ...", "how much of it") names nothing.
+# "what dose of boron", "what vitamin d dose", or in a follow-up the words before its comma
+# ("and zinc, how much of that?", "what about selenium, what dose?"). A pronoun, a stop word
+# or a dose word there ("how much should I ...", "how much of it") names nothing.
 _AMOUNT_OF = re.compile(
     r"\bhow (?:much|many)(?: (?:mcg|mg|micrograms?|milligrams?|iu|units?|grams?|g))?(?: of)?\s+"
     r"(?:extra |additional |some |the |my )?([a-z][\w-]*(?: [a-z][\w-]*)?)"
-    r"|\b(?:dose|doses|dosage|amount)\s+of\s+(?:the |my )?([a-z][\w-]*(?: [a-z][\w-]*)?)")
+    r"|\b(?:dose|doses|dosage|amount)\s+of\s+(?:the |my )?([a-z][\w-]*(?: [a-z][\w-]*)?)"
+    # "what vitamin d dose to take with my k2" (blind round 40)
+    r"|\bwhat\s+(?:daily\s+)?([a-z][\w-]*(?: [a-z][\w-]*)?)\s+(?:dose|doses|dosage|amount)\b")
 _LEADING_SUBJECT = re.compile(
     r"^(?:and|also|plus|what about|how about)\s+(?!(?:my|his|her|our|your|their|for|if)\b)"
     r"([a-z][\w-]*(?: [a-z][\w-]*)?)\s*,?\s*(?:how much(?: of (?:that|it|this))?\W*$|"

@@ -91,7 +91,8 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     said = state.said() if state is not None else ""
     lead = None if emergency else topics.leads(  # not a group the reader said they are not in
         evidence.question, lex, said,
-        skip=lambda quote: state is not None and state.excludes(quote, evidence.question))
+        skip=lambda quote: state is not None and state.excludes(quote, evidence.question),
+        personal=bool(_ABOUT_THE_READER.search(evidence.question.lower())))
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
     comparison = [] if emergency else topics.compared(
@@ -163,6 +164,11 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
 _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|high|higher|"
                         r"highest|mega|more|most|over ?dose|overdosing|excess|excessive|toxic|"
                         r"toxicity|long[- ]term)\b")
+
+
+# A question about the reader themselves ("will my k2 still work", "what should I take"):
+# what they told of earlier (a medicine, a condition) bears on it.
+_ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself)\b")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,
@@ -273,6 +279,27 @@ def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex
     return None
 
 
+def _strongest_statements(statements: list[Unit], pairs: list[tuple[Unit, float]],
+                          shown: list[Unit]) -> list[tuple[Unit, float]]:
+    """The ranked quotes with each one that states a weaker statement of the reader's blood
+    thinner (``statements``, strongest first) given way to its strongest one not yet shown: "is K2
+    safe with warfarin?" showed the caution and then "Clinical Note: While generally safe,
+    ... must consult their physician", the mildest of the six, and not "These patients must
+    avoid supplementation unless under strict, supervised medical management" (blind round
+    39). A statement the file marks for the reader's words comes first in ``statements``."""
+    out: list[tuple[Unit, float]] = []
+    for unit, score in pairs:
+        rank = next((i for i, s in enumerate(statements) if overlaps(unit, s)), None)
+        if rank is not None:
+            before = [*shown, *(u for u, _ in out)]
+            stronger = next((s for s in statements[:rank]
+                             if not any(overlaps(s, v) for v in before)), None)
+            unit = stronger or unit
+        if not any(overlaps(unit, u) for u in [*shown, *(v for v, _ in out)]):
+            out.append((unit, score))
+    return out
+
+
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
                       caution: Unit | None, top: float, question: str, keep: int,
                       vocabulary: Vocabulary, lex: LexicalIndex, said: str = "",
@@ -300,6 +327,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
                   if not any(overlaps(u, v) for v in shown)]
         kept = marked + [(u, p) for u, p in kept
                          if not any(overlaps(u, v) for v, _ in marked)]
+        if topic.kind == "blood_thinner":  # (a group's weaker lines may name who else:
+            # "... or are breastfeeding" stays for a nursing reader)
+            kept = _strongest_statements(topics.statements(topic, question), kept, shown)
         if kept:
             return kept, min(max(keep, len(marked)), len(kept))
     ordered: list[tuple[Unit, float]] = []

@@ -67,8 +67,11 @@ _BEING = frozenset("i'm im am was were been be is are came come coming got gone 
                    "staying he's she's they're we're now".split())
 # Clause breaks: a negation does not reach past them ("not pregnant but breastfeeding").
 _CLAUSE = re.compile(r"[.,;:!?()]|\b(?:but|and|though|although|however|while|whereas|so)\b")
-_AGE = re.compile(r"\b(?:i am|i'm|im|i turned|i'll be)\s+(?:an?\s+)?(\d{1,3})\b"
-                  r"(?!\s*(?:mcg|mg|ug|iu|%|times|pills?|tablets?|capsules?))")
+# (not "explain like I'm 5")
+_AGE = re.compile(r"(?<!like )\b(?:i am|i'm|im|i turned|i'll be)\s+(?:an?\s+)?(\d{1,3})\b"
+                  r"(?!\s*(?:mcg|mg|ug|iu|%|times|pills?|tablets?|capsules?|weeks?|wks?|"
+                  r"months?|days?|hours?|hrs?|minutes?|mins?|foot|feet|ft|lbs?|kg|pounds?|"
+                  r"stone|cm|inches?))")
 ADULT_AGE = 18  # the article's "children" are under this
 
 
@@ -118,7 +121,7 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
             cues = ([v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
                     or [v for i, v in enumerate(words[:j]) if i >= j - _NEAR_REACH
                         and v.group() in _NEAR_NEGATION
-                        and i and words[i - 1].group() in _BEING])
+                        and (i == 0 or words[i - 1].group() in _BEING)])
             if cues and _groups_of_word(w.group())[1]:
                 spans.append((cues[0].start(), w.end()))
         start = m.end() if m else end
@@ -201,6 +204,10 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
     if m:
         value = int(m.group(1))
         age = value if 0 < value < 120 else None
+    if age is not None and age < ADULT_AGE and "children" not in facts:
+        # "im 15 and i lift weights a lot", then "how much k2 should i take a day" got the
+        # adult range (blind round 40): a reader under the article's adult age is a child
+        facts["children"] = True
     return facts, age
 
 

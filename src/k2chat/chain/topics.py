@@ -262,12 +262,18 @@ class SafetyTopics:
         return self._best(topic, "")
 
     def leads(self, text: str, lex: LexicalIndex, said: str = "",
-              skip: Callable[[str], bool] = lambda quote: False) -> Unit | None:
+              skip: Callable[[str], bool] = lambda quote: False,
+              personal: bool = False) -> Unit | None:
         """The strongest statement of the first group or other-medicine topic touched by the
         question, else of a restrictive group the reader said earlier they are in (``said``,
-        ``ConversationState.said``: "I'm pregnant" two turns ago); statements ``skip`` rejects
-        (a group the reader is not in) are passed over."""
+        ``ConversationState.said``: "I'm pregnant" two turns ago), else, when the question is
+        about the reader (``personal``), of any group or medicine they told of earlier ("i
+        take orlistat for weight loss", then "will my k2 still work": blind round 39 got the
+        vitamin D line); statements ``skip`` rejects (a group the reader is not in) are
+        passed over."""
         topics = [t for t, _ in self.touched(text, lex)] + self.restrictive(said, lex)
+        if personal and said:
+            topics += [t for t, _ in self.touched(said, lex) if t not in topics]
         for topic in topics:
             if topic.kind == "lead":
                 best = self._best(topic, text)

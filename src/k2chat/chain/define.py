@@ -1,0 +1,70 @@
+"""What a term is: a question asking for a definition, and the article's sentences that
+define the term.
+
+"what is mk-7 exactly" was refused (blind round 39) and "what is mk-7" led with an evidence
+line (round 40), while the article says what MK-7 is where it first spells it out:
+"menaquinone-7 (MK-7)", "For MK-7 (Menaquinone-7): ...". An article defines a term where it
+names it beside its other name or a description: in brackets after it or before it
+("undercarboxylated osteocalcin (ucOC)", "osteocalcin (a key bone protein)"), or in an
+appositive ("osteocalcin, a protein secreted by osteoblasts", "MK-7, the most studied form").
+Those sentences lead a definition question, and make it one the article covers.
+
+Both sides are read through ``k2chat.text.normalize`` ("Menaquinone-7" and "MK 7" are "mk7").
+This module imports only the ground floor.
+"""
+
+from __future__ import annotations
+
+import re
+
+from k2chat.text import normalize
+
+__all__ = ["defined_term", "defines"]
+
+# "what is mk-7 exactly", "whats ucOC?", "what does INR mean", "define carboxylation",
+# "what are DOACs", "mk-7 meaning": a short term and nothing else asked
+_FILLER = r"(?:\s+(?:exactly|actually|again|anyway|even|really|then|though|please|pls|plz))*"
+_ASKS = [
+    re.compile(r"^(?:(?:so|and|ok|okay|sorry|hi|hey|um|wait)\W+)*"
+               r"(?:wh?at(?:\s+(?:exactly|actually))?(?:'?s| is| are|s)|define|definition of|"
+               r"meaning of)\s+"
+               r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)" + _FILLER + r"\W*$"),
+    re.compile(r"^(?:(?:so|and|ok|okay|sorry|hi|hey|um|wait)\W+)*what (?:does|do)\s+"
+               r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)\s+"
+               r"(?:mean|stand for)" + _FILLER + r"\W*$"),
+    re.compile(r"^(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)\s+(?:meaning|definition)\W*$"),
+]
+_MAX_TERM_WORDS = 3  # "undercarboxylated osteocalcin", "vitamin k2": a term, not a question
+# what a definition question's term may not be: a pronoun or the question's own words
+_NOT_TERMS = frozenset("it this that these those they them the difference best dose doses "
+                       "it's that's there".split())
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks to be defined ("mk7" for "what is MK-7 exactly?"), as
+    ``k2chat.text.normalize`` spells it; None for any other question."""
+    text = normalize(question).strip()
+    for pattern in _ASKS:
+        m = pattern.match(text)
+        if m:
+            term = m.group("term").strip(" '-")
+            words = term.split()
+            if term and len(words) <= _MAX_TERM_WORDS and not set(words) & _NOT_TERMS:
+                return term
+    return None
+
+
+def defines(quote: str, term: str) -> int | None:
+    """How the quote defines ``term`` (as :func:`defined_term` gives it): 0 with a
+    description ("a process called term", "term, a protein ...", "(term), a marker of ...",
+    "(term), which is ..."), 1 beside another name only ("term (...)", "... (term)"); None
+    when it does not. "The mechanism (carboxylation) is strong." names it, and "a process
+    called carboxylation" says what it is."""
+    text = normalize(quote)
+    t = re.escape(term)
+    if re.search(rf"\b(?:called|known as|termed)\s+{t}\b"
+                 rf"|(?<![\w-]){t}\)?,\s+(?:a|an|the|which)\s", text):
+        return 0
+    if re.search(rf"(?<![\w-]){t}\s+\([^)]+\)|\({t}\)", text):
+        return 1
+    return None
