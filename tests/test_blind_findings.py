@@ -534,7 +534,7 @@ def test_off_one_blood_thinner_still_on_the_other_keeps_the_caution(pipeline) ->
 
 # --- found by blind rounds 39 and 40 (new wordings) ---
 
-PARAMOUNT = "must avoid supplementation unless under strict, supervised medical management"
+SECOND = "must be done under strict medical supervision with frequent INR monitoring"
 MILDEST = "Clinical Note: While generally safe"
 
 
@@ -545,16 +545,22 @@ MILDEST = "Clinical Note: While generally safe"
 def test_a_blood_thinner_answer_shows_its_strongest_statements_not_its_mildest(
         settings, question: str) -> None:
     # round 39: "warfrin and vitamin k2 together safe??" got the caution, then "Clinical Note:
-    # While generally safe, ..." (the mildest of the six) and not the "must avoid" statement
+    # While generally safe, ..." (the mildest of the six) and not the next strongest statement
+    # (since then the one ending "under strict medical supervision with frequent INR
+    # monitoring", the safety file's second)
     answer = k2chat.ask(question, settings)
-    assert WARFARIN[0] in answer.text and PARAMOUNT in answer.text, answer.text
+    assert WARFARIN[0] in answer.text and SECOND in answer.text, answer.text
     assert MILDEST not in answer.text, answer.text
 
 
-def test_a_reader_off_blood_thinners_in_a_clause_of_their_own_gets_no_caution(settings) -> None:
+@pytest.mark.parametrize("question", [
+    "pulmonary embolism in 2023, off anticoagulants since last spring. can I take MK-7?",
+    "clot in my leg last year but I'm off the blood thinners now - is MK-7 ok?",
+])
+def test_a_reader_off_blood_thinners_gets_no_caution(settings, question: str) -> None:
     # round 39: "had a dvt 2 years ago, off blood thinners now" got the anticoagulant caution
-    answer = k2chat.ask("pulmonary embolism in 2023, off anticoagulants since last spring. can "
-                        "I take MK-7?", settings)
+    # (and round 4's "I'm off the blood thinners now")
+    answer = k2chat.ask(question, settings)
     assert "blood-thinning medicine" not in answer.text, answer.text
     assert "a history of thrombosis" in answer.text, answer.text
 
@@ -623,3 +629,29 @@ def test_an_amount_of_something_the_article_gives_no_amount_for_is_said_unsaid(
     # (a guard: K2's own amount is no such question)
     own = k2chat.ask("how much MK-7 should I take a day?", settings)
     assert "The article does not say" not in own.text, own.text
+
+
+def test_a_restrictive_readers_statements_naming_their_own_group_come_first(pipeline) -> None:
+    # round 40: a nursing reader's "so 200mcg a day is what i should take?" got "not typically
+    # recommended for children or pregnant women" and not a line naming breastfeeding
+    answer = _last_answer(pipeline, ["I'm nursing my 2 month old", "how does K2 help bones?"],
+                          "alright, so 150 mcg daily would suit me?")
+    assert answer.citations, answer.text
+    assert all("breastfeeding" in c.quote for c in answer.citations[:2]), answer.text
+
+
+@pytest.mark.parametrize(("question", "shown", "left_out"), [
+    ("had a pulmonary embolism in 2022, is K2 something I need to ask about first?",
+     "a history of thrombosis", "such as thrombophilia"),
+    ("I was diagnosed with thrombophilia, can I take MK-7?",
+     "such as thrombophilia", "a history of thrombosis"),
+])
+def test_a_past_clot_and_a_clotting_disorder_each_get_their_own_line(
+        settings, question: str, shown: str, left_out: str) -> None:
+    # round 40: a reader with a past clot got both clotting lines, read as near-duplicates
+    answer = k2chat.ask(question, settings)
+    assert shown in answer.text and left_out not in answer.text, answer.text
+    # (a guard: a reader with both gets both)
+    both = k2chat.ask("factor V Leiden carrier and I had a DVT in 2021 - is K2 ok?", settings)
+    assert "a history of thrombosis" in both.text and "such as thrombophilia" in both.text, (
+        both.text)

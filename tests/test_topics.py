@@ -248,7 +248,11 @@ KIDNEY_AVOID = "Those with severe kidney or liver disease, as impaired organ fun
 # The article's wording of strength, strongest first: what each statement tells its readers to
 # do. A statement's strength is that of the strongest wording it uses.
 _STRENGTH = [
-    ("strongly advise against", "must avoid", "avoid supplementation", "non-negotiable"),
+    # (only under strict supervision: "must avoid supplementation unless under strict,
+    # supervised medical management" and "any change ... must be done under strict medical
+    # supervision" tell the reader the same)
+    ("strongly advise against", "must avoid", "avoid supplementation", "non-negotiable",
+     "must be done under strict medical supervision"),
     ("extreme caution",),
     ("must consult", "must maintain", "is essential", "not typically recommended"),
     ("should also exercise caution", "caution is still advised", "consult", "seek",

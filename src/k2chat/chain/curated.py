@@ -24,7 +24,7 @@ from k2chat.chain.state import ConversationState, group_words
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
-from k2chat.text import numbers_in
+from k2chat.text import numbers_in, tokenize
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     # the lead topic's further statements it shows with its first (``shows``), right after it
     placed = lead is not None and (second is lead or any(u is lead for u, _ in head))
     more = [] if not placed or lead is None else [
-        u for u in topics.also_shown(lead)
+        u for u in topics.also_shown(lead, f"{evidence.question} {said}")
         if not any(overlaps(u, x) for x in (*(v for v, _ in head), second, caution) if x)]
     shown = [u for u, _ in head] + [u for u in (caution, second, *more) if u is not None]
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
@@ -342,6 +342,16 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
 
     statements = topics.statements(topic, question)
     wanted = group_words(question)
+    # the statements naming the reader's own group of this topic first, after those the file
+    # marks for their words: a nursing reader's "so 200mcg a day is what i should take?" got "not
+    # typically recommended for children or pregnant women" and not "Pregnant or
+    # breastfeeding women" (blind round 40)
+    # (a blood thinner's statements keep the file's order: all name its drug)
+    own = group_words(f"{question} {said}") & topic.words
+    if own and topic.kind != "blood_thinner":
+        marked_here = topics.marked(topic, question)
+        statements = sorted(statements, key=lambda u: (
+            not any(overlaps(u, m) for m in marked_here), not set(tokenize(u.quote)) & own))
     touched = [t for t, _ in topics.touched(question, lex)]
     for unit in statements:
         if fresh(unit) and not repeats(unit, before(), wanted):

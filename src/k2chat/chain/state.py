@@ -62,6 +62,9 @@ _NEGATION_REACH = 5  # words between the negation and the group word ("not on an
 # 22 got the warfarin caution; "switched off Eliquis onto warfarin" still names warfarin).
 _NEAR_NEGATION = frozenset({"off"})
 _NEAR_REACH = 2
+# ... not counting a determiner or "blood" between ("I'm off the blood thinners now", blind
+# round 4's reader kept the caution)
+_NEAR_FILLER = frozenset("the my his her their all any those these blood".split())
 # ... after a word of being or coming off it ("I'm off", "came off"; not "throwing off my INR")
 _BEING = frozenset("i'm im am was were been be is are came come coming got gone went stayed "
                    "staying he's she's they're we're now".split())
@@ -119,8 +122,9 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
         words = list(_WORD.finditer(lowered, start, end))
         for j, w in enumerate(words):
             cues = ([v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
-                    or [v for i, v in enumerate(words[:j]) if i >= j - _NEAR_REACH
-                        and v.group() in _NEAR_NEGATION
+                    or [v for i, v in enumerate(words[:j]) if v.group() in _NEAR_NEGATION
+                        and sum(x.group() not in _NEAR_FILLER for x in words[i + 1:j])
+                        < _NEAR_REACH
                         and (i == 0 or words[i - 1].group() in _BEING)])
             if cues and _groups_of_word(w.group())[1]:
                 spans.append((cues[0].start(), w.end()))

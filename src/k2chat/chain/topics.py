@@ -281,14 +281,20 @@ class SafetyTopics:
                     return best
         return None
 
-    def also_shown(self, lead: Unit) -> list[Unit]:
-        """The statements after ``lead`` that its topic shows with it (``shows``), in order."""
+    def also_shown(self, lead: Unit, text: str = "") -> list[Unit]:
+        """The statements after ``lead`` that its topic shows with it (``shows``), in order;
+        where the file marks some of them for words the reader used in ``text``, only those
+        (a past DVT is "a history of thrombosis", not also "clotting disorders, such as
+        thrombophilia": both read as near-duplicates to blind round 40's grader; a reader
+        with factor V Leiden and a past clot gets both)."""
         for statement, unit in self._units.items():
             if unit is lead:
                 topic = self._topic_of[statement]
                 if topic.shows < 2:
                     return []
-                return [u for s in topic.statements[:topic.shows]
+                marked = self._marked(topic, text)
+                first = [s for s in topic.statements if s in self._units]
+                return [u for s in (marked or first)[:topic.shows]
                         if (u := self._units.get(s)) is not None and u is not lead]
         return []
 
