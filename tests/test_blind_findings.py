@@ -655,3 +655,31 @@ def test_a_past_clot_and_a_clotting_disorder_each_get_their_own_line(
     both = k2chat.ask("factor V Leiden carrier and I had a DVT in 2021 - is K2 ok?", settings)
     assert "a history of thrombosis" in both.text and "such as thrombophilia" in both.text, (
         both.text)
+
+
+@pytest.mark.parametrize("question", [
+    "shoulder surgery in two weeks and I'm currently taking 100mcg MK-7 - anything I should do?",
+    "I take K2 every morning and my hip operation is next month, what should I do about it?",
+])
+def test_an_operation_ahead_while_taking_k2_says_the_article_gives_no_stopping_advice(
+        settings, question: str) -> None:
+    # rounds 38-40: "knee replacement in 3 weeks, been on k2 for a year. do i need to do
+    # anything" got the "before starting" surgery line alone
+    answer = k2chat.ask(question, settings)
+    assert answer.text.startswith(f"{UNSAID} whether or when to stop"), answer.text
+    assert "surgery" in answer.text, answer.text
+    # (a guard: not yet taking it, no such note)
+    new = k2chat.ask("my knee operation is next month, can I start K2 now?", settings)
+    assert UNSAID not in new.text, new.text
+
+
+def test_a_sentence_a_however_limits_is_quoted_with_it(settings) -> None:
+    # round 40: "up to ... 360 micrograms of MK-7" without "However, safety is not universal";
+    # round 39: "generally well-tolerated" without "However, significant risks exist"
+    answer = k2chat.ask("Is K2 well tolerated? any side effects I should know of?", settings)
+    for citation in answer.citations:
+        if "generally well-tolerated at recommended doses" in citation.quote:
+            assert "However, significant risks exist" in citation.quote, answer.text
+            break
+    else:
+        pytest.fail(answer.text)

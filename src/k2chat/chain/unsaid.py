@@ -98,6 +98,36 @@ def _classes_named(question: str) -> tuple[bool, tuple[str, ...]]:
     return bool(generics or words), tuple(dict.fromkeys([*words, *drug_classes(generics)]))
 
 
+# Already taking it ("been on k2 for a year", "I take 200mcg MK-7", "currently taking it"),
+# an operation ahead, and an open question about what to do: whether to stop before it is
+# what the reader asks, and the article never says (blind rounds 38-40: "knee replacement in
+# 3 weeks, been on k2 for a year. do i need to do anything" got the "before starting" surgery
+# line alone, three rounds running).
+_TAKING_NOW = re.compile(r"\b(?:been (?:on|taking|using)|(?:i|i'm|im|i am) (?:currently |already "
+                         r"|now )?(?:on|taking|using)|i (?:currently |already )?take|"
+                         r"currently (?:on|taking))\b")
+_OPERATION = re.compile(r"\b(?:surgery|surgeries|operation|op|procedure|replacement|replaced|"
+                        r"replacing|operated)\b")
+_OPEN_ASK = re.compile(r"\b(?:anything|what should|what do i|do i need|should i|need to do|"
+                       r"what about|does it matter|is that a problem|ok to keep|keep taking)\b")
+
+
+def _continuing_before_operation(question: str, vocabulary: Vocabulary,
+                                 known: frozenset[str]) -> str | None:
+    """"whether or when to stop" for a reader already taking the substance who tells of an
+    operation ahead and asks what to do, when the articles never say "stop"."""
+    text = normalize(question)
+    taking = _TAKING_NOW.search(text)
+    if (taking is None or set(tokenize("stop")) & known
+            or not _OPERATION.search(text) or not _OPEN_ASK.search(question_part(text))):
+        return None
+    after = text[taking.end():taking.end() + 40]
+    if not (vocabulary.names_substance.search(after) or _PRONOUN.match(after.strip())
+            or re.match(r"\s*\d", after)):  # "I take 200mcg MK-7", "been on it"
+        return None
+    return "whether or when to stop"
+
+
 def _asked_change(question: str, lex: LexicalIndex, vocabulary: Vocabulary,
                   named_medicine: bool) -> str | None:
     """The change of regimen the question part asks (``_change``), normalised as it is read."""
@@ -122,6 +152,8 @@ def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
     stopped = any(set(tokenize(q)) & _STOPPING for q in quotes)
     # the change asked, not one told in the story ("I stopped it in May ... how much now?");
     # a medicine anywhere ("I take lipitor, any issue with mk7?")
-    change = None if stopped else _asked_change(question, lex, vocabulary, named)
+    change = None if stopped else (
+        _asked_change(question, lex, vocabulary, named)
+        or _continuing_before_operation(question, vocabulary, lex.vocabulary))
     unnamed = [c for c in classes if not set(tokenize(c)) & lex.vocabulary]
     return change or (f"anything about {unnamed[0]}s" if unnamed else None)

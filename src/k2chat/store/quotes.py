@@ -17,7 +17,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from k2chat.store.reference import after_addition, chain_start, refers_back
+from k2chat.store.reference import after_addition, chain_start, limits_previous, refers_back
 from k2chat.text import split_sentences
 from k2chat.types import QUOTE_JOIN, Chunk
 
@@ -39,7 +39,8 @@ class Unit:
     sentence: str  # verbatim
     quote: str  # what is shown: the sentence, with its label and lead-in when it has them
     # other article sentences the quote states: those before ``sentence`` that it refers back
-    # to, and (k2chat.chain.topics) those after it that complete a safety statement
+    # to, the next one when it limits it ("However, ..."), and (k2chat.chain.topics) those
+    # after it that complete a safety statement
     carried: tuple[str, ...] = ()
     # the quote without what it carries: what the lead model reads (it was fitted on
     # sentences with their label and lead-in; carried sentences are there for the reader)
@@ -113,7 +114,11 @@ def units_of(hits: list[Hit]) -> list[Unit]:
             carried = [*(before if start is None else []), *sentences[start or 0:i]]
             # the label, unless the first sentence (which holds it) is carried already
             lead = label if i > 0 and start is not None and start > 0 else ""
-            parts = [context, lead, " ".join((*carried, sentence))]  # carried: contiguous
+            # the next sentence when it limits this one ("However, safety is not universal")
+            limit = ([sentences[i + 1]] if i + 1 < len(sentences)
+                     and limits_previous(sentences[i + 1]) else [])
+            parts = [context, lead, " ".join((*carried, sentence, *limit))]  # contiguous
+            carried += limit
             core = JOIN.join(p for p in (context, label if i > 0 else "", sentence) if p)
             out.append(Unit(hit, i, sentence, JOIN.join(p for p in parts if p),
                             tuple(carried), core))
