@@ -683,3 +683,32 @@ def test_a_sentence_a_however_limits_is_quoted_with_it(settings) -> None:
             break
     else:
         pytest.fail(answer.text)
+
+
+# --- found by blind rounds 41 and 42 (new wordings) ---
+
+def test_a_clot_treated_earlier_leads_a_later_dose_plan(pipeline) -> None:
+    # round 41: "i was on warfarin for a clot but my doctor took me off it", then "can i take
+    # k2 like 180 mcg" got no clot line
+    answer = _last_answer(pipeline, ["they had me on coumadin for a clot in 2023, stopped now",
+                                     "not on any blood thinner these days"],
+                          "so can I go ahead with 150 mcg of MK-7?")
+    assert "a history of thrombosis" in _lead(answer), answer.text
+
+
+def test_a_medicine_told_of_someone_else_leads_a_question_about_them(pipeline) -> None:
+    # round 42: "my son is 22 and on keppra for his seizures", then "he wants to try k2 for the
+    # gym now. problem?" got the warfarin paragraph
+    answer = _last_answer(pipeline, ["my daughter (25) takes lamotrigine for epilepsy"],
+                          "she's thinking of adding MK-7, any issue for her?")
+    assert "anticonvulsants" in _lead(answer), answer.text
+
+
+def test_a_kidney_reader_not_on_dialysis_gets_no_general_reassurance(pipeline) -> None:
+    # round 41: stage 3 CKD, "not on dialysis", then "so k2 is fine for me then right" got
+    # "severe kidney or liver disease" and "generally considered safe and well-tolerated"
+    answer = _last_answer(pipeline, ["I have CKD stage 3, no dialysis though"],
+                          "so K2 would be ok for me, yes?")
+    assert "kidney" in _lead(answer), answer.text
+    assert "generally considered safe" not in answer.text, answer.text
+    assert "well-tolerated" not in answer.text, answer.text

@@ -8,6 +8,7 @@ even where the scope model would refuse them: ``k2chat.chain.answerable``.)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from k2chat.chain import compare, safety
@@ -148,8 +149,10 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     keep = len(head) + (compared is None or not head) + (second is not None) + len(more)
     restricted = restricted_topic(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
-        pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
-                                        evidence.question, keep, vocabulary, lex, said)
+        pairs, keep = _restricted_pairs(
+            topics, restricted, pairs, caution, top, evidence.question, keep, vocabulary, lex,
+            said, skip=lambda quote: state is not None and state.excludes(quote,
+                                                                           evidence.question))
     pairs, keep = _without_repeats(pairs, keep, None if emergency else caution,
                                    group_words(f"{evidence.question} {said}"))
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
@@ -168,7 +171,10 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
 
 # A question about the reader themselves ("will my k2 still work", "what should I take"):
 # what they told of earlier (a medicine, a condition) bears on it.
-_ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself)\b")
+# (or about the person they told of: "my son is 22 and on keppra", then "he wants to try k2
+# for the gym now. problem?", blind round 42, got the warfarin paragraph)
+_ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'?s|him|his|she|"
+                               r"she'?s|her|hers)\b")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,
@@ -273,7 +279,9 @@ def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex
         if topic.kind == "blood_thinner":
             if flags.anticoagulant and not own:
                 return topic
-        elif not (state is not None and any(state.excludes(s.text, evidence.question)
+        # (not in it when every statement is about a group they said they are not in: "not on
+        # dialysis" leaves a stage 3 CKD reader in the kidney topic, blind round 41)
+        elif not (state is not None and all(state.excludes(s.text, evidence.question)
                                             for s in topic.statements)):
             return topic
     return None
@@ -300,9 +308,17 @@ def _strongest_statements(statements: list[Unit], pairs: list[tuple[Unit, float]
     return out
 
 
+# A ranked quote that reassures in general ("generally considered safe and well-tolerated",
+# "a low incidence of adverse effects"): after a restrictive group's statements a reader in
+# it reads it as a yes (blind round 41: stage 3 CKD, "so k2 is fine for me then right?").
+_REASSURES = re.compile(r"\b(?:generally (?:considered )?safe|well[- ]tolerated|"
+                        r"low incidence of adverse effects)\b", re.IGNORECASE)
+
+
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
                       caution: Unit | None, top: float, question: str, keep: int,
                       vocabulary: Vocabulary, lex: LexicalIndex, said: str = "",
+                      skip: Callable[[str], bool] = lambda quote: False,
                       ) -> tuple[list[tuple[Unit, float]], int]:
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
@@ -317,7 +333,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     amount = vocabulary.amount
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or ASKS_LEAVE.search(question.lower()) or PLANS.search(question.lower()))
-    kept = [(u, p) for u, p in pairs if not amount.search(u.quote)]
+    own_lines = topics.statements(topic, question)
+    kept = [(u, p) for u, p in pairs if not amount.search(u.quote)
+            and not (_REASSURES.search(u.quote) and not any(overlaps(u, s) for s in own_lines))]
     shown = [caution] if caution is not None else []
     if not dosing:
         # what the ranked quotes answer stays; only a dose amount goes. A statement the safety
@@ -340,7 +358,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     def fresh(unit: Unit) -> bool:
         return not any(overlaps(unit, u) for u in before())
 
-    statements = topics.statements(topic, question)
+    # (not one about a group the reader said they are not in: "not planning another
+    # pregnancy" leaves out "You are planning for pregnancy, ...")
+    statements = [u for u in topics.statements(topic, question) if not skip(u.quote)]
     wanted = group_words(question)
     # the statements naming the reader's own group of this topic first, after those the file
     # marks for their words: a nursing reader's "so 200mcg a day is what i should take?" got "not
@@ -383,7 +403,8 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     # strongest warfarin statements). A group's further statements name who else (planning
     # for pregnancy, breastfeeding) and may follow.
     passed = statements if caution is not None else []
-    rest = [(u, p) for u, p in pairs if not amount.search(u.quote)
+    rest = [(u, p) for u, p in pairs
+            if not amount.search(u.quote) and not _REASSURES.search(u.quote)
             and not any(overlaps(u, v) for v in [*shown, *passed, *(x for x, _ in ordered)])]
     # the caution counts among the answer's quotes (MAX_QUOTES): a DOAC reader with a past
     # clot got the caution, both clotting statements and a stray surgery line

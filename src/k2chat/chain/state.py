@@ -52,6 +52,11 @@ GROUPS: dict[str, frozenset[str]] = {
     "thrombosis": frozenset({"thrombosi", "thrombosis"}),
     "surgery": frozenset({"surgery"}),
     "malabsorption": frozenset({"malabsorption", "orlistat", "sequestrant"}),
+    # the long-term medicines the article names by what they treat ("especially for blood
+    # thinning, seizures, or cholesterol"; antibiotics, anticonvulsants): "my son is on keppra
+    # for his seizures", then "he wants to try k2 now. problem?" (blind round 42)
+    "seizures": frozenset({"seizure", "epilepsy", "epileptic", "anticonvulsant"}),
+    "antibiotics": frozenset({"antibiotic"}),
 }
 # Words that negate what follows them within a clause ("I'm not on dialysis", "no kidney
 # problems", "I don't take warfarin", "never been pregnant").

@@ -276,7 +276,8 @@ class SafetyTopics:
             topics += [t for t, _ in self.touched(said, lex) if t not in topics]
         for topic in topics:
             if topic.kind == "lead":
-                best = self._best(topic, text)
+                # (marked for the reader's words, earlier ones too: "on warfarin for a clot")
+                best = self._best(topic, f"{text} {said}".strip())
                 if best is not None and not skip(best.quote):
                     return best
         return None
