@@ -124,7 +124,14 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                     # "so is the 200 still fine then?" after "I'm on warfarin" (blind round
                     # 33 refused it, without the caution)
                     or (followup and ASKS_OK.search(lowered)
-                        and _all_known(evidence.question, lex, also=OK_WORDS)))
+                        and _all_known(evidence.question, lex, also=OK_WORDS))
+                    # "breastfeding my 3 month old, is k2 ok or does it go into the milk"
+                    # (blind round 43 refused it): whether K2 itself is ok, asked by a reader
+                    # who names their group in words (an age alone may be a pet's: "my 7 year
+                    # old golden retriever", which the scope model refuses)
+                    or (about_substance and ASKS_OK.search(lowered) and any(
+                        t.restrictive and hits - {p.pattern for p in t.patterns}
+                        for t, hits in touched)))
         return (asks and (about_substance or followup)
                 and restricted_topic(topics, evidence, lex, flags, state) is not None)
     if restricted_topic(topics, evidence, lex, flags, state) is not None:
@@ -185,7 +192,7 @@ _AMOUNT_OF = re.compile(
     r"|\bwhat\s+(?:daily\s+)?([a-z][\w-]*(?: [a-z][\w-]*)?)\s+(?:dose|doses|dosage|amount)\b")
 _LEADING_SUBJECT = re.compile(
     r"^(?:and|also|plus|what about|how about)\s+(?!(?:my|his|her|our|your|their|for|if)\b)"
-    r"([a-z][\w-]*(?: [a-z][\w-]*)?)\s*,?\s*(?:how much(?: of (?:that|it|this))?\W*$|"
+    r"([a-z][\w-]*(?: [a-z][\w-]*)?)\s*[,?.!]?\s*(?:how much(?: of (?:that|it|this))?\W*$|"
     r"how much of (?:that|it|this)|what dose|how many (?:mcg|mg|micrograms|milligrams))")
 # Words that can follow "how much" without naming a thing taken: comparatives and time
 # ("how much better is MK-7?", "how much longer does it last?", "how many times a day?").

@@ -161,9 +161,28 @@ def certain_emergency(text: str) -> str | None:
             # a medical "what if" is the model's call ("if" before what it tells); a
             # self-harm one never waits
             m = pattern.search(sentence)
-            if m and not (kind == "medical" and _IF.search(sentence[:m.start()])):
+            if m and not (kind == "medical" and (_IF.search(sentence[:m.start()])
+                                                 or _figurative_overdose(sentence, m))):
                 return kind
     return None
+
+
+# "overdosed on" what no medicine, pill or supplement is ("i overdosed on netflix this
+# weekend, anyway whats the k2 dose", blind rounds 43 and 44): figurative, the fitted model's
+# call. Overdosed on pills, a drug the drug table knows, or with nothing named stays certain.
+_OVERDOSED_ON = re.compile(r"\boverdosed on ((?:\S+\s*){1,4})")
+_TAKEN = re.compile(r"\b(pills?|tablets?|capsules?|meds?|medications?|medicines?|drugs?|gummies|"
+                    r"softgels?|supplements?|vitamins?|k2|mk-?\s?\d|doses?|insulin|opioids?|"
+                    r"sleeping|painkillers?|iron)\b")
+
+
+def _figurative_overdose(sentence: str, m: re.Match[str]) -> bool:
+    """The match is "overdosed on" something that is no medicine, pill or supplement."""
+    on = _OVERDOSED_ON.search(sentence, m.start())
+    if on is None or on.start() >= m.end():
+        return False
+    thing = on.group(1)
+    return not (_TAKEN.search(thing) or generic_names(thing))
 
 
 _ACCIDENT = re.compile(r"\b(accident(al)?(ly)?|by (mistake|accident)|mistakenly|forgot (that )?i"
