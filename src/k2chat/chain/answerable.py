@@ -20,13 +20,15 @@ from k2chat.chain.state import ConversationState
 from k2chat.chain.unsaid import asks_change
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.statements import amounts_mcg
-from k2chat.text import normalize, tokenize
+from k2chat.text import normalize, split_sentences, tokenize
 from k2chat.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from k2chat.chain.topics import SafetyTopics
+    from k2chat.store.quotes import Unit
 
-__all__ = ["asked_amount_of", "bare_dose_followup", "forced_in_scope", "unstated_amount"]
+__all__ = ["asked_amount_of", "bare_dose_followup", "forced_in_scope", "unstated_amount",
+           "unstated_amount_note"]
 
 
 # A follow-up that asks for an amount and names nothing of its own ("ok, how much should I
@@ -232,3 +234,35 @@ def unstated_amount(question: str, lex: LexicalIndex,
     if name is None or (topics is not None and topics.touched(name, lex)):
         return None
     return name if len(lex.query_terms(name)) < len(tokenize(name)) else None
+
+
+_TIME = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|times?|long)\b")
+# Eating, not taking: "how much natto do i need to eat" asks an amount to eat.
+_EATING = re.compile(r"\b(?:eat|eating|ate|food|foods|serving|servings|portion|portions)\b")
+
+
+def unstated_amount_note(question: str, units: list[Unit], vocabulary: Vocabulary,
+                         ) -> str | None:
+    """The amount of something else the article names but never gives an amount for ("what
+    vitamin d dose to take with my k2", "how much natto do i need to eat every day": blind
+    round 40 answered both with K2 doses and never said the article gives none), as the
+    unsaid note says it (``k2chat.chain.safety.unsaid_note``); None when a retrieved sentence
+    naming it states an amount (or it asks no such amount; one the article never names at all
+    is refused before this: ``unstated_amount``)."""
+    name = asked_amount_of(question, vocabulary)
+    # a name, not a verb or a span of time ("how much is safe", "how many years")
+    if name is None or any(not tokenize(w) for w in name.split()) or _TIME.search(name):
+        return None
+    words = set(tokenize(name))
+    named = False
+    for unit in units:
+        for sentence in split_sentences(unit.quote):
+            if words <= set(tokenize(sentence)):
+                if vocabulary.amount.search(sentence):
+                    return None
+                named = True
+    if not named:  # what the article never names is refused before this
+        return None
+    shown = re.sub(r"\bvitamin ([a-z])\b", lambda m: f"vitamin {m.group(1).upper()}", name)
+    verb = "eat" if _EATING.search(normalize(question)) else "take"
+    return f"how much {shown} to {verb}"

@@ -90,9 +90,12 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # grader: the note came for some blood-thinner readers and not for others).
         pairs.pop(0)
     said = state.said() if state is not None else ""
-    lead = None if emergency else topics.leads(  # not a group the reader said they are not in
-        evidence.question, lex, said,
-        skip=lambda quote: state is not None and state.excludes(quote, evidence.question),
+
+    def excluded(quote: str) -> bool:  # about a group the reader said they are not in
+        return state is not None and state.excludes(quote, evidence.question)
+
+    lead = None if emergency else topics.leads(
+        evidence.question, lex, said, skip=excluded,
         personal=bool(_ABOUT_THE_READER.search(evidence.question.lower())))
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
@@ -149,10 +152,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     keep = len(head) + (compared is None or not head) + (second is not None) + len(more)
     restricted = restricted_topic(topics, evidence, lex, flags, state) if not emergency else None
     if restricted is not None:
-        pairs, keep = _restricted_pairs(
-            topics, restricted, pairs, caution, top, evidence.question, keep, vocabulary, lex,
-            said, skip=lambda quote: state is not None and state.excludes(quote,
-                                                                           evidence.question))
+        pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
+                                        evidence.question, keep, vocabulary, lex, said,
+                                        skip=excluded)
     pairs, keep = _without_repeats(pairs, keep, None if emergency else caution,
                                    group_words(f"{evidence.question} {said}"))
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
@@ -333,9 +335,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     amount = vocabulary.amount
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or ASKS_LEAVE.search(question.lower()) or PLANS.search(question.lower()))
-    own_lines = topics.statements(topic, question)
+    lines = topics.statements(topic, question)  # strongest first, marked ones first of all
     kept = [(u, p) for u, p in pairs if not amount.search(u.quote)
-            and not (_REASSURES.search(u.quote) and not any(overlaps(u, s) for s in own_lines))]
+            and not (_REASSURES.search(u.quote) and not any(overlaps(u, s) for s in lines))]
     shown = [caution] if caution is not None else []
     if not dosing:
         # what the ranked quotes answer stays; only a dose amount goes. A statement the safety
@@ -347,7 +349,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
                          if not any(overlaps(u, v) for v, _ in marked)]
         if topic.kind == "blood_thinner":  # (a group's weaker lines may name who else:
             # "... or are breastfeeding" stays for a nursing reader)
-            kept = _strongest_statements(topics.statements(topic, question), kept, shown)
+            kept = _strongest_statements(lines, kept, shown)
         if kept:
             return kept, min(max(keep, len(marked)), len(kept))
     ordered: list[tuple[Unit, float]] = []
@@ -360,7 +362,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
 
     # (not one about a group the reader said they are not in: "not planning another
     # pregnancy" leaves out "You are planning for pregnancy, ...")
-    statements = [u for u in topics.statements(topic, question) if not skip(u.quote)]
+    statements = [u for u in lines if not skip(u.quote)]
     wanted = group_words(question)
     # the statements naming the reader's own group of this topic first, after those the file
     # marks for their words: a nursing reader's "so 200mcg a day is what i should take?" got "not

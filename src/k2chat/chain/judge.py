@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from k2chat.chain import compare, safety
-from k2chat.chain.answerable import asked_amount_of, forced_in_scope, unstated_amount
+from k2chat.chain.answerable import forced_in_scope, unstated_amount, unstated_amount_note
 from k2chat.chain.curated import find_caution, with_statements
 from k2chat.chain.define import defined_term, defines
 from k2chat.chain.evidence import Examples, UnitVectors
@@ -41,7 +41,7 @@ from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import STATEMENT, amounts_mcg
-from k2chat.text import normalize, numbers_in, split_sentences, tokenize
+from k2chat.text import normalize, numbers_in, tokenize
 from k2chat.vocabulary import NO_WORDS, Vocabulary
 
 if TYPE_CHECKING:
@@ -248,8 +248,9 @@ def judge(
     kinds = {i: defines(units[i].quote, term) for i in order} if term is not None else {}
     definers = sorted((i for i in order if kinds.get(i) is not None),
                       key=lambda i: kinds[i] or 0)  # described first, then by the lead order
-    for n, i in enumerate(definers[:2]):  # two of them: "(ucOC), a marker of ..." and
-        order.remove(i)                    # "higher levels of ... (ucOC), which is ..."
+    definers = definers[:2]  # two of them: "(ucOC), a marker of ..." and "higher levels of
+    for n, i in enumerate(definers):  # ... (ucOC), which is ...", ahead of the rest
+        order.remove(i)
         order.insert(n, i)
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
@@ -272,7 +273,7 @@ def judge(
     words = quote_words(units[best])
     for i in order[1:]:
         if len(chosen) == MAX_QUOTES or (lead_p[i] < lead_p[best] - models.support_margin
-                                         and i not in definers[:2]):
+                                         and i not in definers):
             break
         unit = units[i]
         if (any(overlaps(unit, c) for c in chosen)
@@ -302,35 +303,6 @@ def judge(
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),
         unsaid(evidence.question,
                [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
-               vocabulary) or _amount_unsaid(evidence.question, units, vocabulary),
+               vocabulary) or unstated_amount_note(evidence.question, units, vocabulary),
     )
 
-
-_TIME = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|times?|long)\b")
-# Eating, not taking: "how much natto do i need to eat" asks an amount to eat.
-_EATING = re.compile(r"\b(?:eat|eating|ate|food|foods|serving|servings|portion|portions)\b")
-
-
-def _amount_unsaid(question: str, units: list[Unit], vocabulary: Vocabulary) -> str | None:
-    """The amount of something else the article names but never gives an amount for ("what
-    vitamin d dose to take with my k2", "how much natto do i need to eat every day": blind
-    round 40 answered both with K2 doses and never said the article gives none), as the
-    unsaid note says it; None when a retrieved sentence naming it states an amount (or it
-    asks no such amount; one the article never names at all is refused before this)."""
-    name = asked_amount_of(question, vocabulary)
-    # a name, not a verb or a span of time ("how much is safe", "how many years")
-    if name is None or any(not tokenize(w) for w in name.split()) or _TIME.search(name):
-        return None
-    words = set(tokenize(name))
-    named = False
-    for unit in units:
-        for sentence in split_sentences(unit.quote):
-            if words <= set(tokenize(sentence)):
-                if vocabulary.amount.search(sentence):
-                    return None
-                named = True
-    if not named:  # what the article never names is refused before this
-        return None
-    shown = re.sub(r"\bvitamin ([a-z])\b", lambda m: f"vitamin {m.group(1).upper()}", name)
-    verb = "eat" if _EATING.search(normalize(question)) else "take"
-    return f"how much {shown} to {verb}"

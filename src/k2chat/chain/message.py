@@ -14,8 +14,8 @@ import re
 
 from k2chat.text import MESSAGE_BREAK, tokenize
 
-__all__ = ["ASKS_LEAVE", "ASKS_OK", "FOR_A_READER", "OK_WORDS", "PLANS", "asking_clauses",
-           "question_part"]
+__all__ = ["ASKS_LEAVE", "ASKS_OK", "ASKS_WHAT_TO_DO", "FOR_A_READER", "OK_WORDS", "PLANS",
+           "TAKES_ALREADY", "asking_clauses", "question_part"]
 
 # A clause opening with a question word or an auxiliary asks; a story clause does not.
 _ASKING = re.compile(
@@ -88,3 +88,12 @@ FOR_A_READER = re.compile(r"\b(?:can|could|may|should|shall)\s+(?:i|we|he|she|th
                           r"her)\b|\b(?:i|we|he|she|they)\s+(?:can|could|may|should)\b|"
                           r"\b(?:ok(?:ay)?|safe|fine|alright|allowed)\s+(?:for\s+\w+"
                           r"(?:\s+\w+)?\s+)?to\b")
+
+# Already taking it ("been on k2 for a year", "I take 200mcg MK-7", "currently taking it")
+TAKES_ALREADY = re.compile(r"\b(?:been (?:on|taking|using)|(?:i|i'm|im|i am) (?:currently |already "
+                           r"|now )?(?:on|taking|using)|i (?:currently |already )?take|"
+                           r"currently (?:on|taking))\b")
+# An open question about what to do ("do i need to do anything", "should i", "ok to keep")
+ASKS_WHAT_TO_DO = re.compile(r"\b(?:anything|what should|what do i|do i need|should i|"
+                             r"need to do|what about|does it matter|is that a problem|"
+                             r"ok to keep|keep taking)\b")

@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING
 
 from k2chat.chain.drugs import STEM_CLASSES, drug_classes, generic_names
-from k2chat.chain.message import question_part
+from k2chat.chain.message import ASKS_WHAT_TO_DO, TAKES_ALREADY, question_part
 from k2chat.text import normalize, tokenize
 from k2chat.vocabulary import Vocabulary
 
@@ -103,13 +103,8 @@ def _classes_named(question: str) -> tuple[bool, tuple[str, ...]]:
 # what the reader asks, and the article never says (blind rounds 38-40: "knee replacement in
 # 3 weeks, been on k2 for a year. do i need to do anything" got the "before starting" surgery
 # line alone, three rounds running).
-_TAKING_NOW = re.compile(r"\b(?:been (?:on|taking|using)|(?:i|i'm|im|i am) (?:currently |already "
-                         r"|now )?(?:on|taking|using)|i (?:currently |already )?take|"
-                         r"currently (?:on|taking))\b")
 _OPERATION = re.compile(r"\b(?:surgery|surgeries|operation|op|procedure|replacement|replaced|"
                         r"replacing|operated)\b")
-_OPEN_ASK = re.compile(r"\b(?:anything|what should|what do i|do i need|should i|need to do|"
-                       r"what about|does it matter|is that a problem|ok to keep|keep taking)\b")
 
 
 def _continuing_before_operation(question: str, vocabulary: Vocabulary,
@@ -117,9 +112,9 @@ def _continuing_before_operation(question: str, vocabulary: Vocabulary,
     """"whether or when to stop" for a reader already taking the substance who tells of an
     operation ahead and asks what to do, when the articles never say "stop"."""
     text = normalize(question)
-    taking = _TAKING_NOW.search(text)
+    taking = TAKES_ALREADY.search(text)
     if (taking is None or set(tokenize("stop")) & known
-            or not _OPERATION.search(text) or not _OPEN_ASK.search(question_part(text))):
+            or not _OPERATION.search(text) or not ASKS_WHAT_TO_DO.search(question_part(text))):
         return None
     after = text[taking.end():taking.end() + 40]
     if not (vocabulary.names_substance.search(after) or _PRONOUN.match(after.strip())
