@@ -762,3 +762,37 @@ def test_a_kidney_condition_not_told_as_severe_gets_the_chronic_condition_line(p
     # (a guard: a dialysis reader's strongest line still leads)
     severe = _last_answer(pipeline, [], "stage 5 kidney failure on dialysis, is K2 ok for me?")
     assert "severe kidney or liver disease" in _lead(severe), severe.text
+
+
+# --- found by blind rounds 47-50 (new wordings) ---
+
+@pytest.mark.parametrize("message", [
+    "started mk7 a week ago and now there are bruises on my legs i cant explain",
+    "my hands feel kind of weak these days",
+    "my knees feel kinda weak",
+    # (a guard: the fitted model alone does not flag this one)
+    "my 12 yo has sprained his ankle three times this season, is k2 any use for kids",
+])
+def test_a_mild_or_slow_sign_or_a_counted_past_injury_is_no_emergency(settings,
+                                                                      message: str) -> None:
+    answer = k2chat.ask(message, settings)
+    assert not answer.emergency, answer.text
+
+
+@pytest.mark.parametrize("message", [
+    "started k2 two weeks ago and now my legs are covered in bruises and my gums wont stop "
+    "bleeding",
+    "been a bit dizzy for a couple of weeks and now my chest hurts",
+    "i took my eliquis twice by mistake and now my pee is red",
+    "lately i feel like everyone would be better off without me",
+])
+def test_an_acute_sign_keeps_the_emergency_reply_whatever_else_is_said(settings,
+                                                                      message: str) -> None:
+    answer = k2chat.ask(message, settings)
+    assert answer.emergency, answer.text
+
+
+def test_unexplained_bruising_after_starting_k2_gets_the_articles_bruising_line(settings) -> None:
+    answer = k2chat.ask("on k2 for about a month and now i keep finding bruises on my thighs i "
+                        "dont remember getting", settings)
+    assert not answer.emergency and "easy bruising" in answer.text, answer.text

@@ -239,8 +239,10 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
             return None  # no sentence of it reports an emergency
         flagged = [p for p, r in zip(parts, part_risk, strict=True)
                    if float(r) >= models.emergency_threshold]
-    if flagged and all(_over_or_never(p) or _asks_leave(p) for p in flagged):
-        return None  # what it tells is over, never happened, or only asked about
+    bodily = probs[row, self_harm] < SELF_HARM_READ
+    if flagged and all(_over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
+                       for p in flagged):
+        return None  # what it tells is over, never happened, only asked about, or mild
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
 
@@ -317,6 +319,49 @@ _EVENT = re.compile(
     r"already|just (took|ate|had)|took|ate|emergency|help|now|"
     # despair: "should I even keep going?", "do I keep going, what's the point"
     r"even|point\w*|hopeless|tired of|anymore|any more|life|living|alive|end)\b")
+
+
+# A sign told as mild, or noticed over days and weeks, or an event counted ("broke his arm
+# twice"), with no acute sign: a matter for the doctor (the article's "unusual symptoms such as
+# easy bruising"), not for an emergency number. Blind rounds 40-48 had these false alarms, the
+# worst answers of their rounds: "started mk7 2 weeks ago and now i have bruises on my arms i
+# dont remember getting" (rounds 45, 47, 48), "my wrists feel kinda weak", "he broke his arm
+# twice", "slight headache today, probably just dehydrated". The fitted model gives them
+# 0.6-0.99; its threshold is not the lever (a stable fit of it sits lower, at 0.10, and doubles
+# false alarms on the blind rounds' statements). Any acute sign keeps the model's verdict, and
+# so does a message the model reads as self-harm ("lately I've been thinking my family would be
+# better off without me"): P(self_harm) of SELF_HARM_READ or more.
+_MILD = re.compile(r"\b(kinda|kind of|a bit|a little|bit of|slight|slightly|mild|mildly|sort "
+                   r"of|somewhat|minor|small|tiny)\b")
+_SLOW = re.compile(
+    r"\b((\d+|a|one|two|three|few|couple( of)?) (weeks?|months?)(?![- ]old)( ago)?|about a "
+    r"(week|month)|"
+    r"lately|recently|these days|keep (finding|noticing|getting|seeing|having)|(been|started) "
+    r"(finding|noticing|getting|seeing|having)|since (starting|i started|taking))\b")
+_COUNTED = re.compile(r"\b(twice|(two|three|four|\d+|a few|a couple of|several|many) times)\b")
+_ACUTE = re.compile(
+    r"\b(bleed\w*|bled|blood\w*|chest|breath\w*|faint\w*|dizz\w*|light-?headed|collaps\w*|"
+    r"unconscious|seiz\w*|stroke|numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|"
+    r"vomit\w*|pass(ed)? out|severe\w*|worst|spreading|everywhere|huge|(can'?t|cannot|unable "
+    r"to) (breathe|stop|move|wake|walk|stand|see|speak|talk|feel|lift|get up|catch)|won'?t (stop|"
+    r"wake|respond)|suicid\w*|die|dying|dead|kill\w*|overdos\w*|pills?|tablets?|swallow\w*|help|"
+    r"emergency|right now|just now|sudden\w*|in the (last|past) (hour|\d+ minutes)|black|"
+    r"tarry|coffee|confus\w*|paralys\w*|heart|pound\w*|racing|gush\w*|red|pee|urine|stool|"
+    r"thr(e|o)w\w* up|puk\w*|head|chew\w*|mistake|accident\w*|just (took|ate|had|fell|hit|"
+    r"swallowed|drank)|fell|fall(en)?|without me|myself|end it|no point|hopeless|anymore|"
+    r"any more|give up|burden|hurt\w*)\b")
+
+
+# 343 of the 363 self-harm statements of blind rounds 1-48 have P(self_harm) of 0.5 or more;
+# the other 20 are overdoses, whose words (pills, swallowed, overdose) are acute anyway. The
+# unexplained bruises of rounds 42-48 read 0.26 ("bruises ... i dont remember getting").
+SELF_HARM_READ = 0.5
+
+
+def _mild_or_slow(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s))
+            and not _ACUTE.search(s))
 
 
 def _asks_leave(sentence: str) -> bool:

@@ -15,6 +15,11 @@ from k2chat.fit.learners import fit_features
 MISS_COST = 3.0
 
 
+# Measured in issue 21 (session of 2026-12-07), not adopted: the split of the statements keyed
+# by each text's hash (so that added statements move no other) with this threshold taken from
+# five draws of folds gave 0.08-0.10 on every draw, not 0.293, and on the 2,627 statements of
+# blind rounds 1-48 doubled false alarms (2.5 % -> 5.2 %) at the same recall (1.0); the stored
+# model's 0.293 stays, and mild or slow signs are read in k2chat.chain.safety (_mild_or_slow).
 def emergency_threshold(oof: np.ndarray, labels: list[str]) -> float:
     """The emergency threshold with the lowest cost on out-of-fold predictions (``oof``: the
     classes in sorted order): misses x MISS_COST + false alarms, on the risk 1 - P(none)."""
