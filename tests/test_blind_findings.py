@@ -796,3 +796,53 @@ def test_unexplained_bruising_after_starting_k2_gets_the_articles_bruising_line(
     answer = k2chat.ask("on k2 for about a month and now i keep finding bruises on my thighs i "
                         "dont remember getting", settings)
     assert not answer.emergency and "easy bruising" in answer.text, answer.text
+
+
+BLOOD_THINNER_NOTE = "You mentioned a blood-thinning medicine"
+THROMBOSIS = "a history of thrombosis"
+
+
+def test_a_finished_course_of_blood_thinners_is_no_blood_thinner_now(settings) -> None:
+    answer = k2chat.ask("had a clot in my leg last year, stopped the blood thinners in june. "
+                        "can i take k2?", settings)
+    assert not answer.text.startswith(BLOOD_THINNER_NOTE), answer.text
+    assert THROMBOSIS in _lead(answer), answer.text
+
+
+def test_a_course_told_as_finished_ends_the_blood_thinner_and_its_clot_leads(pipeline) -> None:
+    answer = _last_answer(pipeline, ["i took xarelto for six months after a clot in my lung",
+                                     "finished it last spring"], "is k2 ok now then")
+    assert THROMBOSIS in _lead(answer), answer.text
+
+
+def test_a_numbered_factor_v_leiden_is_a_clotting_disorder(settings) -> None:
+    _assert_leads(settings, "my sister has factor 5 leiden, can she use mk7 for her bones",
+                  "clotting disorders, such as thrombophilia")
+
+
+def test_a_middle_stage_kidney_reader_also_gets_the_chronic_condition_line(pipeline) -> None:
+    answer = _last_answer(pipeline, ["i have stage three kidney disease, no dialysis"],
+                          "is 100 mcg ok for me")
+    assert "chronic health condition affecting the kidneys" in answer.text, answer.text
+
+
+def test_an_animal_of_a_childs_age_is_no_child(settings) -> None:
+    answer = k2chat.ask("my vet says my 10 year old cat has weak bones, can i give her k2",
+                        settings)
+    assert not answer.grounded, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "is mk7 good for eyesight",
+    "will k2 lower my triglycerides",
+])
+def test_an_effect_the_article_never_names_is_not_covered(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.grounded, answer.text
+
+
+def test_years_ago_is_no_age() -> None:
+    from k2chat.chain.state import facts_in
+
+    assert "children" not in facts_in("had a dvt 3 years ago, all fine now")[0]
+    assert facts_in("my 3 year old")[0].get("children") is True

@@ -175,8 +175,12 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
 # what they told of earlier (a medicine, a condition) bears on it.
 # (or about the person they told of: "my son is 22 and on keppra", then "he wants to try k2
 # for the gym now. problem?", blind round 42, got the warfarin paragraph)
+# So is asking whether it is all right, with no one named ("is k2 ok now then", after "i was on
+# warfarin for 6 months after a clot in my lung" and "finished it in march": blind round 48 got
+# "generally considered safe and well-tolerated" alone).
 _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'?s|him|his|she|"
-                               r"she'?s|her|hers)\b")
+                               r"she'?s|her|hers)\b|\b(?:ok|okay|safe|fine|alright|all right|"
+                               r"risky|allowed)\b")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,
@@ -374,6 +378,11 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         marked_here = topics.marked(topic, question)
         statements = sorted(statements, key=lambda u: (
             not any(overlaps(u, m) for m in marked_here), not set(tokenize(u.quote)) & own))
+    # a statement the file has follow the lead for the reader's words comes second ("stage 3
+    # ckd": the severe-disease line, then "a chronic health condition affecting the kidneys")
+    after = topics.followers(topic, f"{question} {said}")
+    if after and statements:
+        statements = statements[:1] + after + [u for u in statements[1:] if u not in after]
     touched = [t for t, _ in topics.touched(question, lex)]
     for unit in statements:
         if fresh(unit) and not repeats(unit, before(), wanted):

@@ -33,6 +33,7 @@ from k2chat.chain.scoring import (
     scope_row,
     score_units,
     text_in_scope,
+    unknown_effect,
 )
 from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
 from k2chat.chain.state import ConversationState
@@ -255,12 +256,15 @@ def judge(
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
-    if p_covered < models.scope_threshold and not definers and not (
+    effect = unknown_effect(part, lex)  # "does k2 lower blood pressure?"
+    if (p_covered < models.scope_threshold or effect is not None) and not definers and not (
             not emergency and forced_in_scope(topics, evidence, lex, flags, state, followup,
                                              vocabulary)):
         caution = find_caution(topics, evidence, lex, emergency, flags, covered=False)
         if caution is None:
-            return Judgement(emergency, qtype, False, f"P(covered)={p_covered:.2f}")
+            return Judgement(emergency, qtype, False,
+                             f"the article never mentions {effect}" if effect is not None
+                             else f"P(covered)={p_covered:.2f}")
         # A blood thinner is named: whatever else is asked, the article's caution answers.
         return Judgement(emergency, qtype, False, "only the anticoagulant caution applies",
                          caution=caution)

@@ -69,7 +69,14 @@ _NEAR_NEGATION = frozenset({"off"})
 _NEAR_REACH = 2
 # ... not counting a determiner or "blood" between ("I'm off the blood thinners now", blind
 # round 4's reader kept the caution)
-_NEAR_FILLER = frozenset("the my his her their all any those these blood".split())
+_NEAR_FILLER = frozenset("the my his her their all any those these blood with taking using "
+                         "course of".split())
+# Words that say a course is over, negating the group word right after them the same way, with
+# no word of being needed ("had a dvt 2 years ago, finished the blood thinners", "done with
+# blood thinners now", "finished my warfarin in march": blind rounds 48-50 each gave such a
+# reader "You mentioned a blood-thinning medicine" and the caution before their own line, "a
+# history of thrombosis").
+_OVER = frozenset("finished stopped quit completed ended done".split())
 # ... after a word of being or coming off it ("I'm off", "came off"; not "throwing off my INR")
 _BEING = frozenset("i'm im am was were been be is are came come coming got gone went stayed "
                    "staying he's she's they're we're now".split())
@@ -127,10 +134,11 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
         words = list(_WORD.finditer(lowered, start, end))
         for j, w in enumerate(words):
             cues = ([v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
-                    or [v for i, v in enumerate(words[:j]) if v.group() in _NEAR_NEGATION
+                    or [v for i, v in enumerate(words[:j])
+                        if (v.group() in _OVER or v.group() in _NEAR_NEGATION
+                            and (i == 0 or words[i - 1].group() in _BEING))
                         and sum(x.group() not in _NEAR_FILLER for x in words[i + 1:j])
-                        < _NEAR_REACH
-                        and (i == 0 or words[i - 1].group() in _BEING)])
+                        < _NEAR_REACH])
             if cues and _groups_of_word(w.group())[1]:
                 spans.append((cues[0].start(), w.end()))
         start = m.end() if m else end
@@ -221,6 +229,10 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
 
 
 _ANTICOAG_PHRASE = re.compile(r"\bbloo?d[- ]?th[iy]n")
+# a course told as over, pointed back at ("finished it", "came off them", "done with the meds")
+_COURSE_OVER = re.compile(r"\b(?:finished|stopped|quit|completed|ended|done with|came off|"
+                          r"(?:i'?m|im|i am|now|been) off)\s+(?:it|them|those|that|the (?:meds|"
+                          r"medications?|medicines?|tablets|pills|course))\b")
 # A son or daughter of a stated age ("my son is 24", "our daughter, aged 19,").
 _GROWN_CHILD = re.compile(r"\b(?:son|daughter|kid|child|boy|girl)\b,?\s+(?:is|aged|age|who is|"
                           r"who's|turned|just turned)\s+(\d{1,3})\b")
@@ -368,6 +380,11 @@ class ConversationState:
             # thinner named, still on the other (blind round 38 lost the caution); "not on any
             # blood thinner now" names none and takes them all back
             said["anticoagulant"] = True
+        if self.on_blood_thinner and not said and _COURSE_OVER.search(normalize(question)):
+            # "finished it last spring" after "i took xarelto for six months after a clot in my
+            # lung": the course told of is over (blind rounds 48-50 kept giving such readers
+            # the caution); a message naming a group says itself what it ends
+            said["anticoagulant"] = False
         facts.update(said)
         asked_forms = forms_in(question, self.known_forms)
         form = self.form

@@ -207,12 +207,13 @@ class SafetyTopics:
                 continue  # a comparison is touched only by a question that compares
             if topic.kind == "blood_thinner" and not thinner:
                 continue
-            said = set() if any(p.search(lowered) for p in topic.unless) else words
+            blocked = any(p.search(lowered) for p in topic.unless)
+            said = set() if blocked else words
             hits = (drugs & topic.drugs) | (said & topic.words)
             if topic.whole_class:
                 hits |= {_BLOOD_THINNER}
             hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}
-            hits |= {p.pattern for p in topic.patterns if p.search(lowered)}
+            hits |= {p.pattern for p in topic.patterns if not blocked and p.search(lowered)}
             if topic.other_drugs:
                 hits |= unknown
             if topic.by_amount and not elsewhere:
@@ -287,16 +288,20 @@ class SafetyTopics:
         where the file marks some of them for words the reader used in ``text``, only those
         (a past DVT is "a history of thrombosis", not also "clotting disorders, such as
         thrombophilia": both read as near-duplicates to blind round 40's grader; a reader
-        with factor V Leiden and a past clot gets both)."""
+        with factor V Leiden and a past clot gets both); and after them those the file has
+        follow the lead for the reader's words (``also``: a stage 3 kidney reader gets the
+        severe-disease line, then "a chronic health condition affecting the kidneys")."""
         for statement, unit in self._units.items():
             if unit is lead:
                 topic = self._topic_of[statement]
+                after = [u for u in self.followers(topic, text) if u is not lead]
                 if topic.shows < 2:
-                    return []
+                    return after
                 marked = self._marked(topic, text)
                 first = [s for s in topic.statements if s in self._units]
-                return [u for s in (marked or first)[:topic.shows]
-                        if (u := self._units.get(s)) is not None and u is not lead]
+                shown = [u for s in (marked or first)[:topic.shows]
+                         if (u := self._units.get(s)) is not None and u is not lead]
+                return shown + [u for u in after if u not in shown]
         return []
 
     def compared(self, sides: str | None, question: str, lex: LexicalIndex) -> list[Unit]:
@@ -340,6 +345,13 @@ class SafetyTopics:
         """The lowest ``above_mcg`` of the topics touched by amounts: the top of the article's
         typical range (None: no topic says)."""
         return min((t.above_mcg for t in self.topics if t.above_mcg is not None), default=None)
+
+    def followers(self, topic: Topic, text: str) -> list[Unit]:
+        """The topic's statements the file has follow its lead for words the reader used in
+        ``text`` (``also``)."""
+        said = tokenize(text, expand=True) if text else []
+        return [u for s in topic.statements if any(_run_in(r, said) for r in s.followers)
+                and (u := self._units.get(s)) is not None]
 
     def statements(self, topic: Topic, text: str = "") -> list[Unit]:
         """The topic's statements bound to passages, strongest first; those the file marks

@@ -31,6 +31,8 @@ class Statement:
     parts: tuple[str, ...]  # a run of sentences, or a list's lead-in and one of its items
     # it leads for a reader who uses one of these words or phrases (each as its tokens)
     readers: frozenset[tuple[str, ...]] = frozenset()
+    # it follows the topic's lead for a reader who uses one of these (``also``)
+    followers: frozenset[tuple[str, ...]] = frozenset()
 
     @property
     def text(self) -> str:
@@ -144,8 +146,10 @@ def _flat(text: str) -> str:
 
 def _statement(raw: Any, where: str, article: str, lines: list[str]) -> Statement:
     readers: frozenset[tuple[str, ...]] = frozenset()
-    if isinstance(raw, dict):  # {quote: ..., for: [words or phrases]}
+    followers: frozenset[tuple[str, ...]] = frozenset()
+    if isinstance(raw, dict):  # {quote: ..., for: [words or phrases], also: [...]}
         readers = frozenset(tuple(tokenize(str(w))) for w in raw.get("for") or [])
+        followers = frozenset(tuple(tokenize(str(w))) for w in raw.get("also") or [])
         raw = raw.get("quote")
     parts = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else ()
     if not parts or not all(isinstance(p, str) and p.strip() for p in parts) or len(parts) > 2:
@@ -167,7 +171,7 @@ def _statement(raw: Any, where: str, article: str, lines: list[str]) -> Statemen
                               f"{lead_in!r} introduces")
     elif not (part := parts[0]).endswith((".", "!", "?")):
         raise CorpusError(f"{where}: a statement ends with a whole sentence: {part!r}")
-    return Statement(parts, readers)
+    return Statement(parts, readers, followers)
 
 
 def _words(raw: Any) -> frozenset[str]:

@@ -142,7 +142,8 @@ PHRASE_EXPANSIONS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
                 r"\b(trials?|stud(y|ies))\b.*\b(last|lasted|duration)\b"),
      ("shorter", "years", "duration")),
     (re.compile(r"\bside[- ]effects?\b"), ("adverse", "gastrointestinal")),
-    # "my 8 year old", "a 12-year-old", "14yo": a child
-    (re.compile(r"\b(1[0-7]|[1-9])[- ]?(yo|y/o|yrs?|years?)(?:[- ]old)?\b"), ("children",)),
+    # "my 8 year old", "a 12-year-old", "14yo": a child (not "had a dvt 2 years ago": blind
+    # round 49's past clot was read as a child's question)
+    (re.compile(r"\b(1[0-7]|[1-9])[- ]?(yo|y/o|(yrs?|years?)[- ]old)\b"), ("children",)),
     (re.compile(r"\bblood[- ]thinn"), ("anticoagulant", "warfarin")),
 )
