@@ -846,3 +846,10 @@ def test_years_ago_is_no_age() -> None:
 
     assert "children" not in facts_in("had a dvt 3 years ago, all fine now")[0]
     assert facts_in("my 3 year old")[0].get("children") is True
+
+
+@pytest.mark.parametrize("question", ["what's mk7 anyway", "what is MK-4?"])
+def test_a_form_is_defined_by_the_kind_it_is_not_by_a_dose_line(settings, question: str) -> None:
+    # the article's "the specific K2 subtype used (e.g., MK-4 vs. MK-7)" says what each is;
+    # "doses between 100-200 mcg of MK-7, the most studied form" led before (rounds 47-50)
+    _assert_leads(settings, question, "K2 subtype")

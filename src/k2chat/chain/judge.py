@@ -247,8 +247,12 @@ def judge(
     order = _healthy_reader_first(evidence.question, units, order)
     term = defined_term(evidence.question)  # "what is MK-7?": where the article says what it is
     kinds = {i: defines(units[i].quote, term) for i in order} if term is not None else {}
-    definers = sorted((i for i in order if kinds.get(i) is not None),
-                      key=lambda i: kinds[i] or 0)  # described first, then by the lead order
+    # described first, then by another name, then described inside a dose line ("MK-7, the
+    # most studied form" in "doses between 100-200 mcg of MK-7, the most studied form, are
+    # commonly cited" led "what is mk-7" in blind rounds 47, 48 and 50: graders read it as a
+    # dose, not what MK-7 is); then by the lead order
+    definers = sorted((i for i in order if kinds.get(i) is not None), key=lambda i: (
+        2 if kinds[i] == 0 and vocabulary.amount.search(units[i].quote) else kinds[i] or 0))
     definers = definers[:2]  # two of them: "(ucOC), a marker of ..." and "higher levels of
     for n, i in enumerate(definers):  # ... (ucOC), which is ...", ahead of the rest
         order.remove(i)
