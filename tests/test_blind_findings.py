@@ -853,3 +853,12 @@ def test_a_form_is_defined_by_the_kind_it_is_not_by_a_dose_line(settings, questi
     # the article's "the specific K2 subtype used (e.g., MK-4 vs. MK-7)" says what each is;
     # "doses between 100-200 mcg of MK-7, the most studied form" led before (rounds 47-50)
     _assert_leads(settings, question, "K2 subtype")
+
+
+def test_a_reader_planning_the_japanese_mk4_dose_gets_where_it_comes_from(settings) -> None:
+    answer = k2chat.ask("thinking of getting 45 mg mk-4 softgels like the japan trials, my "
+                        "spine is bad", settings)
+    assert "not typically found in dietary supplements" in _lead(answer), answer.text
+    assert "applicability to broader Western populations" in answer.text, answer.text
+    unit = k2chat.ask("wait, 45 mg of mk4? surely that's meant to be mcg", settings)
+    assert "Note the unit difference" in _lead(unit), unit.text  # (a guard)
