@@ -862,3 +862,10 @@ def test_a_reader_planning_the_japanese_mk4_dose_gets_where_it_comes_from(settin
     assert "applicability to broader Western populations" in answer.text, answer.text
     unit = k2chat.ask("wait, 45 mg of mk4? surely that's meant to be mcg", settings)
     assert "Note the unit difference" in _lead(unit), unit.text  # (a guard)
+
+
+def test_skipping_a_medicine_told_earlier_for_k2_gets_the_articles_comparison(pipeline) -> None:
+    answer = _last_answer(pipeline, ["my endocrinologist has me on reclast infusions yearly",
+                                     "my neighbour reckons k2 does the same job"],
+                          "so could i skip the next infusion and take k2")
+    assert "not a replacement for prescribed osteoporotic medication" in answer.text, answer.text

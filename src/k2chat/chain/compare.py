@@ -23,8 +23,8 @@ from k2chat.store.statements import MIN_BARE
 from k2chat.text import normalize
 from k2chat.vocabulary import Vocabulary
 
-__all__ = ["COMPARE_REACH", "Sides", "amounts_in", "covers_both_forms", "lead_order",
-           "sides_of"]
+__all__ = ["COMPARE_REACH", "Sides", "amounts_in", "asks_replacement", "covers_both_forms",
+           "lead_order", "sides_of"]
 
 # How far below the top candidate (in fitted support margins) the sentence that compares may
 # score and still lead: the reach judge.RAREST_REACH gives a quote holding the question's most
@@ -71,8 +71,14 @@ _AMOUNT = re.compile(
     r"(mcg|µg|ug|micrograms?|mg|milligrams?)?")
 _ABOVE = ("≥", ">", "over", "beyond", "above", "exceeding", "more than", "at least")
 _REPLACE_Q = re.compile(r"\b(switch\w*|swap\w*|replac\w*|substitut\w*|instead|stop\w*|quit\w*|"
-                        r"come off|get off|drop\w*|alternative|rather)\b")
+                        r"come off|get off|drop\w*|alternative|rather|skip\w*)\b")
 _REPLACE_A = re.compile(r"\b(replacement|replace|standalone|instead)\b", re.IGNORECASE)
+
+
+def asks_replacement(question: str) -> bool:
+    """The question asks whether K2 could take something's place ("could i skip the next
+    shot and just do k2", "stop my Actonel and take K2 instead?")."""
+    return bool(_REPLACE_Q.search(normalize(question)))
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,13 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     # group's or other medicine's statement follows it
     comparison = [] if emergency else topics.compared(
         compared_sides(evidence.question, compare_type, vocabulary), evidence.question, lex)
+    if not comparison and not emergency and said and compare.asks_replacement(
+            evidence.question):
+        # the medicine told earlier is the other side ("i get prolia shots every 6 months",
+        # then "could i skip the next shot and just do k2": blind round 47 quoted "shows
+        # promise for bone health" alone)
+        both = f"{said} {evidence.question}"
+        comparison = topics.compared(compared_sides(both, True, vocabulary), both, lex)
     if comparison and pairs and not overlaps(pairs[0][0], comparison[0]) and (
             compare.covers_both_forms(evidence.question, pairs[0][0].quote, vocabulary)):
         comparison = []  # the ranked lead answers for both forms named, asked no comparison

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from k2chat.chain.drugs import generic_names
 from k2chat.chain.safety import anticoagulants_named, mentions_anticoagulant
 from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
@@ -395,7 +396,9 @@ class ConversationState:
             if len(quoted) == 1:
                 form = quoted[0]
         notes = self.notes
-        if any(said.values()):
+        if any(said.values()) or generic_names(question):
+            # (a medicine the reader takes is theirs too: "i get prolia shots every 6 months",
+            # then "could i skip the next shot and just do k2", blind round 47)
             notes = (*notes, without_negated(question))
         return replace(self, form=form, facts=tuple(sorted(facts.items())), notes=notes,
                        age=age if age is not None else self.age, turns=self.turns + 1,
