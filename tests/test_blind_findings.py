@@ -869,3 +869,8 @@ def test_skipping_a_medicine_told_earlier_for_k2_gets_the_articles_comparison(pi
                                      "my neighbour reckons k2 does the same job"],
                           "so could i skip the next infusion and take k2")
     assert "not a replacement for prescribed osteoporotic medication" in answer.text, answer.text
+
+
+def test_breastfeeding_written_apart_is_breastfeeding(settings) -> None:
+    _assert_leads(settings, "breast feeding my 6 week old son, any problem with mk7 for me",
+                  "Pregnant or breastfeeding")

@@ -146,4 +146,6 @@ PHRASE_EXPANSIONS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     # round 49's past clot was read as a child's question)
     (re.compile(r"\b(1[0-7]|[1-9])[- ]?(yo|y/o|(yrs?|years?)[- ]old)\b"), ("children",)),
     (re.compile(r"\bblood[- ]thinn"), ("anticoagulant", "warfarin")),
+    # breastfeeding written apart, however spelt ("breast feding my 4 month old", round 47)
+    (re.compile(r"\bbreast[- ]+fe{1,2}d"), ("breastfeeding",)),
 )
