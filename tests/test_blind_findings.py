@@ -874,3 +874,9 @@ def test_skipping_a_medicine_told_earlier_for_k2_gets_the_articles_comparison(pi
 def test_breastfeeding_written_apart_is_breastfeeding(settings) -> None:
     _assert_leads(settings, "breast feeding my 6 week old son, any problem with mk7 for me",
                   "Pregnant or breastfeeding")
+
+
+def test_two_amounts_set_side_by_side_get_the_articles_two_ranges(settings) -> None:
+    answer = k2chat.ask("k2 mk7 90 or 180 mcg??", settings)
+    assert "Maintenance & General Support" in answer.text, answer.text
+    assert "Therapeutic Range" in answer.text, answer.text

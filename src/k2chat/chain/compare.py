@@ -39,6 +39,9 @@ _CUE = re.compile(
     r"stronger|weaker|beat\w*|outperform\w*|superior|inferior|as good as|as effective|"
     r"stop(?:ping)?|quit(?:ting)?|come off|"
     r"get off|drop(?:ping)?)\b")
+# two amounts set side by side ("100 or 200 mcg k2??", blind round 48: both quotes gave the
+# 100-200 mcg range, neither set one amount against the other)
+_AMOUNT_OR = re.compile(r"\d\s*(?:mcg|µg|ug|micrograms?|mg)?\s+or\s+\d")
 _MORE_LESS = re.compile(
     r"\b(more|higher|bigger|larger|double|triple|extra|less|lower|smaller|megadose|"
     r"mega[- ]?dose)\b")
@@ -186,7 +189,7 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
     if "k1" in forms and len(forms) > 1:
         other = next(f for f in forms if f != "k1")
         return Sides("form", frozenset(_FORM_WORDS["k1"]), frozenset(_FORM_WORDS[other]))
-    if not (_CUE.search(t) or compare_type):
+    if not (_CUE.search(t) or compare_type or _AMOUNT_OR.search(t)):
         return None
     amounts = _question_amounts(question)
     if len(amounts) >= 2:
