@@ -880,3 +880,7 @@ def test_two_amounts_set_side_by_side_get_the_articles_two_ranges(settings) -> N
     answer = k2chat.ask("k2 mk7 90 or 180 mcg??", settings)
     assert "Maintenance & General Support" in answer.text, answer.text
     assert "Therapeutic Range" in answer.text, answer.text
+
+
+def test_a_topic_word_misspelt_twice_by_sound_still_touches_its_topic(settings) -> None:
+    _assert_leads(settings, "my dad has alcoholic cirosis, would k2 be ok for him", LIVER)
