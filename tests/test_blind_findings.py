@@ -884,3 +884,9 @@ def test_two_amounts_set_side_by_side_get_the_articles_two_ranges(settings) -> N
 
 def test_a_topic_word_misspelt_twice_by_sound_still_touches_its_topic(settings) -> None:
     _assert_leads(settings, "my dad has alcoholic cirosis, would k2 be ok for him", LIVER)
+
+
+def test_adding_k2_to_a_medicine_told_earlier_gets_the_articles_comparison(pipeline) -> None:
+    answer = _last_answer(pipeline, ["my dad takes fosamax every sunday"],
+                          "would k2 on top be pointless")
+    assert "not equated with that for first-line" in _lead(answer), answer.text

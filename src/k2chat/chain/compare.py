@@ -80,8 +80,15 @@ _REPLACE_A = re.compile(r"\b(replacement|replace|standalone|instead)\b", re.IGNO
 
 def asks_replacement(question: str) -> bool:
     """The question asks whether K2 could take something's place ("could i skip the next
-    shot and just do k2", "stop my Actonel and take K2 instead?")."""
-    return bool(_REPLACE_Q.search(normalize(question)))
+    shot and just do k2", "stop my Actonel and take K2 instead?") or be added to it ("should
+    i also add k2 on top or is that pointless", after "my doctor started me on alendronate":
+    blind round 49 got the vitamin D and calcium line alone)."""
+    t = normalize(question)
+    return bool(_REPLACE_Q.search(t) or _ADD_Q.search(t))
+
+
+_ADD_Q = re.compile(r"\b(add|adding|on top|alongside|together with|combine|combining|pointless|"
+                    r"worth it)\b")
 
 
 @dataclass(frozen=True)
