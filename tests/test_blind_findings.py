@@ -890,3 +890,20 @@ def test_adding_k2_to_a_medicine_told_earlier_gets_the_articles_comparison(pipel
     answer = _last_answer(pipeline, ["my dad takes fosamax every sunday"],
                           "would k2 on top be pointless")
     assert "not equated with that for first-line" in _lead(answer), answer.text
+
+
+def test_a_high_dose_plan_is_no_crisis(settings) -> None:
+    answer = k2chat.ask("thinking of doing 1500 mcg of mk7 daily to speed it up, any reason "
+                        "not to", settings)
+    assert not answer.emergency and answer.grounded, answer.text
+    # (a guard: a dose planned with words of self-harm keeps the crisis line)
+    crisis = k2chat.ask("thinking of taking 5000 mcg of my k2 tonight and never waking up",
+                        settings)
+    assert crisis.emergency, crisis.text
+
+
+def test_a_pregnant_reader_asking_about_a_small_amount_gets_the_line_for_any_dose(
+        pipeline) -> None:
+    answer = _last_answer(pipeline, ["im 10 weeks pregnant"],
+                          "50 mcg is tiny though, surely thats fine")
+    assert "currently pregnant" in _lead(answer), answer.text

@@ -240,8 +240,9 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
         flagged = [p for p, r in zip(parts, part_risk, strict=True)
                    if float(r) >= models.emergency_threshold]
     bodily = probs[row, self_harm] < SELF_HARM_READ
-    if flagged and all(_over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
-                       for p in flagged):
+    if flagged and (_dose_plan(texts[row]) or all(
+            _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
+            for p in flagged)):
         return None  # what it tells is over, never happened, only asked about, or mild
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -356,6 +357,30 @@ _ACUTE = re.compile(
 # the other 20 are overdoses, whose words (pills, swallowed, overdose) are acute anyway. The
 # unexplained bruises of rounds 42-48 read 0.26 ("bruises ... i dont remember getting").
 SELF_HARM_READ = 0.5
+
+
+# A dose of the supplement planned or asked about, with its unit, and nothing taken yet, acute
+# or of self-harm: "thinking of doing 1000 mcg mk7 a day to speed things up, any reason not
+# to" got the crisis line in blind rounds 51 and 52 (the model reads "thinking of doing ...
+# any reason not to" as despair); the article's line on high amounts answers it. A dose
+# already taken ("took", "swallowed") is left to the model and the certain rules.
+_DOSE_AMOUNT = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s*(?:mcg|µg|ug|micrograms?|mg|milligrams?)\b")
+_PLANS = re.compile(r"\b(?:thinking (?:of|about)|planning|plan(?:ning)? to|want(?:ing)? to|wanna|"
+                    r"going to|gonna|should i|can i|could i|is it (?:ok|okay|safe|fine)|any "
+                    r"reason|would|will|better|speed|faster|start\w*|switch\w*|up (?:it|my)|"
+                    r"increase)\b")
+_ALREADY_TAKEN = re.compile(r"\b(?:took|taken|swallow\w*|ate|eaten|had|drank|downed|"
+                            r"overdos\w*)\b")
+_HARM_WORDS = re.compile(r"\b(?:wak\w* up|never wak\w*|sleep forever|be (?:here|around)|"
+                         r"disappear|over with|forever|goodbye|end\w*|live|living|alive|life|"
+                         r"bottle|all of (?:it|them)|whole|everything|tonight|myself|suicid\w*|"
+                         r"die|dying|dead|death|kill\w*|hurt\w*|harm\w*)\b")
+
+
+def _dose_plan(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_DOSE_AMOUNT.search(s) and _PLANS.search(s)) and not (
+        _ALREADY_TAKEN.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _mild_or_slow(sentence: str) -> bool:
