@@ -907,3 +907,19 @@ def test_a_pregnant_reader_asking_about_a_small_amount_gets_the_line_for_any_dos
     answer = _last_answer(pipeline, ["im 10 weeks pregnant"],
                           "50 mcg is tiny though, surely thats fine")
     assert "currently pregnant" in _lead(answer), answer.text
+
+
+def test_a_clotting_disorder_told_in_words_is_remembered(pipeline) -> None:
+    answer = _last_answer(pipeline, ["i carry a clotting gene, my hematologist keeps an eye on "
+                                     "it"], "should i avoid k2 or is it fine for my bones")
+    assert "such as thrombophilia" in _lead(answer), answer.text
+    from k2chat.chain.state import facts_in
+
+    assert facts_in("no meds, no clotting problems, kidneys fine")[0].get("clotting") is False
+
+
+def test_a_chronic_heart_condition_gets_the_articles_chronic_condition_line(pipeline) -> None:
+    answer = _last_answer(pipeline, ["my dad has heart disease and takes alendronate"],
+                          "would adding k2 be ok for him")
+    assert "chronic health condition affecting the kidneys, liver, heart" in answer.text, \
+        answer.text

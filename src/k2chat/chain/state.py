@@ -58,6 +58,8 @@ GROUPS: dict[str, frozenset[str]] = {
     # for his seizures", then "he wants to try k2 now. problem?" (blind round 42)
     "seizures": frozenset({"seizure", "epilepsy", "epileptic", "anticonvulsant"}),
     "antibiotics": frozenset({"antibiotic"}),
+    # a chronic heart condition the reader told of ("she also has heart failure", round 52)
+    "heart": frozenset({"heart", "cardiomyopathy"}),
 }
 # Words that negate what follows them within a clause ("I'm not on dialysis", "no kidney
 # problems", "I don't take warfarin", "never been pregnant").
@@ -205,6 +207,13 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
         if not clause or not clause.strip():
             continue
         words = re.findall(r"[a-z0-9'/-]+", clause)
+        # a group named in a phrase of its own ("i have a clotting disorder"), negated when a
+        # negation comes just before it ("no clotting problems")
+        for pattern, group in _GROUP_PHRASES:
+            m = pattern.search(clause)
+            if m and group not in facts:
+                before = re.findall(r"[a-z']+", clause[:m.start()])[-_NEGATION_REACH:]
+                facts[group] = not any(w in _NEGATION for w in before)
         # the thesaurus's phrase cues ("a 12-year-old" -> children): stems no single word gave
         phrase = set(tokenize(clause, expand=True)).difference(
             *(tokenize(w, expand=True) for w in words))
@@ -230,6 +239,13 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
 
 
 _ANTICOAG_PHRASE = re.compile(r"\bbloo?d[- ]?th[iy]n")
+# Groups told in phrases no single word gives: a clotting disorder in words ("i have a clotting
+# disorder, my hematologist follows me", then "should i stay away from it": blind round 52
+# forgot it; not read as the thesaurus, which would widen every search for it).
+_GROUP_PHRASES = (
+    (re.compile(r"\b(?:blood )?clotting (?:disorders?|conditions?|problems?|genes?|mutations?)\b|"
+                r"\bfactor (?:v|5|five) leiden\b"), "clotting"),
+)
 # a course told as over, pointed back at ("finished it", "came off them", "done with the meds")
 _COURSE_OVER = re.compile(r"\b(?:finished|stopped|quit|completed|ended|done with|came off|"
                           r"(?:i'?m|im|i am|now|been) off)\s+(?:it|them|those|that|the (?:meds|"
