@@ -1,5 +1,5 @@
 """Groups the article tells to seek advice before starting K2 (surgery, clotting disorders, fat
-malabsorption: `advice_first` in the safety data), and what K2 itself does to blood. Blind
+malabsorption, chronic heart and blood-vessel conditions: `advice_first` in the safety data), and what K2 itself does to blood. Blind
 rounds 6, 11 and 12 asked about an upcoming joint replacement and got no surgery statement (two
 were refused); round 12's "Does K2 thin your blood?" was told "You mentioned a blood-thinning
 medicine". The wordings here are new, not the rounds'."""
@@ -20,7 +20,8 @@ SURGERY = "Planning for surgery in the near future."
 
 def test_advice_first_groups_are_the_seek_advice_ones() -> None:
     marked = {t.name for t in load_topics(CORPUS) if t.advice_first}
-    assert marked == {"surgery", "clotting disorders", "fat malabsorption"}
+    assert marked == {"surgery", "clotting disorders", "fat malabsorption",
+                      "heart and blood vessel conditions"}
     # never a medicine or the food topic: questions the article does not answer touch those
     assert not any(t.advice_first and (t.drugs or t.other_drugs) for t in load_topics(CORPUS))
 
