@@ -848,11 +848,15 @@ def test_years_ago_is_no_age() -> None:
     assert facts_in("my 3 year old")[0].get("children") is True
 
 
-@pytest.mark.parametrize("question", ["what's mk7 anyway", "what is MK-4?"])
-def test_a_form_is_defined_by_the_kind_it_is_not_by_a_dose_line(settings, question: str) -> None:
-    # the article's "the specific K2 subtype used (e.g., MK-4 vs. MK-7)" says what each is;
-    # "doses between 100-200 mcg of MK-7, the most studied form" led before (rounds 47-50)
-    _assert_leads(settings, question, "K2 subtype")
+@pytest.mark.parametrize(("question", "name"), [("what's mk7 anyway", "(Menaquinone-7)"),
+                                              ("what is MK-4?", "(Menaquinone-4)")])
+def test_a_form_is_defined_by_its_other_name_before_a_dose_line(settings, question: str,
+                                                                name: str) -> None:
+    # "doses between 100-200 mcg of MK-7, the most studied form" led before (rounds 47-50);
+    # a description inside a dose line now comes after the form's other name. (The article's
+    # "the specific K2 subtype used (e.g., MK-4 vs. MK-7)" led for a while: graders of
+    # rounds 51-53 read its dosage sentence as off-topic, 3-5/8.)
+    _assert_leads(settings, question, name)
 
 
 def test_a_reader_planning_the_japanese_mk4_dose_gets_where_it_comes_from(settings) -> None:
@@ -923,3 +927,28 @@ def test_a_chronic_heart_condition_gets_the_articles_chronic_condition_line(pipe
                           "would adding k2 be ok for him")
     assert "chronic health condition affecting the kidneys, liver, heart" in answer.text, \
         answer.text
+
+
+def test_a_joint_replacement_told_earlier_leads_a_question_about_what_to_do(pipeline) -> None:
+    answer = _last_answer(pipeline, ["they're replacing my hip in six weeks",
+                                     "i've been on mk7 since spring"],
+                          "is there anything i need to do about that")
+    assert "Planning for surgery" in _lead(answer), answer.text
+
+
+def test_whether_k2_is_absorbed_is_about_the_malabsorption_told_earlier(pipeline) -> None:
+    # (a guard: this wording held before; round 54's "would a k2 supplement even get absorbed"
+    # after "i had gastric bypass surgery 5 years ago" did not)
+    answer = _last_answer(pipeline, ["had a sleeve gastrectomy and then a bypass in 2019"],
+                          "does k2 even absorb properly then")
+    assert "fat-soluble" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize("message", [
+    "i self harmed as a teen but im in a really great place now, just want strong bones",
+    # (a guard: the model alone does not flag this one)
+    "our cat licked a k2 capsule yesterday and she's back to normal today",
+])
+def test_a_past_told_with_being_well_now_in_everyday_words_is_no_emergency(
+        settings, message: str) -> None:
+    assert not k2chat.ask(message, settings).emergency

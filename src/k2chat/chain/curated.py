@@ -184,10 +184,11 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
 # for the gym now. problem?", blind round 42, got the warfarin paragraph)
 # So is asking whether it is all right, with no one named ("is k2 ok now then", after "i was on
 # warfarin for 6 months after a clot in my lung" and "finished it in march": blind round 48 got
-# "generally considered safe and well-tolerated" alone).
+# "generally considered safe and well-tolerated" alone). And whether it is absorbed ("would a k2
+# supplement even get absorbed" after "i had gastric bypass surgery": blind round 54).
 _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'?s|him|his|she|"
                                r"she'?s|her|hers)\b|\b(?:ok|okay|safe|fine|alright|all right|"
-                               r"risky|allowed)\b")
+                               r"risky|allowed)\b|\babsorb\w*|\babsorption\b")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,

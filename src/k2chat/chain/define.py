@@ -57,16 +57,13 @@ def defined_term(question: str) -> str | None:
 def defines(quote: str, term: str) -> int | None:
     """How the quote defines ``term`` (as :func:`defined_term` gives it): 0 with a
     description ("a process called term", "term, a protein ...", "(term), a marker of ...",
-    "(term), which is ...", "the K2 subtype used (e.g., ... term)"), 1 beside another name
-    only ("term (...)", "... (term)"); None when it does not. "The mechanism (carboxylation)
-    is strong." names it, and "a process called carboxylation" says what it is."""
+    "(term), which is ..."), 1 beside another name only ("term (...)", "... (term)"); None
+    when it does not. "The mechanism (carboxylation) is strong." names it, and "a process
+    called carboxylation" says what it is."""
     text = normalize(quote)
     t = re.escape(term)
     if re.search(rf"\b(?:called|known as|termed)\s+{t}\b"
-                 rf"|(?<![\w-]){t}\)?,\s+(?:a|an|the|which)\s"
-                 # an example of a kind: "the specific K2 subtype used (e.g., MK-4 vs. MK-7)"
-                 rf"|\b(?:subtypes?|forms?|types?|kinds?)\b[^.()]{{0,40}}\((?:e\.g\.,?|such "
-                 rf"as)\s[^)]*(?<![\w-]){t}\b", text):
+                 rf"|(?<![\w-]){t}\)?,\s+(?:a|an|the|which)\s", text):
         return 0
     if re.search(rf"(?<![\w-]){t}\s+\([^)]+\)|\({t}\)", text):
         return 1

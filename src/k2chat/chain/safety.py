@@ -263,7 +263,9 @@ _HISTORY = re.compile(
     r"in the past)\b")
 _RECOVERED = re.compile(
     r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re) (totally |"
-    r"completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|well|normal)\b")
+    r"completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|well|normal)\b|"
+    # "running around like normal" (blind round 54)
+    r"\b(like|as|back to) (normal|usual)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
 _LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
@@ -279,7 +281,8 @@ _LONG_PAST = re.compile(
     r"\bas a (teen|teenager|kid|child|student)\b|\bwhen i was (younger|a teen\w*|a kid|\d+)\b|"
     r"\bback in (19|20)\d\d\b")
 _WELL_NOW = re.compile(
-    r"\b(i'?m|i am) (now )?(in a (good|better|great) place|doing (much |a lot |so much )?(well|"
+    r"\b(i'?m|i am) (now )?(in a ((really|very|much|so) )?(good|better|great) place|doing (much "
+    r"|a lot |so much )?(well|"
     r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|"
     r"\b(therapy|treatment|counselling|counseling) (really )?helped\b")
 _AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|right now|again|"
@@ -296,7 +299,8 @@ def _over_or_never(sentence: str) -> bool:
         return True
     if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(s):
         return False
-    return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)))
+    return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)
+                                       and not _NOT_WELL.search(s)))
 
 
 # A question asking leave to give or take something, that tells of nothing happening ("Can I
@@ -312,7 +316,11 @@ _ASKS_LEAVE = re.compile(
     # whether to carry on with it ("Do I keep going up to the op?", blind round 26, after "I've
     # been on MK-7 for about a year": the model read "keep going" as despair)
     r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:do|should|can|shall|could)\s+(?:i|we|he|she|they|"
-    r"(?:my|our) [\w-]+)\s+(?:just\s+)?(?:keep|carry on|continue|go on|stop|pause|hold off)\b")
+    r"(?:my|our) [\w-]+)\s+(?:just\s+)?(?:keep|carry on|continue|go on|stop|pause|hold off)\b|"
+    # whether anything is to be done ("is there anything i need to do about that", after an
+    # operation told of: read as despair, blind round 54's conversation)
+    r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:is there\s+)?anything\s+(?:i|we|he|she|they)\s+"
+    r"(?:need|needs|should|have|has|must|ought|can)\b")
 _EVENT = re.compile(
     r"\b(bleed\w*|blood|chest|breath\w*|faint\w*|collaps\w*|unconscious|seiz\w*|stroke|"
     r"numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|vomit\w*|passed out|pain\w*|"
@@ -394,6 +402,8 @@ def _asks_leave(sentence: str) -> bool:
     return bool(_ASKS_LEAVE.search(s)) and not _EVENT.search(s)
 
 
+# ("... yesterday and he's not acting like normal" is not recovered)
+_NOT_WELL = re.compile(r"\b(not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|no longer|never)\b")
 _PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"
                        r"several|couple of) days ago)\b")
 # words of an emergency going on now: a sentence with one is never "over"

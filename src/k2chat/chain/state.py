@@ -245,6 +245,11 @@ _ANTICOAG_PHRASE = re.compile(r"\bbloo?d[- ]?th[iy]n")
 _GROUP_PHRASES = (
     (re.compile(r"\b(?:blood )?clotting (?:disorders?|conditions?|problems?|genes?|mutations?)\b|"
                 r"\bfactor (?:v|5|five) leiden\b"), "clotting"),
+    # a joint to be replaced is surgery, as the surgery topic reads it ("my surgeon scheduled
+    # my knee replacement for next month", then "anything i should do about that": round 54)
+    (re.compile(r"\b(?:knee|hip|joint|shoulder|ankle|elbow)s?\b(?: \w+){0,3}? (?:replacement|"
+                r"replaced|op)\b|\b(?:replace|replacing|operate on) (?:my|his|her|a|the) (?:knee|"
+                r"hip|joint|shoulder|ankle|elbow)s?\b"), "surgery"),
 )
 # a course told as over, pointed back at ("finished it", "came off them", "done with the meds")
 _COURSE_OVER = re.compile(r"\b(?:finished|stopped|quit|completed|ended|done with|came off|"
