@@ -1,8 +1,9 @@
 """Groups the article tells to seek advice before starting K2 (surgery, clotting disorders, fat
 malabsorption, chronic heart and blood-vessel conditions: `advice_first` in the safety data),
-and what K2 itself does to blood. Blind rounds 6, 11 and 12 asked about an upcoming joint replacement and got no surgery statement (two
-were refused); round 12's "Does K2 thin your blood?" was told "You mentioned a blood-thinning
-medicine". The wordings here are new, not the rounds'."""
+and what K2 itself does to blood. Blind rounds 6, 11 and 12 asked about an upcoming joint
+replacement and got no surgery statement (two were refused); round 12's "Does K2 thin your
+blood?" was told "You mentioned a blood-thinning medicine". The wordings here are new, not the
+rounds'."""
 
 from __future__ import annotations
 
