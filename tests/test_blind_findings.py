@@ -952,3 +952,9 @@ def test_whether_k2_is_absorbed_is_about_the_malabsorption_told_earlier(pipeline
 def test_a_past_told_with_being_well_now_in_everyday_words_is_no_emergency(
         settings, message: str) -> None:
     assert not k2chat.ask(message, settings).emergency
+
+
+def test_a_middle_stage_kidney_reader_asking_if_fine_also_gets_the_chronic_line(pipeline) -> None:
+    answer = _last_answer(pipeline, ["i have stage three kidney disease", "no dialysis though"],
+                          "so mk7 would be fine for me")
+    assert "chronic health condition affecting the kidneys" in answer.text, answer.text

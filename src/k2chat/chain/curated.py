@@ -362,6 +362,14 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         if topic.kind == "blood_thinner":  # (a group's weaker lines may name who else:
             # "... or are breastfeeding" stays for a nursing reader)
             kept = _strongest_statements(lines, kept, shown)
+        # a statement the file has follow the lead for the reader's words comes second here
+        # too ("so k2 should be fine for me then right" after "i have stage 3 kidney disease":
+        # blind round 53 got the severe-disease line alone)
+        following = [(u, top) for u in topics.followers(topic, f"{question} {said}")
+                     if not any(overlaps(u, v) for v, _ in kept)]
+        if kept and following:
+            kept = kept[:1] + following + kept[1:]
+            keep = max(keep, 1) + len(following)
         if kept:
             return kept, min(max(keep, len(marked)), len(kept))
     ordered: list[tuple[Unit, float]] = []
