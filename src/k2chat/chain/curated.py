@@ -348,6 +348,10 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or ASKS_LEAVE.search(question.lower()) or PLANS.search(question.lower()))
     lines = topics.statements(topic, question)  # strongest first, marked ones first of all
+    # a statement the file has follow the lead for the reader's words comes second, in both
+    # answers below ("stage 3 ckd": the severe-disease line, then "a chronic health condition
+    # affecting the kidneys"; blind rounds 48-53 got the severe-disease line alone)
+    after = topics.followers(topic, f"{question} {said}")
     kept = [(u, p) for u, p in pairs if not amount.search(u.quote)
             and not (_REASSURES.search(u.quote) and not any(overlaps(u, s) for s in lines))]
     shown = [caution] if caution is not None else []
@@ -362,11 +366,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         if topic.kind == "blood_thinner":  # (a group's weaker lines may name who else:
             # "... or are breastfeeding" stays for a nursing reader)
             kept = _strongest_statements(lines, kept, shown)
-        # a statement the file has follow the lead for the reader's words comes second here
-        # too ("so k2 should be fine for me then right" after "i have stage 3 kidney disease":
-        # blind round 53 got the severe-disease line alone)
-        following = [(u, top) for u in topics.followers(topic, f"{question} {said}")
-                     if not any(overlaps(u, v) for v, _ in kept)]
+        following = [(u, top) for u in after if not any(overlaps(u, v) for v, _ in kept)]
         if kept and following:
             kept = kept[:1] + following + kept[1:]
             keep = max(keep, 1) + len(following)
@@ -394,9 +394,6 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         marked_here = topics.marked(topic, question)
         statements = sorted(statements, key=lambda u: (
             not any(overlaps(u, m) for m in marked_here), not set(tokenize(u.quote)) & own))
-    # a statement the file has follow the lead for the reader's words comes second ("stage 3
-    # ckd": the severe-disease line, then "a chronic health condition affecting the kidneys")
-    after = topics.followers(topic, f"{question} {said}")
     if after and statements:
         statements = statements[:1] + after + [u for u in statements[1:] if u not in after]
     touched = [t for t, _ in topics.touched(question, lex)]
