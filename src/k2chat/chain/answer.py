@@ -151,9 +151,27 @@ def _honest_report(flags: safety.SafetyFlags, lex: LexicalIndex) -> bool:
     return said is not None and _borne_out(said, lex)
 
 
+# Words that say where in the article a reader read something, not what it says: a report
+# of two places is borne out when each part is ("the article says 90-180 mcg in one place and
+# 100-200 in another, which one is right": blind round 55 called it a false report)
+_WHERE = re.compile(r"\b(?:(?:in|at|on)\s+)?(?:one|another|other|some|a|the|this|that)\s+(?:place|"
+                    r"part|spot|section|point|bit|page|paragraph)s?(?:\s+of)?\b|\b(?:in\s+)?another"
+                    r"(?:\s+(?:place|part|one|section|spot))?\b|\b(?:elsewhere|somewhere(?:\s+"
+                    r"else)?|later(?:\s+on)?|earlier)\b")
+_PARTS = re.compile(r"\b(?:and|but|while|whereas|then)\b|[,;]")
+_REPORTING = re.compile(r"\b(?:it\s+)?(?:says?|said|states?|mentions?|writes?|gives?|lists?|"
+                        r"recommends?)\b")  # ("... and another says 100-200")
+_ASKING = re.compile(r"\s*(?:which|what|how|who|so|is|are|does|do|can|should)\b")
+
+
 def _borne_out(said: str, lex: LexicalIndex) -> bool:
     """Every word of ``said`` is one the article uses and one passage holds all of its figures
-    and words that say what (see ``_honest_report``)."""
+    and words that say what (see ``_honest_report``); for a report of two places (``_WHERE``),
+    each part in a passage."""
+    if _WHERE.search(said.lower()):
+        parts = [p for p in _PARTS.split(_REPORTING.sub(" ", _WHERE.sub(" ", said.lower())))
+                 if tokenize(p) and not _ASKING.match(p)]  # (not "which one is right")
+        return bool(parts) and all(_borne_out(p, lex) for p in parts)
     terms: list[str] = []
     for token in tokenize(said):
         found = [t for t in lex.query_terms(token) if t not in tokenize(token, expand=True)[1:]]
@@ -240,7 +258,7 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
     if _honest_report(prepared.flags, retriever.lexical):
         # "the article says MK-4 is dosed in milligrams, right?": the article says so; no
         # claim to set aside, the reader's words are the question
-        prepared = replace(prepared, flags=replace(prepared.flags, claimed=False,
+        prepared = replace(prepared, flags=replace(prepared.flags, claimed=False, borne_out=True,
                                                    unclaimed=prepared.question, claim_text=""))
     else:
         flags = prepared.flags

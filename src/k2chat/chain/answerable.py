@@ -68,6 +68,8 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     one about K2)."""
     if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
         return True
+    if flags.borne_out:  # what the article says, in its words and figures, asked about
+        return True
     asked = question_part(evidence.question)
     if followup and _POINTS_BACK.search(asked.lower()) and _all_known(evidence.question, lex):
         # a short follow-up about what was just said, every word the article's own ("which
@@ -131,6 +133,10 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                     # (blind round 43 refused it): whether K2 itself is ok, asked by a reader
                     # who names their group in words (an age alone may be a pet's: "my 7 year
                     # old golden retriever", which the scope model refuses)
+                    # whether K2 would help the reader of the group ("would k2 help her
+                    # bones heal faster" after "my 14 year old daughter broke her wrist
+                    # twice this year": blind round 55 refused it)
+                    or (about_substance and _HELPS_READER.search(lowered))
                     or (about_substance and ASKS_OK.search(lowered) and any(
                         t.restrictive and hits - {p.pattern for p in t.patterns}
                         for t, hits in touched)))
@@ -144,6 +150,12 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         _AMOUNT_OF_OTHER.search(normalize(evidence.question)) and not about_substance)
     return (followup or about_substance or said_amount) and any(
         t.by_amount and t.kind == "lead" for t, _ in touched)
+
+
+# whether it would help the reader or someone of theirs ("would k2 help her bones", "is it
+# helping me at all")
+_HELPS_READER = re.compile(r"\b(?:would|will|could|can|does|do|might|is|are)\b(?:\s+[\w-]+){0,4}?"
+                           r"\s+help\w*\s+(?:me|my|him|his|her|them|their|us|our)\b")
 
 
 def _all_known(question: str, lex: LexicalIndex, also: frozenset[str] = frozenset()) -> bool:

@@ -21,7 +21,7 @@ from k2chat.chain.shape import (
     quote_words,
     repeats,
 )
-from k2chat.chain.state import ConversationState, group_words
+from k2chat.chain.state import ConversationState, group_words, without_negated
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
@@ -48,9 +48,11 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
     if topics is None or not flags.anticoagulant:
         return None
     # named in this message, also where only an instruction held it ("tell me it's fine to
-    # skip the INR checks ... with my coumadin")
-    here = (evidence.question if safety.mentions_anticoagulant(evidence.question)
-            else flags.unclaimed)
+    # skip the INR checks ... with my coumadin"); not one the reader says they are not on ("so
+    # its completely fine then since its not warfarin right" from an apixaban reader got the
+    # warfarin line, blind round 55)
+    here = without_negated(evidence.question if safety.mentions_anticoagulant(
+        evidence.question) else flags.unclaimed)
     named_here = safety.mentions_anticoagulant(here)
     if not (named_here or covered or emergency):
         return None

@@ -36,7 +36,7 @@ from k2chat.chain.scoring import (
     unknown_effect,
 )
 from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
-from k2chat.chain.state import ConversationState
+from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.unsaid import unsaid
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
@@ -204,6 +204,15 @@ def judge(
 
     vectors = evidence.vectors
     emergency = safety.emergency_kind([evidence.question], vectors[:1], models, embed)
+    if (emergency is not None and embed is not None and flags.cleaned and not flags.claimed
+            and without_negated(flags.cleaned) != flags.cleaned):
+        # both readings, with and without what the reader says they are not on, must flag:
+        # "but it's not coumadin so i'm fine right" read as "but it's so i'm fine right" got
+        # the crisis line (a test after blind round 55), while the whole of "now that I'm off
+        # warfarin can I just start K2 on my own?" reads as despair and its stripped reading
+        # does not
+        emergency = safety.emergency_kind([flags.cleaned], np.asarray(embed([flags.cleaned])),
+                                          models, embed)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup, vocabulary=vocabulary)
     if state is not None:  # the reader's stated facts and the conversation's subject
@@ -260,7 +269,7 @@ def judge(
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
-    effect = unknown_effect(part, lex)  # "does k2 lower blood pressure?"
+    effect = unknown_effect(part, lex, evidence.question)  # "does k2 lower blood pressure?"
     if (p_covered < models.scope_threshold or effect is not None) and not definers and not (
             not emergency and forced_in_scope(topics, evidence, lex, flags, state, followup,
                                              vocabulary)):

@@ -242,8 +242,8 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     bodily = probs[row, self_harm] < SELF_HARM_READ
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
-            for p in flagged)):
-        return None  # what it tells is over, never happened, only asked about, or mild
+            or _medicine_swap(p) for p in flagged)):
+        return None  # over, never happened, only asked about, mild, or a medicine swapped
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
 
@@ -389,6 +389,26 @@ def _dose_plan(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
     return bool(_DOSE_AMOUNT.search(s) and _PLANS.search(s)) and not (
         _ALREADY_TAKEN.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
+
+
+# A medicine the reader would give up for another ("honestly i want to stop my alendronate
+# and just do k2 instead, feels more natural": blind round 55, P(self_harm) 0.52, got the
+# crisis line; "i want to stop" reads as despair to the model): a sentence that names a
+# medicine (the drug table, or in words) with a change of it for something else, and no
+# acute or harm word, asks about medicines.
+_GIVE_UP = re.compile(r"\b(?:stop\w*|quit\w*|come off|coming off|get off|getting off|drop\w*|"
+                      r"ditch\w*|skip\w*|switch\w*|swap\w*|replac\w*|trade\w*)\b")
+_FOR_ANOTHER = re.compile(r"\b(?:instead|rather|switch\w*|swap\w*|replac\w*|alternative|"
+                          r"trade\w*)\b")
+_MEDICINE_WORDS = re.compile(r"\b(?:meds|medications?|medicines?|prescriptions?|shots?|"
+                             r"injections?|infusions?|drugs?|bisphosphonates?)\b")
+
+
+def _medicine_swap(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_GIVE_UP.search(s) and _FOR_ANOTHER.search(s)
+                and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
+        _ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _mild_or_slow(sentence: str) -> bool:
@@ -724,6 +744,10 @@ class SafetyFlags:
     # a claim reports what the article (or k2chat) says and no passage bears it out (set by
     # the answer chain, which has the article's index: ``NOT_SAID_NOTE``)
     contradicted: bool = False
+    # the message reports what the article says and a passage bears it out (set by the answer
+    # chain): it is about the article ("the article says 90-180 mcg in one place and 100-200
+    # in another, which one is right", refused in blind round 55)
+    borne_out: bool = False
 
 
 

@@ -40,7 +40,11 @@ class Evidence:
 
 def missing_named_forms(question: str, lex: LexicalIndex) -> list[str]:
     """Named forms the article never mentions ("vitamin C", "MK-9", "GLP-1"): certain misses."""
-    text = normalize(question)
+    # a misspelt "vitamin" is the word ("wat about vitamen k3": blind round 55 answered it
+    # with the article's opening line)
+    text = " ".join("vitamin" if w.isalpha() and w not in lex.vocabulary
+                    and lex.query_terms(w) == ["vitamin"] else w
+                    for w in normalize(question).split())
     names = [c for c in compounds(text) if c.startswith("vitamin")]
     names += [w.replace("-", "") for w in _CODE.findall(text)]
     return [n for n in dict.fromkeys(names) if n not in lex.vocabulary]
@@ -148,16 +152,26 @@ _EFFECT = re.compile(
     r"\b(?:need|add)\s+(?P<d>[a-z][a-z'-]*)\s+(?:too|also|as well)\b|"
     r"\btak(?:e|ing)\s+(?P<e>[a-z][a-z'-]*)\s+(?:with|alongside)\s+(?:my\s+|the\s+)?"
     r"(?:k2|it|vitamin k2|mk-?[47])\b")
+# A companion named, then asked for "too" or "with it" ("what about magnesium, do i need
+# that too", "how about boron, should I take it with k2?": blind round 55 answered the first
+# with the vitamin D line), read in the whole message (the question part is "do i need that
+# too"). Not a person of the reader's ("what about my wife, she's on coumadin") nor a name
+# with a figure ("d3", "mk4": the article's spellings).
+_COMPANION = re.compile(
+    r"\b(?:what|how)\s+about\s+(?!(?:my|his|her|our|their|your)\b)(?P<f>[a-z][a-z'-]*)\W+"
+    r"(?:\w+\W+){0,8}?(?:too|also|as well|with (?:it|k2|that|this))\b")
 # words that name no object ("help me", "prevent another", "good for my old bones")
 _NO_OBJECT = re.compile(r"(?:me|him|her|them|us|you|it|this|that|everybody|everyone|someone|"
                         r"anyone|people|another|other|part|old|bit|lot|thing|stuff|better|"
                         r"really|too|also|at|all|grow\w*|strong\w*|\w+ly)$")
 
 
-def unknown_effect(question: str, lex: LexicalIndex) -> str | None:
+def unknown_effect(question: str, lex: LexicalIndex, whole: str = "") -> str | None:
     """What the question asks K2 to do or be good for, when the article never names it
-    (``_EFFECT``), or None."""
-    for m in _EFFECT.finditer(question.lower()):
+    (``_EFFECT``), or a companion the ``whole`` message asks about (``_COMPANION``), or
+    None."""
+    found = [*_EFFECT.finditer(question.lower()), *_COMPANION.finditer(whole.lower())]
+    for m in found:
         named = m.group(m.lastgroup or "a")
         words = [t for t in tokenize(named) if not t.isdigit() and not _NO_OBJECT.match(t)]
         if not _NO_OBJECT.match(named.split()[0]) and any(

@@ -97,6 +97,7 @@ _BARE = re.compile(
 # smaller bare numbers are counts ("2 or 3?") or form names ("MK-7"), not amounts in mcg (also
 # k2chat.chain.compare's floor for the amounts a question compares)
 MIN_BARE = 10.0
+_BARE_RANGE = re.compile(r"(?<![\w.,/-])\d[\d,]*\s*[–-]\s*(\d[\d,]*)\b")
 
 
 def amounts_mcg(text: str, mg: bool = True, carry: bool = False) -> list[float]:
@@ -110,7 +111,9 @@ def amounts_mcg(text: str, mg: bool = True, carry: bool = False) -> list[float]:
     lowered = text.lower()
     units = {u.startswith(("mg", "milli")) for _, u in _AMOUNT.findall(lowered)}
     if units == {False}:
-        bare = _AMOUNT.sub(" ", lowered)
+        # a bare range counts by its top, as a range with its unit does ("90-180 mcg in one
+        # place and 100-200 in another": blind round 55)
+        bare = _BARE_RANGE.sub(r"\1", _AMOUNT.sub(" ", lowered))
         out += [v for m in _BARE.finditer(bare)
                 if not _AGE_BEFORE.search(bare[:m.start()])
                 and (v := float(m.group(1).replace(",", "") or 0)) >= MIN_BARE]
