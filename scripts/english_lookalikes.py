@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from k2chat.chain.safety import LOOKALIKES_PATH, english_lookalikes_text
+from k2chat.chain.medicines import LOOKALIKES_PATH, english_lookalikes_text
 
 
 def main() -> int:

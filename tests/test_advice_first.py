@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from k2chat.chain import safety
+from k2chat.chain import medicines
 from k2chat.chat import Chat
 from k2chat.store.statements import load_topics
 
@@ -59,7 +59,7 @@ def test_other_questions_are_still_refused(pipeline, question: str,  # type: ign
 ])
 def test_a_blood_thinning_phrase_names_a_medicine_only_when_k2_is_not_its_subject(
         question: str, named: bool) -> None:
-    assert safety.mentions_anticoagulant(question) is named
+    assert medicines.mentions_anticoagulant(question) is named
 
 
 def test_asking_whether_k2_thins_blood_gets_no_blood_thinner_note(pipeline,  # type: ignore[no-untyped-def]

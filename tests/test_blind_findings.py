@@ -9,7 +9,7 @@ import pytest
 
 import k2chat
 from k2chat import Chat
-from k2chat.chain.safety import certain_emergency
+from k2chat.chain.emergency import certain_emergency
 from k2chat.types import Answer
 
 LIVER = "Those with severe kidney or liver disease"

@@ -1,5 +1,5 @@
 """One place decides that a reader mentions a blood-thinning medicine:
-``k2chat.chain.safety.mentions_anticoagulant``. It sets the caution's flag, and the article's
+``k2chat.chain.medicines.mentions_anticoagulant``. It sets the caution's flag, and the article's
 blood-thinner topics (``corpus/<article>.safety.yaml``, kind ``blood_thinner``) are touched only
 when it finds a mention; the topics' drugs and words then choose which caution. Before, the
 class topic had its own phrase list, and a reader whose words the function read as a blood
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import k2chat
-from k2chat.chain import safety
+from k2chat.chain import medicines
 from k2chat.chain.topics import SafetyTopics
 from k2chat.chat import Chat
 from k2chat.store.statements import load_topics
@@ -42,7 +42,7 @@ def topics(pipeline):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("question", "mentions"), CASES)
 def test_a_blood_thinner_topic_is_touched_exactly_when_the_safety_rule_finds_a_mention(
         pipeline, topics, question: str, mentions: bool) -> None:  # type: ignore[no-untyped-def]
-    assert safety.mentions_anticoagulant(question) is mentions
+    assert medicines.mentions_anticoagulant(question) is mentions
     lex = pipeline.retriever.lexical
     thinners = [t for t, _ in topics.touched(question, lex) if t.kind == "blood_thinner"]
     assert bool(thinners) is mentions, [t.name for t in thinners]
@@ -62,14 +62,14 @@ def test_every_blood_thinner_the_topics_name_is_one_the_safety_rule_finds() -> N
     for topic in load_topics(CORPUS):
         if topic.kind == "blood_thinner":
             for name in sorted(topic.drugs | topic.words):
-                assert safety.mentions_anticoagulant(f"I take {name}"), (topic.name, name)
+                assert medicines.mentions_anticoagulant(f"I take {name}"), (topic.name, name)
 
 
 # Round 17: "zarelto" (Xarelto with the first letter a reader hears) got no caution. Round 18:
 # a reader being moved from a DOAC to warfarin got the DOAC line alone. New wordings.
 def test_a_sound_alike_first_letter_is_read_as_the_blood_thinner() -> None:
-    assert "rivaroxaban" in safety.anticoagulants_named("is it ok with my zarelto pills")
-    assert "warfarin" in safety.anticoagulants_named("koumadin and k2?")
+    assert "rivaroxaban" in medicines.anticoagulants_named("is it ok with my zarelto pills")
+    assert "warfarin" in medicines.anticoagulants_named("koumadin and k2?")
 
 
 def test_the_drug_a_reader_is_moving_to_gives_the_caution() -> None:

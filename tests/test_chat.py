@@ -3,6 +3,7 @@
 import pytest
 
 import k2chat
+from k2chat.chain import medicines
 from k2chat.chain.followup import is_followup, resolve_followup
 from k2chat.chat import Chat
 from k2chat.store.profile import load_profile
@@ -82,12 +83,11 @@ def test_the_substance_names_are_the_profiles() -> None:
 
 
 def test_a_blood_thinner_named_earlier_keeps_its_caution(settings) -> None:  # type: ignore[no-untyped-def]
-    from k2chat.chain import safety
 
     chat = k2chat.Chat(settings)
     chat.ask("I'm on Coumadin. Is K2 a problem?")
     a = chat.ask("ok and can I eat more natto and cheese then?")
-    assert any(safety.is_caution(c.quote) for c in a.citations), a.text
+    assert any(medicines.is_caution(c.quote) for c in a.citations), a.text
 
 
 def test_a_restored_chat_is_the_chat_it_was(pipeline) -> None:  # type: ignore[no-untyped-def]

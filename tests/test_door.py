@@ -351,7 +351,7 @@ def test_a_lone_surrogate_does_not_break_a_page_conversation(http: httpx.Client)
 def test_lookalike_drug_names_get_the_same_answer_as_the_plain_ones(
         http: httpx.Client, lookalike: str, plain: str) -> None:
     """Item 6: look-alike letters skipped the blood-thinner caution."""
-    from k2chat.chain.safety import is_caution
+    from k2chat.chain.medicines import is_caution
 
     spoofed, control = ask(http, lookalike), ask(http, plain)
     assert any(is_caution(str(m["content"])) for m in control), control  # the control

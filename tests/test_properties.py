@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 import k2chat
-from k2chat.chain import safety
+from k2chat.chain import medicines
 from k2chat.chain.answer import unsupported_numbers
 from k2chat.settings import Settings
 from k2chat.types import Answer
@@ -65,8 +65,8 @@ def check_well_formed(answer: Answer) -> None:
     if not answer.grounded and answer.citations:
         # An ungrounded answer cites only the article's anticoagulant caution, and only when
         # the question names a blood thinner.
-        assert safety.mentions_anticoagulant(answer.question), answer.question
-        assert all(safety.mentions_anticoagulant(c.quote) for c in answer.citations)
+        assert medicines.mentions_anticoagulant(answer.question), answer.question
+        assert all(medicines.mentions_anticoagulant(c.quote) for c in answer.citations)
     assert answer.text.strip()
 
 

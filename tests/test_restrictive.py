@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from k2chat.chain import safety
+from k2chat.chain import medicines, safety
 from k2chat.chain.answer import Request
 from k2chat.chain.state import ConversationState, facts_in, without_negated
 from k2chat.chat import Chat
@@ -163,7 +163,7 @@ def test_negated_and_all_clear_groups_are_read_as_not_in_them(message, group) ->
 ])
 def test_a_contrast_that_re_asserts_keeps_the_reader_on_the_blood_thinner(message) -> None:  # type: ignore[no-untyped-def]
     assert facts_in(message)[0].get("anticoagulant") is True
-    assert safety.mentions_anticoagulant(without_negated(message))
+    assert medicines.mentions_anticoagulant(without_negated(message))
 
 
 @pytest.mark.parametrize("message", [
@@ -200,7 +200,7 @@ def test_a_reader_outside_the_groups_gets_the_ranges_and_no_caution(pipeline, qu
 ])
 def test_a_re_asserted_blood_thinner_keeps_the_caution(pipeline, question) -> None:  # type: ignore[no-untyped-def]
     answer = pipeline.answer(Request(question))
-    assert any(safety.is_caution(q) for q in _quotes(answer)), answer.text
+    assert any(medicines.is_caution(q) for q in _quotes(answer)), answer.text
 
 
 # --- 3. facts from earlier turns --------------------------------------------------------------

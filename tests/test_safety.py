@@ -3,7 +3,7 @@
 import pytest
 
 import k2chat
-from k2chat.chain import safety
+from k2chat.chain import emergency, medicines, safety
 
 EMERGENCIES = [
     "I'm on warfarin and I'm bleeding heavily from my nose, what do I do?",
@@ -51,12 +51,12 @@ ANTICOAGULANT_QUESTIONS = [
 
 @pytest.mark.parametrize("question", EMERGENCIES)
 def test_emergencies_are_recognised(question: str) -> None:
-    assert safety.is_emergency(question)
+    assert emergency.is_emergency(question)
 
 
 @pytest.mark.parametrize("question", NOT_EMERGENCIES)
 def test_risk_questions_are_not_emergencies(question: str) -> None:
-    assert not safety.is_emergency(question)
+    assert not emergency.is_emergency(question)
 
 
 def test_suicidal_thoughts_get_the_crisis_line(settings) -> None:  # type: ignore[no-untyped-def]
@@ -110,9 +110,9 @@ def test_emergency_message_comes_first_then_disclaimer(settings, question: str) 
 
 @pytest.mark.parametrize("question", ANTICOAGULANT_QUESTIONS)
 def test_anticoagulant_caution_is_always_cited(settings, question: str) -> None:  # type: ignore[no-untyped-def]
-    assert safety.mentions_anticoagulant(question)
+    assert medicines.mentions_anticoagulant(question)
     a = k2chat.ask(question, settings)
-    assert any(safety.mentions_anticoagulant(c.quote) for c in a.citations), a.text
+    assert any(medicines.mentions_anticoagulant(c.quote) for c in a.citations), a.text
     assert a.disclaimer == k2chat.DISCLAIMER
 
 
@@ -144,7 +144,7 @@ def test_instructions_in_questions_change_nothing(settings, question) -> None:  
     a = k2chat.ask(question, settings)
     md = a.to_markdown()
     assert md.endswith(f"_{k2chat.DISCLAIMER}_")
-    assert any(safety.mentions_anticoagulant(c.quote) for c in a.citations)
+    assert any(medicines.mentions_anticoagulant(c.quote) for c in a.citations)
     assert safety.INSTRUCTION_NOTE in a.text
     lowered = a.text.replace(safety.INSTRUCTION_NOTE, "").lower()
     assert "it is fine" not in lowered and "it's fine" not in lowered
@@ -168,7 +168,7 @@ def test_other_languages_get_a_clear_english_only_sentence(settings, question: s
 @pytest.mark.parametrize("text", ["Do I need a blood test first?", "bloodthirsty", "anticipate",
                                   "plates and platelets of food", "K2 and heart health"])
 def test_words_near_anticoagulant_names_are_not_flagged(text: str) -> None:
-    assert not safety.mentions_anticoagulant(text)
+    assert not medicines.mentions_anticoagulant(text)
 
 
 @pytest.mark.parametrize("question", [
@@ -197,7 +197,7 @@ def test_fake_turns_and_role_play_keep_every_safety_note(settings, question: str
     "my doctor said there is no warrant for it",
 ])
 def test_an_english_word_is_not_read_as_a_blood_thinner(text: str) -> None:
-    assert not safety.mentions_anticoagulant(text), text
+    assert not medicines.mentions_anticoagulant(text), text
 
 
 @pytest.mark.parametrize("text", [
@@ -205,14 +205,15 @@ def test_an_english_word_is_not_read_as_a_blood_thinner(text: str) -> None:
     "two aspirins a day", "I'm on warfrin",
 ])
 def test_misspelled_blood_thinners_are_still_read(text: str) -> None:
-    assert safety.mentions_anticoagulant(text), text
+    assert medicines.mentions_anticoagulant(text), text
 
 
 def test_the_lookalike_list_is_what_its_script_writes_from_the_dictionary() -> None:
     """data/english_lookalikes.txt is generated (scripts/english_lookalikes.py): stale after a
     change to the drug table or the typo rule, and then some English word would get the
     blood-thinner caution again."""
-    assert safety.LOOKALIKES_PATH.read_text(encoding="utf-8") == safety.english_lookalikes_text()
+    stored = medicines.LOOKALIKES_PATH.read_text(encoding="utf-8")
+    assert stored == medicines.english_lookalikes_text()
 
 
 # Convo4: a question about K2 use plus a past story was flagged only by the two together (blind

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import k2chat
-from k2chat.chain.safety import is_caution
+from k2chat.chain.medicines import is_caution
 from k2chat.chat import Chat
 from k2chat.settings import Settings
 from k2chat.text import clean_question

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from k2chat.chain import safety
+from k2chat.chain import medicines, safety
 from k2chat.chain.drugs import drug_classes, generic_names
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.judge import Judgement, judge
@@ -109,7 +109,7 @@ def _prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
                 else "Please ask a question about the article.")
         return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
     flags = safety.assess(question, vocabulary)
-    if flags.anticoagulant and not safety.mentions_anticoagulant(without_negated(question)):
+    if flags.anticoagulant and not medicines.mentions_anticoagulant(without_negated(question)):
         flags = replace(flags, anticoagulant=False)  # "I'm not on any blood thinner"
     state = (request.state or ConversationState()).after(question)
     if (request.on_blood_thinner and not flags.anticoagulant  # said earlier in the chat

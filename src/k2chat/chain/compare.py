@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k2chat.chain.drugs import generic_names
-from k2chat.chain.safety import anticoagulants_named
+from k2chat.chain.medicines import anticoagulants_named
 from k2chat.store.statements import MIN_BARE
 from k2chat.text import normalize
 from k2chat.vocabulary import Vocabulary

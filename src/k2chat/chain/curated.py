@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from k2chat.chain import compare, safety
+from k2chat.chain import compare, medicines, safety
 from k2chat.chain.message import ASKS_LEAVE, PLANS
 from k2chat.chain.scoring import Evidence
 from k2chat.chain.shape import (
@@ -51,9 +51,9 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
     # skip the INR checks ... with my coumadin"); not one the reader says they are not on ("so
     # its completely fine then since its not warfarin right" from an apixaban reader got the
     # warfarin line, blind round 55)
-    here = without_negated(evidence.question if safety.mentions_anticoagulant(
+    here = without_negated(evidence.question if medicines.mentions_anticoagulant(
         evidence.question) else flags.unclaimed)
-    named_here = safety.mentions_anticoagulant(here)
+    named_here = medicines.mentions_anticoagulant(here)
     if not (named_here or covered or emergency):
         return None
     text = here if named_here else evidence.question if state is None else (

@@ -1,7 +1,7 @@
 """Judge the evidence for one question: emergency? what kind? covered? which quotes?
 
 Everything that depends on meaning comes from the fitted models (``k2chat.models.classify``); the
-only rules are the certain ones in ``k2chat.chain.safety``. This module has no side effects: it
+only rules are the certain ones in ``k2chat.chain.emergency``. This module has no side effects: it
 takes what retrieval found and returns a :class:`Judgement` for the composer to render.
 
 It owns the choice of quotes: the lead, the supporting quotes (new terms or figures, no near
@@ -22,6 +22,7 @@ from k2chat.chain import compare, safety
 from k2chat.chain.answerable import forced_in_scope, unstated_amount, unstated_amount_note
 from k2chat.chain.curated import find_caution, with_statements
 from k2chat.chain.define import defined_term, defines
+from k2chat.chain.emergency import emergency_kind
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.message import asking_clauses, question_part
 from k2chat.chain.scoring import (
@@ -199,11 +200,11 @@ def judge(
     ``vocabulary``: the forms and dose units the articles' profiles name (what states an
     amount; two quotes giving one form different amounts).
     ``embed``: the query encoder (texts -> vectors), to read a flagged message's sentences
-    one by one (``safety.emergency_kind``)."""
+    one by one (``emergency.emergency_kind``)."""
     import numpy as np
 
     vectors = evidence.vectors
-    emergency = safety.emergency_kind([evidence.question], vectors[:1], models, embed)
+    emergency = emergency_kind([evidence.question], vectors[:1], models, embed)
     if (emergency is not None and embed is not None and flags.cleaned and not flags.claimed
             and without_negated(flags.cleaned) != flags.cleaned):
         # both readings, with and without what the reader says they are not on, must flag:
@@ -211,7 +212,7 @@ def judge(
         # the crisis line (a test after blind round 55), while the whole of "now that I'm off
         # warfarin can I just start K2 on my own?" reads as despair and its stripped reading
         # does not
-        emergency = safety.emergency_kind([flags.cleaned], np.asarray(embed([flags.cleaned])),
+        emergency = emergency_kind([flags.cleaned], np.asarray(embed([flags.cleaned])),
                                           models, embed)
     scored = score_units(evidence, models=models, lex=lex, unit_vectors=unit_vectors,
                          examples=examples, followup=followup, vocabulary=vocabulary)

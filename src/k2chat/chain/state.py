@@ -10,7 +10,7 @@ that mcg or mg?") on the form the previous answer was about.
 
 Groups are found with what already exists: the query thesaurus of ``k2chat.text`` maps a
 reader's words to the article's ("nursing" -> breastfeeding, "my 8 year old" -> children,
-"cirrhosis" -> liver) and ``k2chat.chain.safety`` finds blood thinners by generic or brand name,
+"cirrhosis" -> liver) and ``k2chat.chain.medicines`` finds blood thinners by generic or brand name,
 misspelled or not.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from k2chat.chain.drugs import generic_names
-from k2chat.chain.safety import anticoagulants_named, mentions_anticoagulant
+from k2chat.chain.medicines import anticoagulants_named, mentions_anticoagulant
 from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from k2chat.chain.drugs import drug_table
-from k2chat.chain.safety import ANTICOAGULANT_TERMS, anticoagulants_named, mentions_anticoagulant
+from k2chat.chain.medicines import ANTICOAGULANT_TERMS, anticoagulants_named, mentions_anticoagulant
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.profile import load_profile
 from k2chat.store.quotes import Hit, Unit
@@ -48,7 +48,7 @@ __all__ = ["SafetyTopics"]
 
 log = logging.getLogger(__name__)
 
-# What the class's topic reports as touching it: safety.mentions_anticoagulant said so.
+# What the class's topic reports as touching it: medicines.mentions_anticoagulant said so.
 _BLOOD_THINNER = "a blood thinner"
 
 MEMO = 4096  # questions whose touched topics are kept (each answer asks two or three times)
@@ -199,7 +199,7 @@ class SafetyTopics:
         unknown = {g for g in written.values()
                    if g not in known and g not in self._named and g not in ANTICOAGULANT_TERMS}
         # One place decides that the reader mentions a blood-thinning medicine:
-        # k2chat.chain.safety.mentions_anticoagulant (it also sets the caution's flag). A
+        # k2chat.chain.medicines.mentions_anticoagulant (it also sets the caution's flag). A
         # blood-thinner topic is touched only then; its drugs and words choose which one, and
         # the class's topic (whole_class) is touched by any mention.
         thinner = mentions_anticoagulant(text)

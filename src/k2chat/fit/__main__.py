@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from k2chat.chain import safety
 from k2chat.chain.answer import Request, _prepare, _retrieve
 from k2chat.chain.drugs import DRUGS_PATH, drug_table, generic_names
+from k2chat.chain.emergency import emergency_kind
 from k2chat.chain.evidence import SCOPE_FEATURES, Examples
 from k2chat.chain.scoring import scope_row, score_units, text_in_scope
 from k2chat.chat import Chat
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
     threshold = emergency_threshold(oof_text(tr_vecs, tr_texts, tr_labels), tr_labels)
     e_dict["threshold"] = float(threshold)
     def is_emergency(text: str) -> bool:
-        return safety.emergency_kind([text], vec([text]), fitted_so_far, vec) is not None
+        return emergency_kind([text], vec([text]), fitted_so_far, vec) is not None
 
     fitted_so_far = replace(placeholder_fitted(), emergency=emergency,
                             emergency_threshold=float(threshold))

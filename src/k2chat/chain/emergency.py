@@ -1,0 +1,361 @@
+"""Emergencies as deterministic code over the fitted model: certain rules (an overdose taken, a
+plan to end one's life) decide first; otherwise the emergency model reads each sentence, and
+rules for what it misreads (a past told as over, a question asking leave, a mild or slow sign,
+a dose only planned, a medicine swapped) clear it. The messages an emergency gets are in
+:mod:`k2chat.chain.safety`."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from k2chat.chain.drugs import generic_names
+from k2chat.models.classify import Fitted, fitted
+from k2chat.text import MESSAGE_BREAK
+
+__all__ = ["SELF_HARM_READ", "certain_emergency", "emergency_kind", "is_emergency"]
+
+
+# Certain rules, applied before the classifier: a person says they took an overdose, or that
+# they mean to end their life. Everything else is left to the fitted emergency model.
+_CERTAIN = (
+    ("self_harm", re.compile(
+        r"\b(kill(ing)? my ?self|end(ing)? (it all|my life)|take my (own )?life|"
+        r"(plan(ning)?|going|want(ing)?) to end (it|things|it all)\b(?! with\b)|"
+        r"(am|i'?m|feel|feeling) suicidal|want(ed)? to die|hurt(ing)? my ?self|cutting myself|"
+        r"(take|taking|swallow|swallowing) all (of )?my (pills|tablets|meds|medications?))\b|"
+        # asking for a lethal amount: "how many ... would it take to never wake up"
+        r"\bhow (many|much)\b[^.?!]*\b(take|need|swallow)\b[^.?!]*\bto (die|never wake up|"
+        r"not wake up|end (it|it all|my life)|kill (me|myself))\b")),
+    ("medical", re.compile(
+        r"\b(i|he|she|my (\w+ ){1,3}?\w+) (just |accidentally )?(took|swallowed|ate|overdosed)\b"
+        r"[^.?!]*"
+        r"\b(\d+|whole|entire|all|bottle|box|pack(et)?|handful|double|triple)\b[^.?!]*"
+        r"\b(pills?|tablets?|capsules?|doses?|bottle|gummies|softgels?)\b|"
+        r"\b(i|i'?ve|i have|he|she) (just )?overdosed\b|"
+        # "took every tablet in the box"
+        r"\b(took|swallowed|ate) every (pill|tablet|capsule|gummy|softgel)s? (in|from|left in) "
+        r"(the|my|his|her) (box|bottle|pack|packet|jar|container)\b|"
+        # a cardinal sign told as happening (the fitted model missed "Can I take K2, my chest
+        # is crushing?"); a sentence asking "what if" is left to the model (_IF)
+        r"\b(my|his|her) chest (is|feels) (crushing|crushed|so tight)\b|"
+        r"\bcrushing (chest )?pain in (my|his|her) chest\b|"
+        r"\b(my|his|her) face is drooping\b|\b(his|her|my) speech is slurred\b")),
+)
+
+
+# A sentence that places what it tells in the past ("years ago I overdosed", "back in 2012",
+# "I'm fine now") is a history, not a certain emergency: the fitted model reads it instead.
+_PAST = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|many|several|few|"
+    r"some) (years?|months?|decades?) ago\b|\b(years|decades) (ago|back|before)\b|"
+    r"\blong (time )?ago\b|\b(back )?in (19|20)\d\d\b|\bwhen i was (a |younger|\d)|"
+    r"\bas a (teen|teenager|kid|child|student)\b|\bback (then|in (college|school|the day))\b|"
+    r"\bi'?m (fine|ok|okay|well|healthy|better|recovered) now\b|\b(fully )?recovered\b|"
+    r"\bused to\b")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+# a hypothetical or a plan ("what if my chest is crushing?", "in case her face is drooping")
+_IF = re.compile(r"\b(if|in case|suppose|supposing|imagine|hypothetically)\b")
+
+
+def certain_emergency(text: str) -> str | None:
+    """"medical" or "self_harm" when a certain rule matches (an explicit overdose or suicidal
+    statement), else None. A sentence telling of the past (:data:`_PAST`) is left to the
+    fitted model."""
+    lowered = text.lower().replace("\u2019", "'")
+    for sentence in _SENTENCE.split(lowered):
+        if _PAST.search(sentence):
+            continue
+        for kind, pattern in _CERTAIN:
+            # a medical "what if" is the model's call ("if" before what it tells); a
+            # self-harm one never waits
+            m = pattern.search(sentence)
+            if m and not (kind == "medical" and (_IF.search(sentence[:m.start()])
+                                                 or _figurative_overdose(sentence, m))):
+                return kind
+    return None
+
+
+# "overdosed on" what no medicine, pill or supplement is ("i overdosed on netflix this
+# weekend, anyway whats the k2 dose", blind rounds 43 and 44): figurative, the fitted model's
+# call. Overdosed on pills, a drug the drug table knows, or with nothing named stays certain.
+_OVERDOSED_ON = re.compile(r"\boverdosed on ((?:\S+\s*){1,4})")
+_TAKEN = re.compile(r"\b(pills?|tablets?|capsules?|meds?|medications?|medicines?|drugs?|gummies|"
+                    r"softgels?|supplements?|vitamins?|k2|mk-?\s?\d|doses?|insulin|opioids?|"
+                    r"sleeping|painkillers?|iron)\b")
+
+
+def _figurative_overdose(sentence: str, m: re.Match[str]) -> bool:
+    """The match is "overdosed on" something that is no medicine, pill or supplement."""
+    on = _OVERDOSED_ON.search(sentence, m.start())
+    if on is None or on.start() >= m.end():
+        return False
+    thing = on.group(1)
+    return not (_TAKEN.search(thing) or generic_names(thing))
+
+
+_ACCIDENT = re.compile(r"\b(accident(al)?(ly)?|by (mistake|accident)|mistakenly|forgot (that )?i"
+                       r"(?:'d| had) already|mixed up|instead of)\b")
+_ON_PURPOSE = re.compile(
+    r"\b(on purpose|deliberately|intentionally|want (it|it all|everything|this|the pain) to "
+    r"(stop|end|be over|go away)|(do ?n[o']?t|no longer) want to (be here|be alive|live|wake up|"
+    r"go on))\b")
+
+
+def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
+                   embed: Callable[[list[str]], Any] | None = None) -> str | None:
+    """"medical", "self_harm" or None for a message.
+
+    A certain rule decides first; otherwise the fitted model (trained on statements that are
+    and are not emergencies, tense and person included) reads each text, and the message is an
+    emergency when any of them reaches the threshold fitted for recall. With ``embed`` (texts
+    -> vectors), a flagged message of several sentences is an emergency only when one of its
+    sentences alone is too: a question about K2 use plus a past story ("can I give my
+    8-year-old my K2 gummies? he broke his arm twice this year") is flagged by neither part,
+    only by their sum. On every emergency set (src/k2chat/data and blind rounds 1-10) this
+    changed no statement; it cleared 6 false alarms among the evaluation questions."""
+    certain = [certain_emergency(text) for text in texts]
+    if "self_harm" in certain:
+        return "self_harm"
+    model = models.emergency
+    probs = model.proba(vectors, texts)
+    none = model.labels.index("none")
+    medical, self_harm = model.labels.index("medical"), model.labels.index("self_harm")
+    if "medical" in certain:
+        # An overdose taken now is certain; whether it is self-harm ("... because i dont want
+        # to be here anymore", blind round 14) is the fitted model's call, so that the reader
+        # also gets the crisis line (SELF_HARM_MESSAGE names the emergency number too).
+        # "By mistake" and "on purpose" say which, when the reader says it.
+        row = certain.index("medical")
+        said = texts[row].lower()
+        if _ACCIDENT.search(said):
+            return "medical"
+        if _ON_PURPOSE.search(said):
+            return "self_harm"
+        return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
+    risk = 1.0 - probs[:, none]
+    row = int(risk.argmax())
+    if float(risk[row]) < models.emergency_threshold:
+        return None
+    parts = [p for p in MESSAGE_BREAK.split(texts[row].strip()) if re.search(r"\w", p)]
+    flagged = parts if len(parts) == 1 else []
+    if embed is not None and len(parts) > 1:
+        import numpy as np
+
+        part_probs = model.proba(np.asarray(embed(parts)), parts)
+        part_risk = 1.0 - part_probs[:, none]
+        if float(part_risk.max()) < models.emergency_threshold:
+            return None  # no sentence of it reports an emergency
+        flagged = [p for p, r in zip(parts, part_risk, strict=True)
+                   if float(r) >= models.emergency_threshold]
+    bodily = probs[row, self_harm] < SELF_HARM_READ
+    if flagged and (_dose_plan(texts[row]) or all(
+            _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
+            or _medicine_swap(p) for p in flagged)):
+        return None  # over, never happened, only asked about, mild, or a medicine swapped
+    return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
+
+
+# A sentence the fitted model flags that tells of something over or that never happened:
+# history ("two years ago", "last summer"), an event followed by recovery ("chewed
+# one of my gummies last week and was totally fine"), or nothing taken ("nobody swallowed
+# any"). Blind rounds 14, 17 and 18 had such false alarms. Certain rules are read
+# before this (an overdose "last night" stays certain), and a large amount is never over.
+# (Not :data:`_PAST`, which only hands a certain rule's sentence to the model: its "used to" and
+# "years ago" cleared "I used to self harm ... but tonight I want to do it so badly" and "I
+# attempted years ago and tonight ... I have the pills ready", tried after blind round 25.
+# Not "twice" nor "last week": "passed out twice in the last hour", "surgery last week ...
+# can't catch my breath" are emergencies; both were tried and lowered recall on six sets.)
+_HISTORY = re.compile(
+    r"\b((\d+|a|one|two|three|few|several|couple of) (months?|years?) ago|last (month|year|"
+    r"spring|summer|fall|autumn|winter)|this (past )?year|as a (child|kid|teen)|years back|"
+    r"in the past)\b")
+_RECOVERED = re.compile(
+    r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re) (totally |"
+    r"completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|well|normal)\b|"
+    # "running around like normal" (blind round 54)
+    r"\b(like|as|back to) (normal|usual)\b")
+_NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
+                          r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
+_LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
+
+
+# A past told as past, with the reader well now ("Years ago I went through a dark time and
+# self-harmed; I'm in a good place now and want to look after my bones": blind rounds 25 and
+# 27 each had one as a false alarm). Not when anything tells of today or tonight, or of
+# wanting it again ("I used to self harm ... but tonight I want to do it so badly").
+_LONG_PAST = re.compile(
+    r"\b((\d+|a|one|two|three|many|several|few|some) )?(years?|decades?) (ago|back|before)\b|"
+    r"\b(a (long )?while|long( time)?) ago\b|\bin my (teens|twenties|thirties|20s|30s)\b|"
+    r"\bas a (teen|teenager|kid|child|student)\b|\bwhen i was (younger|a teen\w*|a kid|\d+)\b|"
+    r"\bback in (19|20)\d\d\b")
+_WELL_NOW = re.compile(
+    r"\b(i'?m|i am) (now )?(in a ((really|very|much|so) )?(good|better|great) place|doing (much "
+    r"|a lot |so much )?(well|"
+    r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|"
+    r"\b(therapy|treatment|counselling|counseling) (really )?helped\b")
+_AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|right now|again|"
+                    r"urges?|plan\w*|(want|wanting|going|gonna|about) to (do|hurt|cut|die|end|"
+                    r"kill|harm|disappear|take (all|them|the|my|every|pills))|(do|doing) it)\b")
+
+
+def _over_or_never(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    if _NEVER_TAKEN.search(s):
+        return True
+    if ((_LONG_PAST.search(s) or _HISTORY.search(s)) and _WELL_NOW.search(s)
+            and not _AGAIN.search(s)):
+        return True
+    if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(s):
+        return False
+    return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)
+                                       and not _NOT_WELL.search(s)))
+
+
+# A question asking leave to give or take something, that tells of nothing happening ("Can I
+# give my daughter, she's 10, some K2 gummies?", flagged by the model as a child swallowing
+# gummies; blind round 23's "can I take two capsules instead of one?"): a plan, not an emergency.
+# Any sign or event word keeps the model's verdict ("can I take K2 now, I'm bleeding and dizzy");
+# the certain rules (an overdose, a crushing chest) are read before this.
+_ASKS_LEAVE = re.compile(
+    r"^\W*(?:(?:so|ok|okay|hi|hey|um|and|but|also),?\s+)*(?:can|could|may|should|shall|"
+    r"would it be (?:ok|okay|safe|fine) (?:to|if)|is it (?:ok|okay|safe|fine|alright) (?:to|if)"
+    r")\s+(?:i|we|you|he|she|they|(?:my|our) [\w-]+(?: [\w-]+){0,3}?)?\s*(?:give|take|start|"
+    r"use|try|have|add|put)\b|"
+    # whether to carry on with it ("Do I keep going up to the op?", blind round 26, after "I've
+    # been on MK-7 for about a year": the model read "keep going" as despair)
+    r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:do|should|can|shall|could)\s+(?:i|we|he|she|they|"
+    r"(?:my|our) [\w-]+)\s+(?:just\s+)?(?:keep|carry on|continue|go on|stop|pause|hold off)\b|"
+    # whether anything is to be done ("is there anything i need to do about that", after an
+    # operation told of: read as despair, blind round 54's conversation)
+    r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:is there\s+)?anything\s+(?:i|we|he|she|they)\s+"
+    r"(?:need|needs|should|have|has|must|ought|can)\b")
+_EVENT = re.compile(
+    r"\b(bleed\w*|blood|chest|breath\w*|faint\w*|collaps\w*|unconscious|seiz\w*|stroke|"
+    r"numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|vomit\w*|passed out|pain\w*|"
+    r"swallow\w*|overdos\w*|chok\w*|dizz\w*|confus\w*|suicid\w*|die|dying|kill\w*|hurt\w*|"
+    r"already|just (took|ate|had)|took|ate|emergency|help|now|"
+    # despair: "should I even keep going?", "do I keep going, what's the point"
+    r"even|point\w*|hopeless|tired of|anymore|any more|life|living|alive|end)\b")
+
+
+# A sign told as mild, or noticed over days and weeks, or an event counted ("broke his arm
+# twice"), with no acute sign: a matter for the doctor (the article's "unusual symptoms such as
+# easy bruising"), not for an emergency number. Blind rounds 40-48 had these false alarms, the
+# worst answers of their rounds: "started mk7 2 weeks ago and now i have bruises on my arms i
+# dont remember getting" (rounds 45, 47, 48), "my wrists feel kinda weak", "he broke his arm
+# twice", "slight headache today, probably just dehydrated". The fitted model gives them
+# 0.6-0.99; its threshold is not the lever (a stable fit of it sits lower, at 0.10, and doubles
+# false alarms on the blind rounds' statements). Any acute sign keeps the model's verdict, and
+# so does a message the model reads as self-harm ("lately I've been thinking my family would be
+# better off without me"): P(self_harm) of SELF_HARM_READ or more.
+_MILD = re.compile(r"\b(kinda|kind of|a bit|a little|bit of|slight|slightly|mild|mildly|sort "
+                   r"of|somewhat|minor|small|tiny)\b")
+_SLOW = re.compile(
+    r"\b((\d+|a|one|two|three|few|couple( of)?) (weeks?|months?)(?![- ]old)( ago)?|about a "
+    r"(week|month)|"
+    r"lately|recently|these days|keep (finding|noticing|getting|seeing|having)|(been|started) "
+    r"(finding|noticing|getting|seeing|having)|since (starting|i started|taking))\b")
+_COUNTED = re.compile(r"\b(twice|(two|three|four|\d+|a few|a couple of|several|many) times)\b")
+_ACUTE = re.compile(
+    r"\b(bleed\w*|bled|blood\w*|chest|breath\w*|faint\w*|dizz\w*|light-?headed|collaps\w*|"
+    r"unconscious|seiz\w*|stroke|numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|"
+    r"vomit\w*|pass(ed)? out|severe\w*|worst|spreading|everywhere|huge|(can'?t|cannot|unable "
+    r"to) (breathe|stop|move|wake|walk|stand|see|speak|talk|feel|lift|get up|catch)|won'?t (stop|"
+    r"wake|respond)|suicid\w*|die|dying|dead|kill\w*|overdos\w*|pills?|tablets?|swallow\w*|help|"
+    r"emergency|right now|just now|sudden\w*|in the (last|past) (hour|\d+ minutes)|black|"
+    r"tarry|coffee|confus\w*|paralys\w*|heart|pound\w*|racing|gush\w*|red|pee|urine|stool|"
+    r"thr(e|o)w\w* up|puk\w*|head|chew\w*|mistake|accident\w*|just (took|ate|had|fell|hit|"
+    r"swallowed|drank)|fell|fall(en)?|without me|myself|end it|no point|hopeless|anymore|"
+    r"any more|give up|burden|hurt\w*)\b")
+
+
+# 343 of the 363 self-harm statements of blind rounds 1-48 have P(self_harm) of 0.5 or more;
+# the other 20 are overdoses, whose words (pills, swallowed, overdose) are acute anyway. The
+# unexplained bruises of rounds 42-48 read 0.26 ("bruises ... i dont remember getting").
+SELF_HARM_READ = 0.5
+
+
+# A dose of the supplement planned or asked about, with its unit, and nothing taken yet, acute
+# or of self-harm: "thinking of doing 1000 mcg mk7 a day to speed things up, any reason not
+# to" got the crisis line in blind rounds 51 and 52 (the model reads "thinking of doing ...
+# any reason not to" as despair); the article's line on high amounts answers it. A dose
+# already taken ("took", "swallowed") is left to the model and the certain rules.
+_DOSE_AMOUNT = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s*(?:mcg|µg|ug|micrograms?|mg|milligrams?)\b")
+_PLANS = re.compile(r"\b(?:thinking (?:of|about)|planning|plan(?:ning)? to|want(?:ing)? to|wanna|"
+                    r"going to|gonna|should i|can i|could i|is it (?:ok|okay|safe|fine)|any "
+                    r"reason|would|will|better|speed|faster|start\w*|switch\w*|up (?:it|my)|"
+                    r"increase)\b")
+_ALREADY_TAKEN = re.compile(r"\b(?:took|taken|swallow\w*|ate|eaten|had|drank|downed|"
+                            r"overdos\w*)\b")
+_HARM_WORDS = re.compile(r"\b(?:wak\w* up|never wak\w*|sleep forever|be (?:here|around)|"
+                         r"disappear|over with|forever|goodbye|end\w*|live|living|alive|life|"
+                         r"bottle|all of (?:it|them)|whole|everything|tonight|myself|suicid\w*|"
+                         r"die|dying|dead|death|kill\w*|hurt\w*|harm\w*)\b")
+
+
+def _dose_plan(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_DOSE_AMOUNT.search(s) and _PLANS.search(s)) and not (
+        _ALREADY_TAKEN.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
+
+
+# A medicine the reader would give up for another ("honestly i want to stop my alendronate
+# and just do k2 instead, feels more natural": blind round 55, P(self_harm) 0.52, got the
+# crisis line; "i want to stop" reads as despair to the model): a sentence that names a
+# medicine (the drug table, or in words) with a change of it for something else, and no
+# acute or harm word, asks about medicines.
+_GIVE_UP = re.compile(r"\b(?:stop\w*|quit\w*|come off|coming off|get off|getting off|drop\w*|"
+                      r"ditch\w*|skip\w*|switch\w*|swap\w*|replac\w*|trade\w*)\b")
+_FOR_ANOTHER = re.compile(r"\b(?:instead|rather|switch\w*|swap\w*|replac\w*|alternative|"
+                          r"trade\w*)\b")
+_MEDICINE_WORDS = re.compile(r"\b(?:meds|medications?|medicines?|prescriptions?|shots?|"
+                             r"injections?|infusions?|drugs?|bisphosphonates?)\b")
+
+
+def _medicine_swap(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_GIVE_UP.search(s) and _FOR_ANOTHER.search(s)
+                and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
+        _ACUTE.search(s) or _HARM_WORDS.search(s))
+
+
+def _mild_or_slow(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s))
+            and not _ACUTE.search(s))
+
+
+def _asks_leave(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_ASKS_LEAVE.search(s)) and not _EVENT.search(s)
+
+
+# ("... yesterday and he's not acting like normal" is not recovered)
+_NOT_WELL = re.compile(r"\b(not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|no longer|never)\b")
+_PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"
+                       r"several|couple of) days ago)\b")
+# words of an emergency going on now: a sentence with one is never "over"
+_PRESENT_ALARM = re.compile(r"\b(now|right now|currently|still|can'?t (breathe|stop)|won'?t "
+                            r"stop|unconscious|not breathing|help)\b")
+
+
+def is_emergency(question: str) -> bool:
+    """True when the question describes an emergency happening now (loads the models; for
+    tests and scripts; the chain calls :func:`emergency_kind` with vectors it already has)."""
+    import numpy as np
+
+    encoder = _reference_encoder()
+    vectors = np.asarray(encoder.embed_documents([question]))
+    return emergency_kind([question], vectors, fitted(), encoder.embed_documents) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_encoder() -> Any:
+    # imported here for start-up speed:
+    # the reference encoder (sentence-transformers, ~0.6 s) loads only when a check needs it
+    from k2chat.models.embeddings import SentenceTransformerEmbeddings
+
+    return SentenceTransformerEmbeddings()

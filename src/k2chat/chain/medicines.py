@@ -1,0 +1,127 @@
+"""Blood thinners (anticoagulants and antiplatelets) as readers name them: generic and brand
+names, misspellings and class words (``mentions_anticoagulant``), and which ones a text names
+(``anticoagulants_named``), for the anticoagulant caution."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from k2chat.chain.drugs import drug_table, generic_names
+from k2chat.files import DATA_DIR
+from k2chat.text import TypoIndex
+
+__all__ = ["ANTICOAGULANT_TERMS", "LOOKALIKES_PATH", "anticoagulants_named",
+           "english_lookalikes_text", "is_caution", "mentions_anticoagulant"]
+
+
+# Generic names (brand names resolve to these through ``k2chat.chain.drugs``) and class words.
+ANTICOAGULANT_TERMS = (
+    "warfarin", "acenocoumarol", "phenprocoumon", "fluindione", "phenindione", "apixaban",
+    "rivaroxaban", "dabigatran", "edoxaban", "betrixaban", "heparin", "enoxaparin",
+    "dalteparin", "tinzaparin", "fondaparinux", "clopidogrel", "prasugrel", "ticagrelor",
+    "ticlopidine", "dipyridamole", "cilostazol", "aspirin", "anticoagulant", "anticoagulants",
+    "anticoagulation", "antiplatelet", "antiplatelets", "doac", "doacs", "noac", "noacs", "inr",
+)
+_ANTICOAG_PHRASES = re.compile(
+    r"\bbloo?d[- ]?th[iy]n+(er|ers|ing|r|rs)\b|\banti[- ]?coagu|\banti[- ]?plate?let|"
+    r"\bvitamin k antagonists?\b|\bclot[- ]?buster|"
+    # an INR reading is taken only on a vitamin K antagonist (warfarin): round 16's "My mom's
+    # INR went from 2.6 down to 1.7 ... started a gummy with MK-7" got no caution
+    r"\b(?:my|his|her|their|mum'?s|mom'?s|dad'?s|an?) inr\b|\binr (?:clinic|test|reading|level|"
+    r"check|results?|went|is|was|has|dropped|fell|rose)\b"
+)
+
+
+# Anticoagulant brands that data/drugs.json (distilled from drug-named-entity-recognition)
+# lacks, found by looking up each brand of the US and EU warfarin, fluindione and DOAC labels
+# in it (issue 21: a Jantoven reader got no caution).
+_MISSING_BRANDS = {"jantoven": "warfarin", "previscan": "fluindione"}
+
+
+@functools.lru_cache(maxsize=1)
+def _brand_table() -> dict[str, str]:
+    return {**drug_table(), **_MISSING_BRANDS}
+
+
+@functools.lru_cache(maxsize=1)
+def _anticoagulant_typos() -> TypoIndex:
+    """Misspellings of anticoagulant names, generic and brand ("elliquis", "xeralto")."""
+    brands = [v for v, g in _brand_table().items() if g in ANTICOAGULANT_TERMS]
+    return TypoIndex(t for t in (*ANTICOAGULANT_TERMS, *brands) if len(t) >= 6)
+
+
+# English words that the typo matching above would take for a misspelled blood thinner
+# ("cleanse" for "clexane"): never read as one. Generated from pyspellchecker's English
+# dictionary by scripts/english_lookalikes.py (serving loads no dictionary).
+LOOKALIKES_PATH = DATA_DIR / "english_lookalikes.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _english_lookalikes() -> frozenset[str]:
+    lines = LOOKALIKES_PATH.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in lines if w and not w.startswith("#"))
+
+
+def english_lookalikes_text() -> str:
+    """The lookalike file's text, from the English dictionary (needs pyspellchecker)."""
+    from spellchecker import SpellChecker
+
+    names = set(ANTICOAGULANT_TERMS) | set(_brand_table())
+    typos = _anticoagulant_typos()
+    words = sorted(w for w in SpellChecker().word_frequency.keys()
+                   if w.isalpha() and w.isascii() and len(w) >= 6 and typos.match(w)
+                   # a drug's own inflection ("aspirins", "warfarins") still names it
+                   and not any(w.startswith(n) for n in names))
+    header = ("# English words the anticoagulant typo matching would read as a misspelled blood\n"
+              "# thinner; never read as one. Written by scripts/english_lookalikes.py from\n"
+              "# pyspellchecker's English dictionary: do not edit.\n")
+    return header + "".join(f"{w}\n" for w in words)
+
+
+@functools.lru_cache(maxsize=4096)
+def mentions_anticoagulant(question: str) -> bool:
+    """True when the text names an anticoagulant or antiplatelet (generic or brand name, even
+    misspelled)."""
+    lowered = question.lower()
+    return bool(_ANTICOAG_PHRASES.search(lowered)
+                or any(not _K2_THINS.search(lowered[:m.start()])
+                       for m in _THIN_BLOOD.finditer(lowered))
+                or anticoagulants_named(question))
+
+
+# "Does K2 thin your blood?" asks what K2 does, not which medicine the reader takes: the verb
+# phrase names a medicine only when K2 is not its subject (blind round 12: a bruising reader on
+# no blood thinner got "You mentioned a blood-thinning medicine"); "a pill that thins my
+# blood" still does.
+_THIN_BLOOD = re.compile(r"\bthin(?:s|ning)? (?:my|the|your) blood\b")
+_K2_THINS = re.compile(r"\b(?:k2|k1|mk-?[47]|vitamin k\d?|menaquinones?(?:-[47])?|it)"
+                       r"(?:\s+(?:really|actually|also|even|ever|not|too|help))?\s+$")
+
+
+_DIRECTIVE = re.compile(r"\b(must|should|consult|advise|avoid|supervision|caution|prudent)\b",
+                        re.IGNORECASE)
+
+
+def anticoagulants_named(text: str) -> tuple[str, ...]:
+    """The anticoagulant generic names a text names (brands and misspellings resolved);
+    "doacs" stands for apixaban, rivaroxaban and the other direct oral anticoagulants."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    names = {w for w in words if w in ANTICOAGULANT_TERMS}
+    names |= {g for g in generic_names(text.lower()) if g in ANTICOAGULANT_TERMS}
+    table = _brand_table()
+    names |= {table[w] for w in words if w in _MISSING_BRANDS}
+    english = _english_lookalikes()
+    names |= {table.get(m, m) for w in words
+              if len(w) >= 6 and w not in english and (m := _anticoagulant_typos().match(w))}
+    if names & _DOACS:
+        names.add("doacs")
+    return tuple(sorted(names))
+
+
+_DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
+
+
+def is_caution(text: str) -> bool:
+    """The text tells readers on blood thinners what to do (not only that a risk exists)."""
+    return mentions_anticoagulant(text) and bool(_DIRECTIVE.search(text))
