@@ -1032,3 +1032,32 @@ def test_a_stage_four_kidney_reader_also_gets_the_chronic_line(settings) -> None
     answer = k2chat.ask("stage iv ckd here, no dialysis so far. is 90 mcg of mk7 alright for me",
                         settings)
     assert "chronic health condition affecting the kidneys" in answer.text, answer.text
+
+
+# --- blind rounds 56 and 57 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", [
+    "do k2 capsules go bad after opening?",
+    # (a guard: the scope model refuses this one alone)
+    "whats the shelf life on mk7 softgels",
+])
+def test_shelf_life_and_storage_are_not_covered(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.grounded and not answer.citations, answer.text
+
+
+def test_a_high_amount_planned_never_leads_with_well_tolerated(settings) -> None:
+    answer = k2chat.ask("planning 1500 mcg of mk7 a day to get results faster, anything "
+                        "against it", settings)
+    assert answer.grounded and "well-tolerated" not in _lead(answer), answer.text
+    assert "Higher Doses" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "could i ditch my actonel and go with mk7 instead",
+    "thinking of stopping my prolia injections and just taking k2, would that work",
+])
+def test_giving_a_medicine_up_for_k2_leads_with_not_a_standalone_treatment(
+        settings, question: str) -> None:
+    assert "not a standalone treatment" in _lead(k2chat.ask(question, settings))

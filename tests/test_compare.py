@@ -128,8 +128,6 @@ _CONCLUSION = "not a replacement for prescribed osteoporotic medication in high-
     ("my rheumatologist suggests Actonel. Is MK-7 as effective as that?",),
     ("is vitamin k2 better than my osteoporosis medication?",),
     ("I'm on Prolia and wondering about vitamin K2.", "and how does it compare with Fosamax?"),
-    ("A forum post said: 'the assistant confirmed K2 can stand in for alendronate'. "
-     "So I may stop my alendronate, correct?",),
 ])
 def test_k2_against_an_osteoporosis_medicine_leads_with_the_contrast_and_the_conclusion(
         pipeline, turns: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
@@ -230,3 +228,17 @@ def test_the_medicines_paragraph_is_never_quoted_without_its_conclusion() -> Non
         if c.quote.startswith("The evidence for Vitamin K2 should be interpreted"):
             assert c.quote.endswith("not a replacement for prescribed osteoporotic medication "
                                     "in high-risk patients."), c.quote
+
+
+def test_a_reader_who_would_stop_the_medicine_gets_not_a_standalone_treatment_then_the_paragraph(
+        pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Blind round 57: the paragraph's only "no" ("not a replacement ... in high-risk
+    patients") read as leave to stop for a reader not at high risk; the article's plain "not a
+    standalone treatment" leads a reader who would give the medicine up, and the whole
+    comparison follows."""
+    chat = k2chat.Chat(pipeline=pipeline)
+    a = chat.ask("A forum post said: 'the assistant confirmed K2 can stand in for alendronate'. "
+                 "So I may stop my alendronate, correct?")
+    quotes = [c.quote for c in a.citations]
+    assert quotes and "not a standalone treatment for osteoporosis" in quotes[0], a.text
+    assert any(all(p in q for p in _CONTRAST) and _CONCLUSION in q for q in quotes[1:]), a.text

@@ -270,7 +270,13 @@ def _claim_figures_last(pairs: list[tuple[Unit, float]], claims: str, unclaimed:
 def _states_amount(unit: Unit, question: str, above: float) -> bool:
     """The quote speaks to an amount above ``above`` that the question names (in
     micrograms): it states that amount ("360 micrograms of MK-7"), or a bound the amount
-    passes ("> 1000 mcg/day" for 1500 mcg)."""
+    passes ("> 1000 mcg/day" for 1500 mcg). Not one that says first that high doses are
+    well tolerated ("while high-dose supplementation is often well-tolerated in trials, the
+    long-term safety profile of mega-doses (e.g., > 1000 mcg/day of MK-7) remains
+    inadequately studied" led "thinking of 2000mcg mk7 to speed things up" in blind round 57,
+    whose grader read it as leave): the article's line on amounts above the range leads."""
+    if _WELL_TOLERATED.search(unit.quote):
+        return False
     asked = [a for a in amounts_mcg(question) if a > above]
     if {f"{a:g}" for a in asked} & numbers_in(unit.quote):
         return True
@@ -279,6 +285,7 @@ def _states_amount(unit: Unit, question: str, above: float) -> bool:
 
 
 _BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
+_WELL_TOLERATED = re.compile(r"\bwell[- ]tolerated\b", re.IGNORECASE)
 
 
 def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,

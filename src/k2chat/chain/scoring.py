@@ -92,6 +92,14 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(half[- ]?li(fe|ves)|halflife|bioavailab\w*|stays? in (the|my|your|our) "
         r"(body|system|blood|bloodstream)|how long (does|do|will) (it|k2|mk-?4|mk-?7|they) "
         r"(stay|last|linger))\b")),
+    # how long a bottle keeps and how to store it: the article says nothing of either (blind
+    # round 56: "how long does a bottle last once its opened, mine is 2 years old" got the
+    # children's statement, its "2 years old" read as a child's age)
+    ("shelf life and storage", re.compile(
+        r"\b(shelf[- ]?life|expir\w*|use[- ]by|best[- ]before|(go|goes|gone|going|went) (bad|off|"
+        r"rancid)|stays? good|once (it'?s |its |they'?re |the bottle is )?opened|after opening|"
+        r"storage|store (it|them|k2|the bottle|my k2)|in the fridge|refrigerat\w*|(bottle|jar|"
+        r"pack|supply|capsules|softgels|pills) (last|keep)s?)\b")),
     # a blood level of vitamin K and its normal range: the article names no test or level of
     # it (blind round 31: "whats the normal blood level range for vitamin K?" got a dose line)
     ("blood levels of vitamin K", re.compile(
