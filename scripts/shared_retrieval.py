@@ -1,7 +1,7 @@
 """Would retrieval find the answer more often with the fine-tuned encoder (data/encoder.onnx)?
 
 Issue 21 asks whether the lead feature's encoder could also serve retrieval. This runs the
-chain's own retrieval (``k2chat.chain.answer._retrieve``: the hybrid dense + BM25 retriever, k=12
+chain's own retrieval (``k2chat.chain.answer.find_evidence``: the hybrid dense + BM25 retriever, k=12
 passages, follow-ups resolved as ``Chat`` resolves them) twice over every answerable case of
 the holdout set and the blind rounds: once as shipped, once with the passages and the
 questions embedded by the fine-tuned encoder (exact search over in-memory vectors, each
@@ -32,7 +32,7 @@ SETS = {
 
 
 def main() -> int:
-    from k2chat.chain.answer import Request, _prepare, _retrieve
+    from k2chat.chain.answer import Request, find_evidence, prepare
     from k2chat.chat import Chat
     from k2chat.evaluate import load_cases, normalize_fact
     from k2chat.models.classify import fitted
@@ -61,8 +61,8 @@ def main() -> int:
                 chat = Chat(history=list(case.history), pipeline=pipeline)
                 query = chat._resolve(clean_question(case.question))
                 request = Request(case.question, query, in_conversation=bool(case.history))
-                prepared = _prepare(request, limit, retriever.vocabulary)
-                evidence = _retrieve(retriever, prepared).evidence
+                prepared = prepare(request, limit, retriever.vocabulary)
+                evidence = find_evidence(retriever, prepared).evidence
                 fact = normalize_fact(case.facts[0])
                 texts = [normalize_fact(h.chunk.text) for h in evidence.hits] if evidence else []
                 found_at.append(next((k for k, t in enumerate(texts, 1) if fact in t), None))

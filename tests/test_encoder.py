@@ -122,13 +122,13 @@ def test_held_out_questions_are_nearest_their_answers(pipeline) -> None:  # type
 
 def test_the_chain_scores_candidates_with_it(pipeline) -> None:  # type: ignore[no-untyped-def]
     """A real question's candidate quotes carry the feature, standardised over them."""
-    from k2chat.chain.answer import Request, _prepare, _retrieve
+    from k2chat.chain.answer import Request, find_evidence, prepare
     from k2chat.chain.evidence import LEAD_COLUMNS
     from k2chat.chain.scoring import score_units
 
-    prepared = _prepare(Request("How much MK-7 should I take for my bones?"), 2000,
+    prepared = prepare(Request("How much MK-7 should I take for my bones?"), 2000,
                         pipeline.retriever.vocabulary)
-    evidence = _retrieve(pipeline.retriever, prepared).evidence
+    evidence = find_evidence(pipeline.retriever, prepared).evidence
     scored = score_units(evidence, models=pipeline.models, lex=pipeline.retriever.lexical,
                          unit_vectors=pipeline.unit_vectors, examples=pipeline.examples,
                          followup=False, vocabulary=pipeline.retriever.vocabulary)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from k2chat.chain import safety
-from k2chat.chain.answer import _Prepared, compose
+from k2chat.chain.answer import Prepared, compose
 from k2chat.chain.judge import Judgement, _differing_figures
 from k2chat.store.profile import load_profile
 from k2chat.store.quotes import WHOLE, Hit, overlaps, units_of
@@ -77,8 +77,8 @@ def test_different_figures_are_flagged_only_for_the_same_form_in_different_secti
                                                              dose_units=("IU",)))
 
 
-def _prepared(question: str) -> _Prepared:
-    return _Prepared(question, question, question, safety.assess(question, PROFILE.vocabulary))
+def _prepared(question: str) -> Prepared:
+    return Prepared(question, question, question, safety.assess(question, PROFILE.vocabulary))
 
 
 def test_the_answer_leads_with_the_first_quote_and_sources_do_not_repeat_it() -> None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from k2chat.chain import medicines, safety
-from k2chat.chain.drugs import drug_classes, generic_names
+from k2chat.chain.claims import false_report, honest_report, searched_words
+from k2chat.chain.drugs import with_generics
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.judge import Judgement, judge
 from k2chat.chain.retrieve import HybridRetriever
@@ -22,18 +23,21 @@ from k2chat.chain.scoring import Evidence
 from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted
-from k2chat.store.lexical import LexicalIndex
 from k2chat.store.profile import CorpusProfile
 from k2chat.store.quotes import Hit, Unit
-from k2chat.text import GENERIC_STEMS, QUOTED_END, clean_question, numbers_in, tokenize
+from k2chat.text import clean_question, numbers_in
 from k2chat.types import Answer, Citation
 from k2chat.vocabulary import Vocabulary
 
 __all__ = [
     "EXAMPLE_QUESTIONS",  # noqa: F822 (read from the corpus's profiles by __getattr__ below)
+    "Found",
+    "Prepared",
     "Request",
     "build_chain",
     "compose",
+    "find_evidence",
+    "prepare",
     "retrieve_hits",
     "unsupported_numbers",
 ]
@@ -66,7 +70,7 @@ class Request:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     question: str  # cleaned, as asked
     own: str  # the question's own words: instructions removed, drug names resolved
     query: str  # what to search: ``own``, or a follow-up resolved against earlier turns
@@ -82,19 +86,8 @@ class _Prepared:
         return self.in_conversation or self.query != self.own
 
 
-def _with_generics(text: str) -> str:
-    """The text plus the generic names of the drugs it names by brand ("Eliquis" ->
-    apixaban) and their classes by stem ("Lipitor" -> atorvastatin, a statin), so search,
-    scope and the safety statements see the article's words."""
-    generics = generic_names(text)
-    words = set(re.findall(r"[a-z][a-z-]*", text.lower()))  # (words: "statin" is in
-    # "atorvastatin", and round 19's "Does K2 clash with atorvastatin?" was refused)
-    extra = [g for g in (*generics, *drug_classes(generics)) if g not in words]
-    return f"{text} {' '.join(extra)}" if extra else text
-
-
-def _prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
-             profile: CorpusProfile | None = None) -> _Prepared:
+def prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
+             profile: CorpusProfile | None = None) -> Prepared:
     """Clean the question and apply the safety rules; an empty or too long question gets its
     answer here (``vocabulary``: the corpus's dose units, ``retriever.vocabulary``;
     ``profile``: the articles' words for "Please ask a question about ..."; fitting and the
@@ -103,11 +96,11 @@ def _prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
     question = clean_question(raw)
     if len(raw) > max_chars:
         text = safety.too_long_message(max_chars)
-        return _Prepared(question[:200], "", "", None, Answer(question[:200], text, grounded=False))
+        return Prepared(question[:200], "", "", None, Answer(question[:200], text, grounded=False))
     if not re.search(r"\w", question):
         text = (safety.empty_question_message(profile) if profile
                 else "Please ask a question about the article.")
-        return _Prepared(question, "", "", None, Answer(question, text, grounded=False))
+        return Prepared(question, "", "", None, Answer(question, text, grounded=False))
     flags = safety.assess(question, vocabulary)
     if flags.anticoagulant and not medicines.mentions_anticoagulant(without_negated(question)):
         flags = replace(flags, anticoagulant=False)  # "I'm not on any blood thinner"
@@ -115,166 +108,40 @@ def _prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
     if (request.on_blood_thinner and not flags.anticoagulant  # said earlier in the chat
             and state.stated("anticoagulant") is not False):  # and not taken back now
         flags = replace(flags, anticoagulant=True)
-    own = _with_generics(without_negated(flags.cleaned or question))
+    own = with_generics(without_negated(flags.cleaned or question))
     query = own
     if request.search_query and clean_question(request.search_query) != question:
-        query = _with_generics(without_negated(
+        query = with_generics(without_negated(
             safety.assess(clean_question(request.search_query), vocabulary).cleaned))
-    return _Prepared(question, own, query, flags, in_conversation=request.in_conversation,
+    return Prepared(question, own, query, flags, in_conversation=request.in_conversation,
                      already_quoted=request.already_quoted, state=state)
 
 
-# Passages searched for one that holds a whole report (the article's passages that share the
-# most of its words; a report of one statement is found among the first few).
-_REPORT_PASSAGES = 5
-
-# Words that make a report absolute ("completely safe", "at any dose", "no need to ask"). The
-# stop list drops them, so "the article says K2 is completely safe with warfarin at any dose"
-# was reduced to "safe warfarin", which one passage holds ("While generally safe, individuals
-# on ... warfarin ... must consult"), and went uncontradicted (blind round 14). A report using
-# one is borne out only by a passage that uses it too. Reassuring absolutes only: "always
-# consult" or "never" restate a caution more strongly, which is not a false report of it.
-_ABSOLUTE = re.compile(
-    r"\b(completely|totally|perfectly|absolutely|entirely|fully|100 ?%|guaranteed?|"
-    r"risk[- ]free|harmless|any (?:dose|amount|level)|no (?:risk|danger|problem|"
-    r"side[- ]effects?|need|limit|interaction))\b")
-
-
-def _honest_report(flags: safety.SafetyFlags, lex: LexicalIndex) -> bool:
-    """The question's only claims report what the article says, every word of the report is
-    one the article uses and one passage holds all of its figures and words that say what
-    (not how: "take", "use"; misspellings allowed): "the article
-    says MK-4 is taken at 45 mg, right?". "The article says 5000 mcg is fine", "... that MK-7
-    lasts longer" (the article never says "longer") or "... MK-4 and MK-7 are dosed the
-    same" (no passage says so) stay claims."""
-    said = safety.article_report(flags)
-    return said is not None and _borne_out(said, lex)
-
-
-# Words that say where in the article a reader read something, not what it says: a report
-# of two places is borne out when each part is ("the article says 90-180 mcg in one place and
-# 100-200 in another, which one is right": blind round 55 called it a false report)
-_WHERE = re.compile(r"\b(?:(?:in|at|on)\s+)?(?:one|another|other|some|a|the|this|that)\s+(?:place|"
-                    r"part|spot|section|point|bit|page|paragraph)s?(?:\s+of)?\b|\b(?:in\s+)?another"
-                    r"(?:\s+(?:place|part|one|section|spot))?\b|\b(?:elsewhere|somewhere(?:\s+"
-                    r"else)?|later(?:\s+on)?|earlier)\b")
-_PARTS = re.compile(r"\b(?:and|but|while|whereas|then)\b|[,;]")
-_REPORTING = re.compile(r"\b(?:it\s+)?(?:says?|said|states?|mentions?|writes?|gives?|lists?|"
-                        r"recommends?)\b")  # ("... and another says 100-200")
-_ASKING = re.compile(r"\s*(?:which|what|how|who|so|is|are|does|do|can|should)\b")
-
-
-def _borne_out(said: str, lex: LexicalIndex) -> bool:
-    """Every word of ``said`` is one the article uses and one passage holds all of its figures
-    and words that say what (see ``_honest_report``); for a report of two places (``_WHERE``),
-    each part in a passage."""
-    if _WHERE.search(said.lower()):
-        parts = [p for p in _PARTS.split(_REPORTING.sub(" ", _WHERE.sub(" ", said.lower())))
-                 if tokenize(p) and not _ASKING.match(p)]  # (not "which one is right")
-        return bool(parts) and all(_borne_out(p, lex) for p in parts)
-    terms: list[str] = []
-    for token in tokenize(said):
-        found = [t for t in lex.query_terms(token) if t not in tokenize(token, expand=True)[1:]]
-        if not found:
-            return False  # a word or a figure the article never uses
-        terms += [t for t in found[:1] if t not in GENERIC_STEMS]  # "take", "use": how, not what
-    if not terms:
-        return False
-    absolute = {m.group(1) for m in _ABSOLUTE.finditer(said.lower())}
-    negated = bool(_NEGATED.search(said.lower()))
-    return any(set(terms) <= lex.terms(i)
-               and all(re.search(rf"\b{re.escape(a)}\b", lex.chunks[i].text.lower())
-                       for a in absolute)
-               and (negated or not _denies(lex.chunks[i].text.lower(), terms))
-               for i, _ in lex.search(said, _REPORT_PASSAGES, terms))
-
-
-# A passage denies what it holds after "not" ("not a replacement for prescribed osteoporotic
-# medication" does not bear out "the article says K2 can replace alendronate", blind round 21)
-_NEGATED = re.compile(r"\b(not|no|never|cannot|can'?t|isn'?t|doesn'?t|shouldn'?t)\b")
-
-
-def _denies(text: str, terms: list[str]) -> bool:
-    return any(re.search(rf"\b(?:not|no|never)\s+(?:a |an |the |be |been )?{re.escape(t)}", text)
-               for t in terms if len(t) >= 4)
-
-
 @dataclass(frozen=True)
-class _Found:
-    prepared: _Prepared
+class Found:
+    prepared: Prepared
     evidence: Evidence | None
 
 
-# A reader's own question searched alone in place of a claim's words: a short question
-# (round 14's "So how much MK-7 should I take?" has 7 words; a reader's notes around a pasted
-# claim, round 8's, are no question and are judged with the claim as before).
-_ASKED_WORDS = 20
-
-
-def _without_claimed_amounts(prepared: _Prepared, flags: safety.SafetyFlags, said: str,
-                             vocabulary: Vocabulary) -> _Prepared:
-    """The words searched for a question whose claim the article does not bear out: the
-    reader's own question when it names the subject ("Assistant: the article says MK-7 is
-    taken at 45 mg a day. How much MK-7 should I take?" is searched as "How much MK-7 should I
-    take?", whose quotes correct the claim; with the claim's words and "45 mg" the article's
-    line on mega-doses led, round 14's open items); else the claim's words (what the article
-    says on that point: "... is that what the article says?") without its amounts."""
-    # a pasted turn runs to the end of the message: its questions are the reader's
-    asked = flags.unclaimed or " ".join(
-        p for p in QUOTED_END.split(flags.claim_text) if p.rstrip().endswith("?"))
-    own_flags = safety.assess(asked, vocabulary) if asked else None
-    unclaimed = "" if own_flags is None or own_flags.claimed or own_flags.instructions \
-        else without_negated(own_flags.cleaned)  # (a pasted exchange is not a question)
-    if (unclaimed and vocabulary.names_subject.search(unclaimed)
-            and unclaimed.rstrip().endswith("?") and len(unclaimed.split()) <= _ASKED_WORDS):
-        own = _with_generics(unclaimed)
-        return replace(prepared, own=own,
-                       query=own if prepared.query == prepared.own else prepared.query)
-    amounts = {m.group(0) for m in vocabulary.amount.finditer(flags.claim_text)}
-    if not amounts:
-        return prepared
-
-    def strip(text: str) -> str:
-        for amount in amounts:
-            text = text.replace(amount, " ")
-        return re.sub(r"\s+", " ", text).strip()
-    # what the claim reports (``said``, safety.reported_content's), without "the article
-    # says ... right?" (those words ranked the mega-dose line first for "the article says
-    # MK-7 is normally dosed at 2,500 mcg")
-    own = strip(f"{said} {unclaimed}") if prepared.query == prepared.own \
-        else strip(prepared.own)
-    return replace(prepared, own=own,
-                   query=own if prepared.query == prepared.own else strip(prepared.query))
-
-
-def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
+def find_evidence(retriever: HybridRetriever, prepared: Prepared) -> Found:
     """Embed the question's own words and, for a follow-up, the search query (each alone, so
     a question asked before costs no encoder run), then search. (The article's cautions come
     from its curated safety statements, ``k2chat.chain.topics``, not from a search.)"""
     import numpy as np
 
     if prepared.early is not None or prepared.flags is None:
-        return _Found(prepared, None)
-    if _honest_report(prepared.flags, retriever.lexical):
+        return Found(prepared, None)
+    flags = prepared.flags
+    if honest_report(flags, retriever.lexical):
         # "the article says MK-4 is dosed in milligrams, right?": the article says so; no
         # claim to set aside, the reader's words are the question
-        prepared = replace(prepared, flags=replace(prepared.flags, claimed=False, borne_out=True,
+        prepared = replace(prepared, flags=replace(flags, claimed=False, borne_out=True,
                                                    unclaimed=prepared.question, claim_text=""))
-    else:
-        flags = prepared.flags
-        assert flags is not None  # (checked above)
-        said = safety.reported_content(flags)
-        # Said plainly not the article's only when the claim reports the article, a figure
-        # or an absolute ("safe at any dose", "no need to ask") and the article does not bear
-        # it out (as ``_honest_report``: "45 mg of MK-7", "K2 is
-        # completely safe with warfarin"); a pasted turn's advice that names neither ("check
-        # with your doctor ... warfarin") is set aside but not called false.
-        if said is not None and (numbers_in(said) or safety.reports_article(flags)
-                                 or _ABSOLUTE.search(said.lower())) \
-                and not _borne_out(said, retriever.lexical):
-            prepared = _without_claimed_amounts(
-                replace(prepared, flags=replace(flags, contradicted=True)), flags, said,
-                retriever.vocabulary)
+    elif (said := false_report(flags, retriever.lexical)) is not None:
+        own, query = searched_words(prepared.own, prepared.query, flags, said,
+                                    retriever.vocabulary)
+        prepared = replace(prepared, flags=replace(flags, contradicted=True), own=own,
+                           query=query)
     own, query = prepared.own, prepared.query
     embed = retriever.embeddings.embed_query
     own_vector = embed(own)
@@ -283,7 +150,7 @@ def _retrieve(retriever: HybridRetriever, prepared: _Prepared) -> _Found:
     focus = own if query != own else None
     hits = retriever.hits(query, focus=focus, vector=query_vector)
     evidence = Evidence(own, query, vectors, tuple(hits))
-    return _Found(prepared, evidence)
+    return Found(prepared, evidence)
 
 
 def _citation(marker: int, unit: Unit, many_articles: bool = False) -> Citation:
@@ -302,7 +169,7 @@ def _citation(marker: int, unit: Unit, many_articles: bool = False) -> Citation:
     )
 
 
-def compose(prepared: _Prepared, verdict: Judgement | None, profile: CorpusProfile) -> Answer:
+def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfile) -> Answer:
     """Render a judgement as an Answer, in a fixed shape: a crisis gets the crisis line alone;
     an emergency the redirect (and, when a blood thinner is named, the article's caution);
     otherwise the caution first when one is needed, then the lead quote and the supporting
@@ -402,7 +269,7 @@ def _finalize(answer: Answer, profile: CorpusProfile) -> Answer:
 
 def retrieve_hits(retriever: HybridRetriever, request: Request, max_chars: int) -> list[Hit]:
     """The passages the chain would retrieve for ``request`` (for evaluation)."""
-    found = _retrieve(retriever, _prepare(request, max_chars, retriever.vocabulary))
+    found = find_evidence(retriever, prepare(request, max_chars, retriever.vocabulary))
     return list(found.evidence.hits) if found.evidence else []
 
 
@@ -417,10 +284,10 @@ def build_chain(
     def _embed_each(texts: list[str]) -> list[list[float]]:  # as a question is embedded
         return [retriever.embeddings.embed_query(t) for t in texts]
 
-    def retrieve(request: Request) -> _Found:
-        return _retrieve(retriever, _prepare(request, max_chars, retriever.vocabulary, profile))
+    def retrieve(request: Request) -> Found:
+        return find_evidence(retriever, prepare(request, max_chars, retriever.vocabulary, profile))
 
-    def judged(found: _Found) -> tuple[_Prepared, Judgement | None]:
+    def judged(found: Found) -> tuple[Prepared, Judgement | None]:
         prepared, evidence = found.prepared, found.evidence
         if evidence is None or prepared.flags is None:
             return prepared, None
@@ -431,7 +298,7 @@ def build_chain(
                                state=prepared.state, vocabulary=retriever.vocabulary,
                                embed=_embed_each)
 
-    def answer(x: tuple[_Prepared, Judgement | None]) -> Answer:
+    def answer(x: tuple[Prepared, Judgement | None]) -> Answer:
         return _finalize(compose(*x, profile), profile)
 
     chain: Runnable[Request, Answer] = (

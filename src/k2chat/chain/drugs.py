@@ -13,7 +13,8 @@ import re
 
 from k2chat.files import DATA_DIR
 
-__all__ = ["DRUGS_PATH", "STEM_CLASSES", "drug_classes", "drug_table", "generic_names"]
+__all__ = ["DRUGS_PATH", "STEM_CLASSES", "drug_classes", "drug_table", "generic_names",
+           "with_generics"]
 
 DRUGS_PATH = DATA_DIR / "drugs.json"
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
@@ -56,3 +57,14 @@ def drug_classes(generics: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(cls for g in generics for word in g.split()
                                for stem, cls in STEM_CLASSES if word.endswith(stem)
                                and word != stem))
+
+
+def with_generics(text: str) -> str:
+    """The text plus the generic names of the drugs it names by brand ("Eliquis" ->
+    apixaban) and their classes by stem ("Lipitor" -> atorvastatin, a statin), so search,
+    scope and the safety statements see the article's words."""
+    generics = generic_names(text)
+    words = set(re.findall(r"[a-z][a-z-]*", text.lower()))  # (words: "statin" is in
+    # "atorvastatin", and round 19's "Does K2 clash with atorvastatin?" was refused)
+    extra = [g for g in (*generics, *drug_classes(generics)) if g not in words]
+    return f"{text} {' '.join(extra)}" if extra else text

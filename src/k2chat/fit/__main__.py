@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from k2chat.chain.answer import Request, _prepare, _retrieve
+from k2chat.chain.answer import Request, find_evidence, prepare
 from k2chat.chain.drugs import DRUGS_PATH, drug_table, generic_names
 from k2chat.chain.emergency import emergency_kind
 from k2chat.chain.evidence import SCOPE_FEATURES, Examples
@@ -192,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one script, top 
         chat = Chat(history=history, pipeline=pipeline)
         query = chat._resolve(chat_clean(question))
         request = Request(question, query, in_conversation=bool(history))
-        prepared = _prepare(request, pipeline.settings.max_question_chars,
+        prepared = prepare(request, pipeline.settings.max_question_chars,
                             pipeline.retriever.vocabulary)
-        found = _retrieve(pipeline.retriever, prepared)
+        found = find_evidence(pipeline.retriever, prepared)
         return prepared, found.evidence
 
 
