@@ -63,7 +63,12 @@ def defines(quote: str, term: str) -> int | None:
     text = normalize(quote)
     t = re.escape(term)
     if re.search(rf"\b(?:called|known as|termed)\s+{t}\b"
-                 rf"|(?<![\w-]){t}\)?,\s+(?:a|an|the|which)\s", text):
+                 rf"|(?<![\w-]){t}\)?,\s+(?:a|an|the|which)\s"
+                 # named as one of its substance's forms ("vitamin K2 supplementation,
+                 # particularly the MK-4 and MK-7 forms, significantly increases carboxylated
+                 # osteocalcin"): "what is mk-7" led with a dose line alone in blind rounds 56
+                 # and 57, whose graders missed that MK-7 is a form of vitamin K2
+                 rf"|\bthe\s+(?:[\w-]+\s+and\s+)?{t}\s+forms?\b", text):
         return 0
     if re.search(rf"(?<![\w-]){t}\s+\([^)]+\)|\({t}\)", text):
         return 1
