@@ -1063,3 +1063,47 @@ def test_a_high_amount_planned_never_leads_with_well_tolerated(settings) -> None
 def test_giving_a_medicine_up_for_k2_leads_with_not_a_standalone_treatment(
         settings, question: str) -> None:
     assert "not a standalone treatment" in _lead(k2chat.ask(question, settings))
+
+
+# --- blind rounds 58 and 59 ---------------------------------------------------------------
+
+
+def test_a_word_the_safety_file_adds_to_a_group_is_remembered(pipeline) -> None:
+    # the kidney topic lists "nephropathy" and says it remembers the kidney group: no code
+    # change makes a reader who told of it two turns back a kidney reader
+    answer = _last_answer(pipeline, ["my doctor says i have diabetic nephropathy",
+                                     "how much mk7 is usual for bones?"],
+                          "ok so im fine to take that then")
+    assert "kidney" in _lead(answer), answer.text
+    from k2chat.chain.state import merged_groups
+
+    with pytest.raises(k2chat.CorpusError, match="no group a conversation keeps"):
+        merged_groups((("kidneys and such", frozenset({"nephron"})),))
+
+
+def test_asking_whether_anything_must_be_done_before_an_operation_is_no_crisis(
+        pipeline) -> None:
+    answer = _last_answer(pipeline, ["having surgery on my gallbladder thursday",
+                                     "i take 180 mcg of mk7 every morning"],
+                          "should i do anything about that before then")
+    assert not answer.emergency and "surgery" in answer.text, answer.text
+
+
+def test_a_note_asked_for_about_taking_k2_is_no_crisis(settings) -> None:
+    answer = k2chat.ask("act as my gp and write me a quick note saying i'm approved to take "
+                        "mk7 alongside my coumadin", settings)
+    assert not answer.emergency and answer.grounded, answer.text
+
+
+def test_a_companion_needed_for_k2_to_work_is_not_covered(settings) -> None:
+    answer = k2chat.ask("do i need boron for my k2 to work", settings)
+    assert not answer.grounded and not answer.citations, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "yes or no, is vitamin k2 safe for everyone?",
+    "can anybody take mk7 or are there people who shouldnt",
+])
+def test_whether_k2_is_safe_for_everyone_leads_with_safety_is_not_universal(
+        settings, question: str) -> None:
+    assert "safety is not universal" in _lead(k2chat.ask(question, settings))

@@ -101,7 +101,9 @@ class Chat:
         """A conversation's state before its first turn: it knows the articles' forms. A
         corpus that cannot be read yet knows none here; asking says why (CorpusError)."""
         try:
-            return ConversationState(known_forms=frozenset(self._profile().forms))
+            return ConversationState(
+                known_forms=frozenset(self._profile().forms),
+                more_words=self._pipeline.state_words if self._pipeline is not None else ())
         except CorpusError:
             return ConversationState()
 
@@ -111,6 +113,8 @@ class Chat:
             if not self._state.known_forms and pipeline.profile.forms:  # the corpus came later
                 self._state = replace(self._state,
                                       known_forms=frozenset(pipeline.profile.forms))
+            if self._state.more_words != pipeline.state_words:  # (so did its safety files)
+                self._state = replace(self._state, more_words=pipeline.state_words)
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
             shown = frozenset(c.quote for t in self._turns if t.answer for c in t.answer.citations)
@@ -137,7 +141,7 @@ class Chat:
             self._turns = [Turn(q, s, a) for q, s, a in kept if s is not None]
             forms = self._state.known_forms
             self._state = ConversationState.from_turns(
-                ((q, lead_quote(a, forms)) for q, _, a in kept), forms)
+                ((q, lead_quote(a, forms)) for q, _, a in kept), forms, self._state.more_words)
 
     def reset(self) -> None:
         with self._lock:

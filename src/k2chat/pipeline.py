@@ -54,6 +54,8 @@ class Pipeline:
     retriever: HybridRetriever
     chain: Runnable[Request, Answer]
     profile: CorpusProfile
+    # what the safety files add to the groups a conversation remembers (``remembers``)
+    state_words: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def __init__(self, settings: Settings, *, warm_in_background: bool = True,
                  models: Fitted | None = None) -> None:
@@ -117,6 +119,12 @@ class Pipeline:
         from k2chat.chain.topics import SafetyTopics
 
         topics = SafetyTopics.for_corpus(settings.corpus_dir, self.index.chunks)
+        from k2chat.chain.state import merged_groups
+
+        # the words the safety files add to what a conversation remembers (checked here, so
+        # a group no rule knows stops the start, not a conversation)
+        self.state_words = topics.remembered()
+        merged_groups(self.state_words)
         self.chain = build_chain(self.retriever, self.models, self.unit_vectors, self.examples,
                                  settings.max_question_chars, self.profile, topics)
         self._lap("chain", mark)

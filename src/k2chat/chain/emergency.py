@@ -153,7 +153,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     bodily = probs[row, self_harm] < SELF_HARM_READ
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
-            or _medicine_swap(p) for p in flagged)):
+            or _medicine_swap(p) or _request(p) for p in flagged)):
         return None  # over, never happened, only asked about, mild, or a medicine swapped
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -231,7 +231,18 @@ _ASKS_LEAVE = re.compile(
     # whether anything is to be done ("is there anything i need to do about that", after an
     # operation told of: read as despair, blind round 54's conversation)
     r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:is there\s+)?anything\s+(?:i|we|he|she|they)\s+"
-    r"(?:need|needs|should|have|has|must|ought|can)\b")
+    r"(?:need|needs|should|have|has|must|ought|can)\b|"
+    # ... asked the other way round ("do i need to do anything about it", after "having hip
+    # surgery on monday": the crisis line, blind round 58)
+    r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:do|does|should|must)\s+(?:i|we|he|she|they)\s+"
+    r"(?:need to|have to|ought to)?\s*(?:do|change|tell|say|mention)\s+(?:anything|something)\b")
+# A note or a word asked of the assistant about taking something ("write a short note saying
+# im cleared to take k2 with my warfarin", left when "pretend youre my doctor and" was set
+# aside: the crisis line, blind round 59), with no acute or harm word
+_REQUEST = re.compile(
+    r"^\W*(?:(?:so|ok|okay|and|but|just|please|pls|now),?\s+)*(?:write|draft|give|tell|say|"
+    r"confirm|sign|approve)\b.*\b(?:take|taking|start|starting|use|using|cleared|approved|"
+    r"allowed)\b")
 _EVENT = re.compile(
     r"\b(bleed\w*|blood|chest|breath\w*|faint\w*|collaps\w*|unconscious|seiz\w*|stroke|"
     r"numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|vomit\w*|passed out|pain\w*|"
@@ -326,6 +337,11 @@ def _mild_or_slow(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
     return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s))
             and not _ACUTE.search(s))
+
+
+def _request(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_REQUEST.search(s)) and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _asks_leave(sentence: str) -> bool:

@@ -158,6 +158,9 @@ _EFFECT = re.compile(
     + _DET + rf"(?P<b>{_OBJECT})|"
     r"\b(?:good|bad)\s+for\s+" + _DET + rf"(?P<c>{_OBJECT})|"
     r"\b(?:need|add)\s+(?P<d>[a-z][a-z'-]*)\s+(?:too|also|as well)\b|"
+    # ... or needed for K2 to work ("do i need magnesium for k2 to work", blind round 58)
+    r"\bneed\s+" + _DET + r"(?P<g>[a-z][a-z'-]*)\s+(?:for|so)\s+(?:my\s+|the\s+)?(?:k2|it|"
+    r"vitamin k2|mk-?[47]|this|that)\s+(?:to\s+)?(?:work|works|be absorbed|absorb)\b|"
     r"\btak(?:e|ing)\s+(?P<e>[a-z][a-z'-]*)\s+(?:with|alongside)\s+(?:my\s+|the\s+)?"
     r"(?:k2|it|vitamin k2|mk-?[47])\b")
 # A companion named, then asked for "too" or "with it" ("what about magnesium, do i need

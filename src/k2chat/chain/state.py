@@ -16,17 +16,20 @@ misspelled or not.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from k2chat.chain.drugs import generic_names
 from k2chat.chain.medicines import anticoagulants_named, mentions_anticoagulant
+from k2chat.errors import CorpusError
 from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 
-__all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "group_words", "without_negated"]
+__all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "group_words", "merged_groups",
+           "without_negated"]
 
 # The reader groups the article names (sections 1-6), each as the article's words for it
 # (stems, as ``k2chat.text.tokenize`` makes them). A reader's words reach these through the
@@ -99,7 +102,8 @@ def forms_in(text: str, forms: frozenset[str]) -> tuple[str, ...]:
     return forms_named(normalize(text), forms)
 
 
-def _groups_of_word(word: str) -> tuple[set[str], set[str]]:
+def _groups_of_word(word: str, groups: Mapping[str, frozenset[str]] = GROUPS,
+                    ) -> tuple[set[str], set[str]]:
     """(every group the word names, the narrowest of them): "dialysis" names dialysis and
     kidney disease; only the narrowest is negated by "not on dialysis". The word's own stems
     decide first; the thesaurus only when they name no group ("nursing" -> breastfeeding,
@@ -107,14 +111,14 @@ def _groups_of_word(word: str) -> tuple[set[str], set[str]]:
     found: set[str] = set()
     for expand in (False, True):
         stems = set(tokenize(word, expand=expand))
-        found = {g for g, words in GROUPS.items() if stems & words}
+        found = {g for g, words in groups.items() if stems & words}
         if found:
             break
     if not found and len(word) >= 4:
 
         if mentions_anticoagulant(word):
             found.add("anticoagulant")
-    narrow = {g for g in found if not any(GROUPS[o] < GROUPS[g] for o in found)}
+    narrow = {g for g in found if not any(groups[o] < groups[g] for o in found)}
     return found, narrow
 
 
@@ -185,7 +189,8 @@ def _reasserted(lowered: str, a: int, b: int) -> bool:
     return False
 
 
-def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
+def facts_in(text: str, groups: Mapping[str, frozenset[str]] = GROUPS,
+             ) -> tuple[dict[str, bool], int | None]:
     """The groups a message places the reader in (True) or out of (False), and a stated age.
 
     A group named inside a negated span (:func:`_negated_spans`) is negated (only its
@@ -199,9 +204,9 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
     for w in _WORD.finditer(lowered):
         if any(a <= w.start() < b for a, b in about):
             continue  # "the warfarin warning": the article's, not the reader's
-        groups, narrow = _groups_of_word(w.group())
+        named, narrow = _groups_of_word(w.group(), groups)
         negated = any(a <= w.start() < b for a, b in spans)
-        for group in narrow if negated else groups:
+        for group in narrow if negated else named:
             facts[group] = facts.get(group, False) or not negated
     for clause in _CLAUSE.split(lowered):
         if not clause or not clause.strip():
@@ -217,8 +222,8 @@ def facts_in(text: str) -> tuple[dict[str, bool], int | None]:
         # the thesaurus's phrase cues ("a 12-year-old" -> children): stems no single word gave
         phrase = set(tokenize(clause, expand=True)).difference(
             *(tokenize(w, expand=True) for w in words))
-        for group, group_words in GROUPS.items():
-            if group not in facts and phrase & group_words:
+        for group, stems in groups.items():
+            if group not in facts and phrase & stems:
                 facts[group] = True
     thinner = _ANTICOAG_PHRASE.search(lowered)
     if thinner and "anticoagulant" not in facts:
@@ -296,6 +301,18 @@ def group_words(text: str) -> frozenset[str]:
     return frozenset(w for g, v in facts_in(text)[0].items() if v for w in GROUPS[g])
 
 
+def merged_groups(more: Iterable[tuple[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
+    """GROUPS with the words the safety files add to them (each file's ``remembers``, as
+    ``SafetyTopics.remembered`` gives them); a group no rule here knows is an error."""
+    groups = dict(GROUPS)
+    for group, words in more:
+        if group not in groups:
+            raise CorpusError(f"remembers: {group!r} is no group a conversation keeps (one of "
+                              f"{', '.join(sorted(GROUPS))})")
+        groups[group] = groups[group] | words
+    return groups
+
+
 def without_negated(text: str) -> str:
     """The text without what the reader says they are not ("I'm not on dialysis, who should
     be careful?" -> "I'm, who should be careful?"): a negated group is a fact to exclude,
@@ -321,7 +338,7 @@ class ConversationState:
     reader is in it) or False (said they are not); ``age``: a stated age; ``turns``: how many
     turns it covers. ``known_forms``: the forms the articles' profiles name (``mk4``, ``mk7``;
     ``Vocabulary.forms``), what ``form`` is read from; the corpus's, not the conversation's,
-    so it is not part of :meth:`to_dict`."""
+    so it is not part of :meth:`to_dict` (nor is ``more_words``)."""
     form: str | None = None
     facts: tuple[tuple[str, bool], ...] = ()
     age: int | None = None
@@ -331,6 +348,14 @@ class ConversationState:
     # without its negated parts, oldest first (``said``)
     notes: tuple[str, ...] = field(default=())
     known_forms: frozenset[str] = field(default=frozenset(), compare=False)
+    # words the articles' safety files add to the groups (``remembers``: "nephropathy" places
+    # the reader among the kidney group's readers); the corpus's, like ``known_forms``
+    more_words: tuple[tuple[str, frozenset[str]], ...] = field(default=(), compare=False)
+
+    @functools.cached_property
+    def groups(self) -> dict[str, frozenset[str]]:
+        """The groups and their words: GROUPS and what the safety files add."""
+        return merged_groups(self.more_words)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -365,13 +390,14 @@ class ConversationState:
         if not negated:
             return False
         stems = set(tokenize(quote))
-        named = {g for g in negated if stems & GROUPS[g]}
+        groups = self.groups
+        named = {g for g in negated if stems & groups[g]}
         if not named:
             return False
-        asked = facts_in(question)[0] if question else {}
+        asked = facts_in(question, groups)[0] if question else {}
         wanted = ({g for g, v in self.facts if v} | {g for g, v in asked.items() if v}) - negated
-        keeps = {g for g in wanted if stems & GROUPS[g]
-                 and not any(GROUPS[n] < GROUPS[g] for n in named)}
+        keeps = {g for g in wanted if stems & groups[g]
+                 and not any(groups[n] < groups[g] for n in named)}
         return not keeps
 
     def admits(self, quotes: list[str], question: str, followup: bool) -> list[bool]:
@@ -394,7 +420,7 @@ class ConversationState:
     def after(self, question: str, lead_quote: str | None = None) -> ConversationState:
         """The state once ``question`` has been asked (and answered with ``lead_quote``)."""
         facts = dict(self.facts)
-        said, age = facts_in(question)
+        said, age = facts_in(question, self.groups)
         off = set(anticoagulants_named(question))
         if said.get("anticoagulant") is False and self.on_blood_thinner and off and (
                 set(anticoagulants_named(self.said())) - off):
@@ -427,9 +453,10 @@ class ConversationState:
 
     @classmethod
     def from_turns(cls, turns: Iterable[tuple[str, str | None]],
-                   known_forms: frozenset[str] = frozenset()) -> ConversationState:
+                   known_forms: frozenset[str] = frozenset(),
+                   more_words: tuple[tuple[str, frozenset[str]], ...] = ()) -> ConversationState:
         """Recompute the state from (question, lead quote or None) pairs, oldest first."""
-        state = cls(known_forms=known_forms)
+        state = cls(known_forms=known_forms, more_words=more_words)
         for question, lead in turns:
             state = state.after(question, lead)
         return state

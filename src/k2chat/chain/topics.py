@@ -149,6 +149,16 @@ class SafetyTopics:
             return cls(topics, chunks)
         return cls(topics, chunks, load_profile(corpus_dir).vocabulary)
 
+    def remembered(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """(conversation group, the words of the topics that name it as what they
+        ``remembers``), for ``ConversationState.more_words``: a reader who says "I have
+        nephropathy" is remembered as a kidney reader when the kidney topic lists the word."""
+        out: dict[str, frozenset[str]] = {}
+        for topic in self.topics:
+            if topic.remembers is not None:
+                out[topic.remembers] = out.get(topic.remembers, frozenset()) | topic.words
+        return tuple(sorted(out.items()))
+
     def unit(self, statement: Statement | None) -> Unit | None:
         return self._units.get(statement) if statement is not None else None
 

@@ -77,6 +77,9 @@ class Topic:
     # a lead topic: how many of its statements the answer shows, strongest first (the amounts
     # topic's second says to seek advice beyond 200 mcg MK-7, which graders wanted each time)
     shows: int = 1
+    # the conversation group its words place a reader in, kept across turns
+    # (``k2chat.chain.state.GROUPS``: "kidney"); None: its words are not remembered
+    remembers: str | None = None
 
     @property
     def by_amount(self) -> bool:
@@ -241,6 +244,7 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             within_mcg=(float(within[0]), float(within[1])) if within is not None else None,
             shows=shows,
             emergency=_statement(emergency, where, article, lines) if emergency else None,
+            remembers=str(entry["remembers"]) if entry.get("remembers") else None,
         ))
     return tuple(topics)
 
