@@ -81,6 +81,11 @@ class Vocabulary:
     # names in the drug table that are the substance's own biology or nutrients, not a
     # medicine compared with it ("osteocalcin")
     not_medicines: frozenset[str] = frozenset()
+    # the articles' words for the medicines they compare their substance with, and readers'
+    # words for the same medicines (brands, "prescription"): a question naming one compares
+    # it with the substance (k2chat.chain.compare)
+    medicine_words: frozenset[str] = frozenset()
+    reader_medicine_words: frozenset[str] = frozenset()
 
     def unit_of(self, form: str) -> str | None:
         """The unit ``form`` is dosed in ("mk4" -> "mg"), None when no profile says."""

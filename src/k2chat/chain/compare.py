@@ -48,17 +48,6 @@ _MORE_LESS = re.compile(
 # The article's K2 forms, as ``normalize`` spells them, and its names for K1 and K2.
 _FORM_WORDS = {"mk4": {"mk4"}, "mk7": {"mk7"}, "k1": {"k1", "phylloquinone"},
                "k2": {"k2", "menaquinone"}}
-# Medicine words of the article (sections 1, 6) and readers' words for the same things.
-_MEDICINE_ARTICLE = {"bisphosphonates", "bisphosphonate", "alendronate", "denosumab",
-                     "medication", "medications", "pharmacological", "pharmacologic", "drugs",
-                     "drug", "agents", "treatment", "treatments", "therapy"}
-# ("pills" is not one: a supplement is taken as pills too, and "I'd rather eat natto than take
-# pills" compares food with a supplement, not K2 with a medicine; blind round 9. Nor is
-# "osteoporosis": it names the reader's condition, not a medicine; "I'm 70 with osteoporosis and
-# take no meds" compares nothing, blind round 11.)
-_MEDICINE_READER = {"medicine", "medicines", "prescription", "prescribed", "fosamax", "prolia",
-                    "actonel", "boniva", "reclast", "risedronate", "ibandronate",
-                    "zoledronic", "injections", "injection", "shots"}
 # Words by which a sentence sets K2 against a medicine ("not a replacement", "In contrast").
 _CONTRAST = {"not", "than", "contrast", "replacement", "replace", "equated", "alongside",
              "standalone", "instead", "supportive", "rather"}
@@ -210,12 +199,12 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
             return Sides("drugs", frozenset(a), frozenset(b))
     # a drug named by brand or generic, not the article's own biology ("osteocalcin" is in
     # the drug table as a drug name)
-    medicines = (words & (_MEDICINE_ARTICLE | _MEDICINE_READER)) | {
+    medicines = (words & (vocabulary.medicine_words | vocabulary.reader_medicine_words)) | {
         g for g in generic_names(question)
         if g not in thinners and g not in vocabulary.not_medicines}
     if medicines and not thinners:  # K2 is the other side: the article is about it
         return Sides("medicine", vocabulary.substance_words | vocabulary.forms,
-                     frozenset(_MEDICINE_ARTICLE))
+                     vocabulary.medicine_words)
     if _MORE_LESS.search(t) and re.search(r"\b(dose|doses|dosage|mcg|mg|amount|take|taking|"
                                           r"k2|mk7|mk4)\b", t):
         return Sides("more_less")
@@ -235,7 +224,8 @@ def answers_replacement(question: str, quote: str, vocabulary: Vocabulary) -> bo
     # the drug table ("taking alli ... does that stop k2 from working?", blind round 25) is no
     # bone medicine K2 could replace
     return (sides is not None and sides.kind == "medicine"
-            and bool(set(_WORDS.findall(t)) & (_MEDICINE_ARTICLE | _MEDICINE_READER))
+            and bool(set(_WORDS.findall(t))
+                     & (vocabulary.medicine_words | vocabulary.reader_medicine_words))
             and bool(_REPLACE_Q.search(t))
             and sides.compares(quote) and bool(_REPLACE_A.search(quote)))
 

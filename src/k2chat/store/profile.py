@@ -78,6 +78,11 @@ class ArticleProfile(BaseModel):
     # names in the drug table that are its substance's own biology or nutrients, not a
     # medicine compared with it ("osteocalcin", "menaquinone")
     not_medicines: tuple[str, ...] = ()
+    # its own words for the medicines it compares its substance with ("bisphosphonates",
+    # "alendronate", "medication"), and readers' words for the same medicines ("fosamax",
+    # "prescription", "shots"): a question naming one compares it with the substance
+    medicine_words: tuple[str, ...] = ()
+    reader_medicine_words: tuple[str, ...] = ()
     # its labelled examples (k2chat.fit), files in the package's data folder
     labelled_examples: tuple[str, ...] = ()
 
@@ -88,7 +93,7 @@ class ArticleProfile(BaseModel):
             raise ValueError("an entry is empty")
         return values
 
-    @field_validator("substance_words", "not_medicines")
+    @field_validator("substance_words", "not_medicines", "medicine_words", "reader_medicine_words")
     @classmethod
     def _words_as_normalized(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for value in values:
@@ -198,13 +203,17 @@ def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     subject_names = (n for a in profile.articles for n in a.profile.subject_names)
     substance_words = (w for a in profile.articles for w in a.profile.substance_words)
     not_medicines = (w for a in profile.articles for w in a.profile.not_medicines)
+    medicine_words = (w for a in profile.articles for w in a.profile.medicine_words)
+    reader_medicine_words = (w for a in profile.articles for w in a.profile.reader_medicine_words)
     return Vocabulary(forms=frozenset(profile.forms), dose_units=tuple(dict.fromkeys(units)),
                       dosed_in=tuple(sorted(dosed_in.items())),
                       form_names=tuple(dict.fromkeys(form_names)),
                       substance_names=tuple(dict.fromkeys(substance_names)),
                       subject_names=tuple(dict.fromkeys(subject_names)),
                       substance_words=frozenset(substance_words),
-                      not_medicines=frozenset(not_medicines))
+                      not_medicines=frozenset(not_medicines),
+                      medicine_words=frozenset(medicine_words),
+                      reader_medicine_words=frozenset(reader_medicine_words))
 
 
 def profile_file(article: Path) -> Path:
