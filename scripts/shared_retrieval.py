@@ -1,8 +1,9 @@
 """Would retrieval find the answer more often with the fine-tuned encoder (data/encoder.onnx)?
 
 Issue 21 asks whether the lead feature's encoder could also serve retrieval. This runs the
-chain's own retrieval (``k2chat.chain.answer.find_evidence``: the hybrid dense + BM25 retriever, k=12
-passages, follow-ups resolved as ``Chat`` resolves them) twice over every answerable case of
+chain's own retrieval (``k2chat.chain.answer.find_evidence``: the hybrid dense + BM25
+retriever, k=12 passages, follow-ups resolved as ``Chat`` resolves them) twice over every
+answerable case of
 the holdout set and the blind rounds: once as shipped, once with the passages and the
 questions embedded by the fine-tuned encoder (exact search over in-memory vectors, each
 passage embedded alone). It prints how often the case's first fact is in the first passage,
