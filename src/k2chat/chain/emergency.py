@@ -153,7 +153,8 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     bodily = probs[row, self_harm] < SELF_HARM_READ
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
-            or _medicine_swap(p) or _request(p) for p in flagged)):
+            or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
+            for p in flagged)):
         return None  # over, never happened, only asked about, mild, or a medicine swapped
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -173,8 +174,11 @@ _HISTORY = re.compile(
     r"spring|summer|fall|autumn|winter)|this (past )?year|as a (child|kid|teen)|years back|"
     r"in the past)\b")
 _RECOVERED = re.compile(
-    r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re) (totally |"
-    r"completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|well|normal)\b|"
+    r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re|feels?|felt|"
+    r"feeling) (totally |completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|"
+    r"well|normal)\b|"
+    # "felt a bit dizzy when i stood up too fast earlier but its gone now" (blind round 60)
+    r"\b(it'?s|its|it is|it was|that'?s|all) (all )?(gone|passed|over)\b|"
     # "running around like normal" (blind round 54)
     r"\b(like|as|back to) (normal|usual)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
@@ -208,7 +212,9 @@ def _over_or_never(sentence: str) -> bool:
     if ((_LONG_PAST.search(s) or _HISTORY.search(s)) and _WELL_NOW.search(s)
             and not _AGAIN.search(s)):
         return True
-    if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(s):
+    # ("she's fine now", "its gone now": a "now" that tells of being well is no alarm; blind
+    # rounds 60 and 61)
+    if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(_WELL_SO_NOW.sub(" ", s)):
         return False
     return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)
                                        and not _NOT_WELL.search(s)))
@@ -339,6 +345,32 @@ def _mild_or_slow(sentence: str) -> bool:
             and not _ACUTE.search(s))
 
 
+# A bottle knocked over or spilled, with nothing swallowed or all of it found ("my cat knocked
+# my pill bottle on the floor but i picked them all up, none were eaten": six near-miss
+# statements of blind rounds 1-61, all flagged): no one took anything
+_SPILLED = re.compile(r"\b(knock\w*|spill\w*|dropp\w*|tipped)\b[^.?!]*\b(bottles?|jars?|"
+                      r"containers?|pills|capsules|tablets|gummies)\b|\b(bottles?|jars?|pills|"
+                      r"capsules|tablets|gummies)\b[^.?!]*\b(knocked|spilled|spilt|dropped|"
+                      r"tipped)\b")
+_INGESTED = re.compile(r"\b(ate|eaten|eat|eating|swallow\w*|took|taken|chew\w*|lick\w*|got "
+                       r"into|mouth)\b")
+_NONE_INGESTED = re.compile(r"\b(none|nothing|no pills?|not one|nobody|no one)\b[^.?!]{0,25}?"
+                            r"\b(eaten|ate|swallowed|missing|gone|taken|got eaten)\b|\bfound ("
+                            r"them |the pills )?all\b|\bpicked (them |it |everything )?(all )?"
+                            r"up\b|\ball (accounted for|there)\b")
+
+
+def _spilled(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_SPILLED.search(s)) and (not _INGESTED.search(s) or bool(
+        _NONE_INGESTED.search(s))) and not _EVENT.search(_NONE_INGESTED.sub(" ", s))
+
+
+def _hypothetical(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_HYPOTHETICAL.search(s)) and not _PRESENT_ALARM.search(s)
+
+
 def _request(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
     return bool(_REQUEST.search(s)) and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
@@ -352,7 +384,14 @@ def _asks_leave(sentence: str) -> bool:
 # ("... yesterday and he's not acting like normal" is not recovered)
 _NOT_WELL = re.compile(r"\b(not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|no longer|never)\b")
 _PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"
-                       r"several|couple of) days ago)\b")
+                       r"several|couple of) days ago|this morning|earlier( today)?)\b")
+_WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good) now\b")
+# A hypothetical asked about ("if my kid ever swallowed one of my pills what should i do":
+# blind round 61's false alarm): "if ... ever", "what if", "in case", with nothing happening
+# now (the certain rules and _PRESENT_ALARM's words keep a real one)
+_HYPOTHETICAL = re.compile(r"^\W*(?:(?:and|but|so|ok|okay|also)\W+)*(?:what\s+if|if|in case|"
+                           r"suppose|supposing|imagine)\b[^.?!]*\bever\b|\bwhat (?:should|would|"
+                           r"do|does|can) (?:i|we|one|you) do if\b[^.?!]*\bever\b")
 # words of an emergency going on now: a sentence with one is never "over"
 _PRESENT_ALARM = re.compile(r"\b(now|right now|currently|still|can'?t (breathe|stop)|won'?t "
                             r"stop|unconscious|not breathing|help)\b")
