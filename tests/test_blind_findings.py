@@ -1134,3 +1134,16 @@ def test_a_near_miss_told_as_over_hypothetical_or_spilled_is_no_emergency(
 ])
 def test_a_real_emergency_beside_those_words_stays_one(settings, message: str) -> None:
     assert k2chat.ask(message, settings).emergency
+
+
+def test_a_remembered_word_holds_in_a_conversation_restored_elsewhere(settings,
+                                                                      pipeline) -> None:
+    # the page keeps a conversation by restoring it into a new Chat on each request; the
+    # safety files' words are known only once that Chat reaches the pipeline
+    first = k2chat.Chat(pipeline=pipeline)
+    said = "my doctor says i have diabetic nephropathy"
+    answer = first.ask(said)
+    elsewhere = k2chat.Chat(settings)
+    elsewhere.restore([(said, first.turns[-1].search_query if first.turns else None, answer)])
+    later = elsewhere.ask("so is 180 mcg of mk7 fine for me")
+    assert "kidney" in _lead(later), later.text

@@ -54,12 +54,16 @@ class Chat:
         self._settings = settings
         self._pipeline = pipeline
         self._turns: list[Turn] = []
+        # what the state was built from, (question, lead quote or None) oldest first: it is
+        # built again once the pipeline's safety files say what more the groups remember
+        self._said: list[tuple[str, str | None]] = []
         self._state = self._fresh_state()
         self._lock = threading.Lock()
         for question in history:
             cleaned = clean_question(question)
             self._turns.append(Turn(cleaned, self._resolve(cleaned)))
             self._state = self._state.after(cleaned)
+            self._said.append((cleaned, None))
 
     @property
     def turns(self) -> tuple[Turn, ...]:
@@ -113,8 +117,11 @@ class Chat:
             if not self._state.known_forms and pipeline.profile.forms:  # the corpus came later
                 self._state = replace(self._state,
                                       known_forms=frozenset(pipeline.profile.forms))
-            if self._state.more_words != pipeline.state_words:  # (so did its safety files)
-                self._state = replace(self._state, more_words=pipeline.state_words)
+            if self._state.more_words != pipeline.state_words:  # (so did its safety files:
+                # what was said before is read again with their words, a restored
+                # conversation's "I have nephropathy" too)
+                self._state = ConversationState.from_turns(
+                    self._said, self._state.known_forms, pipeline.state_words)
             cleaned = clean_question(question)
             search_query = self._resolve(cleaned)
             shown = frozenset(c.quote for t in self._turns if t.answer for c in t.answer.citations)
@@ -125,8 +132,9 @@ class Chat:
             )
             # Facts a reader states count even in a turn that is not answered; the subject
             # follows answered turns only.
-            self._state = self._state.after(cleaned,
-                                            lead_quote(answer, self._state.known_forms))
+            lead = lead_quote(answer, self._state.known_forms)
+            self._state = self._state.after(cleaned, lead)
+            self._said.append((cleaned, lead))
             if answer.grounded or answer.emergency:
                 self._turns.append(Turn(cleaned, search_query, answer))
             return answer
@@ -140,10 +148,11 @@ class Chat:
         with self._lock:
             self._turns = [Turn(q, s, a) for q, s, a in kept if s is not None]
             forms = self._state.known_forms
-            self._state = ConversationState.from_turns(
-                ((q, lead_quote(a, forms)) for q, _, a in kept), forms, self._state.more_words)
+            self._said = [(q, lead_quote(a, forms)) for q, _, a in kept]
+            self._state = ConversationState.from_turns(self._said, forms, self._state.more_words)
 
     def reset(self) -> None:
         with self._lock:
             self._turns.clear()
+            self._said.clear()
             self._state = self._fresh_state()
