@@ -1147,3 +1147,16 @@ def test_a_remembered_word_holds_in_a_conversation_restored_elsewhere(settings,
     elsewhere.restore([(said, first.turns[-1].search_query if first.turns else None, answer)])
     later = elsewhere.ask("so is 180 mcg of mk7 fine for me")
     assert "kidney" in _lead(later), later.text
+
+
+@pytest.mark.parametrize(("history", "question"), [
+    (["what mk7 dose do people take for bones"], "and mk4?"),
+    ([], "how much mk-4 is typical per day"),
+])
+def test_an_mk4_dose_comes_with_where_it_was_studied(pipeline, history: list[str],
+                                                     question: str) -> None:
+    # blind rounds 56, 60 and 61: "45 milligrams" under "general bone health maintenance"
+    # without "in Japanese research" read as an everyday dose
+    answer = _last_answer(pipeline, history, question)
+    assert "in Japanese research" in _lead(answer), answer.text
+    assert "Western populations is less certain" in answer.text, answer.text
