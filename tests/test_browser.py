@@ -702,7 +702,7 @@ def test_a_vote_that_cannot_be_saved_tells_the_user(tabs: Any, broken_feedback_s
 
 # --- Issue 23: durable conversations, honest states, copy, layout, accessibility --------------
 
-MK4 = "And for MK-4?"
+FOLLOW_UP = "Is that mcg or mg?"  # resolved against the MK-7 turn; alone it asks of no form
 WARFARIN = "Can I take vitamin K2 with warfarin?"
 STORAGE_KEY = "k2chat-conversation-v2"  # ui.BROWSER_KEY
 
@@ -744,11 +744,12 @@ def test_a_restart_between_two_questions_keeps_the_conversation(tabs: Any, insta
                                                                 pipeline) -> None:
     """Issue 23 #4: stop the server mid-conversation and send: the note is true, the question
     stays; start it again: the page holds the conversation and Retry answers the follow-up in
-    it ("And for MK-4?" after the MK-7 question), with no console error about localStorage."""
+    it ("Is that mcg or mg?" after the MK-7 question), with no console error about localStorage."""
     expect = _expect()
     a, _ = instances
-    first, follow = _expected_bodies(pipeline, MK7, MK4)
-    assert not _same_text(follow, _expected_bodies(pipeline, MK4)[0])  # else it proves nothing
+    first, follow = _expected_bodies(pipeline, MK7, FOLLOW_UP)
+    # (else it proves nothing)
+    assert not _same_text(follow, _expected_bodies(pipeline, FOLLOW_UP)[0])
     tab = tabs(url=a.url)
     tab.ask(MK7)
     a.stop()
@@ -759,7 +760,7 @@ def test_a_restart_between_two_questions_keeps_the_conversation(tabs: Any, insta
     _reload(tab)  # as Gradio does once the server is back
     expect(tab.questions).to_have_count(1)
     expect(tab.questions.first).to_have_text(MK7)
-    expect(tab.input).to_have_value(MK4)  # the unanswered question is back in the box
+    expect(tab.input).to_have_value(FOLLOW_UP)  # the unanswered question is back in the box
     tab.page.locator("#k2chat-retry").click()
     row = tab.wait_answers(2)
     assert _same_text(_body(row), follow), _body(row)
@@ -781,10 +782,10 @@ def _reload(tab: Tab) -> None:
 
 def _send_while_stopped(tab: Tab) -> None:
     expect = _expect()
-    tab.send(MK4)
+    tab.send(FOLLOW_UP)
     expect(tab.page.locator("#k2chat-retry")).to_be_visible()
     expect(tab.page.locator("#k2chat-error")).to_contain_text("not answered")
-    expect(tab.input).to_have_value(MK4)
+    expect(tab.input).to_have_value(FOLLOW_UP)
     expect(tab.page.locator("#k2chat-pending")).to_be_hidden()  # no "Answering…" for ever
 
 
@@ -793,7 +794,7 @@ def test_two_instances_serve_one_page_conversation_alternately(tabs: Any, instan
     """Behind a proxy both instances share one origin; here each has its own, so the test
     carries the page's stored conversation across: each instance continues the other's turns."""
     a, b = instances
-    questions = [MK7, MK4, "How long does it take to work?"]
+    questions = [MK7, FOLLOW_UP, "How long does it take to work?"]
     expected = _expected_bodies(pipeline, *questions)
     tab = tabs(url=a.url)
     stored = None

@@ -14,7 +14,7 @@ from k2chat.serve.signing import KEY_FILE, Sealer, SealError, load_key
 from k2chat.types import Answer
 
 MK7 = "How much MK-7 is used for osteoporosis?"
-MK4 = "And for MK-4?"
+FOLLOW_UP = "Is that mcg or mg?"  # resolved against the MK-7 turn; alone it asks of no form
 
 
 def test_a_conversation_sealed_by_one_store_continues_in_another(settings, pipeline) -> None:  # type: ignore[no-untyped-def]
@@ -22,8 +22,8 @@ def test_a_conversation_sealed_by_one_store_continues_in_another(settings, pipel
     the other one answered, exactly as one long-lived Chat resolves it."""
     chat = Chat(pipeline=pipeline)
     chat.ask(MK7)
-    expected = chat.ask(MK4)
-    alone = Chat(pipeline=pipeline).ask(MK4)
+    expected = chat.ask(FOLLOW_UP)
+    alone = Chat(pipeline=pipeline).ask(FOLLOW_UP)
     assert expected.text != alone.text  # else this test could not tell them apart
 
     first, second = ConversationStore(settings), ConversationStore(settings)
@@ -33,8 +33,8 @@ def test_a_conversation_sealed_by_one_store_continues_in_another(settings, pipel
     reopened = second.open(envelope)
     assert reopened is not None and reopened.id == conversation.id
     assert second.open(envelope) is not None  # opening does not use it up
-    assert reopened.ask(MK4).text == expected.text
-    assert [t.question for t in reopened.turns] == [MK7, MK4]
+    assert reopened.ask(FOLLOW_UP).text == expected.text
+    assert [t.question for t in reopened.turns] == [MK7, FOLLOW_UP]
 
 
 def test_the_key_is_made_once_and_shared_through_the_data_folder(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_the_question_alone_is_a_new_conversation(server: str) -> None:
     assert "180–200 mcg" in _contents(result)[0] and conversation
 
 
-FIRST, FOLLOW = "How much MK-7 is used for osteoporosis?", "And for MK-4?"
+FIRST, FOLLOW = "How much MK-7 is used for osteoporosis?", "Is that mcg or mg?"
 
 
 @pytest.fixture(scope="module")
