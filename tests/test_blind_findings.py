@@ -1160,3 +1160,11 @@ def test_an_mk4_dose_comes_with_where_it_was_studied(pipeline, history: list[str
     answer = _last_answer(pipeline, history, question)
     assert "in Japanese research" in _lead(answer), answer.text
     assert "Western populations is less certain" in answer.text, answer.text
+
+
+def test_a_report_of_the_articles_ranges_for_people_in_general_is_borne_out(settings) -> None:
+    # blind round 62: "45 to 100 for healthy people" was called a false report ("people" is
+    # not the article's word) and the question refused
+    answer = k2chat.ask("the article says 45 to 100 for healthy folks in one place and 90 to "
+                        "180 in another, which do i follow", settings)
+    assert answer.grounded and NOT_SAID not in answer.text, answer.text
