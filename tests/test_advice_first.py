@@ -66,5 +66,5 @@ def test_asking_whether_k2_thins_blood_gets_no_blood_thinner_note(pipeline,  # t
                                                                    ) -> None:
     answer = Chat(pipeline=pipeline).ask(
         "Can vitamin K2 thin the blood? I bruise more since I started it.")
-    assert "You mentioned a blood-thinning medicine" not in answer.text
+    assert "You mentioned" not in answer.text
     assert any("easy bruising" in c.quote for c in answer.citations), answer.text

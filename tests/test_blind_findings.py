@@ -200,7 +200,7 @@ def test_a_joint_replacement_is_surgery_not_a_medicine_replaced(settings) -> Non
 def test_off_blood_thinners_is_no_blood_thinner(settings) -> None:
     answer = k2chat.ask("I had a clot in my leg two years ago but I'm off blood thinners now. "
                         "Is MK-7 fine for me?", settings)
-    assert "You mentioned a blood-thinning medicine" not in answer.text, answer.text
+    assert "You mentioned" not in answer.text, answer.text
     moved = k2chat.ask("they moved me off Eliquis onto warfarin, can I keep my K2?", settings)
     assert "For patients on warfarin, I strongly advise against" in moved.text, moved.text
 
@@ -798,7 +798,7 @@ def test_unexplained_bruising_after_starting_k2_gets_the_articles_bruising_line(
     assert not answer.emergency and "easy bruising" in answer.text, answer.text
 
 
-BLOOD_THINNER_NOTE = "You mentioned a blood-thinning medicine"
+BLOOD_THINNER_NOTE = "You mentioned"
 THROMBOSIS = "a history of thrombosis"
 
 
@@ -1168,3 +1168,30 @@ def test_a_report_of_the_articles_ranges_for_people_in_general_is_borne_out(sett
     answer = k2chat.ask("the article says 45 to 100 for healthy folks in one place and 90 to "
                         "180 in another, which do i follow", settings)
     assert answer.grounded and NOT_SAID not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    # blind round 63: an Eliquis reader shown the article's "apixaban" line was never told it
+    # is their drug; a Plavix and aspirin reader was told the caution about anticoagulants
+    ("been taking pradaxa for afib, is mk7 a problem",
+     "You mentioned Pradaxa (dabigatran), a direct oral anticoagulant (DOAC)."),
+    ("my dad is on brilinta after his heart attack, can he take k2",
+     "You mentioned Brilinta (ticagrelor), an antiplatelet drug."),
+    ("does k2 cancel out my marevan", "You mentioned Marevan (warfarin), a vitamin K antagonist."),
+    ("on effient and asprin since my stent, k2 ok?",
+     "You mentioned Effient (prasugrel) and aspirin, antiplatelet drugs."),
+    # a brand of another medicine the article names by its generic name
+    ("i'm on xenical for weight loss, will k2 still absorb", "You mentioned Xenical (orlistat)."),
+])
+def test_a_medicine_named_by_brand_is_named_with_its_generic_name_and_kind(
+        settings, question: str, named: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert answer.text.startswith(named), answer.text
+    assert answer.citations, answer.text
+
+
+def test_a_brand_whose_generic_name_no_quote_says_is_not_named(settings) -> None:
+    # "Tums" is a brand (of a calcium supplement) and an English word: a brand is named only
+    # where a shown quote says its generic name
+    answer = k2chat.ask("i take tums and a k2 pill together, is that ok", settings)
+    assert "You mentioned" not in answer.text, answer.text

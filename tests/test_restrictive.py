@@ -188,7 +188,7 @@ def test_well_groups_named_with_their_all_clear_stay_stated_elsewhere() -> None:
 ])
 def test_a_reader_outside_the_groups_gets_the_ranges_and_no_caution(pipeline, question) -> None:  # type: ignore[no-untyped-def]
     answer = pipeline.answer(Request(question))
-    assert safety.ANTICOAGULANT_NOTE not in answer.text
+    assert safety.CAUTION_APPLIES not in answer.text
     assert any(AMOUNT.search(q) for q in _quotes(answer)), answer.text
     assert not any(re.search(r"kidney|liver|pregnan", q, re.I) for q in _quotes(answer)), \
         answer.text

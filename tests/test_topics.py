@@ -296,10 +296,10 @@ def test_an_out_of_scope_turn_after_a_warfarin_question_is_refused_as_usual(pipe
     assert first.citations[0].quote == STRONG_WARFARIN
     answer = chat.ask("Which country won the football World Cup in 2022?")
     assert not answer.grounded and not answer.citations, answer.text
-    assert k2chat.chain.safety.ANTICOAGULANT_NOTE not in answer.text
+    assert k2chat.chain.safety.CAUTION_APPLIES not in answer.text
     # a question the article covers still carries the caution of the drug named before
     dose = chat.ask("And how much MK-7 do the studies use?")
-    assert dose.citations and k2chat.chain.safety.ANTICOAGULANT_NOTE in dose.text, dose.text
+    assert dose.citations and k2chat.chain.safety.CAUTION_APPLIES in dose.text, dose.text
 
 
 @pytest.mark.parametrize(("question", "own"), [

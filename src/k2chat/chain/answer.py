@@ -15,7 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from k2chat.chain import medicines, safety
 from k2chat.chain.claims import false_report, honest_report, searched_words
-from k2chat.chain.drugs import with_generics
+from k2chat.chain.drugs import brands_written, with_generics
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.judge import Judgement, judge
 from k2chat.chain.retrieve import HybridRetriever
@@ -200,12 +200,15 @@ def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfil
         shown.append(unit)
         return f"[{len(shown)}]"
 
+    thinners, others = _medicines_named(prepared, verdict)
     if verdict.caution is not None:
-        parts.append(f"{safety.ANTICOAGULANT_NOTE}\n- {verdict.caution.quote} "
+        parts.append(f"{safety.anticoagulant_note(thinners)}\n- {verdict.caution.quote} "
                      f"{mark(verdict.caution)}")
     answered = verdict.covered and not verdict.emergency  # no dose quotes in an emergency
     if answered:
         lead, *more = verdict.quotes
+        if verdict.caution is None and (others or any(s != g for s, g in thinners)):
+            parts.append(safety.mentioned(thinners, others))  # "Eliquis (apixaban), a DOAC"
         if verdict.unsaid:  # "The article does not say whether or when to stop."
             parts.append(safety.unsaid_note(verdict.unsaid))
         if verdict.differing_figures:
@@ -235,6 +238,24 @@ def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfil
         grounded=answered or bool(citations),
         emergency=verdict.emergency is not None,
     )
+
+
+def _medicines_named(prepared: Prepared, verdict: Judgement
+                     ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The blood thinners the reader named (in this question, else earlier in the
+    conversation when the caution follows it), and the other brands this question names whose
+    generic name a shown quote says ("Alli" when a quote says "orlistat"), for
+    ``safety.mentioned``."""
+    own = without_negated(prepared.question)
+    thinners = medicines.anticoagulants_written(own)
+    if not thinners and prepared.flags is not None and prepared.flags.anticoagulant:
+        thinners = medicines.anticoagulants_written(prepared.state.said())
+    quoted = " ".join(u.quote for u in (*verdict.quotes, *filter(None, [verdict.caution])))
+    quoted = quoted.lower()
+    generics = {g for _, g in thinners}
+    others = tuple((s, g) for s, g in brands_written(own)
+                   if g not in generics and re.search(rf"\b{re.escape(g)}\b", quoted))
+    return thinners, others
 
 
 # (The refusal's message and example questions come from the articles' profiles and never

@@ -226,7 +226,7 @@ def compared_sides(question: str, compare_type: bool, vocabulary: Vocabulary) ->
 def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: int, top: float,
                   emergency: str | None) -> tuple[list[tuple[Unit, float]], Unit | None, int]:
     """Where the anticoagulant caution goes in a covered answer, decided here once the quotes
-    are composed: apart, in front of the quotes (``compose``'s ANTICOAGULANT_NOTE), or, when
+    are composed: apart, in front of the quotes (``safety.anticoagulant_note``), or, when
     no quote is left to show (a restrictive topic whose statements are all the caution's and
     whose ranked quotes all state a dose), as the answer's only quote, which ``keep`` then
     counts. An emergency always has it apart: its redirect shows no quotes. (A ranked lead

@@ -13,8 +13,8 @@ import re
 
 from k2chat.files import DATA_DIR
 
-__all__ = ["DRUGS_PATH", "STEM_CLASSES", "drug_classes", "drug_table", "generic_names",
-           "with_generics"]
+__all__ = ["DRUGS_PATH", "STEM_CLASSES", "brands_written", "drug_classes", "drug_table",
+           "generic_names", "with_generics"]
 
 DRUGS_PATH = DATA_DIR / "drugs.json"
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
@@ -36,6 +36,15 @@ def generic_names(text: str) -> tuple[str, ...]:
     table = drug_table()
     found = (table.get(w) for w in _WORD.findall(text.lower()))
     return tuple(dict.fromkeys(g for g in found if g))
+
+
+def brands_written(text: str) -> tuple[tuple[str, str], ...]:
+    """The brand names a text names, capitalised, each with its generic name ("I take alli" ->
+    (("Alli", "orlistat"),)). Many brands are English words too ("Tums"): a caller shows one
+    only where the article names its generic."""
+    table = drug_table()
+    found = {w: table[w] for w in _WORD.findall(text.lower()) if table.get(w, w) != w}
+    return tuple((w.capitalize(), g) for w, g in found.items())
 
 
 # The class of a generic name by its USAN/INN stem (the naming convention that gives every

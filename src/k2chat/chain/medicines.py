@@ -12,7 +12,8 @@ from k2chat.files import DATA_DIR
 from k2chat.text import TypoIndex
 
 __all__ = ["ANTICOAGULANT_TERMS", "LOOKALIKES_PATH", "anticoagulants_named",
-           "english_lookalikes_text", "is_caution", "mentions_anticoagulant"]
+           "anticoagulants_written", "blood_thinner_kind", "english_lookalikes_text",
+           "is_caution", "mentions_anticoagulant"]
 
 
 # Generic names (brand names resolve to these through ``k2chat.chain.drugs``) and class words.
@@ -120,6 +121,48 @@ def anticoagulants_named(text: str) -> tuple[str, ...]:
 
 
 _DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
+_VKAS = frozenset({"warfarin", "acenocoumarol", "phenprocoumon", "fluindione", "phenindione"})
+_ANTIPLATELETS = frozenset({"clopidogrel", "prasugrel", "ticagrelor", "ticlopidine",
+                            "dipyridamole", "cilostazol", "aspirin"})
+
+# What kind of blood thinner a generic name is, in the article's own words for the kinds
+# ("vitamin K antagonist anticoagulants (e.g., warfarin)", "direct oral anticoagulants (DOACs)",
+# "anticoagulants or antiplatelet drugs"); blind round 63: a Plavix and aspirin reader was told
+# "the article's caution about anticoagulants applies", and an Eliquis reader was never told
+# that the article's "apixaban" is their drug.
+_KINDS = ((_VKAS, "a vitamin K antagonist", "vitamin K antagonists"),
+          (_DOACS, "a direct oral anticoagulant (DOAC)", "direct oral anticoagulants (DOACs)"),
+          (_ANTIPLATELETS, "an antiplatelet drug", "antiplatelet drugs"))
+
+
+def blood_thinner_kind(generic: str, many: bool = False) -> str:
+    """ "warfarin" -> "a vitamin K antagonist" (``many``: "vitamin K antagonists"); a heparin
+    -> "an anticoagulant"."""
+    return next((plural if many else one for names, one, plural in _KINDS if generic in names),
+                "anticoagulants" if many else "an anticoagulant")
+
+
+def anticoagulants_written(text: str) -> tuple[tuple[str, str], ...]:
+    """The blood thinners a text names, in its order, each as (the name to show, its generic
+    name): a brand as the brand, its spelling mended and capitalised ("xarleto" -> ("Xarelto",
+    "rivaroxaban")), a generic as itself ("warfarin", "warfarin"). Class words ("blood
+    thinner", "DOACs") name no medicine and are left out."""
+    table = _brand_table()
+    english = _english_lookalikes()
+    medicines = set(ANTICOAGULANT_TERMS) - _CLASS_WORDS
+    out: dict[str, str] = {}  # name shown -> generic name
+    for word in re.findall(r"[a-z]+", text.lower()):
+        name = word if word in medicines or word in table else (
+            _anticoagulant_typos().match(word)
+            if len(word) >= 6 and word not in english else None)
+        generic = table.get(name, name) if name else None
+        if name and generic in medicines and generic not in out.values():
+            out[name if name == generic else name.capitalize()] = generic
+    return tuple(out.items())
+
+
+_CLASS_WORDS = frozenset({"anticoagulant", "anticoagulants", "anticoagulation", "antiplatelet",
+                          "antiplatelets", "doac", "doacs", "noac", "noacs", "inr"})
 
 
 def is_caution(text: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from k2chat.chain import medicines
 from k2chat.chain.medicines import mentions_anticoagulant
 from k2chat.store.profile import CorpusProfile
 from k2chat.text import MESSAGE_BREAK, QUOTED_END
@@ -20,6 +21,7 @@ __all__ = [
     "reported_content", "reports_article",
     "ENGLISH_ONLY_MESSAGE",
     "empty_question_message", "not_covered_message", "banner", "ANTICOAGULANT_NOTE",
+    "CAUTION_APPLIES", "anticoagulant_note", "mentioned",
     "DIFFERING_FIGURES",
     "too_long_message", "SafetyFlags", "assess",
 ]
@@ -62,10 +64,33 @@ def unsaid_note(what: str) -> str:
     speaks of (``k2chat.chain.unsaid``: "whether or when to stop", "anything about lipitor")."""
     return f"The article does not say {what}. What it does say:"
 
-ANTICOAGULANT_NOTE = (
-    "You mentioned a blood-thinning medicine. The article's caution about anticoagulants "
-    "applies:"
-)
+CAUTION_APPLIES = "The article's caution about blood thinners applies:"
+ANTICOAGULANT_NOTE = f"You mentioned a blood-thinning medicine. {CAUTION_APPLIES}"
+
+
+def mentioned(thinners: tuple[tuple[str, str], ...],
+              others: tuple[tuple[str, str], ...] = ()) -> str:
+    """Which medicines the reader named, each brand with its generic name, each blood thinner
+    of what kind in the article's words: "You mentioned Eliquis (apixaban), a direct oral
+    anticoagulant (DOAC)." (``thinners``, ``others``: (name shown, generic name) pairs,
+    ``medicines.anticoagulants_written`` and ``drugs.brands_written``); "" for none. Blind
+    round 63: an Eliquis reader shown the article's "apixaban" line was never told it is their
+    drug, and a Plavix reader's antiplatelet drug was called an anticoagulant."""
+    kinds: dict[str, list[tuple[str, str]]] = {}  # kind -> its names, in the reader's order
+    for shown, generic in thinners:
+        kinds.setdefault(medicines.blood_thinner_kind(generic), []).append((shown, generic))
+    parts = [" and ".join(s if s == g else f"{s} ({g})" for s, g in names) + ", "
+             + (kind if len(names) == 1 else medicines.blood_thinner_kind(names[0][1], True))
+             for kind, names in kinds.items()]
+    parts += [f"{shown} ({generic})" for shown, generic in others]
+    return f"You mentioned {'; '.join(parts)}." if parts else ""
+
+
+def anticoagulant_note(thinners: tuple[tuple[str, str], ...]) -> str:
+    """The line before the caution: ``mentioned`` (or, no medicine named by name, "a
+    blood-thinning medicine") and that the article's caution applies."""
+    return f"{mentioned(thinners)} {CAUTION_APPLIES}" if thinners else ANTICOAGULANT_NOTE
+
 
 ENGLISH_ONLY_MESSAGE = (
     "k2chat answers in English, from an English article. Please ask your question in English. "
