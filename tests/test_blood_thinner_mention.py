@@ -19,7 +19,7 @@ from k2chat.chat import Chat
 from k2chat.store.statements import load_topics
 
 CORPUS = Path(k2chat.__file__).parents[2] / "corpus"
-CAUTION = "You mentioned a blood-thinning medicine"
+CAUTION = "The article's caution about blood thinners applies"  # (the note before it)
 
 # (question, the function finds a blood thinner in it); each side of the one decision.
 CASES = [
