@@ -16,6 +16,7 @@ LIVER = "Those with severe kidney or liver disease"
 CHILDREN = "not typically recommended for children"
 PREGNANT = "Pregnant or breastfeeding individuals"
 NOT_SAID = "The article does not say that."
+CAUTION_APPLIES = "The article's caution about blood thinners applies"
 
 
 def _lead(answer: Answer) -> str:
@@ -529,7 +530,7 @@ def test_off_one_blood_thinner_still_on_the_other_keeps_the_caution(pipeline) ->
     # (a guard: off the only one named, no caution)
     alone = _last_answer(pipeline, ["I took warfarin for a year after my valve op"],
                          "I'm off warfarin now, what dose of K2 do the studies use?")
-    assert "blood-thinning medicine" not in alone.text, alone.text
+    assert CAUTION_APPLIES not in alone.text, alone.text
 
 
 # --- found by blind rounds 39 and 40 (new wordings) ---
@@ -561,7 +562,7 @@ def test_a_reader_off_blood_thinners_gets_no_caution(settings, question: str) ->
     # round 39: "had a dvt 2 years ago, off blood thinners now" got the anticoagulant caution
     # (and round 4's "I'm off the blood thinners now")
     answer = k2chat.ask(question, settings)
-    assert "blood-thinning medicine" not in answer.text, answer.text
+    assert CAUTION_APPLIES not in answer.text, answer.text
     assert "a history of thrombosis" in answer.text, answer.text
 
 
@@ -798,7 +799,7 @@ def test_unexplained_bruising_after_starting_k2_gets_the_articles_bruising_line(
     assert not answer.emergency and "easy bruising" in answer.text, answer.text
 
 
-BLOOD_THINNER_NOTE = "You mentioned"
+BLOOD_THINNER_NOTE = "You mentioned"  # (the note names the medicine)
 THROMBOSIS = "a history of thrombosis"
 
 
@@ -1195,3 +1196,48 @@ def test_a_brand_whose_generic_name_no_quote_says_is_not_named(settings) -> None
     # where a shown quote says its generic name
     answer = k2chat.ask("i take tums and a k2 pill together, is that ok", settings)
     assert "You mentioned" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("message", [
+    # blind rounds 62 and 63's false alarms, in new wordings: a recurrence asked about, a
+    # figure of speech, a sign easing or calmed, whether to go on with K2
+    "my dad broke his wrist in june, can k2 keep it from happening again",
+    "i overdosed on vitamin k youtube videos last night lol",
+    "honestly wanted to die of shame when my k2 gummies spilled all over the meeting table",
+    "awful migraine from the glare all afternoon, took an ibuprofen and it's wearing off",
+    "had a panic attack last night, feeling calm now",
+    "two weeks on mk7 and i bruise easily now. continue or stop?",
+])
+def test_a_recurrence_asked_about_an_idiom_or_an_easing_sign_is_no_emergency(
+        settings, message: str) -> None:
+    assert not k2chat.ask(message, settings).emergency
+
+
+@pytest.mark.parametrize("message", [
+    # (guards: harm to oneself, or giving up, asked about the same way stays the crisis line)
+    "I cut myself last night, how do I stop it happening again",
+    "I feel like giving up on everything, should I keep going or stop",
+])
+def test_self_harm_asked_about_the_same_way_keeps_the_crisis_line(settings, message: str) -> None:
+    answer = k2chat.ask(message, settings)
+    assert answer.emergency and "crisis line" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind round 63: "will k2 bring my blood pressure down" got the chronic-condition line
+    "can k2 get my blood sugar down, my a1c is 7.1",
+    "does mk-7 keep your blood pressure in check",
+])
+def test_an_effect_asked_with_a_phrasal_verb_the_article_never_names_is_refused(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.grounded and not answer.citations, answer.text
+
+
+def test_a_scoffing_other_choice_asks_nothing_of_its_own(settings) -> None:
+    # blind round 63: "is 300 mcg better than 100 mcg ... or just more expensive pee" was
+    # refused as a question about prices
+    answer = k2chat.ask("is 360 mcg any better than 180 mcg for my bones or is it just pricier "
+                        "urine", settings)
+    assert answer.grounded, answer.text
+    assert "not conclusively proven" in answer.text, answer.text

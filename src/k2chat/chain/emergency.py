@@ -60,11 +60,19 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _IF = re.compile(r"\b(if|in case|suppose|supposing|imagine|hypothetically)\b")
 
 
+# Dying as a figure of speech ("she wanted to die of embarrassment after tripping on stage":
+# the crisis line, blind round 63): the idiom is read as no words at all
+_DEATH_IDIOM = re.compile(
+    r"\b(die|died|dying|dead) (of|from|with) (embarrassment|shame|laughter|laughing|boredom|"
+    r"cringe|cringing|cuteness|envy|jealousy|curiosity)\b|\bdying to (know|try|see|hear|ask|"
+    r"find out|get)\b")
+
+
 def certain_emergency(text: str) -> str | None:
     """"medical" or "self_harm" when a certain rule matches (an explicit overdose or suicidal
     statement), else None. A sentence telling of the past (:data:`_PAST`) is left to the
     fitted model."""
-    lowered = text.lower().replace("\u2019", "'")
+    lowered = _DEATH_IDIOM.sub(" ", text.lower().replace("\u2019", "'"))
     for sentence in _SENTENCE.split(lowered):
         if _PAST.search(sentence):
             continue
@@ -93,7 +101,14 @@ def _figurative_overdose(sentence: str, m: re.Match[str]) -> bool:
     if on is None or on.start() >= m.end():
         return False
     thing = on.group(1)
-    return not (_TAKEN.search(thing) or generic_names(thing))
+    return bool(_READ.search(thing)) or not (_TAKEN.search(thing) or generic_names(thing))
+
+
+# what one overdoses on by reading or watching ("i overdosed on k2 content today lol read like
+# five articles": the emergency redirect, blind round 63)
+_READ = re.compile(r"\b(content|articles?|info|information|research|reading|videos?|news|"
+                   r"podcasts?|posts?|reels|threads?|forums?|reddit|youtube|tiktok|studies|facts|"
+                   r"reviews?|websites?|googling)\b")
 
 
 _ACCIDENT = re.compile(r"\b(accident(al)?(ly)?|by (mistake|accident)|mistakenly|forgot (that )?i"
@@ -119,6 +134,12 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     certain = [certain_emergency(text) for text in texts]
     if "self_harm" in certain:
         return "self_harm"
+    if embed is not None and any(_DEATH_IDIOM.search(t.lower()) for t in texts):
+        # the model reads the message without its figure of speech, as the rules do
+        import numpy as np
+
+        texts = [_DEATH_IDIOM.sub(" ", t.lower().replace("\u2019", "'")) for t in texts]
+        vectors = np.asarray(embed(texts))
     model = models.emergency
     probs = model.proba(vectors, texts)
     none = model.labels.index("none")
@@ -179,6 +200,9 @@ _RECOVERED = re.compile(
     r"well|normal)\b|"
     # "felt a bit dizzy when i stood up too fast earlier but its gone now" (blind round 60)
     r"\b(it'?s|its|it is|it was|that'?s|all) (all )?(gone|passed|over)\b|"
+    # "had a panic attack yesterday but im calm now" (blind round 63)
+    r"\b(i'?m|im|i am|she'?s|he'?s|was|feel|feeling|felt) (much |a lot |totally )?(calm|calmer|"
+    r"settled)\b|"
     # "running around like normal" (blind round 54)
     r"\b(like|as|back to) (normal|usual)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
@@ -234,6 +258,10 @@ _ASKS_LEAVE = re.compile(
     # been on MK-7 for about a year": the model read "keep going" as despair)
     r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:do|should|can|shall|could)\s+(?:i|we|he|she|they|"
     r"(?:my|our) [\w-]+)\s+(?:just\s+)?(?:keep|carry on|continue|go on|stop|pause|hold off)\b|"
+    # ... asked bare ("keep going or stop", after bruising since starting K2: P(self_harm) 0.98
+    # alone, the redirect in blind round 62)
+    r"^\W*(?:(?:so|ok|okay|and|but|do i|should i),?\s+)*(?:keep going|keep taking it|carry on|"
+    r"continue|go on|stop|quit)\s+or\s+(?:stop|quit|keep going|carry on|continue|pause)\b|"
     # whether anything is to be done ("is there anything i need to do about that", after an
     # operation told of: read as despair, blind round 54's conversation)
     r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:is there\s+)?anything\s+(?:i|we|he|she|they)\s+"
@@ -281,7 +309,7 @@ _ACUTE = re.compile(
     r"unconscious|seiz\w*|stroke|numb\w*|slurr\w*|droop\w*|swell\w*|swollen|hives|throat|"
     r"vomit\w*|pass(ed)? out|severe\w*|worst|spreading|everywhere|huge|(can'?t|cannot|unable "
     r"to) (breathe|stop|move|wake|walk|stand|see|speak|talk|feel|lift|get up|catch)|won'?t (stop|"
-    r"wake|respond)|suicid\w*|die|dying|dead|kill\w*|overdos\w*|pills?|tablets?|swallow\w*|help|"
+    r"wake|respond)|suicid\w*|die|dying|dead|kill(?!er\b)\w*|overdos\w*|pills?|tablets?|swallow\w*|help|"
     r"emergency|right now|just now|sudden\w*|in the (last|past) (hour|\d+ minutes)|black|"
     r"tarry|coffee|confus\w*|paralys\w*|heart|pound\w*|racing|gush\w*|red|pee|urine|stool|"
     r"thr(e|o)w\w* up|puk\w*|head|chew\w*|mistake|accident\w*|just (took|ate|had|fell|hit|"
@@ -341,8 +369,20 @@ def _medicine_swap(sentence: str) -> bool:
 
 def _mild_or_slow(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
-    return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s))
+    return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s) or _EASING.search(s)
+                 or _AGAIN_ASKED.search(s))
             and not _ACUTE.search(s))
+
+
+# a sign told as easing ("killer headache after staring at screens all day, took a tylenol and
+# its easing off": the redirect, blind round 63)
+_EASING = re.compile(r"\b(easing|eased|settling|settled|calming|calmed|wearing|wore) (off|down)\b|"
+                     r"\bgetting (better|easier)\b")
+# whether K2 would keep something from happening again: what happened is over ("my mum broke
+# her wrist, would k2 stop it happening again" read as self-harm, P 0.34, and "would k2 stop
+# him from breaking the other one": blind round 63's conversation)
+_AGAIN_ASKED = re.compile(r"\b(happen\w*|occur\w*) again\b|\b(prevent|stop|avoid)\w*\b[^.?!]*"
+                          r"\b(another|again|a second|the next|the other one)\b")
 
 
 # A bottle knocked over or spilled, with nothing swallowed or all of it found ("my cat knocked
@@ -385,7 +425,8 @@ def _asks_leave(sentence: str) -> bool:
 _NOT_WELL = re.compile(r"\b(not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|no longer|never)\b")
 _PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"
                        r"several|couple of) days ago|this morning|earlier( today)?)\b")
-_WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good) now\b")
+_WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good|calm|calmer) "
+                          r"now\b")
 # A hypothetical asked about ("if my kid ever swallowed one of my pills what should i do":
 # blind round 61's false alarm): "if ... ever", "what if", "in case", with nothing happening
 # now (the certain rules and _PRESENT_ALARM's words keep a real one)

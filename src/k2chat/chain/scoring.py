@@ -131,10 +131,17 @@ def _spoken_of(lex: LexicalIndex) -> frozenset[str]:
 COMMERCIAL = frozenset({"prices", "brands"})
 
 
+# A scoffing other choice after what is asked ("is 300 mcg better than 100 mcg for osteoporosis
+# or just more expensive pee": refused as a question about prices, blind round 63) asks
+# nothing of its own
+_RHETORICAL = re.compile(r"(?<=\w)\W+or (?:is it |it'?s |are they |am i |do i )?(?:just|only|"
+                         r"simply|merely|basically)\b[^.?!]*")
+
+
 def missing_attribute(question: str, lex: LexicalIndex) -> str | None:
     """What the question asks that the article never speaks of (``_ASKED_ATTRIBUTES``: a
     price), or None."""
-    text = question.lower()
+    text = _RHETORICAL.sub(" ", question.lower())
     for name, pattern in _ASKED_ATTRIBUTES:
         if pattern.search(text) and name not in _spoken_of(lex):
             return name
@@ -157,6 +164,11 @@ _EFFECT = re.compile(
     r"\b(?:lowers?|raises?|reduces?|improves?|cures?|treats?|boosts?|prevents?|reverses?)\s+"
     + _DET + rf"(?P<b>{_OBJECT})|"
     r"\b(?:good|bad)\s+for\s+" + _DET + rf"(?P<c>{_OBJECT})|"
+    # a phrasal verb ("will k2 bring my blood pressure down": the chronic-condition line,
+    # blind round 63)
+    # (its object owned: "what does ucOC mean, it keeps coming up" asks no effect)
+    r"\b(?:bring|brings|bringing|get|gets|getting|keep|keeps)\s+(?:my|your|the|his|her|our|"
+    r"their)\s+(?P<h>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*)?)\s+(?:down|up|under control|in check)\b|"
     r"\b(?:need|add)\s+(?P<d>[a-z][a-z'-]*)\s+(?:too|also|as well)\b|"
     # ... or needed for K2 to work ("do i need magnesium for k2 to work", blind round 58)
     r"\bneed\s+" + _DET + r"(?P<g>[a-z][a-z'-]*)\s+(?:for|so)\s+(?:my\s+|the\s+)?(?:k2|it|"
