@@ -1241,3 +1241,52 @@ def test_a_scoffing_other_choice_asks_nothing_of_its_own(settings) -> None:
                         "urine", settings)
     assert answer.grounded, answer.text
     assert "not conclusively proven" in answer.text, answer.text
+
+
+def test_a_blood_thinner_switched_from_is_no_longer_the_readers(pipeline) -> None:
+    # blind round 63: "my cardiologist switched me from xarelto to coumadin" kept Xarelto, and
+    # the Coumadin reader's "does the lower risk thing apply to me" was told of both
+    answer = _last_answer(pipeline, ["k2 is supposed to be lower risk with pradaxa right",
+                                     "my gp changed me from pradaxa to warfarin in october"],
+                          "so that lower risk bit is still true for me")
+    assert answer.text.startswith("You mentioned warfarin, a vitamin K antagonist."), answer.text
+    assert "Pradaxa" not in answer.text.split("\n")[0], answer.text
+
+
+@pytest.mark.parametrize("question", ["ucoc??", "MK 7?"])
+def test_a_term_asked_alone_is_asked_what_it_is(settings, question: str) -> None:
+    # blind round 63: "mk-7??" led with a dose line
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded and "(" in _lead(answer) or "forms" in _lead(answer), answer.text
+    assert "mcg" not in _lead(answer), answer.text
+
+
+def test_a_small_cut_that_stopped_bleeding_is_no_emergency(settings) -> None:
+    # blind round 64: the redirect for a nicked finger on warfarin that had stopped bleeding
+    answer = k2chat.ask("grazed my knee gardening, the bleeding stopped quickly, i take "
+                        "coumadin, should i worry", settings)
+    assert not answer.emergency, answer.text
+
+
+def test_a_planned_switch_keeps_the_blood_thinner_the_reader_is_on(pipeline) -> None:
+    # (a guard: "wants to move me from warfarin" is still a warfarin reader)
+    answer = _last_answer(pipeline, [], "my doctor wants to move me from warfarin to eliquis "
+                                        "next month, can i start k2 now")
+    assert answer.text.startswith("You mentioned warfarin"), answer.text
+
+
+def test_quotes_whose_figures_agree_are_not_shown_as_differing(settings) -> None:
+    # blind round 64: "45 mg/day" beside "45 milligrams (mg) ... 45 mg (45,000 mcg)" came under
+    # "The article gives different figures for this in different sections"
+    answer = k2chat.ask("the japanese trials gave 45 mg of mk-4 a day, could i buy that and "
+                        "take it myself", settings)
+    assert "different figures" not in answer.text, answer.text
+
+
+def test_a_group_told_of_earlier_and_pointed_back_at_leads(pipeline) -> None:
+    # blind round 64: "would a higher dose of k2 just make up for it then?" after fat
+    # malabsorption got the high-dose line alone
+    answer = _last_answer(pipeline, ["i had gastric bypass surgery and my doctor says i dont "
+                                     "absorb fat well"],
+                          "could taking more k2 get around that")
+    assert "fat malabsorption" in _lead(answer), answer.text

@@ -249,7 +249,10 @@ def _medicines_named(prepared: Prepared, verdict: Judgement
     own = without_negated(prepared.question)
     thinners = medicines.anticoagulants_written(own)
     if not thinners and prepared.flags is not None and prepared.flags.anticoagulant:
-        thinners = medicines.anticoagulants_written(prepared.state.said())
+        # the latest message that named one: "switched me from xarelto to coumadin" after
+        # "i read k2 is lower risk if youre on xarelto" is a Coumadin reader's
+        thinners = next((named for note in reversed(prepared.state.notes)
+                         if (named := medicines.anticoagulants_written(note))), ())
     quoted = " ".join(u.quote for u in (*verdict.quotes, *filter(None, [verdict.caution])))
     quoted = quoted.lower()
     generics = {g for _, g in thinners}

@@ -190,7 +190,12 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
 # supplement even get absorbed" after "i had gastric bypass surgery": blind round 54).
 _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'?s|him|his|she|"
                                r"she'?s|her|hers)\b|\b(?:ok|okay|safe|fine|alright|all right|"
-                               r"risky|allowed)\b|\babsorb\w*|\babsorption\b")
+                               r"risky|allowed)\b|\babsorb\w*|\babsorption\b|"
+                               # what the reader told of, pointed back at ("i have celiac and
+                               # fat malabsorption", then "would a higher dose of k2 just make
+                               # up for it then?": the high-dose line alone, blind round 64)
+                               r"\b(?:make up for|get around|work around|overcome|compensate "
+                               r"for|help with|fix) (?:it|that|this)\b")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,

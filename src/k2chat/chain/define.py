@@ -26,8 +26,8 @@ __all__ = ["defined_term", "defines"]
 _FILLER = r"(?:\s+(?:exactly|actually|again|anyway|even|really|then|though|please|pls|plz))*"
 _ASKS = [
     re.compile(r"^(?:(?:so|and|ok|okay|sorry|hi|hey|um|wait)\W+)*"
-               r"(?:wh?at(?:\s+(?:exactly|actually))?(?:'?s| is| are|s)|define|definition of|"
-               r"meaning of)\s+"
+               r"(?:wh?at(?:\s+(?:exactly|actually|even|really))?(?:'?s| is| are|s)|define|"
+               r"definition of|meaning of)\s+"
                r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)" + _FILLER + r"\W*$"),
     re.compile(r"^(?:(?:so|and|ok|okay|sorry|hi|hey|um|wait)\W+)*what (?:does|do)\s+"
                r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)\s+"
@@ -40,11 +40,18 @@ _NOT_TERMS = frozenset("it this that these those they them the difference best d
                        "it's that's there".split())
 
 
-def defined_term(question: str) -> str | None:
+# a term asked alone ("mk-7??", "ucOC?": blind round 63's "mk-7??" led with a dose line); only
+# as a conversation's first question ("and mk-4?" later asks what was asked before)
+_BARE = re.compile(r"^(?!(?:and|or|but|so|what|how|why|is|are|can|does|do|which)\b)"
+                   r"(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)\s*\?+\W*$")
+
+
+def defined_term(question: str, bare: bool = False) -> str | None:
     """The term a question asks to be defined ("mk7" for "what is MK-7 exactly?"), as
-    ``k2chat.text.normalize`` spells it; None for any other question."""
+    ``k2chat.text.normalize`` spells it; None for any other question. ``bare``: a term asked
+    alone ("mk-7??") counts too."""
     text = normalize(question).strip()
-    for pattern in _ASKS:
+    for pattern in (*_ASKS, _BARE) if bare else _ASKS:
         m = pattern.match(text)
         if m:
             term = m.group("term").strip(" '-")

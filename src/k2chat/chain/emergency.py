@@ -205,6 +205,11 @@ _RECOVERED = re.compile(
     r"settled)\b|"
     # "running around like normal" (blind round 54)
     r"\b(like|as|back to) (normal|usual)\b")
+# ("nicked my finger chopping veggies, it stopped bleeding quickly, i'm on warfarin, anything to
+# worry about": the redirect, blind round 64)
+_STOPPED_BLEEDING = re.compile(r"\b(stopped bleeding|bleeding (has |had )?(stopped|settled)|"
+                               r"(it|that) stopped (on its own|by itself|quickly|fast|straight "
+                               r"away|right away))\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
 _LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
@@ -240,6 +245,8 @@ def _over_or_never(sentence: str) -> bool:
     # rounds 60 and 61)
     if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(_WELL_SO_NOW.sub(" ", s)):
         return False
+    if _STOPPED_BLEEDING.search(s):  # a small cut that has stopped, nothing said of now
+        return True
     return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)
                                        and not _NOT_WELL.search(s)))
 

@@ -109,7 +109,10 @@ def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary
               for u in quotes if vocabulary.amount.search(u.quote) and u.index != STATEMENT]
     for i, (named, figures, a) in enumerate(stated):
         for other_named, other_figures, b in stated[i + 1:]:
-            if (named & other_named and figures != other_figures
+            # (one quote's figures all in the other's is no variant: "45 mg/day" beside "45
+            # milligrams (mg) ... 45 mg (45,000 mcg)" was shown as differing, blind round 64)
+            if (named & other_named and not (figures <= other_figures
+                                             or other_figures <= figures)
                     and a.hit.chunk.section != b.hit.chunk.section):
                 return True
     return False
@@ -255,7 +258,8 @@ def judge(
                                models.support_margin, qtype == "compare", vocabulary)
     order = _both_units_first(evidence.question, units, order)
     order = _healthy_reader_first(evidence.question, units, order)
-    term = defined_term(evidence.question)  # "what is MK-7?": where the article says what it is
+    # "what is MK-7?" (or "mk-7??" opening a conversation): where the article says what it is
+    term = defined_term(evidence.question, bare=not followup)
     kinds = {i: defines(units[i].quote, term) for i in order} if term is not None else {}
     # described first, then by another name, then described inside a dose line ("MK-7, the
     # most studied form" in "doses between 100-200 mcg of MK-7, the most studied form, are
