@@ -8,6 +8,7 @@ import k2chat
 from k2chat.chain import safety
 from k2chat.chain.answer import unsupported_numbers
 from k2chat.evaluate import load_cases
+from k2chat.text import numbers_in
 
 from .conftest import CORPUS, EVAL_FILE
 
@@ -55,11 +56,13 @@ def test_out_of_scope_questions_are_refused_without_sources(settings, question) 
                          ids=lambda c: c.id)
 def test_the_differing_figures_header_means_what_it_says(settings, case) -> None:  # type: ignore[no-untyped-def]
     """The header appears exactly when two quotes give different amounts for the same form
-    from different sections, and then each figure is quoted with its own citation."""
+    from different sections (each with a figure the other lacks: "> 200 mcg MK-7" beside
+    "100–200 mcg of MK-7" is no variant of it), and then each figure is quoted with its own
+    citation."""
     a = k2chat.Chat(settings, history=case.history).ask(case.question)
-    stated = [(set(re.findall(r"MK-?[47]", c.quote)), frozenset(re.findall(r"\d[\d,.]*", c.quote)),
+    stated = [(set(re.findall(r"MK-?[47]", c.quote)), frozenset(numbers_in(c.quote)),
                c.section) for c in a.citations if re.search(r"\d\s*(mcg|mg|micrograms)", c.quote)]
-    differ = any(f1 & f2 and n1 != n2 and s1 != s2
+    differ = any(f1 & f2 and not (n1 <= n2 or n2 <= n1) and s1 != s2
                  for i, (f1, n1, s1) in enumerate(stated) for f2, n2, s2 in stated[i + 1:])
     assert (safety.DIFFERING_FIGURES in a.text) == differ, a.text
 

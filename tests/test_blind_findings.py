@@ -1290,3 +1290,44 @@ def test_a_group_told_of_earlier_and_pointed_back_at_leads(pipeline) -> None:
                                      "absorb fat well"],
                           "could taking more k2 get around that")
     assert "fat malabsorption" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    # blind rounds 62-66: "what is mk-7 exactly" never gave MK-7's full name (its filler word
+    # "exactly" brought in "seeking an exact 'megadose'"), and "what is ucoc" only what it marks
+    ("whats mk7 exactly", "(Menaquinone-7)"),
+    ("ucoc meaning??", "associated with reduced bone mineral density"),
+])
+def test_a_definition_shows_what_the_term_is_and_its_other_name(settings, question: str,
+                                                                said: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert said in answer.text, answer.text
+    assert "megadose" not in answer.text, answer.text
+
+
+def test_the_readers_own_adult_age_after_a_child_ends_the_childrens_line(pipeline) -> None:
+    # blind round 67: "can i give k2 to my 8 year old?", then "ok what about me then, im 40
+    # and healthy" got the children's line alone
+    answer = _last_answer(pipeline, ["is k2 ok for my daughter, she's 7"],
+                          "what about me though, i'm 45 and healthy")
+    assert CHILDREN not in answer.text, answer.text
+    assert answer.grounded and "mcg" in answer.text, answer.text
+
+
+def test_a_question_pointing_back_at_what_the_reader_told_gets_its_statement(pipeline) -> None:
+    # blind round 67: "oh i have epilepsy btw, on medication for it", then "does that change
+    # anything" got a kidney line
+    answer = _last_answer(pipeline, ["how much k2 do people take", "fyi im on meds for seizures"],
+                          "would that matter")
+    assert "anticonvulsants" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind round 67: "my test report says ucoc, what does that stand for" led with a
+    # meta-analysis sentence, the short definition missing
+    "my lab results list ucoc, what does it mean",
+    "ucoc?",
+])
+def test_a_term_pointed_at_is_defined_shortest_description_first(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "which is associated with reduced bone mineral density" in _lead(answer), answer.text

@@ -195,7 +195,11 @@ _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'
                                # fat malabsorption", then "would a higher dose of k2 just make
                                # up for it then?": the high-dose line alone, blind round 64)
                                r"\b(?:make up for|get around|work around|overcome|compensate "
-                               r"for|help with|fix) (?:it|that|this)\b")
+                               r"for|help with|fix) (?:it|that|this)\b|"
+                               # ("oh i have epilepsy btw, on medication for it", then "does
+                               # that change anything": a kidney line, blind round 67)
+                               r"\b(?:that|this|it) (?:change|changes|matter|matters|affect|"
+                               r"affects|make a difference|makes a difference)\b")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from k2chat.text import normalize
+from k2chat.text import STOPWORDS, normalize
 
 __all__ = ["defined_term", "defines"]
 
@@ -46,6 +46,13 @@ _BARE = re.compile(r"^(?!(?:and|or|but|so|what|how|why|is|are|can|does|do|which)
                    r"(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)\s*\?+\W*$")
 
 
+# a term named, then asked about by a pronoun ("my test report says ucoc, what does that stand
+# for": blind round 67 read "that" as the term and missed the definition)
+_POINTED = re.compile(r"(?P<term>[a-z0-9][a-z0-9-]{1,30})\W+(?:(?:so|ok|and|but)\s+)?wh?at "
+                      r"(?:does|do|is|'?s) (?:that|it|this)(?:\s+(?:mean|stand for))?"
+                      + _FILLER + r"\W*$")
+
+
 def defined_term(question: str, bare: bool = False) -> str | None:
     """The term a question asks to be defined ("mk7" for "what is MK-7 exactly?"), as
     ``k2chat.text.normalize`` spells it; None for any other question. ``bare``: a term asked
@@ -58,15 +65,20 @@ def defined_term(question: str, bare: bool = False) -> str | None:
             words = term.split()
             if term and len(words) <= _MAX_TERM_WORDS and not set(words) & _NOT_TERMS:
                 return term
+    m = _POINTED.search(text)
+    if m and m.group("term") not in _NOT_TERMS | STOPWORDS:
+        return m.group("term")
     return None
 
 
 def defines(quote: str, term: str) -> int | None:
     """How the quote defines ``term`` (as :func:`defined_term` gives it): 0 with a
     description ("a process called term", "term, a protein ...", "(term), a marker of ...",
-    "(term), which is ..."), 1 beside another name only ("term (...)", "... (term)"); None
-    when it does not. "The mechanism (carboxylation) is strong." names it, and "a process
-    called carboxylation" says what it is."""
+    "(term), which is ..."), 1 spelled out in full beside it ("MK-7 (Menaquinone-7)"), 2
+    beside another name only ("term (...)", "... (term)"), 3 named as what something is for
+    in a bracketed list (its sources: "(... natto for MK-7; ...)"); None when it does not.
+    "The mechanism (carboxylation) is strong." names it, and "a process called
+    carboxylation" says what it is."""
     text = normalize(quote)
     t = re.escape(term)
     if re.search(rf"\b(?:called|known as|termed)\s+{t}\b"
@@ -77,6 +89,20 @@ def defines(quote: str, term: str) -> int | None:
                  # and 57, whose graders missed that MK-7 is a form of vitamin K2
                  rf"|\bthe\s+(?:[\w-]+\s+and\s+)?{t}\s+forms?\b", text):
         return 0
+    if re.search(rf"(?<![\w-]){t}\s+\({t}\)", text) and _spelled_out(quote, term):
+        return 1  # its name in full ("For MK-7 (Menaquinone-7): ...")
     if re.search(rf"(?<![\w-]){t}\s+\([^)]+\)|\({t}\)", text):
-        return 1
+        return 2
+    # where it comes from, inside a bracketed list ("(fermented foods, certain cheeses, natto
+    # for MK-7; animal products for MK-4)"): blind rounds 62-65's graders of "what is mk-7"
+    # missed its full name and its sources in three of four answers
+    if re.search(rf"\([^)]*\bfor\s+{t}\b[^)]*\)", text):
+        return 3
     return None
+
+
+def _spelled_out(quote: str, term: str) -> bool:
+    """The quote spells the term two ways, one beside the other in brackets ("MK-7
+    (Menaquinone-7)"): the two spellings differ as written, not once normalised."""
+    return any(normalize(a) == normalize(b) == term and a.lower() != b.lower()
+               for a, b in re.findall(r"([\w-]+)\s+\(([\w-]+)\)", quote))

@@ -95,6 +95,19 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
 
 
 
+def _one_each(definers: list[int], kinds: dict[int, int | None]) -> list[int]:
+    """The definers, one of each kind (what the term is, its name in full, where it comes
+    from), or the first two when all describe it."""
+    def what(i: int) -> int:  # described (0), named (1: in full, 2: beside it), sources (3)
+        return min(kinds[i] or 0, 1) if kinds[i] != 3 else 3
+
+    out = [i for n, i in enumerate(definers)
+           if all(what(j) != what(i) for j in definers[:n])]
+    if len(out) == 1:  # described twice and nothing else: both descriptions
+        out = definers[:2]
+    return out
+
+
 def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary) -> bool:
     """Two quotes give different amounts for the same form (MK-7 in one section and MK-7 in
     another), so the reader must see that the article itself varies. ``vocabulary``: the
@@ -261,14 +274,17 @@ def judge(
     # "what is MK-7?" (or "mk-7??" opening a conversation): where the article says what it is
     term = defined_term(evidence.question, bare=not followup)
     kinds = {i: defines(units[i].quote, term) for i in order} if term is not None else {}
-    # described first, then by another name, then described inside a dose line ("MK-7, the
-    # most studied form" in "doses between 100-200 mcg of MK-7, the most studied form, are
-    # commonly cited" led "what is mk-7" in blind rounds 47, 48 and 50: graders read it as a
-    # dose, not what MK-7 is); then by the lead order
+    # described first, the shortest description first ("Inadequate K2 leads to higher levels
+    # of ... (ucOC), which is associated with reduced bone mineral density" before the
+    # meta-analysis sentence ending "(ucOC), a marker of ...": blind round 67), then by its
+    # name in full, then where it comes from, one of each (_one_each); a description inside
+    # a dose line ("doses between 100-200 mcg of MK-7, the most studied form, are commonly
+    # cited") last: it led "what is mk-7" in blind rounds 47, 48 and 50, read as a dose
     definers = sorted((i for i in order if kinds.get(i) is not None), key=lambda i: (
-        2 if kinds[i] == 0 and vocabulary.amount.search(units[i].quote) else kinds[i] or 0))
-    definers = definers[:2]  # two of them: "(ucOC), a marker of ..." and "higher levels of
-    for n, i in enumerate(definers):  # ... (ucOC), which is ...", ahead of the rest
+        2.5 if kinds[i] == 0 and vocabulary.amount.search(units[i].quote) else kinds[i] or 0,
+        len(units[i].quote.split())))
+    definers = _one_each(definers, kinds)[:MAX_QUOTES]  # "(ucOC), a marker of ..." and
+    for n, i in enumerate(definers):  # "higher levels of ... (ucOC), which is ...", first
         order.remove(i)
         order.insert(n, i)
     text_in = text_in_scope(evidence, models, followup)
@@ -300,15 +316,18 @@ def judge(
         unit = units[i]
         if (any(overlaps(unit, c) for c in chosen)
                 or (_near_duplicate(uvecs[i], chosen_vecs) and not _new_figures(unit, chosen))
-                or not _adds_something(unit, chosen, terms)
+                or not (_adds_something(unit, chosen, terms) or i in definers)
                 or words + quote_words(unit) > BODY_WORDS):
             continue
         chosen.append(unit)
         chosen_vecs.append(uvecs[i])
         scores.append(float(lead_p[i]))
         words += quote_words(unit)
-    extra = _for_the_rarest_word(evidence.question, units, order, lead_p, chosen, lex,
-                                 lead_p[best] - RAREST_REACH * models.support_margin)
+    # (not for a definition: its filler is no subject, "what is mk-7 exactly" got "seeking an
+    # exact 'megadose'", blind round 65)
+    extra = None if definers else _for_the_rarest_word(
+        evidence.question, units, order, lead_p, chosen, lex,
+        lead_p[best] - RAREST_REACH * models.support_margin)
     if extra is not None:  # the question's most specific word ("dialysis", "pregnant")
         chosen = [chosen[0], units[extra], *chosen[1:]][:MAX_QUOTES]
         scores = [scores[0], float(lead_p[extra]), *scores[1:]][:MAX_QUOTES]

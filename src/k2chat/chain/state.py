@@ -446,6 +446,12 @@ class ConversationState:
             # lung": the course told of is over (blind rounds 48-50 kept giving such readers
             # the caution); a message naming a group says itself what it ends
             said["anticoagulant"] = False
+        if (age is not None and age >= ADULT_AGE and "children" not in said
+                and facts.get("children")):
+            # the reader's own adult age after a child told of ("can i give k2 to my 8 year
+            # old?", then "ok what about me then, im 40": the children's line alone, blind
+            # round 67): the child was someone else
+            said["children"] = False
         facts.update(said)
         asked_forms = forms_in(question, self.known_forms)
         form = self.form
