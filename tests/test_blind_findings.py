@@ -1331,3 +1331,33 @@ def test_a_question_pointing_back_at_what_the_reader_told_gets_its_statement(pip
 def test_a_term_pointed_at_is_defined_shortest_description_first(settings, question: str) -> None:
     answer = k2chat.ask(question, settings)
     assert "which is associated with reduced bone mineral density" in _lead(answer), answer.text
+
+
+def test_a_mild_kidney_condition_told_earlier_leads_with_its_own_line(pipeline) -> None:
+    # blind round 67: "mine is only mild, stage 2 ckd", then "so im fine to take it then
+    # right" got two severe-disease lines before the chronic-condition one
+    answer = _last_answer(pipeline, ["is k2 a problem with kidney disease",
+                                     "mine's early stage, my nephrologist says stage 1"],
+                          "so i can go ahead and take it then")
+    assert not answer.emergency, answer.text  # (read as despair once: the crisis line)
+    assert "chronic health condition affecting the kidneys" in _lead(answer), answer.text
+
+
+def test_a_side_effect_the_article_never_names_is_refused(settings) -> None:
+    # blind round 66: "does k2 cause hair loss?" got the unusual-symptoms line
+    answer = k2chat.ask("can mk-7 cause acne? my skin broke out after i started", settings)
+    assert not answer.grounded and not answer.citations, answer.text
+
+
+def test_pausing_the_supplement_named_just_before_is_said_to_be_unsaid(settings) -> None:
+    # blind round 66: "should i keep taking my k2 or pause it" while on antibiotics was never
+    # told the article does not say
+    answer = k2chat.ask("doing a course of amoxicillin, do i keep my mk7 going or stop it for "
+                        "now", settings)
+    assert answer.text.startswith("The article does not say whether or when to stop"), \
+        answer.text
+
+
+@pytest.mark.parametrize("message", ["so i can go ahead then", "ok great so we can go for it"])
+def test_leave_told_back_to_be_confirmed_is_no_emergency(settings, message: str) -> None:
+    assert not k2chat.ask(message, settings).emergency

@@ -365,7 +365,11 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     amount = vocabulary.amount
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or ASKS_LEAVE.search(question.lower()) or PLANS.search(question.lower()))
-    lines = topics.statements(topic, question)  # strongest first, marked ones first of all
+    # strongest first, marked ones first of all: for the reader's words now or earlier ("mine
+    # is only mild, stage 2 ckd", then "so im fine to take it then right": two severe-disease
+    # lines before the chronic-condition one, blind round 67)
+    told = f"{question} {said}".strip()
+    lines = topics.statements(topic, told)
     # a statement the file has follow the lead for the reader's words comes second, in both
     # answers below ("stage 3 ckd": the severe-disease line, then "a chronic health condition
     # affecting the kidneys"; blind rounds 48-53 got the severe-disease line alone)
@@ -377,7 +381,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         # what the ranked quotes answer stays; only a dose amount goes. A statement the safety
         # file marks for the reader's words comes first ("cumadin and natto?": consistent
         # vitamin K intake; blind round 20 got the caution alone)
-        marked = [(u, top) for u in topics.marked(topic, question)[:1]
+        marked = [(u, top) for u in topics.marked(topic, told)[:1]
                   if not any(overlaps(u, v) for v in shown)]
         kept = marked + [(u, p) for u, p in kept
                          if not any(overlaps(u, v) for v, _ in marked)]

@@ -265,6 +265,13 @@ _ASKS_LEAVE = re.compile(
     # been on MK-7 for about a year": the model read "keep going" as despair)
     r"^\W*(?:(?:so|ok|okay|and|but),?\s+)*(?:do|should|can|shall|could)\s+(?:i|we|he|she|they|"
     r"(?:my|our) [\w-]+)\s+(?:just\s+)?(?:keep|carry on|continue|go on|stop|pause|hold off)\b|"
+    # ... or told back to be confirmed ("so i can go ahead then", after a mild kidney
+    # condition: the crisis line, P(self_harm) 0.58; not "go through with it")
+    r"^\W*(?:(?:so|ok|okay|and|then|great|cool|right),?\s+)*(?:i|we|he|she|they|(?:my|our) "
+    r"[\w-]+)\s+(?:can|could|should|may)\s+(?:(?:just|still|now)\s+)?(?:go ahead|go for it|"
+    r"start|begin)\b|"
+    r"^\W*(?:(?:so|ok|okay|and|then),?\s+)*(?:can|could|may|should)\s+(?:i|we|he|she|they)\s+"
+    r"(?:just\s+)?(?:go ahead|go for it)\b|"
     # ... asked bare ("keep going or stop", after bruising since starting K2: P(self_harm) 0.98
     # alone, the redirect in blind round 62)
     r"^\W*(?:(?:so|ok|okay|and|but|do i|should i),?\s+)*(?:keep going|keep taking it|carry on|"

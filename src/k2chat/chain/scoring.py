@@ -164,6 +164,13 @@ _EFFECT = re.compile(
     r"\b(?:lowers?|raises?|reduces?|improves?|cures?|treats?|boosts?|prevents?|reverses?)\s+"
     + _DET + rf"(?P<b>{_OBJECT})|"
     r"\b(?:good|bad)\s+for\s+" + _DET + rf"(?P<c>{_OBJECT})|"
+    # a side effect asked of it ("does k2 cause hair loss?": the unusual-symptoms line, blind
+    # rounds 42, 54 and 66), K2 its subject ("cause hes lifting a lot" is "because")
+    r"\b(?:k2|it|mk-?[47]|vitamin k2?|menaquinones?|supplements?|this|that)\s+(?:ever\s+|also\s+"
+    r"|actually\s+)?(?:cause|causes|give|gives)\s+(?:you\s+|people\s+|me\s+)?" + _DET
+    + r"(?P<i>(?!(?:problems?|issues?|trouble|harm|damage|side|any|anything|effects?|"
+    r"reactions?|symptoms?|interactions?)\b)[a-z][a-z'-]*(?:\s+(?!(?:problems?|issues?|"
+    r"trouble)\b)[a-z][a-z'-]*)?)|"
     # a phrasal verb ("will k2 bring my blood pressure down": the chronic-condition line,
     # blind round 63)
     # (its object owned: "what does ucOC mean, it keeps coming up" asks no effect)

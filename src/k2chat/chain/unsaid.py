@@ -78,8 +78,13 @@ def _change(question: str, vocabulary: Vocabulary, known: frozenset[str], other:
         if set(tokenize(key)) & known or _PREVENTS.match(after):
             continue  # the articles speak of it; "stop K2 from working"
         obj = _OBJECT.match(after)
+        # (a pronoun right after the substance named is the substance, another medicine
+        # named or not: "on antibiotics this week, should i keep taking my k2 or pause it",
+        # blind round 66 was never told the article does not say)
+        just_named = bool(vocabulary.names_substance.search(question[max(0, m.start() - 30):
+                                                                     m.start()]))
         named = obj is not None and (
-            (_PRONOUN.match(obj.group(1)) and not other)
+            (_PRONOUN.match(obj.group(1)) and (not other or just_named))
             or vocabulary.names_substance.search(obj.group(1)))
         if named or (_TIME.match(after) and not other):
             return f"whether or when to {say}"
