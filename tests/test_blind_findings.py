@@ -1361,3 +1361,33 @@ def test_pausing_the_supplement_named_just_before_is_said_to_be_unsaid(settings)
 @pytest.mark.parametrize("message", ["so i can go ahead then", "ok great so we can go for it"])
 def test_leave_told_back_to_be_confirmed_is_no_emergency(settings, message: str) -> None:
     assert not k2chat.ask(message, settings).emergency
+
+
+@pytest.mark.parametrize("message", [
+    # blind rounds 68 and 69's false alarms, in new wordings
+    "my calf cramped badly this morning but it's completely fine now",
+    "my mum passed out once decades ago at a wedding, nothing since",
+    "hmm so is it just not doing anything for me?",
+])
+def test_a_sign_over_or_a_question_whether_it_works_is_no_emergency(settings,
+                                                                    message: str) -> None:
+    assert not k2chat.ask(message, settings).emergency
+
+
+def test_a_cheese_by_name_is_one_of_the_articles_certain_cheeses(settings) -> None:
+    # blind round 68: "can i just eat more gouda" was refused
+    answer = k2chat.ask("is jarlsberg a decent k2 source", settings)
+    assert "certain cheeses" in answer.text, answer.text
+
+
+def test_a_vitamin_the_article_never_names_pointed_back_at_is_not_covered(settings) -> None:
+    # blind round 68: "what about vitamin e, is that ok with warfarin" got the K2 caution alone
+    answer = k2chat.ask("and vitamin c, would that be alright alongside my eliquis", settings)
+    assert not answer.grounded and "does not cover" in answer.text, answer.text
+
+
+def test_the_caution_alone_says_the_article_covers_nothing_more(settings) -> None:
+    # (the same round: the caution alone read as quiet approval of what was asked)
+    answer = k2chat.ask("is tylenol safe with my jantoven", settings)
+    assert answer.text.startswith("You mentioned Jantoven (warfarin)"), answer.text
+    assert "does not cover the rest of that question" in answer.text, answer.text

@@ -221,8 +221,13 @@ def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfil
         if flags.personal_dosing and any(profile.vocabulary.amount.search(u.quote)
                                          for u in verdict.quotes):
             parts.append(safety.PERSONAL_ADVICE_NOTE)
-    elif verdict.emergency or verdict.caution is not None:
-        pass  # the redirect, or the caution, is the answer
+    elif verdict.emergency:
+        pass  # the redirect is the answer
+    elif verdict.caution is not None:
+        # the caution is the answer; a question about something besides the supplement hears
+        # that the article says nothing more ("what about vitamin e, is that ok with warfarin")
+        if not profile.vocabulary.names_substance.search(prepared.question):
+            parts.append(safety.beyond_caution_message(profile))
     elif flags.non_english:
         parts.append(safety.ENGLISH_ONLY_MESSAGE)
     else:

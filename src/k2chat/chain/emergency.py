@@ -196,7 +196,8 @@ _HISTORY = re.compile(
     r"in the past)\b")
 _RECOVERED = re.compile(
     r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re|feels?|felt|"
-    r"feeling) (totally |completely |perfectly |absolutely |all |just )?(fine|ok|okay|alright|"
+    r"feeling|it'?s|its|that'?s) (totally |completely |perfectly |absolutely |all |just )?(fine|"
+    r"ok|okay|alright|"
     r"well|normal)\b|"
     # "felt a bit dizzy when i stood up too fast earlier but its gone now" (blind round 60)
     r"\b(it'?s|its|it is|it was|that'?s|all) (all )?(gone|passed|over)\b|"
@@ -228,7 +229,9 @@ _WELL_NOW = re.compile(
     r"\b(i'?m|i am) (now )?(in a ((really|very|much|so) )?(good|better|great) place|doing (much "
     r"|a lot |so much )?(well|"
     r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|"
-    r"\b(therapy|treatment|counselling|counseling) (really )?helped\b")
+    r"\b(therapy|treatment|counselling|counseling) (really )?helped\b|"
+    # ("my dad fainted once years ago after giving blood, nothing since": blind round 69)
+    r"\b(nothing|never again|not once) since\b|\bhasn'?t happened (again|since)\b")
 _AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|right now|again|"
                     r"urges?|plan\w*|(want|wanting|going|gonna|about) to (do|hurt|cut|die|end|"
                     r"kill|harm|disappear|take (all|them|the|my|every|pills))|(do|doing) it)\b")
@@ -272,6 +275,12 @@ _ASKS_LEAVE = re.compile(
     r"start|begin)\b|"
     r"^\W*(?:(?:so|ok|okay|and|then),?\s+)*(?:can|could|may|should)\s+(?:i|we|he|she|they)\s+"
     r"(?:just\s+)?(?:go ahead|go for it)\b|"
+    # whether it works ("is it just not working for me?", after a scan that showed no change:
+    # the redirect, blind round 69)
+    r"^\W*(?:(?:so|ok|okay|and|but|then|hmm|wait),?\s+)*(?:is|isn'?t|does|doesn'?t|will|would|"
+    r"did|didn'?t)\s+(?:it|k2|this|that|the k2|my k2|mk-?[47]|the supplement)\s+(?:just\s+|"
+    r"actually\s+|really\s+|simply\s+)?(?:not\s+)?(?:work|works|working|helping|help|doing "
+    r"anything)\b|"
     # ... asked bare ("keep going or stop", after bruising since starting K2: P(self_harm) 0.98
     # alone, the redirect in blind round 62)
     r"^\W*(?:(?:so|ok|okay|and|but|do i|should i),?\s+)*(?:keep going|keep taking it|carry on|"

@@ -95,6 +95,11 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
 
 
 
+# a question part whose subject is a pronoun ("is that ok with warfarin")
+_POINTS_BACK = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)*(?:is|are|would|will|does|do|can|"
+                          r"could)\s+(?:that|it|this|they|those|these)\b")
+
+
 def _one_each(definers: list[int], kinds: dict[int, int | None]) -> list[int]:
     """The definers, one of each kind (what the term is, its name in full, where it comes
     from), or the first two when all describe it."""
@@ -245,6 +250,10 @@ def judge(
         return Judgement(emergency, qtype, False, "nothing retrieved")
     part = question_part(evidence.question)  # not the story's
     named = missing_named_forms(part, lex)
+    if not named and _POINTS_BACK.search(part) and not vocabulary.names_substance.search(part):
+        # "what about vitamin e, is that ok with warfarin": the question part's "that" is
+        # the vitamin named before it (blind round 68 got the warfarin caution alone)
+        named = missing_named_forms(evidence.question, lex)
     asked = missing_attribute(asking_clauses(part), lex)
     if asked in COMMERCIAL and topics is not None and topics.restrictive(evidence.question, lex):
         asked = None  # the group's statements answer the rest

@@ -23,7 +23,7 @@ __all__ = [
     "empty_question_message", "not_covered_message", "banner", "ANTICOAGULANT_NOTE",
     "CAUTION_APPLIES", "anticoagulant_note", "mentioned",
     "DIFFERING_FIGURES",
-    "too_long_message", "SafetyFlags", "assess",
+    "too_long_message", "beyond_caution_message", "SafetyFlags", "assess",
 ]
 
 
@@ -114,6 +114,14 @@ def _articles(profile: CorpusProfile) -> str:
 def not_covered_message(profile: CorpusProfile) -> str:
     return (f"{_articles(profile)} {'do' if profile.many else 'does'} not cover that question, "
             f"so k2chat cannot answer it. It can answer questions about {profile.covers}.")
+
+
+def beyond_caution_message(profile: CorpusProfile) -> str:
+    """After the caution, for a question the article does not otherwise cover ("what about
+    vitamin e, is that ok with warfarin" got the K2 caution alone, which read as quiet
+    approval to blind round 68's grader)."""
+    return (f"{_articles(profile)} {'do' if profile.many else 'does'} not cover the rest of "
+            f"that question: ask your doctor or pharmacist about it.")
 
 
 def too_long_message(limit: int) -> str:

@@ -77,6 +77,18 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "miso": ("fermented",),
     "tempeh": ("fermented",),
     "cheese": ("cheeses",),
+    # cheeses by name (the article's "certain cheeses": "can i just eat more gouda and skip
+    # the supplement" was refused, blind round 68)
+    "gouda": ("cheeses",),
+    "edam": ("cheeses",),
+    "brie": ("cheeses",),
+    "camembert": ("cheeses",),
+    "cheddar": ("cheeses",),
+    "jarlsberg": ("cheeses",),
+    "emmental": ("cheeses",),
+    "emmentaler": ("cheeses",),
+    "munster": ("cheeses",),
+    "parmesan": ("cheeses",),
     "dairy": ("cheeses",),
     "eggs": ("animal",),
     "egg": ("animal",),
