@@ -1391,3 +1391,20 @@ def test_the_caution_alone_says_the_article_covers_nothing_more(settings) -> Non
     answer = k2chat.ask("is tylenol safe with my jantoven", settings)
     assert answer.text.startswith("You mentioned Jantoven (warfarin)"), answer.text
     assert "does not cover the rest of that question" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("history", "question"), [
+    # blind rounds 63, 68 and 69: the warfarin paragraph ("The paramount caution is for
+    # individuals taking vitamin K antagonist anticoagulants ...") after a cirrhosis reader's
+    # liver line and a Xarelto reader's DOAC line
+    # (the rounds' own wordings: new ones already passed)
+    ([], "i have cirrhosis, is vitamin k2 safe for me to take"),
+    (["i switched from warfarin to xarelto last month"], "so now i can take k2 freely?"),
+])
+def test_no_quote_addressed_to_other_blood_thinner_readers_follows(pipeline, history: list[str],
+                                                                   question: str) -> None:
+    answer = _last_answer(pipeline, history, question)
+    assert answer.citations, answer.text
+    assert not any("individuals taking vitamin K antagonist" in c.quote
+                   or "particularly warfarin (Coumadin), must exercise" in c.quote
+                   for c in answer.citations), answer.text

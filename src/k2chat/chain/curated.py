@@ -148,6 +148,12 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         if not any(overlaps(u, x) for x in (*(v for v, _ in head), second, caution) if x)]
     shown = [u for u, _ in head] + [u for u in (caution, second, *more) if u is not None]
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
+    if head or caution is not None:  # a statement leads: no other readers' blood thinner after
+        own = medicines.anticoagulants_written(without_negated(f"{evidence.question} {said}"))
+        pairs = pairs[:len(head) or 1] + [
+            (u, p) for u, p in pairs[len(head) or 1:]
+            if any(u is s for s in shown) or not _about_other_thinners(u.quote, own,
+                                                                     flags.anticoagulant)]
     if second is not None:
         pairs.insert(1, (second, top))
     at = 1 if head else 2  # after the topic's lead: it leads, or follows the ranked lead
@@ -171,6 +177,36 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
+
+
+# a quote addressed to readers of blood thinners the reader does not take: after a group's
+# statement or the reader's own caution it is padding ("The paramount caution is for
+# individuals taking vitamin K antagonist anticoagulants like warfarin ..." after a cirrhosis
+# reader's liver line; "... individuals on anticoagulant therapy, particularly warfarin
+# (Coumadin), must exercise extreme caution" after a Xarelto reader's DOAC line: blind rounds
+# 63, 64, 68 and 69). Addressed: a sentence naming those who take them, or the caution, risk
+# or interaction that is theirs; not "interactions extend beyond anticoagulants", nor a list
+# item naming the reader's own medicine beside them ("... blood thinning, seizures, or
+# cholesterol").
+_ADDRESSED = re.compile(
+    r"\b(?:individuals|patients|those|people|anyone)\b[^.;:]{0,30}?\b(?:taking|on)\b[^.;:]{0,40}?"
+    r"\b(?:anticoagulants?|anticoagulant therapy|warfarin|coumadin|vitamin k[- ]antagonists?|"
+    r"doacs?)\b|\b(?:caution|risk|interaction)\b[^.;:]{0,30}?\b(?:is|involves)\b[^.;:]{0,30}?"
+    r"\b(?:anticoagulants?|anticoagulant therapy|warfarin|vitamin k[- ]antagonists?)\b",
+    re.IGNORECASE)
+_VKA_WORDS = re.compile(r"\b(?:warfarin|coumadin|vitamin k[- ]antagonists?)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def _about_other_thinners(quote: str, own: tuple[tuple[str, str], ...],
+                          on_thinner: bool) -> bool:
+    sentences = _SENTENCES.split(quote.split(" … ")[-1])
+    if not on_thinner:  # opens addressed to blood-thinner readers
+        return bool(_ADDRESSED.search(sentences[0]))
+    kinds = {medicines.blood_thinner_kind(g) for _, g in own}
+    if not kinds or medicines.blood_thinner_kind("warfarin") in kinds:
+        return False
+    return any(_ADDRESSED.search(x) and _VKA_WORDS.search(x) for x in sentences)
 
 
 # A question about high amounts: the article's line on mega-doses may lead it ("what's the
