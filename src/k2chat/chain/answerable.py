@@ -243,9 +243,17 @@ def unstated_amount(question: str, lex: LexicalIndex,
     about: a certain miss, as a form the article never mentions is. A group or a medicine the
     article's safety statements cover is not one ("what dose with Xarelto?": they answer)."""
     name = asked_amount_of(question, vocabulary)
-    if name is None or (topics is not None and topics.touched(name, lex)):
+    if name is None or (topics is not None and topics.touched(name, lex)) or set(
+            name.split()) <= _UNITS_OF_IT:
         return None
     return name if len(lex.query_terms(name)) < len(tokenize(name)) else None
+
+
+# what the supplement itself comes in, counted ("how many drops for a kid", after "can i give
+# him the k2 drops i take?": refused as an amount of "drops", blind round 71)
+_UNITS_OF_IT = frozenset("drops drop pills pill capsules capsule caps tablets tablet tabs "
+                         "gummies gummy softgels softgel sprays spray scoops scoop chews chewables "
+                         "servings serving".split())
 
 
 _TIME = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|times?|long)\b")

@@ -171,6 +171,12 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
 # What a reader was switched from ("my cardiologist switched me from xarelto to coumadin":
 # both stayed, and the Coumadin reader's "does the lower risk thing apply to me" got the DOAC
 # line beside the warfarin caution, blind round 63)
+# The reader takes no medicines at all ("no meds", "not on any medication"; not "no other
+# meds", nor "no pills then", a supplement given up by a Coumadin reader): no blood thinner
+# either
+_NO_MEDICINES = re.compile(r"(?<!other )\b(?:no|zero|not on any|not taking any|don'?t take any|"
+                           r"do not take any|never take any)\s+(?:medications?|medicines?|"
+                           r"prescriptions?|prescription (?:medications?|drugs))\b")
 # (done, not planned: "my cardiologist wants to move me from warfarin to a DOAC" is still a
 # warfarin reader)
 _SWITCHED_FROM = re.compile(
@@ -445,6 +451,10 @@ class ConversationState:
             # "finished it last spring" after "i took xarelto for six months after a clot in my
             # lung": the course told of is over (blind rounds 48-50 kept giving such readers
             # the caution); a message naming a group says itself what it ends
+            said["anticoagulant"] = False
+        if "anticoagulant" not in said and _NO_MEDICINES.search(normalize(question)):
+            # "i'm the one who wants to take k2 though, not him. im 58, no meds" after "my
+            # husband takes xarelto": his caution was hers (blind round 71)
             said["anticoagulant"] = False
         if (age is not None and age >= ADULT_AGE and "children" not in said
                 and facts.get("children")):

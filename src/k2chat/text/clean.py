@@ -19,6 +19,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 
+_AMOUNT_UNIT = re.compile(r"(?<=\d)(?=(?:mcg|mg|µg|ug|iu|micrograms?|milligrams?)\b)",
+                          re.IGNORECASE)
+
+
 def clean_question(raw: object) -> str:
     """Make any input a safe, single-spaced string: no NUL, controls, invisibles or surrogates."""
     text = readable(raw)  # the text gate: lone surrogates become U+FFFD
@@ -26,6 +30,9 @@ def clean_question(raw: object) -> str:
     text = _INVISIBLE.sub("", text)
     text = _ANSI.sub("", text)
     text = _CONTROL.sub(" ", text)
+    # an amount written onto its unit reads as the amount and the unit ("is 100mcg or 200mcg
+    # better" was refused: blind round 70)
+    text = _AMOUNT_UNIT.sub(" ", text)
     # ... and look-alike letters of other scripts inside Latin words read as Latin (TS #39)
     return fold_lookalikes(re.sub(r"\s+", " ", text).strip())
 
