@@ -1440,3 +1440,15 @@ def test_a_reader_on_no_medicines_is_no_blood_thinner_reader(pipeline) -> None:
     # (a guard: "no other meds" keeps the reader's own blood thinner)
     kept = _last_answer(pipeline, ["i take warfarin", "no other meds though"], "so is k2 fine?")
     assert CAUTION_APPLIES in kept.text, kept.text
+
+
+def test_a_liver_disease_score_is_no_child(settings) -> None:
+    # blind round 71: "liver cirrhosis (child pugh b)" led with the children's line
+    answer = k2chat.ask("cirrhosis, child-pugh class a, is mk7 ok for my bones", settings)
+    assert CHILDREN not in answer.text and LIVER in _lead(answer), answer.text
+
+
+def test_a_pulmonary_embolism_by_its_initials_is_a_history_of_thrombosis(settings) -> None:
+    # blind round 71: "i take eliquis ... since my PE last year" got the DOAC line alone
+    answer = k2chat.ask("been on xarelto since my PE in 2023, any issue adding mk7", settings)
+    assert THROMBOSIS in answer.text, answer.text
