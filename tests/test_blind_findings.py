@@ -1452,3 +1452,32 @@ def test_a_pulmonary_embolism_by_its_initials_is_a_history_of_thrombosis(setting
     # blind round 71: "i take eliquis ... since my PE last year" got the DOAC line alone
     answer = k2chat.ask("been on xarelto since my PE in 2023, any issue adding mk7", settings)
     assert THROMBOSIS in answer.text, answer.text
+
+
+@pytest.mark.parametrize("message", [
+    # blind rounds 72 and 73's false alarms, in new wordings
+    "nicked my thumb opening a can, put a plaster on it and it's fine",
+    "had a dvt two years back, it's been treated and i'm off the meds now",
+    "my dog knocked my supplement jar over, i was scared he ate some but all the capsules are "
+    "accounted for",
+    "started mk7 a few days ago and now i bruise really easily, little purple marks",
+    "been thinking about trying k2 for my bone density",
+])
+def test_a_small_cut_a_treated_past_a_fear_found_false_or_a_plan_is_no_emergency(
+        settings, message: str) -> None:
+    assert not k2chat.ask(message, settings).emergency
+
+
+def test_a_vitamin_added_too_that_the_article_never_names_is_not_covered(settings) -> None:
+    # blind round 73: "what about vitamin a, should i add that too" was answered
+    answer = k2chat.ask("and vitamin b12, should i take that as well", settings)
+    assert not answer.grounded and "does not cover" in answer.text, answer.text
+
+
+def test_pointing_back_at_a_group_told_of_is_answered_by_its_statement(pipeline) -> None:
+    # blind round 72: "does that change anything" after "oh also were trying to get pregnant"
+    # was refused
+    answer = _last_answer(pipeline, ["how much k2 do people usually take",
+                                     "btw my wife and i are trying for a baby"],
+                          "would that matter")
+    assert answer.grounded and "planning for pregnancy" in answer.text, answer.text

@@ -81,6 +81,13 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         return True
     if topics is None:
         return False
+    said = state.said() if state is not None else ""
+    if followup and said and _POINTS_BACK.search(asked.lower()) and any(
+            t.kind == "lead" for t, _ in topics.touched(said, lex)):
+        # pointing back at what the reader told of a group ("oh also were trying to get
+        # pregnant", then "does that change anything": refused, blind round 72); the group's
+        # statement answers (``curated``: what the reader told leads)
+        return True
     about_substance = bool(vocabulary.names_substance.search(normalize(evidence.question)))
     if about_substance and topics.compared(
             compared_sides(evidence.question, False, vocabulary), evidence.question, lex):

@@ -81,7 +81,8 @@ def certain_emergency(text: str) -> str | None:
             # self-harm one never waits
             m = pattern.search(sentence)
             if m and not (kind == "medical" and (_IF.search(sentence[:m.start()])
-                                                 or _figurative_overdose(sentence, m))):
+                                                 or _figurative_overdose(sentence, m)
+                                                 or _feared_not_found(sentence, m))):
                 return kind
     return None
 
@@ -109,6 +110,13 @@ def _figurative_overdose(sentence: str, m: re.Match[str]) -> bool:
 _READ = re.compile(r"\b(content|articles?|info|information|research|reading|videos?|news|"
                    r"podcasts?|posts?|reels|threads?|forums?|reddit|youtube|tiktok|studies|facts|"
                    r"reviews?|websites?|googling)\b")
+
+
+def _feared_not_found(sentence: str, m: re.Match[str]) -> bool:
+    """The match is what the reader feared, and then found had not happened ("i panicked she
+    ate some but all the pills are accounted for": blind round 73)."""
+    return bool(re.search(r"\b(?:panicked|thought|worried|feared|scared|afraid)(?: that)?\s*$",
+                          sentence[:m.start()])) and bool(_NONE_INGESTED.search(sentence))
 
 
 _ACCIDENT = re.compile(r"\b(accident(al)?(ly)?|by (mistake|accident)|mistakenly|forgot (that )?i"
@@ -175,6 +183,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
             or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
+            or _supplement_plan(p)
             for p in flagged)):
         return None  # over, never happened, only asked about, mild, or a medicine swapped
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
@@ -210,7 +219,11 @@ _RECOVERED = re.compile(
 # worry about": the redirect, blind round 64)
 _STOPPED_BLEEDING = re.compile(r"\b(stopped bleeding|bleeding (has |had )?(stopped|settled)|"
                                r"(it|that) stopped (on its own|by itself|quickly|fast|straight "
-                               r"away|right away))\b")
+                               r"away|right away)|"
+                               # ("cut my finger chopping onions, bled a little but a bandaid
+                               # fixed it": blind rounds 72 and 73)
+                               r"(band-?aids?|plasters?) (fixed|sorted|stopped|took care of) it|"
+                               r"put a (band-?aid|plaster) on it)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
 _LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
@@ -325,7 +338,10 @@ _SLOW = re.compile(
     r"\b((\d+|a|one|two|three|few|couple( of)?) (weeks?|months?)(?![- ]old)( ago)?|about a "
     r"(week|month)|"
     r"lately|recently|these days|keep (finding|noticing|getting|seeing|having)|(been|started) "
-    r"(finding|noticing|getting|seeing|having)|since (starting|i started|taking))\b")
+    r"(finding|noticing|getting|seeing|having)|since (starting|i started|taking)|"
+    # ("started k2 last week and now im bruising super easy": blind round 73)
+    r"started (?:k2|it|mk-?[47]|the k2|taking (?:k2|it|mk-?[47])) (?:last week|a week ago|"
+    r"(?:\d+|a few|few|several|couple of) days ago))\b")
 _COUNTED = re.compile(r"\b(twice|(two|three|four|\d+|a few|a couple of|several|many) times)\b")
 _ACUTE = re.compile(
     r"\b(bleed\w*|bled|blood\w*|chest|breath\w*|faint\w*|dizz\w*|light-?headed|collaps\w*|"
@@ -368,6 +384,21 @@ def _dose_plan(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
     return bool(_DOSE_AMOUNT.search(s) and _PLANS.search(s)) and not (
         _ALREADY_TAKEN.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
+
+
+# The supplement itself planned ("i was thinking about taking k2 for my bones": the crisis
+# line, P(self_harm) 0.75, blind round 72), with no acute or harm word and no amount of it
+_SUPPLEMENT_PLAN = re.compile(
+    r"\b(?:thinking|thought|planning|plan|considering|consider|want|wanting|wanted|going|"
+    r"gonna|hoping|looking)\s+(?:about\s+|of\s+|on\s+|to\s+|into\s+)?(?:taking|starting|trying|"
+    r"using|adding|take|start|try|use|add)\s+(?:some\s+|a\s+|the\s+)?(?:k2|mk-?[47]|vitamin k2?|"
+    r"menaquinone(?:-?[47])?|k2 supplements?|supplements? of k2)\b")
+
+
+def _supplement_plan(sentence: str) -> bool:
+    s = sentence.lower().replace("\u2019", "'")
+    return bool(_SUPPLEMENT_PLAN.search(s)) and not (
+        _ACUTE.search(s) or _HARM_WORDS.search(s) or _LARGE_AMOUNT.search(s))
 
 
 # A medicine the reader would give up for another ("honestly i want to stop my alendronate
@@ -420,11 +451,18 @@ _INGESTED = re.compile(r"\b(ate|eaten|eat|eating|swallow\w*|took|taken|chew\w*|l
 _NONE_INGESTED = re.compile(r"\b(none|nothing|no pills?|not one|nobody|no one)\b[^.?!]{0,25}?"
                             r"\b(eaten|ate|swallowed|missing|gone|taken|got eaten)\b|\bfound ("
                             r"them |the pills )?all\b|\bpicked (them |it |everything )?(all )?"
-                            r"up\b|\ball (accounted for|there)\b")
+                            r"up\b|\ball (?:the |of the )?(?:pills |tablets |capsules |gummies )?"
+                            r"(?:are |were )?(?:accounted for|there)\b")
+# what the reader feared had happened ("i panicked she ate some but all the pills are
+# accounted for": blind round 73)
+_FEARED = re.compile(r"\b(?:panicked|thought|worried|feared|was scared|was afraid)(?: that)?"
+                     r"\s+\w+\s+(?:might have |may have |had )?(?:ate|eaten|took|taken|"
+                     r"swallowed|had)(?: some| one| any)?\b")
 
 
 def _spilled(sentence: str) -> bool:
     s = sentence.lower().replace("\u2019", "'")
+    s = _FEARED.sub(" ", s) if _NONE_INGESTED.search(s) else s
     return bool(_SPILLED.search(s)) and (not _INGESTED.search(s) or bool(
         _NONE_INGESTED.search(s))) and not _EVENT.search(_NONE_INGESTED.sub(" ", s))
 
@@ -448,7 +486,10 @@ def _asks_leave(sentence: str) -> bool:
 _NOT_WELL = re.compile(r"\b(not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|no longer|never)\b")
 _PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|three|few|"
                        r"several|couple of) days ago|this morning|earlier( today)?)\b")
-_WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good|calm|calmer) "
+_WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good|calm|calmer|"
+                          # ("last year i had a blood clot in my lung, its been treated and im
+                          # off the meds now": blind round 73)
+                          r"treated|healed|resolved|off the meds|off (?:them|it|the tablets)) "
                           r"now\b")
 # A hypothetical asked about ("if my kid ever swallowed one of my pills what should i do":
 # blind round 61's false alarm): "if ... ever", "what if", "in case", with nothing happening

@@ -97,7 +97,12 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
 
 # a question part whose subject is a pronoun ("is that ok with warfarin")
 _POINTS_BACK = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)*(?:is|are|would|will|does|do|can|"
-                          r"could)\s+(?:that|it|this|they|those|these)\b")
+                          r"could)\s+(?:that|it|this|they|those|these)\b|"
+                          # ... or its object, added "too" ("what about vitamin a, should i add
+                          # that too": answered, blind round 73)
+                          r"\b(?:should|do|can|could|would|must)\s+(?:i|we|you)\s+(?:\w+\s+)?"
+                          r"(?:add|take|use|need|get|try)\s+(?:that|it|this|those|these|them)\s+"
+                          r"(?:too|also|as well)\b")
 
 
 def _one_each(definers: list[int], kinds: dict[int, int | None]) -> list[int]:
