@@ -68,11 +68,21 @@ _DEATH_IDIOM = re.compile(
     r"find out|get)\b")
 
 
+def _plain(text: str) -> str:
+    """The text as every rule here reads it: lower case, a curly apostrophe straight."""
+    return text.lower().replace("\u2019", "'")
+
+
+def _without_idioms(text: str) -> str:
+    """``_plain`` text without its figures of speech of dying (``_DEATH_IDIOM``)."""
+    return _DEATH_IDIOM.sub(" ", _plain(text))
+
+
 def certain_emergency(text: str) -> str | None:
     """"medical" or "self_harm" when a certain rule matches (an explicit overdose or suicidal
     statement), else None. A sentence telling of the past (:data:`_PAST`) is left to the
     fitted model."""
-    lowered = _DEATH_IDIOM.sub(" ", text.lower().replace("\u2019", "'"))
+    lowered = _without_idioms(text)
     for sentence in _SENTENCE.split(lowered):
         if _PAST.search(sentence):
             continue
@@ -142,11 +152,11 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     certain = [certain_emergency(text) for text in texts]
     if "self_harm" in certain:
         return "self_harm"
-    if embed is not None and any(_DEATH_IDIOM.search(t.lower()) for t in texts):
+    if embed is not None and any(_DEATH_IDIOM.search(_plain(t)) for t in texts):
         # the model reads the message without its figure of speech, as the rules do
         import numpy as np
 
-        texts = [_DEATH_IDIOM.sub(" ", t.lower().replace("\u2019", "'")) for t in texts]
+        texts = [_without_idioms(t) for t in texts]
         vectors = np.asarray(embed(texts))
     model = models.emergency
     probs = model.proba(vectors, texts)
@@ -251,7 +261,7 @@ _AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|rig
 
 
 def _over_or_never(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     if _NEVER_TAKEN.search(s):
         return True
     if ((_LONG_PAST.search(s) or _HISTORY.search(s)) and _WELL_NOW.search(s)
@@ -381,7 +391,7 @@ _HARM_WORDS = re.compile(r"\b(?:wak\w* up|never wak\w*|sleep forever|be (?:here|
 
 
 def _dose_plan(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return bool(_DOSE_AMOUNT.search(s) and _PLANS.search(s)) and not (
         _ALREADY_TAKEN.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
 
@@ -396,7 +406,7 @@ _SUPPLEMENT_PLAN = re.compile(
 
 
 def _supplement_plan(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return bool(_SUPPLEMENT_PLAN.search(s)) and not (
         _ACUTE.search(s) or _HARM_WORDS.search(s) or _LARGE_AMOUNT.search(s))
 
@@ -415,14 +425,14 @@ _MEDICINE_WORDS = re.compile(r"\b(?:meds|medications?|medicines?|prescriptions?|
 
 
 def _medicine_swap(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return bool(_GIVE_UP.search(s) and _FOR_ANOTHER.search(s)
                 and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
         _ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _mild_or_slow(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s) or _EASING.search(s)
                  or _AGAIN_ASKED.search(s))
             and not _ACUTE.search(s))
@@ -461,24 +471,24 @@ _FEARED = re.compile(r"\b(?:panicked|thought|worried|feared|was scared|was afrai
 
 
 def _spilled(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     s = _FEARED.sub(" ", s) if _NONE_INGESTED.search(s) else s
     return bool(_SPILLED.search(s)) and (not _INGESTED.search(s) or bool(
         _NONE_INGESTED.search(s))) and not _EVENT.search(_NONE_INGESTED.sub(" ", s))
 
 
 def _hypothetical(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return bool(_HYPOTHETICAL.search(s)) and not _PRESENT_ALARM.search(s)
 
 
 def _request(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return bool(_REQUEST.search(s)) and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _asks_leave(sentence: str) -> bool:
-    s = sentence.lower().replace("\u2019", "'")
+    s = _plain(sentence)
     return bool(_ASKS_LEAVE.search(s)) and not _EVENT.search(s)
 
 
