@@ -10,6 +10,7 @@ import pytest
 import k2chat
 from k2chat import Chat
 from k2chat.chain.emergency import certain_emergency
+from k2chat.chain.state import facts_in
 from k2chat.types import Answer
 
 LIVER = "Those with severe kidney or liver disease"
@@ -843,7 +844,6 @@ def test_an_effect_the_article_never_names_is_not_covered(settings, question: st
 
 
 def test_years_ago_is_no_age() -> None:
-    from k2chat.chain.state import facts_in
 
     assert "children" not in facts_in("had a dvt 3 years ago, all fine now")[0]
     assert facts_in("my 3 year old")[0].get("children") is True
@@ -920,7 +920,6 @@ def test_a_clotting_disorder_told_in_words_is_remembered(pipeline) -> None:
     answer = _last_answer(pipeline, ["i carry a clotting gene, my hematologist keeps an eye on "
                                      "it"], "should i avoid k2 or is it fine for my bones")
     assert "such as thrombophilia" in _lead(answer), answer.text
-    from k2chat.chain.state import facts_in
 
     assert facts_in("no meds, no clotting problems, kidneys fine")[0].get("clotting") is False
 
@@ -1481,3 +1480,21 @@ def test_pointing_back_at_a_group_told_of_is_answered_by_its_statement(pipeline)
                                      "btw my wife and i are trying for a baby"],
                           "would that matter")
     assert answer.grounded and "planning for pregnancy" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("history", [
+    ["had a sleeve gastrectomy turned into a gastric bypass in 2019"],
+    ["quick background: small bowel resection after crohns years back", "anyway"],
+    ["my body just doesn't absorb fat properly, the gi doc says"],
+])
+def test_a_condition_told_in_a_safety_phrase_is_remembered(pipeline, history: list[str]) -> None:
+    # blind rounds 71 and 73: a gastric bypass told in one message was forgotten, and "would k2
+    # even absorb for me" got the drug paragraph, "would 200mcg be enough" the dose lines
+    answer = _last_answer(pipeline, history, "so is 150 mcg of mk7 ok for me")
+    assert "fat malabsorption" in _lead(answer), answer.text
+
+
+def test_a_condition_phrase_denied_is_not_remembered() -> None:
+    groups = {"malabsorption": frozenset({"malabsorption", "gastric bypass"})}
+    assert facts_in("i had a gastric bypass", groups)[0].get("malabsorption") is True
+    assert "malabsorption" not in facts_in("never had a gastric bypass", groups)[0]

@@ -238,6 +238,12 @@ def facts_in(text: str, groups: Mapping[str, frozenset[str]] = GROUPS,
             if m and group not in facts:
                 before = re.findall(r"[a-z']+", clause[:m.start()])[-_NEGATION_REACH:]
                 facts[group] = not any(w in _NEGATION for w in before)
+        # the safety files' phrases for a group (``remembers``: "gastric bypass", "absorb
+        # fat"), as their tokens: blind rounds 71 and 73 forgot "i had gastric bypass 5 years
+        # ago", and two turns later "would k2 even absorb for me" got the drug paragraph
+        for group, run in _phrase_runs(groups):
+            if group not in facts and _phrase_stated(run, words):
+                facts[group] = True
         # the thesaurus's phrase cues ("a 12-year-old" -> children): stems no single word gave
         phrase = set(tokenize(clause, expand=True)).difference(
             *(tokenize(w, expand=True) for w in words))
@@ -263,6 +269,30 @@ def facts_in(text: str, groups: Mapping[str, frozenset[str]] = GROUPS,
 
 
 _ANTICOAG_PHRASE = re.compile(r"\bbloo?d[- ]?th[iy]n")
+# Words that deny a phrase-told condition just before it ("never had gastric bypass", "no
+# bowel resection"); not "don't" or "not", which are part of how a malabsorption is told
+# ("i don't absorb fat well", "not absorbing fat").
+_PHRASE_DENIED = frozenset({"no", "never", "without"})
+_PHRASE_DENIAL_REACH = 3  # "never had a gastric bypass"
+
+
+def _phrase_runs(groups: Mapping[str, frozenset[str]]) -> list[tuple[str, tuple[str, ...]]]:
+    """(group, tokens) for each of a group's entries that is a phrase (the safety files'
+    ``phrases`` a topic ``remembers``: "gastric bypass" as its tokens, space-joined)."""
+    return [(g, tuple(e.split())) for g, entries in groups.items() for e in entries if " " in e]
+
+
+def _phrase_stated(run: tuple[str, ...], words: list[str]) -> bool:
+    """The clause's ``words`` hold the phrase (as consecutive tokens) and no denial just
+    before it."""
+    flat = [(t, n) for n, w in enumerate(words) for t in tokenize(w)]
+    tokens = [t for t, _ in flat]
+    for i in range(len(tokens) - len(run) + 1):
+        if tuple(tokens[i:i + len(run)]) == run:
+            start = flat[i][1]
+            before = words[max(0, start - _PHRASE_DENIAL_REACH):start]
+            return not _PHRASE_DENIED & set(before)
+    return False
 # Groups told in phrases no single word gives: a clotting disorder in words ("i have a clotting
 # disorder, my hematologist follows me", then "should i stay away from it": blind round 52
 # forgot it; not read as the thesaurus, which would widen every search for it).

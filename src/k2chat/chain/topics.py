@@ -152,11 +152,13 @@ class SafetyTopics:
     def remembered(self) -> tuple[tuple[str, frozenset[str]], ...]:
         """(conversation group, the words of the topics that name it as what they
         ``remembers``), for ``ConversationState.more_words``: a reader who says "I have
-        nephropathy" is remembered as a kidney reader when the kidney topic lists the word."""
+        nephropathy" is remembered as a kidney reader when the kidney topic lists the word;
+        its phrases too, each as its tokens joined by spaces ("gastric bypass")."""
         out: dict[str, frozenset[str]] = {}
         for topic in self.topics:
             if topic.remembers is not None:
-                out[topic.remembers] = out.get(topic.remembers, frozenset()) | topic.words
+                out[topic.remembers] = (out.get(topic.remembers, frozenset()) | topic.words
+                                        | {" ".join(p) for p in topic.phrases})
         return tuple(sorted(out.items()))
 
     def unit(self, statement: Statement | None) -> Unit | None:
