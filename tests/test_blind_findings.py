@@ -1498,3 +1498,52 @@ def test_a_condition_phrase_denied_is_not_remembered() -> None:
     groups = {"malabsorption": frozenset({"malabsorption", "gastric bypass"})}
     assert facts_in("i had a gastric bypass", groups)[0].get("malabsorption") is True
     assert "malabsorption" not in facts_in("never had a gastric bypass", groups)[0]
+
+
+@pytest.mark.parametrize(("history", "question", "own"), [
+    # blind round 73: "my friend said k2 is only a problem with warfarin" from a Xarelto reader
+    # opened "You mentioned warfarin" with the warfarin line
+    (["been on eliquis since my afib diagnosis"],
+     "my sister reckons k2 only matters for people on coumadin, so im fine right?", "Eliquis"),
+    ([], "i take xarelto but the pharmacist told me only warfarin users need to avoid k2, "
+         "true?", "Xarelto"),
+])
+def test_a_blood_thinner_named_only_in_someone_elses_words_is_not_the_readers(
+        pipeline, history: list[str], question: str, own: str) -> None:
+    answer = _last_answer(pipeline, history, question)
+    assert f"You mentioned {own}" in answer.text and "warfarin, a vitamin K" not in answer.text
+    assert "non-negotiable" in answer.text and "strongly advise against" not in _lead(answer), (
+        answer.text)
+
+
+def test_a_reader_told_of_only_through_someone_elses_words_keeps_the_caution(settings) -> None:
+    # (guard) no blood thinner of the reader's own: the one named stays the caution's
+    answer = k2chat.ask("my friend says k2 is dangerous with warfarin, is that right?", settings)
+    assert "strongly advise against" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("message", [
+    "im on warfarin and i also take aspirin, k2 ok?",
+    "my mum is on eliquis and she also takes a baby aspirin, is mk7 safe for her?",
+])
+def test_medicines_told_with_a_question_about_k2_are_no_emergency(settings, message: str) -> None:
+    # found beside blind round 73's hearsay case: the emergency reply for a reader's medicines
+    assert not k2chat.ask(message, settings).emergency
+
+
+@pytest.mark.parametrize("history", [
+    ["my bone scan came back, i have osteopenia in my hips", "what mk7 amount do studies use"],
+    ["been diagnosed with low bone density at 61", "whats the typical mk-7 dose"],
+])
+def test_a_later_dose_answer_says_it_is_no_dose_for_a_reader_who_told_of_themselves(
+        pipeline, history: list[str]) -> None:
+    # blind round 73: "i have osteopenia", then "and for mk-4?" got the 45 mg line with no word
+    # that it is the article's general figure, not a dose for the reader
+    answer = _last_answer(pipeline, history, "and mk-4?")
+    assert "45 milligrams" in answer.text and "not a dose for you" in answer.text, answer.text
+
+
+def test_a_conversation_without_the_reader_told_of_gives_the_figures_plainly(pipeline) -> None:
+    # (guard) nothing told of the reader: the article's figures, no note
+    answer = _last_answer(pipeline, ["whats the typical mk-7 dose"], "and mk-4?")
+    assert "45 milligrams" in answer.text and "not a dose for you" not in answer.text

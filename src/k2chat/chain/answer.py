@@ -20,7 +20,7 @@ from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.judge import Judgement, judge
 from k2chat.chain.retrieve import HybridRetriever
 from k2chat.chain.scoring import Evidence
-from k2chat.chain.state import ConversationState, without_negated
+from k2chat.chain.state import ConversationState, without_hearsay, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted
 from k2chat.store.profile import CorpusProfile
@@ -108,7 +108,8 @@ def prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
     if (request.on_blood_thinner and not flags.anticoagulant  # said earlier in the chat
             and state.stated("anticoagulant") is not False):  # and not taken back now
         flags = replace(flags, anticoagulant=True)
-    own = with_generics(without_negated(flags.cleaned or question))
+    plain = without_negated(flags.cleaned or question)
+    own = with_generics(plain, without_hearsay(plain, state.said()))
     query = own
     if request.search_query and clean_question(request.search_query) != question:
         query = with_generics(without_negated(
@@ -218,8 +219,13 @@ def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfil
             parts.append(f"{lead.quote} {mark(lead)}")
             if more:
                 parts.append("\n".join(f"- {u.quote} {mark(u)}" for u in more))
-        if flags.personal_dosing and any(profile.vocabulary.amount.search(u.quote)
-                                         for u in verdict.quotes):
+        # (also for a conversation's later answer led by an amount once the reader told of
+        # their health: "i have osteopenia", then "and for mk-4?" got the 45 mg line with no
+        # word that it is no dose for them, blind round 73)
+        told = (prepared.in_conversation and prepared.state.told
+                and profile.vocabulary.amount.search(lead.quote))  # the answer is an amount
+        if (flags.personal_dosing or told) and any(
+                profile.vocabulary.amount.search(u.quote) for u in verdict.quotes):
             parts.append(safety.PERSONAL_ADVICE_NOTE)
     elif verdict.emergency:
         pass  # the redirect is the answer
@@ -251,7 +257,7 @@ def _medicines_named(prepared: Prepared, verdict: Judgement
     conversation when the caution follows it), and the other brands this question names whose
     generic name a shown quote says ("Alli" when a quote says "orlistat"), for
     ``safety.mentioned``."""
-    own = without_negated(prepared.question)
+    own = without_hearsay(without_negated(prepared.question), prepared.state.said())
     thinners = medicines.anticoagulants_written(own)
     if not thinners and prepared.flags is not None and prepared.flags.anticoagulant:
         # the latest message that named one: "switched me from xarelto to coumadin" after

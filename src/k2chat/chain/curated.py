@@ -21,7 +21,7 @@ from k2chat.chain.shape import (
     quote_words,
     repeats,
 )
-from k2chat.chain.state import ConversationState, group_words, without_negated
+from k2chat.chain.state import ConversationState, group_words, without_hearsay, without_negated
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
@@ -51,13 +51,16 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
     # skip the INR checks ... with my coumadin"); not one the reader says they are not on ("so
     # its completely fine then since its not warfarin right" from an apixaban reader got the
     # warfarin line, blind round 55)
-    here = without_negated(evidence.question if medicines.mentions_anticoagulant(
-        evidence.question) else flags.unclaimed)
+    # nor one named only in someone else's words, beside the reader's own ("my friend said
+    # k2 is only a problem with warfarin" from a Xarelto reader, blind round 73)
+    here = without_hearsay(without_negated(
+        evidence.question if medicines.mentions_anticoagulant(evidence.question)
+        else flags.unclaimed), "" if state is None else state.said())
     named_here = medicines.mentions_anticoagulant(here)
     if not (named_here or covered or emergency):
         return None
-    text = here if named_here else evidence.question if state is None else (
-        f"{evidence.question} {state.said()}")
+    question = without_hearsay(evidence.question, "" if state is None else state.said())
+    text = here if named_here else question if state is None else f"{question} {state.said()}"
     return topics.caution(text, lex, emergency=emergency is not None,
                           earlier_thinner=not named_here)
 
@@ -149,7 +152,8 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     shown = [u for u, _ in head] + [u for u in (caution, second, *more) if u is not None]
     pairs = head + [(u, p) for u, p in pairs if not any(overlaps(u, s) for s in shown)]
     if head or caution is not None:  # a statement leads: no other readers' blood thinner after
-        own = medicines.anticoagulants_written(without_negated(f"{evidence.question} {said}"))
+        own = medicines.anticoagulants_written(
+            without_negated(f"{without_hearsay(evidence.question, said)} {said}"))
         pairs = pairs[:len(head) or 1] + [
             (u, p) for u, p in pairs[len(head) or 1:]
             if any(u is s for s in shown) or not _about_other_thinners(u.quote, own,
@@ -340,10 +344,11 @@ def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex
     since said they are not in); a blood thinner only while the reader is taken to be on one
     (``flags.anticoagulant``: not "not on warfarin")."""
     said = state.said() if state is not None else ""
-    own = [t for t, _ in topics.touched(evidence.question, lex) if t.kind == "blood_thinner"]
+    question = without_hearsay(evidence.question, said)  # not a drug in someone else's words
+    own = [t for t, _ in topics.touched(question, lex) if t.kind == "blood_thinner"]
     if own and flags.anticoagulant:  # the reader's own drug (named first) decides
         return own[0] if own[0].restrictive else None
-    for topic in topics.restrictive(f"{evidence.question} {said}", lex):
+    for topic in topics.restrictive(f"{question} {said}", lex):
         if topic.kind == "blood_thinner":
             if flags.anticoagulant and not own:
                 return topic

@@ -68,11 +68,12 @@ def drug_classes(generics: tuple[str, ...]) -> tuple[str, ...]:
                                and word != stem))
 
 
-def with_generics(text: str) -> str:
+def with_generics(text: str, own: str | None = None) -> str:
     """The text plus the generic names of the drugs it names by brand ("Eliquis" ->
     apixaban) and their classes by stem ("Lipitor" -> atorvastatin, a statin), so search,
-    scope and the safety statements see the article's words."""
-    generics = generic_names(text)
+    scope and the safety statements see the article's words; with ``own`` (the part of the
+    text that is the reader's own, not someone else's words), only the drugs named there."""
+    generics = generic_names(text if own is None else own)
     words = set(re.findall(r"[a-z][a-z-]*", text.lower()))  # (words: "statin" is in
     # "atorvastatin", and round 19's "Does K2 clash with atorvastatin?" was refused)
     extra = [g for g in (*generics, *drug_classes(generics)) if g not in words]

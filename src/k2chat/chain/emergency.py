@@ -193,9 +193,9 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
             or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
-            or _supplement_plan(p)
+            or _supplement_plan(p) or _medicines_asked(p)
             for p in flagged)):
-        return None  # over, never happened, only asked about, mild, or a medicine swapped
+        return None  # over, never happened, only asked about, mild, a medicine swapped or told
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
 
@@ -429,6 +429,24 @@ def _medicine_swap(sentence: str) -> bool:
     return bool(_GIVE_UP.search(s) and _FOR_ANOTHER.search(s)
                 and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
         _ACUTE.search(s) or _HARM_WORDS.search(s))
+
+
+# The reader's medicines told, and whether K2 goes with them ("im on warfarin and i also take
+# aspirin, k2 ok?": P(medical) 0.39, "im on eliquis and i also take aspirin, k2 ok?" 0.47, an
+# emergency by the model, found beside blind round 73's hearsay case): a sentence that names a
+# medicine taken now and asks after the supplement, with no acute or harm word and no large
+# amount, asks about medicines.
+_TAKES_NOW = re.compile(r"\b(?:i'?m|im|i am|been|he'?s|she'?s|they'?re|we'?re) (?:also |both )?on"
+                        r"\b|\b(?:i|we|he|she|they) (?:also |both )?(?:take|takes|use|uses)\b")
+_ASKS_K2 = re.compile(r"\b(?:k2|mk-?[47]|vitamin k2?|menaquinone)\b[^.!]*(?:\?|\b(?:ok|okay|"
+                      r"safe|fine|alright|allowed)\W*$)")
+
+
+def _medicines_asked(sentence: str) -> bool:
+    s = _plain(sentence)
+    return bool(_TAKES_NOW.search(s) and _ASKS_K2.search(s)
+                and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
+        _ACUTE.search(s) or _HARM_WORDS.search(s) or _LARGE_AMOUNT.search(s))
 
 
 def _mild_or_slow(sentence: str) -> bool:

@@ -29,7 +29,7 @@ from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 
 __all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "group_words", "merged_groups",
-           "without_negated"]
+           "without_hearsay", "without_negated"]
 
 # The reader groups the article names (sections 1-6), each as the article's words for it
 # (stems, as ``k2chat.text.tokenize`` makes them). A reader's words reach these through the
@@ -378,6 +378,45 @@ def without_negated(text: str) -> str:
     return kept if re.search(r"[^\W\d_]{3,}", kept) else text
 
 
+# A reader telling of their own health in words no group holds ("i have osteopenia", "i was
+# diagnosed with low bone density", "my t score is -2.8", "my doctor wants me on ...").
+_TOLD_OF_SELF = re.compile(r"\b(?:i have|i'?ve got|ive got|i was diagnosed|i'?ve been diagnosed|"
+                           r"ive been diagnosed|diagnosed with|i suffer|i'?m on|im on|i take|"
+                           r"i'?m taking|im taking|my (?:doctor|doc|gp|t-? ?score|dexa|bone "
+                           r"density|bones|results?))\b")
+
+
+# Someone else's words, reported ("my friend said k2 is only a problem with warfarin", "my
+# pharmacist told me only warfarin people need to worry"): from the reporting verb to the end
+# of its clause. A blood thinner named only there is not the reader's when the reader names
+# one of their own (blind round 73: a Xarelto reader was told "You mentioned warfarin" and got
+# the warfarin caution). Not when what is reported speaks of the reader ("my doctor says my
+# warfarin dose is fine").
+_HEARSAY = re.compile(r"\b(?:said|says|say|told (?:me|us|him|her)|tells (?:me|us)|thinks|think|"
+                      r"claims?|claimed|reckons?|swears?|swore|heard|read|saw online)\b"
+                      r"(?P<what>[^.!?;,]*?)(?=[.!?;,]|\b(?:but|so|and|because|since)\b|$)")
+# (the reader in the report: "they told me i'll be on lovenox after the op", blind round 13)
+_READERS_OWN = re.compile(r"\b(?:i|i'm|im|i'll|i've|ive|my|me|mine|our|we|we're|us)\b")
+
+
+def without_hearsay(text: str, earlier: str = "") -> str:
+    """The text without the blood thinners named only in someone else's reported words
+    (``_HEARSAY``), when the text outside them or what the reader said ``earlier`` names a
+    blood thinner of the reader's own; the text as it is otherwise."""
+    lowered = text.lower()
+    spans = [(m.start(), m.end()) for m in _HEARSAY.finditer(lowered)
+             if mentions_anticoagulant(m.group("what"))
+             and not _READERS_OWN.search(m.group("what"))]
+    if not spans:
+        return text
+    kept = text
+    for a, b in reversed(spans):
+        kept = kept[:a] + " " + kept[b:]
+    kept = re.sub(r"\s+", " ", kept).strip()
+    return kept if mentions_anticoagulant(kept) or mentions_anticoagulant(
+        without_negated(earlier)) else text
+
+
 @dataclass(frozen=True)
 class ConversationState:
     """What a conversation has established so far (plain data).
@@ -385,9 +424,10 @@ class ConversationState:
     ``form``: the form the conversation is about, one of ``known_forms`` (from the last
     question that named one, else the last answer's lead quote); ``facts``: group -> True (the
     reader is in it) or False (said they are not); ``age``: a stated age; ``turns``: how many
-    turns it covers. ``known_forms``: the forms the articles' profiles name (``mk4``, ``mk7``;
-    ``Vocabulary.forms``), what ``form`` is read from; the corpus's, not the conversation's,
-    so it is not part of :meth:`to_dict` (nor is ``more_words``)."""
+    turns it covers; ``told``: the reader told of their own health. ``known_forms``: the
+    forms the articles' profiles name (``mk4``, ``mk7``; ``Vocabulary.forms``), what ``form``
+    is read from; the corpus's, not the conversation's, so it is not part of :meth:`to_dict`
+    (nor is ``more_words``)."""
     form: str | None = None
     facts: tuple[tuple[str, bool], ...] = ()
     age: int | None = None
@@ -396,6 +436,9 @@ class ConversationState:
     # what the reader said of themselves: each earlier message that placed them in a group,
     # without its negated parts, oldest first (``said``)
     notes: tuple[str, ...] = field(default=())
+    # the reader told of their own health: a group, a medicine, an age or a diagnosis ("i have
+    # osteopenia"): a later dose answer says it is no dose for them
+    told: bool = False
     known_forms: frozenset[str] = field(default=frozenset(), compare=False)
     # words the articles' safety files add to the groups (``remembers``: "nephropathy" places
     # the reader among the kidney group's readers); the corpus's, like ``known_forms``
@@ -505,8 +548,11 @@ class ConversationState:
         if any(said.values()) or generic_names(question):
             # (a medicine the reader takes is theirs too: "i get prolia shots every 6 months",
             # then "could i skip the next shot and just do k2", blind round 47)
-            notes = (*notes, without_negated(question))
-        return replace(self, form=form, facts=tuple(sorted(facts.items())), notes=notes,
+            # (not a blood thinner named only in someone else's words beside the reader's own)
+            notes = (*notes, without_hearsay(without_negated(question), self.said()))
+        told = self.told or bool(any(said.values()) or age is not None or notes != self.notes
+                                 or _TOLD_OF_SELF.search(normalize(question)))
+        return replace(self, form=form, facts=tuple(sorted(facts.items())), notes=notes, told=told,
                        age=age if age is not None else self.age, turns=self.turns + 1,
                        subject=tuple(sorted(g for g, v in said.items() if v)))
 
@@ -522,7 +568,8 @@ class ConversationState:
 
     def to_dict(self) -> dict[str, Any]:
         return {"form": self.form, "facts": {g: v for g, v in self.facts}, "age": self.age,
-                "turns": self.turns, "subject": list(self.subject), "notes": list(self.notes)}
+                "turns": self.turns, "subject": list(self.subject), "notes": list(self.notes),
+                "told": self.told}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any],
@@ -532,5 +579,6 @@ class ConversationState:
                                                           for g, v in facts.items())),
                    age=d.get("age"), turns=int(d.get("turns") or 0),
                    subject=tuple(str(s) for s in d.get("subject") or ()),
-                   notes=tuple(str(x) for x in d.get("notes") or ()))
+                   notes=tuple(str(x) for x in d.get("notes") or ()),
+                   told=bool(d.get("told")))
 
