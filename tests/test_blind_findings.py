@@ -1547,3 +1547,43 @@ def test_a_conversation_without_the_reader_told_of_gives_the_figures_plainly(pip
     # (guard) nothing told of the reader: the article's figures, no note
     answer = _last_answer(pipeline, ["whats the typical mk-7 dose"], "and mk-4?")
     assert "45 milligrams" in answer.text and "not a dose for you" not in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "i have celiac and fat just doesnt get absorbed, is k2 pointless for me",
+    "short bowel syndrome here, will mk7 even absorb",
+])
+def test_a_malabsorption_reader_asking_whether_k2_absorbs_gets_dosing_and_absorption(
+        settings, question: str) -> None:
+    # blind rounds 68, 69, 71 and 73: the fat-soluble line led, and every grader missed "dosing
+    # and absorption may be affected", the article's answer to such a reader
+    _assert_leads(settings, question, "dosing and absorption may be affected")
+
+
+@pytest.mark.parametrize("question", [
+    "got two stents after my heart attack and take brilinta, ok to start k2?",
+    "my mom had an angioplasty in june and is on aspirin, can she take mk7",
+])
+def test_a_stent_reader_gets_the_heart_and_blood_vessel_line(settings, question: str) -> None:
+    # blind rounds 68, 69, 72 and 73: a stent reader on Plavix got the antiplatelet line alone
+    answer = k2chat.ask(question, settings)
+    assert "heart, or blood vessels" in answer.text and "antiplatelet" in answer.text, (
+        answer.text)
+
+
+@pytest.mark.parametrize("question", [
+    "my friend in tokyo says japan uses 45 mg for osteoporosis, should i do the same",
+    "why not just take 45mg of mk-4 instead of my tiny mk7 pill",
+])
+def test_the_japanese_dose_weighed_against_the_readers_leads_with_where_it_comes_from(
+        settings, question: str) -> None:
+    # blind rounds 69 and 72 led with the 45 mg line of the healthy adults' intakes, which the
+    # graders read as an endorsement
+    _assert_leads(settings, question, "not typically found in dietary supplements")
+
+
+def test_a_misspelt_bruise_after_starting_gets_the_unusual_symptoms_line(settings) -> None:
+    # blind round 72: "i keep getting bruses on my arms" got the amount lines
+    answer = k2chat.ask("ive been on 150mcg mk7 for 3 weeks and now have bruses on my legs, "
+                        "normal?", settings)
+    assert "easy bruising or bleeding" in _lead(answer), answer.text
