@@ -1587,3 +1587,22 @@ def test_a_misspelt_bruise_after_starting_gets_the_unusual_symptoms_line(setting
     answer = k2chat.ask("ive been on 150mcg mk7 for 3 weeks and now have bruses on my legs, "
                         "normal?", settings)
     assert "easy bruising or bleeding" in _lead(answer), answer.text
+
+
+def test_a_definition_keeps_where_the_term_comes_from(settings) -> None:
+    # blind rounds 70-73: "what is mk-7" lost its sources ("natto for MK-7") to the word limit
+    answer = k2chat.ask("mk7, what is it actually", settings)
+    assert "natto for MK-7" in answer.text and "Menaquinone-7" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "got my labs back and ucoc is elevated, what does that mean",
+    "my test results list ucOC, what even is that",
+])
+def test_a_definition_asked_of_the_readers_own_result_says_the_article_reads_no_result(
+        settings, question: str) -> None:
+    # blind rounds 70 and 72: "my lab report has ucOC flagged high, what does that even mean"
+    # was told what ucOC is, not that the article cannot say what one result means
+    answer = k2chat.ask(question, settings)
+    assert "what one person's test result means" in answer.text, answer.text
+    assert "undercarboxylated osteocalcin (ucOC)" in _lead(answer), answer.text

