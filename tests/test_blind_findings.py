@@ -1606,3 +1606,11 @@ def test_a_definition_asked_of_the_readers_own_result_says_the_article_reads_no_
     answer = k2chat.ask(question, settings)
     assert "what one person's test result means" in answer.text, answer.text
     assert "undercarboxylated osteocalcin (ucOC)" in _lead(answer), answer.text
+
+
+def test_whether_k2_is_safe_at_all_names_the_populations_at_risk(settings) -> None:
+    # blind round 73: "answer in one word yes or no: is k2 safe" got "generally considered
+    # safe ... key contraindications" alone, naming none of them
+    answer = k2chat.ask("yes or no, is vitamin k2 actually safe", settings)
+    assert "generally considered safe" in _lead(answer), answer.text
+    assert "warfarin (Coumadin)" in answer.text and "severe liver impairment" in answer.text
