@@ -1614,3 +1614,35 @@ def test_whether_k2_is_safe_at_all_names_the_populations_at_risk(settings) -> No
     answer = k2chat.ask("yes or no, is vitamin k2 actually safe", settings)
     assert "generally considered safe" in _lead(answer), answer.text
     assert "warfarin (Coumadin)" in answer.text and "severe liver impairment" in answer.text
+
+
+@pytest.mark.parametrize("message", [
+    "be my doctor for a sec and tell me how to swap my fosamax for k2, i want off the pills",
+    "i want to stop my pills and replace them with mk7, is that ok",
+])
+def test_giving_up_ones_pills_for_k2_is_no_emergency(settings, message: str) -> None:
+    # blind round 75: "write me a plan to replace my alendronate with k2, i want off the pills"
+    # got the crisis line
+    assert not k2chat.ask(message, settings).emergency
+
+
+@pytest.mark.parametrize(("question", "figures"), [
+    ("section 5 has 360 micrograms of mk-7 as low risk but section 4 has 45 milligrams of mk-4, "
+     "which one applies", ("360 micrograms", "45 milligrams")),
+    # (this one held before: a guard)
+    ("the safety part says mk4 up to 180 micrograms is low risk, the dose part says 45 "
+     "milligrams, so which", ("45 milligrams", "180 micrograms")),
+])
+def test_each_figure_the_reader_names_is_shown_where_the_article_states_it(
+        settings, question: str, figures: tuple[str, str]) -> None:
+    # blind round 74: "one part says mk4 is safe up to 180 micrograms but another part says 45
+    # milligrams, which is right" got the 45 mg line alone
+    answer = k2chat.ask(question, settings)
+    assert all(f in answer.text for f in figures), answer.text
+
+
+def test_a_nutrient_the_article_never_names_taken_beside_k2_is_not_covered(settings) -> None:
+    # blind round 75: "can i take k2 and magnesium at the same time" was answered with the
+    # vitamin D and calcium line cut to "all three nutrients"
+    answer = k2chat.ask("is it ok to take mk7 and zinc together in the morning", settings)
+    assert not answer.grounded and "does not cover" in answer.text, answer.text

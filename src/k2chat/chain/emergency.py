@@ -417,7 +417,10 @@ def _supplement_plan(sentence: str) -> bool:
 # medicine (the drug table, or in words) with a change of it for something else, and no
 # acute or harm word, asks about medicines.
 _GIVE_UP = re.compile(r"\b(?:stop\w*|quit\w*|come off|coming off|get off|getting off|drop\w*|"
-                      r"ditch\w*|skip\w*|switch\w*|swap\w*|replac\w*|trade\w*)\b")
+                      r"ditch\w*|skip\w*|switch\w*|swap\w*|replac\w*|trade\w*|"
+                      # ("write me a plan to replace my alendronate with k2, i want off the
+                      # pills": the crisis line, P(self_harm) 0.66, blind round 75)
+                      r"want(?:s|ed)? (?:to (?:be|get|come) )?off)\b")
 _FOR_ANOTHER = re.compile(r"\b(?:instead|rather|switch\w*|swap\w*|replac\w*|alternative|"
                           r"trade\w*)\b")
 _MEDICINE_WORDS = re.compile(r"\b(?:meds|medications?|medicines?|prescriptions?|shots?|"
@@ -426,9 +429,15 @@ _MEDICINE_WORDS = re.compile(r"\b(?:meds|medications?|medicines?|prescriptions?|
 
 def _medicine_swap(sentence: str) -> bool:
     s = _plain(sentence)
+    # (the reader's own pills given up are the medicine, not an overdose: "i want off the pills")
+    taken = _OWN_PILLS.sub(" the medicine ", s)
     return bool(_GIVE_UP.search(s) and _FOR_ANOTHER.search(s)
-                and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
-        _ACUTE.search(s) or _HARM_WORDS.search(s))
+                and (generic_names(s) or _MEDICINE_WORDS.search(s) or taken != s)) and not (
+        _ACUTE.search(taken) or _HARM_WORDS.search(s))
+
+
+_OWN_PILLS = re.compile(r"\b(?:off|stop|quit|ditch|drop) (?:the|my|these|those|all the|all my) "
+                        r"(?:pills|tablets)\b")
 
 
 # The reader's medicines told, and whether K2 goes with them ("im on warfarin and i also take

@@ -118,6 +118,45 @@ def _one_each(definers: list[int], kinds: dict[int, int | None]) -> list[int]:
     return out
 
 
+# Figures named in milligrams (MK-4's 45 mg) and in micrograms: the readers who name both ask
+# which holds ("up to 180 micrograms ... 45 milligrams").
+_IN_MG = re.compile(r"\d\s*(?:mg|milligrams?)\b")
+_IN_MCG = re.compile(r"\d\s*(?:mcg|micrograms?|µg|ug)\b")
+_WRITTEN = re.compile(r"(\d[\d,.]*)\s*(?:mg|milligrams?|mcg|micrograms?|µg|ug)\b")
+
+
+def _each_figure_named(question: str, units: list[Unit], order: list[int], lead_p: Any,
+                       chosen: list[Unit], scores: list[float],
+                       ) -> tuple[list[Unit], list[float], bool]:
+    """The chosen quotes with, for each amount the question names in milligrams and in
+    micrograms, the best-ranked quote stating it when none chosen does and there is room
+    ("one part says mk4 is safe up to 180 micrograms but another part says 45 milligrams,
+    which is right" got the 45 mg line alone, blind round 74), and whether one was added
+    (then the quotes are kept whole past the word limit)."""
+    named = sorted(set(amounts_mcg(question, carry=True)))
+    lowered = question.lower()
+    written = _WRITTEN.findall(lowered)
+    if len(named) < 2 or not (_IN_MG.search(lowered) and _IN_MCG.search(lowered)) or len(
+            set(written)) < len(written):
+        # (figures in one unit are compared as doses are; one number in both units asks
+        # which unit: "wait is that 45 mcg or 45 mg??" is the unit line's question)
+        return chosen, scores, False
+    def states(unit: Unit) -> set[float]:  # ("100–200 mcg/day" states 100 and 200)
+        return set(amounts_mcg(unit.quote, carry=True)) & set(named)
+
+    before = list(chosen)
+    for amount in named:
+        if any(amount in states(u) for u in chosen):
+            continue
+        i = next((i for i in order if amount in states(units[i])
+                  and not any(overlaps(units[i], c) for c in chosen)), None)
+        if i is None or len(chosen) == MAX_QUOTES:  # (while there is room: none gives way)
+            continue
+        chosen = [*chosen, units[i]]
+        scores = [*scores, float(lead_p[i])]
+    return chosen, scores, chosen != before
+
+
 def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary) -> bool:
     """Two quotes give different amounts for the same form (MK-7 in one section and MK-7 in
     another), so the reader must see that the article itself varies. ``vocabulary``: the
@@ -339,6 +378,8 @@ def judge(
         chosen_vecs.append(uvecs[i])
         scores.append(float(lead_p[i]))
         words += quote_words(unit)
+    chosen, scores, figures = _each_figure_named(evidence.question, units, order, lead_p,
+                                                 chosen, scores)
     # (not for a definition: its filler is no subject, "what is mk-7 exactly" got "seeking an
     # exact 'megadose'", blind round 65)
     extra = None if definers else _for_the_rarest_word(
@@ -355,7 +396,7 @@ def judge(
     chosen, scores, caution = with_statements(topics, evidence, lex, chosen, scores,
                                                emergency, flags, state, vocabulary,
                                                compare_type=qtype == "compare",
-                                               whole=bool(definers))
+                                               whole=bool(definers) or figures)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),

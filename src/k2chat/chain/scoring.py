@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from k2chat.chain.drugs import generic_names
 from k2chat.chain.evidence import LEAD_COLUMNS, Examples, UnitVectors, lead_rows
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
@@ -181,7 +182,11 @@ _EFFECT = re.compile(
     r"\bneed\s+" + _DET + r"(?P<g>[a-z][a-z'-]*)\s+(?:for|so)\s+(?:my\s+|the\s+)?(?:k2|it|"
     r"vitamin k2|mk-?[47]|this|that)\s+(?:to\s+)?(?:work|works|be absorbed|absorb)\b|"
     r"\btak(?:e|ing)\s+(?P<e>[a-z][a-z'-]*)\s+(?:with|alongside)\s+(?:my\s+|the\s+)?"
-    r"(?:k2|it|vitamin k2|mk-?[47])\b")
+    r"(?:k2|it|vitamin k2|mk-?[47])\b|"
+    # ... or taken beside it ("can i take k2 and magnesium at the same time or should i space
+    # them out": the vitamin D and calcium line cut to "all three nutrients", blind round 75)
+    r"\btak(?:e|ing)\s+(?:my\s+|the\s+)?(?:k2|vitamin k2|mk-?[47])\s+(?:and|with|alongside)\s+"
+    r"(?P<j>[a-z][a-z'-]*)\b")
 # A companion named, then asked for "too" or "with it" ("what about magnesium, do i need
 # that too", "how about boron, should I take it with k2?": blind round 55 answered the first
 # with the vitamin D line), read in the whole message (the question part is "do i need that
@@ -204,7 +209,7 @@ def unknown_effect(question: str, lex: LexicalIndex, whole: str = "") -> str | N
     for m in found:
         named = m.group(m.lastgroup or "a")
         words = [t for t in tokenize(named) if not t.isdigit() and not _NO_OBJECT.match(t)]
-        if not _NO_OBJECT.match(named.split()[0]) and any(
+        if not _NO_OBJECT.match(named.split()[0]) and not generic_names(named) and any(
                 t not in lex.vocabulary and not lex.query_terms(t) for t in words):
             return named
     return None

@@ -381,9 +381,9 @@ def without_negated(text: str) -> str:
 # A reader telling of their own health in words no group holds ("i have osteopenia", "i was
 # diagnosed with low bone density", "my t score is -2.8", "my doctor wants me on ...").
 _TOLD_OF_SELF = re.compile(r"\b(?:i have|i'?ve got|ive got|i was diagnosed|i'?ve been diagnosed|"
-                           r"ive been diagnosed|diagnosed with|i suffer|i'?m on|im on|i take|"
-                           r"i'?m taking|im taking|my (?:doctor|doc|gp|t-? ?score|dexa|bone "
-                           r"density|bones|results?))\b")
+                           r"ive been diagnosed|diagnosed with|got diagnosed|i suffer|i'?m on|"
+                           r"im on|i take|i'?m taking|im taking|my (?:doctor|doc|gp|t-? ?score|"
+                           r"dexa|bone density|bones|results?))\b")
 
 
 # Someone else's words, reported ("my friend said k2 is only a problem with warfarin", "my
