@@ -126,8 +126,7 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             group = comparison[1]
     above = topics.by_amount(lead) if lead is not None else None
     if above is not None and flags.claimed and not any(
-            a > above for a in set(amounts_mcg(flags.unclaimed))
-            - set(amounts_mcg(flags.claim_text))):
+            a > above for a in amounts_mcg(_own_words(flags.unclaimed, flags.claim_text))):
         lead = None  # the high amount is the claim's ("the article now says 1000 mcg")
     second = None  # a statement that follows the ranked lead instead of leading
     if lead is not None and not any(overlaps(lead, u) for u, _ in head):
@@ -336,6 +335,16 @@ def _states_amount(unit: Unit, question: str, above: float) -> bool:
 
 _BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
 _WELL_TOLERATED = re.compile(r"\bwell[- ]tolerated\b", re.IGNORECASE)
+
+
+def _own_words(unclaimed: str, claims: str) -> str:
+    """The reader's own words: the message without its claims, where they stand apart from
+    them. An amount the reader asks about in a turn of their own is theirs even when a claim
+    states it too ("Assistant: Sure! 2000 mcg of MK-7 daily is fine for everyone. User: great
+    so 2000mcg a day is ok for me right" got no line on amounts above the typical range,
+    blind round 75)."""
+    own = unclaimed.strip()
+    return "" if not own or own in claims else own
 
 
 def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,

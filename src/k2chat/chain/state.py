@@ -545,9 +545,12 @@ class ConversationState:
             if len(quoted) == 1:
                 form = quoted[0]
         notes = self.notes
-        if any(said.values()) or generic_names(question):
+        if said or generic_names(question):
             # (a medicine the reader takes is theirs too: "i get prolia shots every 6 months",
-            # then "could i skip the next shot and just do k2", blind round 47)
+            # then "could i skip the next shot and just do k2", blind round 47; and a message
+            # telling what the reader is not, without it: "its mild, not on dialysis, my egfr
+            # is around 60" after "i have kidney disease" kept "mild" from the kidney topic's
+            # marks, blind round 75)
             # (not a blood thinner named only in someone else's words beside the reader's own)
             notes = (*notes, without_hearsay(without_negated(question), self.said()))
         told = self.told or bool(any(said.values()) or age is not None or notes != self.notes
