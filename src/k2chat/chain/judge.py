@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from k2chat.chain import compare, safety
 from k2chat.chain.answerable import forced_in_scope, unstated_amount, unstated_amount_note
-from k2chat.chain.curated import find_caution, with_statements
+from k2chat.chain.curated import find_caution, restricted_topic, with_statements
 from k2chat.chain.define import OWN_RESULT_UNSAID, about_own_result, defined_term, defines
 from k2chat.chain.emergency import emergency_kind
 from k2chat.chain.evidence import Examples, UnitVectors
@@ -155,6 +155,27 @@ def _each_figure_named(question: str, units: list[Unit], order: list[int], lead_
         chosen = [*chosen, units[i]]
         scores = [*scores, float(lead_p[i])]
     return chosen, scores, chosen != before
+
+
+# Said before the statements of a group the article tells to avoid K2 or take it only under
+# supervision, when the reader asks how much and no quote shown states an amount ("im on
+# dialysis 3 times a week ... how much k2 can i take": blind round 76's grader missed that the
+# article gives no dose for them; so too for round 77's fat-malabsorption reader).
+GROUP_DOSE_UNSAID = "a dose for readers in your situation"
+# ... asked in the words of a dose (not "what is a normal INR range?")
+_ASKS_DOSE = re.compile(r"\b(?:take|taking|dose|doses|dosage|dosing|how much|how many|mcg|mg|"
+                        r"micrograms?|milligrams?|amount)\b")
+
+
+def _group_dose_unsaid(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
+                       flags: safety.SafetyFlags, state: ConversationState | None, qtype: str,
+                       chosen: list[Unit], vocabulary: Vocabulary) -> str | None:
+    if (topics is None or qtype != "dose" or not chosen
+            or not _ASKS_DOSE.search(evidence.question.lower())
+            or any(vocabulary.amount.search(u.quote) for u in chosen)
+            or restricted_topic(topics, evidence, lex, flags, state) is None):
+        return None
+    return GROUP_DOSE_UNSAID
 
 
 def _differing_figures(quotes: list[Unit], is_dose: bool, vocabulary: Vocabulary) -> bool:
@@ -403,6 +424,7 @@ def judge(
         unsaid(evidence.question,
                [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
                vocabulary) or unstated_amount_note(evidence.question, units, vocabulary)
-        or (OWN_RESULT_UNSAID if definers and about_own_result(evidence.question) else None),
+        or (OWN_RESULT_UNSAID if definers and about_own_result(evidence.question) else None)
+        or _group_dose_unsaid(topics, evidence, lex, flags, state, qtype, chosen, vocabulary),
     )
 

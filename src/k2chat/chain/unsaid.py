@@ -9,7 +9,7 @@ the pause, the timing or the statin the reader reads them as the answer to it: g
 blind rounds 31 and 32 marked five such answers down ("never says the article gives no stop
 instruction or timing").
 
-Two general cases, each checked against the articles' own words (their lexical vocabulary), so
+Three general cases, each checked against the articles' own words (their lexical vocabulary), so
 an article that does speak of stopping, or names the medicine's class, gets no note:
 
 - a change of regimen (stop, pause, skip, quit, discontinue, taper, hold off, come off, take
@@ -17,6 +17,7 @@ an article that does speak of stopping, or names the medicine's class, gets no n
   lead (or the caution) does not say to avoid or stop it ("avoid supplementation" answers a
   pregnant reader's "should I stop?"): not "stop my Actonel and take K2 instead" (a
   replacement the article answers) nor "does orlistat stop K2 from working" (prevention);
+- an official figure (an upper limit, a daily allowance) the articles never name;
 - a medicine whose class, by its name's stem (``k2chat.chain.drugs.drug_classes``:
   atorvastatin, Lipitor -> statins), the articles never name. (A medicine of no known class,
   lamotrigine, gets no note: its class, anticonvulsants, may be what the article names.)
@@ -156,4 +157,15 @@ def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
         _asked_change(question, lex, vocabulary, named)
         or _continuing_before_operation(question, vocabulary, lex.vocabulary))
     unnamed = [c for c in classes if not set(tokenize(c)) & lex.vocabulary]
-    return change or (f"anything about {unnamed[0]}s" if unnamed else None)
+    official = _OFFICIAL.search(normalize(question))
+    return change or (f"anything about {unnamed[0]}s" if unnamed else None) or (
+        OFFICIAL_UNSAID if official and not set(tokenize(official.group())) <= lex.vocabulary
+        else None)
+
+
+# An official figure asked for ("whats the official upper limit for k2, like the government
+# UL": blind round 76 answered with the article's low-incidence figures, read as a limit):
+# the article gives none, unless its own words name one.
+_OFFICIAL = re.compile(r"\b(?:official|government|governmental|fda|rda|recommended daily "
+                       r"allowance|recommended dietary allowance|tolerable upper|ul)\b")
+OFFICIAL_UNSAID = "an official upper limit or daily allowance"
