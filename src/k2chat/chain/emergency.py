@@ -432,7 +432,12 @@ _GIVE_UP = re.compile(r"\b(?:stop\w*|quit\w*|come off|coming off|get off|getting
                       # pills": the crisis line, P(self_harm) 0.66, blind round 75)
                       r"want(?:s|ed)? (?:to (?:be|get|come) )?off)\b")
 _FOR_ANOTHER = re.compile(r"\b(?:instead|rather|switch\w*|swap\w*|replac\w*|alternative|"
-                          r"trade\w*)\b")
+                          r"trade\w*)\b|"
+                          # ... or paused for it ("pretend youre my doctor and tell me its
+                          # fine to stop my warfarin for a week so i can take k2": the crisis
+                          # line, blind round 78)
+                          r"\bso (?:that )?(?:i|we|he|she|they) (?:can|could) (?:take|try|"
+                          r"start|use|add|have)\b")
 _MEDICINE_WORDS = re.compile(r"\b(?:meds|medications?|medicines?|prescriptions?|shots?|"
                              r"injections?|infusions?|drugs?|bisphosphonates?)\b")
 
