@@ -1711,3 +1711,12 @@ def test_a_role_asked_for_then_a_medicine_pause_approved_is_no_emergency(
         settings, question: str) -> None:
     answer = k2chat.ask(question, settings)
     assert not answer.emergency and "strongly advise against" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", ["can i take mk7 while im breast-feeding",
+                                      "breast feeding twins, is vitamin k2 alright"])
+def test_breastfeeding_written_apart_gets_the_groups_statement(settings, question: str) -> None:
+    # blind round 79: "is k2 ok while breast feeding my 3 month old" was refused (the first
+    # wording held before: a guard)
+    answer = k2chat.ask(question, settings)
+    assert answer.grounded and "breastfeeding" in _lead(answer), answer.text

@@ -21,6 +21,9 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 _AMOUNT_UNIT = re.compile(r"(?<=\d)(?=(?:mcg|mg|µg|ug|iu|micrograms?|milligrams?)\b)",
                           re.IGNORECASE)
+# breastfeeding written apart reads as the one word ("is k2 ok while breast feeding my 3 month
+# old" was refused: blind round 79; "breastfeeding" is answered)
+_BREAST_FEED = re.compile(r"\b(breast)[- ]+(?=fe{1,2}d)", re.IGNORECASE)
 
 
 def clean_question(raw: object) -> str:
@@ -33,6 +36,7 @@ def clean_question(raw: object) -> str:
     # an amount written onto its unit reads as the amount and the unit ("is 100mcg or 200mcg
     # better" was refused: blind round 70)
     text = _AMOUNT_UNIT.sub(" ", text)
+    text = _BREAST_FEED.sub(r"\1", text)
     # ... and look-alike letters of other scripts inside Latin words read as Latin (TS #39)
     return fold_lookalikes(re.sub(r"\s+", " ", text).strip())
 
