@@ -53,14 +53,18 @@ def find_caution(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIn
     # warfarin line, blind round 55)
     # nor one named only in someone else's words, beside the reader's own ("my friend said
     # k2 is only a problem with warfarin" from a Xarelto reader, blind round 73)
+    said = "" if state is None else state.said()
     here = without_hearsay(without_negated(
         evidence.question if medicines.mentions_anticoagulant(evidence.question)
-        else flags.unclaimed), "" if state is None else state.said())
+        else flags.unclaimed), said)
     named_here = medicines.mentions_anticoagulant(here)
     if not (named_here or covered or emergency):
         return None
-    question = without_hearsay(evidence.question, "" if state is None else state.said())
-    text = here if named_here else question if state is None else f"{question} {state.said()}"
+    if named_here:
+        text = here
+    else:  # an earlier turn's drug, read with this question
+        question = without_hearsay(evidence.question, said)
+        text = question if state is None else f"{question} {said}"
     return topics.caution(text, lex, emergency=emergency is not None,
                           earlier_thinner=not named_here)
 

@@ -447,7 +447,8 @@ def _medicine_swap(sentence: str) -> bool:
     # (the reader's own pills given up are the medicine, not an overdose: "i want off the pills")
     taken = _OWN_PILLS.sub(" the medicine ", s)
     return bool(_GIVE_UP.search(s) and _FOR_ANOTHER.search(s)
-                and (generic_names(s) or _MEDICINE_WORDS.search(s) or taken != s)) and not (
+                and (generic_names(s) or _MEDICINE_WORDS.search(s) or _OWN_PILLS.search(s))
+                ) and not (
         _ACUTE.search(taken) or _HARM_WORDS.search(s))
 
 

@@ -227,6 +227,7 @@ def facts_in(text: str, groups: Mapping[str, frozenset[str]] = GROUPS,
         negated = any(a <= w.start() < b for a, b in spans)
         for group in narrow if negated else named:
             facts[group] = facts.get(group, False) or not negated
+    runs = _phrase_runs(groups)
     for clause in _CLAUSE.split(lowered):
         if not clause or not clause.strip():
             continue
@@ -241,8 +242,9 @@ def facts_in(text: str, groups: Mapping[str, frozenset[str]] = GROUPS,
         # the safety files' phrases for a group (``remembers``: "gastric bypass", "absorb
         # fat"), as their tokens: blind rounds 71 and 73 forgot "i had gastric bypass 5 years
         # ago", and two turns later "would k2 even absorb for me" got the drug paragraph
-        for group, run in _phrase_runs(groups):
-            if group not in facts and _phrase_stated(run, words):
+        flat = [(t, n) for n, w in enumerate(words) for t in tokenize(w)] if runs else []
+        for group, run in runs:
+            if group not in facts and _phrase_stated(run, words, flat):
                 facts[group] = True
         # the thesaurus's phrase cues ("a 12-year-old" -> children): stems no single word gave
         phrase = set(tokenize(clause, expand=True)).difference(
@@ -282,10 +284,10 @@ def _phrase_runs(groups: Mapping[str, frozenset[str]]) -> list[tuple[str, tuple[
     return [(g, tuple(e.split())) for g, entries in groups.items() for e in entries if " " in e]
 
 
-def _phrase_stated(run: tuple[str, ...], words: list[str]) -> bool:
-    """The clause's ``words`` hold the phrase (as consecutive tokens) and no denial just
-    before it."""
-    flat = [(t, n) for n, w in enumerate(words) for t in tokenize(w)]
+def _phrase_stated(run: tuple[str, ...], words: list[str],
+                   flat: list[tuple[str, int]]) -> bool:
+    """The clause's ``words`` hold the phrase (as consecutive tokens; ``flat``: each word's
+    tokens with the word's index) and no denial just before it."""
     tokens = [t for t, _ in flat]
     for i in range(len(tokens) - len(run) + 1):
         if tuple(tokens[i:i + len(run)]) == run:
