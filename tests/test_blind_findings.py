@@ -11,6 +11,7 @@ import k2chat
 from k2chat import Chat
 from k2chat.chain.emergency import certain_emergency
 from k2chat.chain.state import facts_in
+from k2chat.store.statements import with_unit
 from k2chat.types import Answer
 
 LIVER = "Those with severe kidney or liver disease"
@@ -1720,3 +1721,40 @@ def test_breastfeeding_written_apart_gets_the_groups_statement(settings, questio
     # wording held before: a guard)
     answer = k2chat.ask(question, settings)
     assert answer.grounded and "breastfeeding" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize(("history", "question"), [
+    # open since blind round 74 ("would bumping up to 360 do more"): a bare number in a
+    # follow-up is an amount of the form the conversation is about
+    (["how much menaquinone-7 is used for osteoporosis"], "and what about going to 600?"),
+    ([], "is 450 of mk7 a day pointless compared with 200?"),  # (held before: a guard)
+])
+def test_a_bare_number_is_read_in_the_unit_of_the_form_spoken_of(
+        pipeline, history: list[str], question: str) -> None:
+    answer = _last_answer(pipeline, history, question)
+    assert answer.grounded and "Higher Doses" in answer.text, answer.text
+
+
+def test_a_unit_is_written_after_amounts_only() -> None:
+    assert with_unit("im 60, would 300 be ok for 18 months", "mcg") == (
+        "im 60, would 300 mcg be ok for 18 months")
+    assert with_unit("is 100 mcg better than 200", "mg") == "is 100 mcg better than 200"
+    assert with_unit("i take 2 a day since 2019", "mcg") == "i take 2 a day since 2019"
+
+
+@pytest.mark.parametrize("question", [
+    # found while reading round 81's conversations: a reader telling of their bones beside
+    # their blood thinner got the emergency reply (the model reads P 0.44-0.89)
+    "im on xarelto and my bone density is really low",
+    "on coumadin for years and my bones are weak",  # (held before: a guard)
+])
+def test_the_state_of_ones_bones_beside_a_blood_thinner_is_no_emergency(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.emergency and answer.grounded, answer.text
+
+
+def test_a_bone_through_the_skin_after_a_fall_is_still_an_emergency(settings) -> None:
+    answer = k2chat.ask("i'm on warfarin, i fell off a ladder and the bone in my leg is sticking "
+                        "out", settings)
+    assert answer.emergency and "emergency number" in answer.text, answer.text

@@ -20,11 +20,12 @@ from k2chat.chain.evidence import Examples, UnitVectors
 from k2chat.chain.judge import Judgement, judge
 from k2chat.chain.retrieve import HybridRetriever
 from k2chat.chain.scoring import Evidence
-from k2chat.chain.state import ConversationState, without_hearsay, without_negated
+from k2chat.chain.state import ConversationState, forms_in, without_hearsay, without_negated
 from k2chat.chain.topics import SafetyTopics
 from k2chat.models.classify import Fitted
 from k2chat.store.profile import CorpusProfile
 from k2chat.store.quotes import Hit, Unit
+from k2chat.store.statements import with_unit
 from k2chat.text import clean_question, numbers_in
 from k2chat.types import Answer, Citation
 from k2chat.vocabulary import Vocabulary
@@ -114,8 +115,25 @@ def prepare(request: Request, max_chars: int, vocabulary: Vocabulary,
     if request.search_query and clean_question(request.search_query) != question:
         query = with_generics(without_negated(
             safety.assess(clean_question(request.search_query), vocabulary).cleaned))
+    if unit := _bare_number_unit(question, request, state, vocabulary):
+        # "would bumping up to 360 do more" after answers about MK-7 asks about 360 mcg
+        own, query = with_unit(own, unit), with_unit(query, unit)
     return Prepared(question, own, query, flags, in_conversation=request.in_conversation,
                      already_quoted=request.already_quoted, state=state)
+
+
+def _bare_number_unit(question: str, request: Request, state: ConversationState,
+                      vocabulary: Vocabulary) -> str | None:
+    """The unit a bare number in the question is read in: that of the one form it names, or
+    in a follow-up that of the form the conversation is about (the profile's ``dosed_in``);
+    None when neither is known."""
+    named = forms_in(question, state.known_forms)
+    if len(set(named)) == 1:
+        return vocabulary.unit_of(named[0])
+    earlier = request.state.form if request.state is not None else None
+    if request.in_conversation and not named and earlier:
+        return vocabulary.unit_of(earlier)
+    return None
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
             or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
-            or _supplement_plan(p) or _medicines_asked(p)
+            or _supplement_plan(p) or _medicines_asked(p) or _bone_state(p)
             for p in flagged)):
         return None  # over, never happened, only asked about, mild, a medicine swapped or told
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
@@ -472,6 +472,19 @@ def _medicines_asked(sentence: str) -> bool:
     return bool(_TAKES_NOW.search(s) and _ASKS_K2.search(s)
                 and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
         _ACUTE.search(s) or _HARM_WORDS.search(s) or _LARGE_AMOUNT.search(s))
+
+
+# The state of the reader's bones, the article's subject, told with no acute or harm word: "im
+# on warfarin and my bones are weak" (P 0.89) and "im on eliquis and my bone density is low"
+# (0.44) got the emergency reply; a bone "poking through the skin" after a fall, or bones "shot"
+# beside a plan to end things, keep the model's verdict (their acute and harm words).
+_BONES = re.compile(r"\b(?:bones?|bone (?:density|mass|scan|loss)|dexa|t-?scores?|osteopeni\w*|"
+                    r"osteoporo\w*)\b")
+
+
+def _bone_state(sentence: str) -> bool:
+    s = _plain(sentence)
+    return bool(_BONES.search(s)) and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _mild_or_slow(sentence: str) -> bool:

@@ -17,7 +17,7 @@ from k2chat.text import split_sentences, tokenize
 from k2chat.types import QUOTE_JOIN
 
 __all__ = ["STATEMENT", "KINDS", "MIN_BARE", "Statement", "Topic", "amounts_mcg", "topics_file",
-           "load_topics"]
+           "load_topics", "with_unit"]
 
 
 STATEMENT = -2  # Unit.index of a curated statement (it may span two passages)
@@ -126,6 +126,22 @@ def amounts_mcg(text: str, mg: bool = True, carry: bool = False) -> list[float]:
 # an age ("Dad is 84 ... 200 mcg" compares no doses; blind round 8)
 _AGE_BEFORE = re.compile(r"\b(?:is|am|are|was|were|aged?|turned|turning|i'?m|he'?s|she'?s|"
                          r"they'?re|we'?re|at)\W*$")
+
+
+def with_unit(text: str, unit: str) -> str:
+    """``text`` with ``unit`` written after each bare number of MIN_BARE or more when it states
+    no amount with a unit ("would bumping up to 360 do more", after answers about MK-7: "360
+    mcg"); an age ("i'm 60") and a number followed by another unit or a count stay bare."""
+    if _AMOUNT.search(text.lower()):
+        return text
+
+    def unit_after(m: re.Match[str]) -> str:
+        before = text[:m.start()].lower()
+        if _AGE_BEFORE.search(before) or float(m.group(1).replace(",", "") or 0) < MIN_BARE:
+            return m.group(0)
+        return f"{m.group(0)} {unit}"
+
+    return _BARE.sub(unit_after, text)
 
 
 def _amounts(text: str, mg: bool) -> list[float]:
