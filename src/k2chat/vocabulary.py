@@ -78,6 +78,8 @@ class Vocabulary:
     # k2chat.text.normalize spells them ("k2", "supplement"): with the forms, the substance's
     # side when a question compares it with a medicine
     substance_words: frozenset[str] = frozenset()
+    # foods the articles name as their substance's sources ("natto"), spelt the same way
+    substance_foods: frozenset[str] = frozenset()
     # names in the drug table that are the substance's own biology or nutrients, not a
     # medicine compared with it ("osteocalcin")
     not_medicines: frozenset[str] = frozenset()

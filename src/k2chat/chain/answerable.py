@@ -89,7 +89,8 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # statement answers (``curated``: what the reader told leads)
         return True
     about_substance = bool(vocabulary.names_substance.search(normalize(evidence.question)))
-    if about_substance and topics.compared(
+    eaten = bool(vocabulary.substance_foods & set(tokenize(evidence.question)))
+    if (about_substance or eaten) and topics.compared(
             compared_sides(evidence.question, False, vocabulary), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True

@@ -75,6 +75,10 @@ class ArticleProfile(BaseModel):
     # spells them ("k2", "supplement"): the substance's side when a question compares it with
     # a medicine (k2chat.chain.compare)
     substance_words: tuple[str, ...] = ()
+    # foods it names as its substance's sources, spelt the same way ("natto"): a question
+    # setting one against a medicine it compares its substance with is about the substance
+    # ("stop my alendronate and just eat natto instead"; k2chat.chain.answerable)
+    substance_foods: tuple[str, ...] = ()
     # names in the drug table that are its substance's own biology or nutrients, not a
     # medicine compared with it ("osteocalcin", "menaquinone")
     not_medicines: tuple[str, ...] = ()
@@ -93,7 +97,8 @@ class ArticleProfile(BaseModel):
             raise ValueError("an entry is empty")
         return values
 
-    @field_validator("substance_words", "not_medicines", "medicine_words", "reader_medicine_words")
+    @field_validator("substance_words", "substance_foods", "not_medicines", "medicine_words",
+                     "reader_medicine_words")
     @classmethod
     def _words_as_normalized(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for value in values:
@@ -202,6 +207,7 @@ def _vocabulary(profile: CorpusProfile) -> Vocabulary:
     substance_names = (n for a in profile.articles for n in a.profile.substance_names)
     subject_names = (n for a in profile.articles for n in a.profile.subject_names)
     substance_words = (w for a in profile.articles for w in a.profile.substance_words)
+    substance_foods = (w for a in profile.articles for w in a.profile.substance_foods)
     not_medicines = (w for a in profile.articles for w in a.profile.not_medicines)
     medicine_words = (w for a in profile.articles for w in a.profile.medicine_words)
     reader_medicine_words = (w for a in profile.articles for w in a.profile.reader_medicine_words)
@@ -211,6 +217,7 @@ def _vocabulary(profile: CorpusProfile) -> Vocabulary:
                       substance_names=tuple(dict.fromkeys(substance_names)),
                       subject_names=tuple(dict.fromkeys(subject_names)),
                       substance_words=frozenset(substance_words),
+                      substance_foods=frozenset(substance_foods),
                       not_medicines=frozenset(not_medicines),
                       medicine_words=frozenset(medicine_words),
                       reader_medicine_words=frozenset(reader_medicine_words))
