@@ -319,7 +319,15 @@ def judge(
         # "what about vitamin e, is that ok with warfarin": the question part's "that" is
         # the vitamin named before it (blind round 68 got the warfarin caution alone)
         named = missing_named_forms(evidence.question, lex)
-    asked = missing_attribute(asking_clauses(part), lex)
+    asking = asking_clauses(part)
+    asked = missing_attribute(asking, lex)
+    if (asked is None and _POINTS_BACK.search(asking)
+            and not vocabulary.names_substance.search(asking)):
+        # what the asking clause points back at, named before it ("the hospital wants to give
+        # my newborn a vitamin k shot, is that the same thing and is it safe": answered with
+        # the children's line, blind round 80); not a price or a brand told of in passing
+        story = missing_attribute(evidence.question, lex)
+        asked = story if story not in COMMERCIAL else None
     if asked in COMMERCIAL and topics is not None and topics.restrictive(evidence.question, lex):
         asked = None  # the group's statements answer the rest
     if asked is not None:
