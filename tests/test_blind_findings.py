@@ -1105,9 +1105,13 @@ def test_a_companion_needed_for_k2_to_work_is_not_covered(settings) -> None:
     "yes or no, is vitamin k2 safe for everyone?",
     "can anybody take mk7 or are there people who shouldnt",
 ])
-def test_whether_k2_is_safe_for_everyone_leads_with_safety_is_not_universal(
+def test_whether_k2_is_safe_for_everyone_says_safety_is_not_universal(
         settings, question: str) -> None:
-    assert "safety is not universal" in _lead(k2chat.ask(question, settings))
+    # (round 59's finding; since round 81 section 6's risks answer, which names the groups at
+    # risk, leads and the "not universal" paragraph follows it)
+    answer = k2chat.ask(question, settings)
+    assert "significant risks exist for specific populations" in _lead(answer), answer.text
+    assert "safety is not universal" in answer.text, answer.text
 
 
 # --- blind rounds 60 and 61: near-miss statements -----------------------------------------
@@ -1785,3 +1789,24 @@ def test_what_a_question_points_back_at_is_read_in_the_story_before_it(settings)
     answer = k2chat.ask("the nurses want to give our baby a vitamin k injection after birth, "
                         "is that ok", settings)
     assert not answer.grounded and "does not cover" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind rounds 80 and 81 (6/8 each): "before starting ... Planning for surgery" alone for a
+    # reader already taking K2, then the onset line, read from "in 3 weeks"
+    "my shoulder operation is in 4 weeks and ive been on mk7 since spring, anything to do",
+    "hip surgery booked for 2 weeks from now, i take k2 daily, does it matter",
+])
+def test_a_surgery_reader_gets_both_surgery_lines_and_no_onset_padding(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "anyone undergoing surgery" in answer.text, answer.text
+    assert "Onset of Effect" not in answer.text, answer.text
+
+
+def test_whether_k2_is_safe_for_everyone_names_who_is_at_risk(settings) -> None:
+    # blind round 81: "answer in one word only, yes or no: is k2 safe for everyone" never named
+    # the groups at risk (5/8)
+    answer = k2chat.ask("is mk7 safe for anybody to take?", settings)
+    assert _lead(answer).startswith("Vitamin K2 (MK-7) is generally well-tolerated"), answer.text
+    assert "safety is not universal" in answer.text, answer.text
