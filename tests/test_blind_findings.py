@@ -5,6 +5,8 @@ point back, the article's safe figures, and emergencies told as happening or as 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import k2chat
@@ -1810,3 +1812,13 @@ def test_whether_k2_is_safe_for_everyone_names_who_is_at_risk(settings) -> None:
     answer = k2chat.ask("is mk7 safe for anybody to take?", settings)
     assert _lead(answer).startswith("Vitamin K2 (MK-7) is generally well-tolerated"), answer.text
     assert "safety is not universal" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", ["what even is menaquinone-7", "what exactly is mk4"])
+def test_what_a_form_is_is_said_before_the_lines_that_show_it(settings, question: str) -> None:
+    # blind rounds 80 and 81 (5-6/8, as in rounds 47-73): "what is mk-7" opened with an
+    # evidence sentence; the article has no sentence saying what a form is
+    answer = k2chat.ask(question, settings)
+    assert re.match(r"MK-[47] \(menaquinone-[47]\) is one of the forms of vitamin K2",
+                    answer.text), answer.text
+    assert answer.citations and "forms" in answer.text.split("\n\n", 2)[1], answer.text

@@ -230,6 +230,8 @@ def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfil
             parts.append(safety.mentioned(thinners, others))  # "Eliquis (apixaban), a DOAC"
         if verdict.unsaid:  # "The article does not say whether or when to stop."
             parts.append(safety.unsaid_note(verdict.unsaid))
+        if verdict.defined and (note := profile.form_notes.get(verdict.defined)):
+            parts.append(note)  # "MK-7 (menaquinone-7) is one of the forms of vitamin K2 ..."
         if verdict.differing_figures:
             parts.append(safety.DIFFERING_FIGURES + "\n" + "\n".join(
                 f"- {u.quote} {mark(u)}" for u in verdict.quotes))

@@ -90,7 +90,8 @@ def defines(quote: str, term: str) -> int | None:
                  # particularly the MK-4 and MK-7 forms, significantly increases carboxylated
                  # osteocalcin"): "what is mk-7" led with a dose line alone in blind rounds 56
                  # and 57, whose graders missed that MK-7 is a form of vitamin K2
-                 rf"|\bthe\s+(?:[\w-]+\s+and\s+)?{t}\s+forms?\b", text):
+                 # (either of the two: "the MK-4 and MK-7 forms" names MK-4 a form too)
+                 rf"|\bthe\s+(?:[\w-]+\s+and\s+)?{t}(?:\s+and\s+[\w-]+)?\s+forms?\b", text):
         return 0
     if re.search(rf"(?<![\w-]){t}\s+\({t}\)", text) and _spelled_out(quote, term):
         return 1  # its name in full ("For MK-7 (Menaquinone-7): ...")

@@ -75,6 +75,9 @@ class Judgement:
     # what the question asks that the article never speaks of ("whether or when to stop"),
     # said before the quotes (``k2chat.chain.unsaid``)
     unsaid: str | None = None
+    # the form the question asks to be defined ("mk7" for "what is mk-7"), for the profile's
+    # note on what it is
+    defined: str | None = None
 
 
 def _near_duplicate(vector: np.ndarray, chosen: list[np.ndarray]) -> bool:
@@ -434,5 +437,6 @@ def judge(
                vocabulary) or unstated_amount_note(evidence.question, units, vocabulary)
         or (OWN_RESULT_UNSAID if definers and about_own_result(evidence.question) else None)
         or _group_dose_unsaid(topics, evidence, lex, flags, state, qtype, chosen, vocabulary),
+        defined=term if definers and term in vocabulary.forms else None,
     )
 

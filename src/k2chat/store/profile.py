@@ -57,6 +57,9 @@ class ArticleProfile(BaseModel):
     example_questions: tuple[str, ...] = ()
     # the forms of its substance, as k2chat.text.normalize spells them -> as the reader sees them
     forms: dict[str, str] = Field(default_factory=dict)
+    # what a form is, said before the article's lines when a reader asks ("what is mk-7"),
+    # joining only what those lines show: form (as ``forms`` keys it) -> one sentence
+    form_notes: dict[str, str] = Field(default_factory=dict)
     # the units its doses are written in, every spelling it uses ("mcg", "micrograms", "IU")
     dose_units: tuple[str, ...] = ()
     # the unit each form is dosed in, one of dose_units ("mk4": "mg"): an amount is read
@@ -188,6 +191,10 @@ class CorpusProfile:
     @property
     def forms(self) -> dict[str, str]:
         return {k: v for a in self.articles for k, v in a.profile.forms.items()}
+
+    @property
+    def form_notes(self) -> dict[str, str]:
+        return {k: v for a in self.articles for k, v in a.profile.form_notes.items()}
 
     @property
     def vocabulary(self) -> Vocabulary:
