@@ -1822,3 +1822,20 @@ def test_what_a_form_is_is_said_before_the_lines_that_show_it(settings, question
     assert re.match(r"MK-[47] \(menaquinone-[47]\) is one of the forms of vitamin K2",
                     answer.text), answer.text
     assert answer.citations and "forms" in answer.text.split("\n\n", 2)[1], answer.text
+
+
+def test_the_japanese_dose_weighed_against_mk7_hears_the_usual_approach(settings) -> None:
+    # blind round 80: "i read the japanese studies use 45 mg of mk4. should i just take that
+    # instead of the tiny mk7 pills" never heard that 100-200 mcg of MK-7 is the usual approach
+    answer = k2chat.ask("should i swap my 100 mcg mk7 for the 45 mg mk-4 they used in japan",
+                        settings)
+    assert "not typically found in dietary supplements" in _lead(answer), answer.text
+    assert "100–200 mcg of MK-7 is a common" in answer.text, answer.text
+
+
+def test_45_mg_sold_per_capsule_leads_with_where_that_dose_comes_from(settings) -> None:
+    # blind round 81: "saw a k2 product with 45 mg of mk-4 per serving ... is that a typo" got
+    # the healthy adults' intake line alone (6/8)
+    answer = k2chat.ask("found mk4 with 45 mg in each capsule online, is that even normal",
+                        settings)
+    assert "not typically found in dietary supplements" in _lead(answer), answer.text

@@ -6,6 +6,7 @@ out-of-scope turns get no reassuring quote."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -261,9 +262,10 @@ _STRENGTH = [
 
 
 def _strength(text: str) -> int:
+    # whole words ("adults seeking to support bone health" seeks no advice)
     lowered = text.lower()
     return next((len(_STRENGTH) - i for i, words in enumerate(_STRENGTH)
-                 if any(w in lowered for w in words)), 0)
+                 if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)), 0)
 
 
 def test_every_topic_lists_its_statements_strongest_first() -> None:
