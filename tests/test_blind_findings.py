@@ -1839,3 +1839,60 @@ def test_45_mg_sold_per_capsule_leads_with_where_that_dose_comes_from(settings) 
     answer = k2chat.ask("found mk4 with 45 mg in each capsule online, is that even normal",
                         settings)
     assert "not typically found in dietary supplements" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind round 80: "wat is ucoc, its on my lab report" got one evidence line, no definition
+    # and no word that the article cannot read one person's result
+    "what does ucoc mean, my nutritionist put it on my results",
+    "whats undercarboxylated osteocalcin - my blood test lists it",
+])
+def test_a_definition_asked_then_where_the_reader_met_the_term(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "does not say what one person's test result means" in answer.text, answer.text
+    assert "reduced bone mineral density" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind rounds 82 and 83: an illness "killed" and a pet "killed" in jest got the emergency
+    # reply and the crisis line (their own wordings; the new two held before: guards)
+    "i want to kill this osteoporosis diagnosis before it gets worse",
+    "my cat knocked over my pill organizer again, im gonna kill him haha",
+    "i want to kill off this osteopenia for good, what dose works",
+    "the dog tipped over my pill organizer, i could kill her lol",
+])
+def test_killing_an_illness_or_a_pet_in_jest_is_no_emergency(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.emergency, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind rounds 82 and 83: "You mentioned Eliquis (apixaban) ...; warfarin, a vitamin K
+    # antagonist" to a reader weighing their own drug against warfarin
+    "my mum takes xarelto, is mk7 as risky for her as it would be with coumadin",
+    "im on pradaxa. is k2 the same problem as with warfarin for me",
+])
+def test_a_blood_thinner_weighed_against_the_readers_own_is_not_theirs(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "vitamin K antagonist" not in answer.text.split("\n")[0], answer.text
+    assert "(DOAC)" in answer.text.split("\n")[0], answer.text
+
+
+def test_two_blood_thinners_weighed_by_a_reader_on_neither_are_both_named(settings) -> None:
+    answer = k2chat.ask("warfarin vs eliquis, which is worse with k2", settings)
+    first = answer.text.split("\n")[0]
+    assert "vitamin K antagonist" in first and "(DOAC)" in first, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind rounds 81-83 (7/8 each): a fat-malabsorption reader asking whether K2 is absorbed
+    # never heard why it matters, "as K2 is a fat-soluble vitamin"
+    "after my bowel resection i dont absorb fat, is there any point taking mk7",
+    "celiac with poor fat absorption - will k2 capsules be absorbed at all",
+])
+def test_a_fat_malabsorption_reader_asking_about_absorption_hears_why(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert _lead(answer).endswith("as dosing and absorption may be affected."), answer.text
+    assert "as K2 is a fat-soluble vitamin" in answer.text, answer.text

@@ -8,7 +8,7 @@ even where the scope model would refuse them: ``k2chat.chain.answerable``.)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from k2chat.chain import compare, medicines, safety
@@ -186,8 +186,13 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
                                         evidence.question, keep, vocabulary, lex, said,
                                         skip=excluded)
+    # (the statements the file has follow a lead for the reader's words stay: "as K2 is a
+    # fat-soluble vitamin" after "dosing and absorption may be affected" for a reader asking
+    # whether K2 is absorbed repeats its words but says why, blind rounds 81-83)
+    followers = [*more, *(topics.followers(restricted, f"{evidence.question} {said}")
+                          if restricted is not None else [])]
     pairs, keep = _without_repeats(pairs, keep, None if emergency else caution,
-                                   group_words(f"{evidence.question} {said}"))
+                                   group_words(f"{evidence.question} {said}"), followers)
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
     pairs = pairs[:max(MAX_QUOTES, keep)]
     while not whole and len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
@@ -299,14 +304,16 @@ def place_caution(caution: Unit | None, pairs: list[tuple[Unit, float]], keep: i
 
 
 def _without_repeats(pairs: list[tuple[Unit, float]], keep: int, caution: Unit | None,
-                     wanted: frozenset[str]) -> tuple[list[tuple[Unit, float]], int]:
+                     wanted: frozenset[str], placed: Sequence[Unit] = ()
+                     ) -> tuple[list[tuple[Unit, float]], int]:
     """The quotes without those that repeat the caution or a quote before them
-    (``shape.repeats``); the first quote stays when no caution is shown before it. ``keep``
-    (the statements kept whatever the length) loses those it counted."""
+    (``shape.repeats``), but for those ``placed`` by the safety file for the reader's words;
+    the first quote stays when no caution is shown before it. ``keep`` (the statements kept
+    whatever the length) loses those it counted."""
     shown = [caution] if caution is not None else []
     out: list[tuple[Unit, float]] = []
     for n, (unit, score) in enumerate(pairs):
-        if repeats(unit, shown, wanted):
+        if not any(unit is p for p in placed) and repeats(unit, shown, wanted):
             keep -= n < keep
             continue
         out.append((unit, score))

@@ -28,7 +28,8 @@ _ASKS = [
     re.compile(r"^(?:(?:so|and|ok|okay|sorry|hi|hey|um|wait)\W+)*"
                r"(?:wh?at(?:\s+(?:exactly|actually|even|really))?(?:'?s| is| are|s)|define|"
                r"definition of|meaning of)\s+"
-               r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)" + _FILLER + r"\W*$"),
+               r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)" + _FILLER
+               + r"(?:\s+mean)?" + _FILLER + r"\W*$"),
     re.compile(r"^(?:(?:so|and|ok|okay|sorry|hi|hey|um|wait)\W+)*what (?:does|do)\s+"
                r"(?:a |an |the )?(?P<term>[a-z0-9][a-z0-9 '-]{0,40}?)\s+"
                r"(?:mean|stand for)" + _FILLER + r"\W*$"),
@@ -71,7 +72,16 @@ def defined_term(question: str, bare: bool = False) -> str | None:
     m = _POINTED.search(text)
     if m and m.group("term") not in _NOT_TERMS | STOPWORDS:
         return m.group("term")
+    first, *rest = _TOLD_AFTER.split(text)
+    if rest and "?" not in " ".join(rest):
+        # the definition asked, then where the reader met the term ("wat is ucoc, its on my
+        # lab report": blind round 80 got one evidence line, no definition)
+        return defined_term(first)
     return None
+
+
+# where a definition question ends and what the reader tells after it begins
+_TOLD_AFTER = re.compile(r"\s*[,;:]\s*|(?<=[.!?])\s+|\s+-+\s+")
 
 
 def defines(quote: str, term: str) -> int | None:

@@ -66,6 +66,16 @@ _DEATH_IDIOM = re.compile(
     r"\b(die|died|dying|dead) (of|from|with) (embarrassment|shame|laughter|laughing|boredom|"
     r"cringe|cringing|cuteness|envy|jealousy|curiosity)\b|\bdying to (know|try|see|hear|ask|"
     r"find out|get)\b")
+# ... and killing an illness, a habit or a pet's mischief in jest ("i want to kill this
+# osteoporosis diagnosis before it gets worse", "my cat knocked over my pill organizer again,
+# im gonna kill him haha": the emergency reply and the crisis line, blind rounds 82 and 83):
+# read as "beat" (left out, "i want to ... before it even starts" still reads as despair)
+_KILL_IDIOM = re.compile(
+    r"\bkill(ing)? (off )?(this|the|that|my|these|those) (\w+ ){0,2}?(osteo\w*|diagnos\w*|bone "
+    r"loss|condition|disease|infection|cold|flu|bug|cough|habit|cravings?|workout)\b|"
+    r"\b(gonna|going to|i'?ll|will|could|want to|wanna) kill (him|her|them|it|the \w+|my "
+    r"(cat|dog|kid|kids|son|daughter|husband|wife|partner|brother|sister))\b[^.!?]{0,20}?"
+    r"\b(haha\w*|hah|lol|lmao|jk|just kidding)\b")
 
 
 def _plain(text: str) -> str:
@@ -74,8 +84,15 @@ def _plain(text: str) -> str:
 
 
 def _without_idioms(text: str) -> str:
-    """``_plain`` text without its figures of speech of dying (``_DEATH_IDIOM``)."""
-    return _DEATH_IDIOM.sub(" ", _plain(text))
+    """``_plain`` text without its figures of speech of dying and killing (``_DEATH_IDIOM``,
+    ``_KILL_IDIOM``)."""
+    return _KILL_IDIOM.sub(lambda m: re.sub(r"\bkill(ing)?\b", "beat", m.group(0), count=1),
+                           _DEATH_IDIOM.sub(" ", _plain(text)))
+
+
+def _idiom_in(text: str) -> bool:
+    plain = _plain(text)
+    return bool(_DEATH_IDIOM.search(plain) or _KILL_IDIOM.search(plain))
 
 
 def certain_emergency(text: str) -> str | None:
@@ -152,7 +169,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     certain = [certain_emergency(text) for text in texts]
     if "self_harm" in certain:
         return "self_harm"
-    if embed is not None and any(_DEATH_IDIOM.search(_plain(t)) for t in texts):
+    if embed is not None and any(_idiom_in(t) for t in texts):
         # the model reads the message without its figure of speech, as the rules do
         import numpy as np
 
@@ -509,7 +526,8 @@ _AGAIN_ASKED = re.compile(r"\b(happen\w*|occur\w*) again\b|\b(prevent|stop|avoid
 # my pill bottle on the floor but i picked them all up, none were eaten": six near-miss
 # statements of blind rounds 1-61, all flagged): no one took anything
 _SPILLED = re.compile(r"\b(knock\w*|spill\w*|dropp\w*|tipped)\b[^.?!]*\b(bottles?|jars?|"
-                      r"containers?|pills|capsules|tablets|gummies)\b|\b(bottles?|jars?|pills|"
+                      r"containers?|organi[sz]ers?|pill ?box(es)?|pill cases?|pills|capsules|"
+                      r"tablets|gummies)\b|\b(bottles?|jars?|organi[sz]ers?|pills|"
                       r"capsules|tablets|gummies)\b[^.?!]*\b(knocked|spilled|spilt|dropped|"
                       r"tipped)\b")
 _INGESTED = re.compile(r"\b(ate|eaten|eat|eating|swallow\w*|took|taken|chew\w*|lick\w*|got "

@@ -397,24 +397,48 @@ _TOLD_OF_SELF = re.compile(r"\b(?:i have|i'?ve got|ive got|i was diagnosed|i'?ve
 _HEARSAY = re.compile(r"\b(?:said|says|say|told (?:me|us|him|her)|tells (?:me|us)|thinks|think|"
                       r"claims?|claimed|reckons?|swears?|swore|heard|read|saw online)\b"
                       r"(?P<what>[^.!?;,]*?)(?=[.!?;,]|\b(?:but|so|and|because|since)\b|$)")
+# ... and a blood thinner the reader weighs their own against ("I take Eliquis, is the k2
+# interaction as bad as with warfarin?", "or is that the same problem as warfarin": blind
+# rounds 82 and 83 said "You mentioned Eliquis (apixaban) ...; warfarin, a vitamin K
+# antagonist", read as the reader being on warfarin)
+_COMPARED = re.compile(r"\b(?:as (?:\w+ ){1,4}?as(?: it (?:would be|is|was))?|than|"
+                       r"same (?:\w+ )?as|similar to|compared (?:to|with)|versus|vs\.?)\s+"
+                       r"(?:with\s+|for\s+|on\s+|in\s+)?"
+                       r"(?:people on\s+|those on\s+|patients on\s+)?"
+                       r"(?P<what>[\w-]+(?:\s+[\w-]+)?)")
+# ... only when the reader says they (or theirs) take one ("coumadin vs xarelto, which one is
+# safer" and "is k2 less risky with the newer blood thinners compared to warfarin?" weigh two
+# that are no one's)
+_TAKES_ONE = re.compile(r"\b(?:i|i'm|im|i am|i've|ive|he|she|he's|she's|hes|shes|they|dad|mom|"
+                        r"mum|father|mother|husband|wife|partner)\s+(?:is\s+|has been\s+|"
+                        r"have been\s+|been\s+)?(?:currently\s+|already\s+|now\s+|also\s+)?"
+                        r"(?:take|takes|taking|on|using|uses)\b|^\W*on\s+[a-z]")
 # (the reader in the report: "they told me i'll be on lovenox after the op", blind round 13)
 _READERS_OWN = re.compile(r"\b(?:i|i'm|im|i'll|i've|ive|my|me|mine|our|we|we're|us)\b")
 
 
+def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    for a, b in reversed(spans):
+        text = text[:a] + " " + text[b:]
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def without_hearsay(text: str, earlier: str = "") -> str:
     """The text without the blood thinners named only in someone else's reported words
-    (``_HEARSAY``), when the text outside them or what the reader said ``earlier`` names a
-    blood thinner of the reader's own; the text as it is otherwise."""
+    (``_HEARSAY``) or as what the reader weighs their own against (``_COMPARED``), when the
+    text outside them or what the reader said ``earlier`` names a blood thinner of the
+    reader's own; the text as it is otherwise."""
     lowered = text.lower()
     spans = [(m.start(), m.end()) for m in _HEARSAY.finditer(lowered)
              if mentions_anticoagulant(m.group("what"))
              and not _READERS_OWN.search(m.group("what"))]
+    compared = [(m.start(), m.end()) for m in _COMPARED.finditer(lowered)
+                if mentions_anticoagulant(m.group("what"))]
+    if compared and _TAKES_ONE.search(_without_spans(lowered, compared)):
+        spans = sorted([*spans, *compared])
     if not spans:
         return text
-    kept = text
-    for a, b in reversed(spans):
-        kept = kept[:a] + " " + kept[b:]
-    kept = re.sub(r"\s+", " ", kept).strip()
+    kept = _without_spans(text, spans)
     return kept if mentions_anticoagulant(kept) or mentions_anticoagulant(
         without_negated(earlier)) else text
 
