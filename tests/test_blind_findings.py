@@ -1896,3 +1896,16 @@ def test_a_fat_malabsorption_reader_asking_about_absorption_hears_why(
     answer = k2chat.ask(question, settings)
     assert _lead(answer).endswith("as dosing and absorption may be affected."), answer.text
     assert "as K2 is a fat-soluble vitamin" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind rounds 80 and 82: the kidney and liver items of sections 3 and 5 back to back,
+    # "near-identical, one would have been enough"
+    "hepatitis c gave me cirrhosis, am i allowed mk7 for my hips",
+    "my liver is cirrhotic, is k2 safe for me to start",
+])
+def test_a_liver_reader_gets_one_of_the_twin_kidney_and_liver_items(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "impaired organ function can alter vitamin K metabolism" in _lead(answer), answer.text
+    assert "altered metabolism may affect nutrient handling" not in answer.text, answer.text
