@@ -1909,3 +1909,11 @@ def test_a_liver_reader_gets_one_of_the_twin_kidney_and_liver_items(
     answer = k2chat.ask(question, settings)
     assert "impaired organ function can alter vitamin K metabolism" in _lead(answer), answer.text
     assert "altered metabolism may affect nutrient handling" not in answer.text, answer.text
+
+
+def test_a_misspelt_difference_still_asks_for_a_comparison(settings) -> None:
+    # blind round 83: "whats the diffrence btwn mk4 and mk7 doses for bone densty" was led by
+    # the safe-figures line, read as a dose (3/8)
+    answer = k2chat.ask("wats the diferent btwn mk7 and mk4 doses for bone", settings)
+    assert "Note the unit difference" in answer.text, answer.text
+    assert "low incidence of adverse effects" not in _lead(answer), answer.text

@@ -35,7 +35,9 @@ _WORDS = re.compile(r"[a-z0-9]+")
 # Words that make a question a comparison even when the question-type model is unsure.
 _CUE = re.compile(
     r"\b(vs\.?|versus|v|compared?|compares|comparison|comparing|than|instead|rather|"
-    r"switch\w*|swap\w*|replac\w*|substitut\w*|alternative|differen\w*|better|worse|"
+    # ("diffrence", "diferent": blind round 83's "whats the diffrence btwn mk4 and mk7 doses" was
+    # read as naming both forms without comparing them, 3/8)
+    r"switch\w*|swap\w*|replac\w*|substitut\w*|alternative|dif+e?r[ae]n\w*|better|worse|"
     r"stronger|weaker|beat\w*|outperform\w*|superior|inferior|as good as|as effective|"
     r"stop(?:ping)?|quit(?:ting)?|come off|"
     r"get off|drop(?:ping)?)\b")
