@@ -1917,3 +1917,23 @@ def test_a_misspelt_difference_still_asks_for_a_comparison(settings) -> None:
     answer = k2chat.ask("wats the diferent btwn mk7 and mk4 doses for bone", settings)
     assert "Note the unit difference" in answer.text, answer.text
     assert "low incidence of adverse effects" not in _lead(answer), answer.text
+
+
+def test_an_op_told_in_a_follow_up_is_surgery(pipeline) -> None:
+    # blind round 84: "oh also ive got a hernia op booked for next month, does that matter"
+    # after "i take mk-7 180 mcg every day" was refused (3/8)
+    answer = _last_answer(pipeline, ["been on 100 mcg of k2 since january"],
+                          "my gallbladder op is in a fortnight, is that an issue")
+    assert "Planning for surgery in the near future" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind rounds 84 and 85 (4/8 each): after the Japanese studies' lines, the healthy adults'
+    # "MK-4: 45 milligrams" read as leave to order 45 mg and take it
+    "can i buy the 45mg mk-4 from the japanese trials online and just start it",
+    "japan uses 45 mg of mk4 for osteoporosis, so i should take that much too right",
+])
+def test_the_japanese_dose_planned_gets_its_statements_alone(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "not typically found in dietary supplements" in _lead(answer), answer.text
+    assert "For general bone health maintenance in healthy adults" not in answer.text, answer.text

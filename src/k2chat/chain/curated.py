@@ -174,11 +174,9 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     # MK-4 works as well as bisphosphonates")
     keep = len(head) + (compared is None or not head) + (second is not None) + len(more)
     if (head and more and compared is None and second is None and caution is None
-            and topics.advice_first(head[0][0])):
-        # the statements of a group told to seek advice first, when its topic shows more than
-        # one: they are the answer, no ranked quote after them (the onset line after a knee
-        # replacement "in 3 weeks", read as a time question: padding to blind rounds 80, 81;
-        # a blood-thinner reader keeps what the ranked quotes say of their drug)
+            and topics.alone(head[0][0])):
+        # a topic whose statements are the whole answer (``alone``): no ranked quote after
+        # them (a blood-thinner reader keeps what the ranked quotes say of their drug)
         pairs = pairs[:len(head) + len(more)]
         keep = len(pairs)
     restricted = restricted_topic(topics, evidence, lex, flags, state) if not emergency else None

@@ -357,11 +357,10 @@ class SafetyTopics:
         text touches, blood thinners first."""
         return [t for t, _ in self.touched(text, lex) if t.restrictive] if text.strip() else []
 
-    def advice_first(self, unit: Unit) -> bool:
-        """``unit`` states what a group the article only tells to seek advice first should do
-        (a statement of an ``advice_first`` topic)."""
-        return any(t.advice_first for t in self.topics
-                   for s in t.statements if self.unit(s) is unit)
+    def alone(self, unit: Unit) -> bool:
+        """``unit`` is a statement of a topic whose statements are the whole answer
+        (``alone``)."""
+        return any(t.alone for t in self.topics for s in t.statements if self.unit(s) is unit)
 
     def by_amount(self, unit: Unit) -> float | None:
         """The ``above_mcg`` of the topic touched by amounts that ``unit`` is a statement of

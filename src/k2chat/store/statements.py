@@ -77,6 +77,10 @@ class Topic:
     # a lead topic: how many of its statements the answer shows, strongest first (the amounts
     # topic's second says to seek advice beyond 200 mcg MK-7, which graders wanted each time)
     shows: int = 1
+    # the statements it shows are the whole answer: no ranked quote follows them (a surgery
+    # reader's onset line read from "in 3 weeks"; the healthy adults' 45 mg line after the
+    # Japanese studies' dose, read as leave to take it)
+    alone: bool = False
     # the conversation group its words place a reader in, kept across turns
     # (``k2chat.chain.state.GROUPS``: "kidney"); None: its words are not remembered
     remembers: str | None = None
@@ -259,6 +263,7 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             sides=sides,
             within_mcg=(float(within[0]), float(within[1])) if within is not None else None,
             shows=shows,
+            alone=bool(entry.get("alone")),
             emergency=_statement(emergency, where, article, lines) if emergency else None,
             remembers=str(entry["remembers"]) if entry.get("remembers") else None,
         ))
