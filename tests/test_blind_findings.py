@@ -862,7 +862,9 @@ def test_a_form_is_defined_as_a_form_of_k2_and_by_its_other_name_before_a_dose_l
     answer = k2chat.ask("what's mk7 anyway", settings)
     assert "the MK-4 and MK-7 forms" in _lead(answer), answer.text
     assert "(Menaquinone-7)" in answer.text, answer.text
-    _assert_leads(settings, "what is MK-4?", "(Menaquinone-4)")
+    # (MK-4 too, since blind round 81: "the MK-4 and MK-7 forms" names either a form)
+    _assert_leads(settings, "what is MK-4?", "the MK-4 and MK-7 forms")
+    assert "(Menaquinone-4)" in k2chat.ask("what is MK-4?", settings).text
 
 
 def test_a_reader_planning_the_japanese_mk4_dose_gets_where_it_comes_from(settings) -> None:

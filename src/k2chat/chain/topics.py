@@ -60,6 +60,20 @@ def _run_in(run: tuple[str, ...], tokens: list[str]) -> bool:
     return n > 0 and any(tuple(tokens[i:i + n]) == run for i in range(len(tokens) - n + 1))
 
 
+def _without_runs(tokens: list[str], runs: Sequence[tuple[str, ...]]) -> list[str]:
+    """``tokens`` without every occurrence of the ``runs`` (consecutive tokens)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        run = next((r for r in runs if r and tuple(tokens[i:i + len(r)]) == r), None)
+        if run is None:
+            out.append(tokens[i])
+            i += 1
+        else:
+            i += len(run)
+    return out
+
+
 def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
     """The passage that holds the statement's last (action) sentence."""
     last = split_sentences(statement.body)[-1]
@@ -375,8 +389,14 @@ class SafetyTopics:
 
     def followers(self, topic: Topic, text: str) -> list[Unit]:
         """The topic's statements the file has follow its lead for words the reader used in
-        ``text`` (``also``)."""
+        ``text`` (``also``), not inside the topic's own phrases ("my gut barely absorbs fat.
+        any issue with k2?" asks nothing of absorption; "i dont absorb fat, will k2 even get
+        absorbed" does)."""
         said = tokenize(text, expand=True) if text else []
+        plain = tokenize(text) if text else []
+        stripped = _without_runs(plain, topic.phrases)
+        if len(stripped) != len(plain):
+            said = stripped
         return [u for s in topic.statements if any(_run_in(r, said) for r in s.followers)
                 and (u := self._units.get(s)) is not None]
 
