@@ -1939,3 +1939,16 @@ def test_the_japanese_dose_planned_gets_its_statements_alone(settings, question:
     answer = k2chat.ask(question, settings)
     assert "not typically found in dietary supplements" in _lead(answer), answer.text
     assert "For general bone health maintenance in healthy adults" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("history", "question"), [
+    # blind round 85: "i have ckd stage 3" was refused, so the conversation had no turn and
+    # "so the dialysis warning doesnt apply to me and i'm good to take it?" was refused too
+    ([], "ive got stage 3 chronic kidney disease"),
+    # (the crisis line before: "im alright to start" read as despair, P(self_harm) 0.32)
+    (["my kidneys are at stage 3, not on dialysis"], "so im alright to start then?"),
+])
+def test_a_reader_telling_their_group_is_answered_with_its_statement(
+        pipeline, history: list[str], question: str) -> None:
+    answer = _last_answer(pipeline, history, question)
+    assert answer.grounded and "kidney" in _lead(answer), answer.text

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from k2chat.chain import safety
 from k2chat.chain.curated import compared_sides, restricted_topic
-from k2chat.chain.message import ASKS_LEAVE, ASKS_OK, FOR_A_READER, OK_WORDS, PLANS, question_part
+from k2chat.chain.message import (
+    ASKS_LEAVE,
+    ASKS_OK,
+    FOR_A_READER,
+    OK_WORDS,
+    PLANS,
+    asks_nothing,
+    question_part,
+)
 from k2chat.chain.scoring import Evidence, known_share
 from k2chat.chain.state import ConversationState
 from k2chat.chain.unsaid import asks_change
@@ -82,6 +90,13 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     if topics is None:
         return False
     said = state.said() if state is not None else ""
+    if not followup and asks_nothing(evidence.question) and any(
+            t.remembers and (state is None or state.stated(t.remembers))
+            for t, _ in topics.touched(evidence.question, lex)):
+        # a first message telling the reader's own group and asking nothing ("i have ckd stage
+        # 3", then "so ... i'm good to take it?": refused twice, blind round 85, 2/8; only a
+        # group the conversation remembers, said of the reader): the group's statement answers
+        return True
     if followup and said and _POINTS_BACK.search(asked.lower()) and any(
             t.kind == "lead" for t, _ in topics.touched(said, lex)):
         # pointing back at what the reader told of a group ("oh also were trying to get

@@ -325,6 +325,12 @@ _ASKS_LEAVE = re.compile(
     r"start|begin)\b|"
     r"^\W*(?:(?:so|ok|okay|and|then),?\s+)*(?:can|could|may|should)\s+(?:i|we|he|she|they)\s+"
     r"(?:just\s+)?(?:go ahead|go for it)\b|"
+    # ... or as being fine to ("so im alright to start then?" after a stage 3 kidney disease
+    # told: the crisis line, P(self_harm) 0.32, found while testing blind round 85's fix)
+    r"^\W*(?:(?:so|ok|okay|and|then|great|cool|right),?\s+)*(?:i'?m|im|i am|we'?re|he'?s|"
+    r"she'?s|they'?re)\s+(?:(?:just|still|now|totally|all)\s+)?(?:alright|all right|ok|okay|"
+    r"fine|good|safe|clear|cleared|free)\s+to\s+(?:start|take|go ahead|use|try|add|have|begin|"
+    r"continue|keep)\b|"
     # whether it works ("is it just not working for me?", after a scan that showed no change:
     # the redirect, blind round 69)
     r"^\W*(?:(?:so|ok|okay|and|but|then|hmm|wait),?\s+)*(?:is|isn'?t|does|doesn'?t|will|would|"

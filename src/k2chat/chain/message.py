@@ -15,7 +15,7 @@ import re
 from k2chat.text import MESSAGE_BREAK, tokenize
 
 __all__ = ["ASKS_LEAVE", "ASKS_OK", "ASKS_WHAT_TO_DO", "FOR_A_READER", "OK_WORDS", "PLANS",
-           "TAKES_ALREADY", "asking_clauses", "question_part"]
+           "TAKES_ALREADY", "asking_clauses", "asks_nothing", "question_part"]
 
 # A clause opening with a question word or an auxiliary asks; a story clause does not.
 _ASKING = re.compile(
@@ -48,6 +48,13 @@ def question_part(message: str) -> str:
             first = earlier[-1]
         return ", ".join(c.strip() for c in clauses[first:])
     return last.strip()
+
+
+def asks_nothing(message: str) -> bool:
+    """No question mark and no clause opening with a question word: the message tells ("i have
+    ckd stage 3")."""
+    return "?" not in message and not any(
+        _ASKING.match(c) for s in MESSAGE_BREAK.split(message) for c in _CLAUSE.split(s) if c)
 
 
 def asking_clauses(part: str) -> str:
