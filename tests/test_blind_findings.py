@@ -1952,3 +1952,23 @@ def test_a_reader_telling_their_group_is_answered_with_its_statement(
         pipeline, history: list[str], question: str) -> None:
     answer = _last_answer(pipeline, history, question)
     assert answer.grounded and "kidney" in _lead(answer), answer.text
+
+
+def test_an_abbreviation_the_article_never_spells_out_is_not_covered(settings) -> None:
+    # blind round 86: "what does INR stand for" got the warfarin caution and "You mentioned a
+    # blood-thinning medicine" (2/8); one the article spells out is answered with it
+    answer = k2chat.ask("what is INR short for", settings)
+    assert not answer.grounded and "You mentioned" not in answer.text, answer.text
+    doac = k2chat.ask("what does DOAC stand for", settings)
+    assert "direct oral anticoagulants (DOACs)" in _lead(doac), doac.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind round 87's own wording: the crisis line ("all" read as a large amount); the new
+    # one held before (a guard)
+    "cut my finger chopping veggies, put a plaster on it, all good",
+    "nicked my thumb on the grater, put a band-aid on it, all good. k2 ok to keep taking?",
+])
+def test_a_small_cut_dressed_and_all_good_is_no_emergency(settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert not answer.emergency, answer.text

@@ -93,7 +93,7 @@ def defines(quote: str, term: str) -> int | None:
     "The mechanism (carboxylation) is strong." names it, and "a process called
     carboxylation" says what it is."""
     text = normalize(quote)
-    t = re.escape(term)
+    t = re.escape(term) + "s?"  # ("what does DOAC stand for": "(DOACs)")
     if re.search(rf"\b(?:called|known as|termed)\s+{t}\b"
                  rf"|(?<![\w-]){t}\)?,\s+(?:a|an|the|which)\s"
                  # named as one of its substance's forms ("vitamin K2 supplementation,

@@ -257,7 +257,10 @@ _STOPPED_BLEEDING = re.compile(r"\b(stopped bleeding|bleeding (has |had )?(stopp
                                r"put a (band-?aid|plaster) on it)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
-_LARGE_AMOUNT = re.compile(r"\b(all|every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
+# (not "all good": "cut my finger chopping veggies, put a plaster on it, all good" got the
+# crisis line, blind round 87)
+_LARGE_AMOUNT = re.compile(r"\b(all(?! (?:good|fine|ok|okay|well|gone|better|sorted|clear)\b)|"
+                           r"every|whole|entire|bottle|handful|dozens?|\d{2,})\b")
 
 
 # A past told as past, with the reader well now ("Years ago I went through a dark time and

@@ -80,6 +80,10 @@ class Judgement:
     defined: str | None = None
 
 
+# a definition asked as an abbreviation's long form
+_STANDS_FOR = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b")
+
+
 def _near_duplicate(vector: np.ndarray, chosen: list[np.ndarray]) -> bool:
     return any(float(vector @ other) >= DUPLICATE_COSINE for other in chosen)
 
@@ -372,6 +376,10 @@ def judge(
     for n, i in enumerate(definers):  # "higher levels of ... (ucOC), which is ...", first
         order.remove(i)
         order.insert(n, i)
+    if term is not None and not definers and _STANDS_FOR.search(evidence.question.lower()):
+        # an abbreviation the article never spells out ("what does INR stand for": blind round
+        # 86 got the warfarin caution, as if a blood thinner had been named)
+        return Judgement(emergency, qtype, False, f"the article never says what {term} stands for")
     text_in = text_in_scope(evidence, models, followup)
     row = scope_row(evidence, scored, lead_p, text_in, lex)
     p_covered = float(models.scope.proba(np.asarray([row]))[0])
