@@ -1972,3 +1972,11 @@ def test_an_abbreviation_the_article_never_spells_out_is_not_covered(settings) -
 def test_a_small_cut_dressed_and_all_good_is_no_emergency(settings, question: str) -> None:
     answer = k2chat.ask(question, settings)
     assert not answer.emergency, answer.text
+
+
+def test_whether_k2_interferes_with_warfarin_is_answered_by_its_mechanism(settings) -> None:
+    # blind round 84: "i thought only k1 was the problem with cumadin?? does k2 intefere too"
+    # got the K1-K2 line, read as support for the belief (3/8)
+    answer = k2chat.ask("is it only k1 that interferes with jantoven or does mk7 too", settings)
+    assert answer.citations[1].quote.startswith("The primary safety concern"), answer.text
+    assert "K2 can antagonize the drug's effect" in answer.text, answer.text
