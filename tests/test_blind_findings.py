@@ -1980,3 +1980,21 @@ def test_whether_k2_interferes_with_warfarin_is_answered_by_its_mechanism(settin
     answer = k2chat.ask("is it only k1 that interferes with jantoven or does mk7 too", settings)
     assert answer.citations[1].quote.startswith("The primary safety concern"), answer.text
     assert "K2 can antagonize the drug's effect" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    # blind round 87: "honestly thinking of quitting my warfarin so i can take k2 without having
+    # to worry, good idea?" never heard that the article does not support stopping it (5/8)
+    # (the first got no caution at all: "come off" as a plan was read as being off it)
+    "might just come off my xarelto so the k2 is safe, thoughts?",
+    "should i stop taking my coumadin if i want mk7 for my bones",
+])
+def test_a_blood_thinner_given_up_for_k2_hears_the_article_never_says_to(
+        settings, question: str) -> None:
+    answer = k2chat.ask(question, settings)
+    assert "The article does not say to stop a blood thinner." in answer.text, answer.text
+
+
+def test_coming_off_a_blood_thinner_as_a_plan_keeps_the_reader_on_it() -> None:
+    assert facts_in("going to come off my eliquis next month")[0].get("anticoagulant") is not False
+    assert facts_in("i came off my eliquis last month")[0].get("anticoagulant") is False

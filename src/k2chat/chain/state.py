@@ -122,6 +122,19 @@ def _groups_of_word(word: str, groups: Mapping[str, frozenset[str]] = GROUPS,
     return found, narrow
 
 
+# ... but not coming off it as a plan ("might just come off my xarelto so the k2 is safe": the
+# reader is on it still; read as off, the answer had no caution, found testing blind round 87)
+_TO_COME = frozenset("come coming go going get getting".split())
+_PLAN_WORDS = frozenset("might will to gonna going should could can would wanna thinking "
+                        "planning plan want may i'll ill about".split())
+
+
+def _planned(words: list[re.Match[str]], i: int) -> bool:
+    """``words[i]`` ("off") follows a coming-off told as a plan or a question."""
+    return (i > 0 and words[i - 1].group() in _TO_COME
+            and any(w.group() in _PLAN_WORDS for w in words[max(0, i - 4):i - 1]))
+
+
 def _negated_spans(lowered: str) -> list[tuple[int, int]]:
     """Character spans of ``lowered`` that say the reader is NOT in a group, each from its
     cue to its group word (or from the group word to its cue):
@@ -143,7 +156,8 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
             cues = ([v for v in words[max(0, j - _NEGATION_REACH):j] if v.group() in _NEGATION]
                     or [v for i, v in enumerate(words[:j])
                         if (v.group() in _OVER or v.group() in _NEAR_NEGATION
-                            and (i == 0 or words[i - 1].group() in _BEING))
+                            and (i == 0 or words[i - 1].group() in _BEING)
+                            and not _planned(words, i))
                         and sum(x.group() not in _NEAR_FILLER for x in words[i + 1:j])
                         < _NEAR_REACH])
             if cues and _groups_of_word(w.group())[1]:

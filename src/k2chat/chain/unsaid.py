@@ -29,6 +29,7 @@ import re
 from typing import TYPE_CHECKING
 
 from k2chat.chain.drugs import STEM_CLASSES, drug_classes, generic_names
+from k2chat.chain.medicines import mentions_anticoagulant
 from k2chat.chain.message import ASKS_WHAT_TO_DO, TAKES_ALREADY, question_part
 from k2chat.text import normalize, tokenize
 from k2chat.vocabulary import Vocabulary
@@ -158,9 +159,25 @@ def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
         or _continuing_before_operation(question, vocabulary, lex.vocabulary))
     unnamed = [c for c in classes if not set(tokenize(c)) & lex.vocabulary]
     official = _OFFICIAL.search(normalize(question))
-    return change or (f"anything about {unnamed[0]}s" if unnamed else None) or (
+    return change or _thinner_given_up(question) or (
+        f"anything about {unnamed[0]}s" if unnamed else None) or (
         OFFICIAL_UNSAID if official and not set(tokenize(official.group())) <= lex.vocabulary
         else None)
+
+
+# The reader's blood thinner given up, asked about ("honestly thinking of quitting my warfarin
+# so i can take k2 without having to worry, good idea?": the warfarin lines alone, which never
+# say the article does not support stopping it, blind round 87, 5/8)
+_GIVE_UP = re.compile(r"\b(?:stop|stopping|quit|quitting|come off|coming off|get off|getting "
+                      r"off|go off|going off|drop|dropping|ditch|ditching|skip|skipping)\s+"
+                      r"(?:taking\s+)?(?:my|the|his|her|their|our)?\s*(?P<what>\S+(?:\s+\S+)?)")
+THINNER_UNSAID = "to stop a blood thinner"
+
+
+def _thinner_given_up(question: str) -> str | None:
+    part = normalize(question_part(question))
+    return THINNER_UNSAID if any(mentions_anticoagulant(m.group("what"))
+                                 for m in _GIVE_UP.finditer(part)) else None
 
 
 # An official figure asked for ("whats the official upper limit for k2, like the government
