@@ -180,17 +180,18 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         pairs = pairs[:len(head) + len(more)]
         keep = len(pairs)
     restricted = restricted_topic(topics, evidence, lex, flags, state) if not emergency else None
+    # the restricted topic's statements the file has follow its lead for the reader's words
+    after = (topics.followers(restricted, f"{evidence.question} {said}")
+             if restricted is not None else [])
     if restricted is not None:
         pairs, keep = _restricted_pairs(topics, restricted, pairs, caution, top,
-                                        evidence.question, keep, vocabulary, lex, said,
+                                        evidence.question, keep, vocabulary, lex, after, said,
                                         skip=excluded)
     # (the statements the file has follow a lead for the reader's words stay: "as K2 is a
     # fat-soluble vitamin" after "dosing and absorption may be affected" for a reader asking
     # whether K2 is absorbed repeats its words but says why, blind rounds 81-83)
-    followers = [*more, *(topics.followers(restricted, f"{evidence.question} {said}")
-                          if restricted is not None else [])]
     pairs, keep = _without_repeats(pairs, keep, None if emergency else caution,
-                                   group_words(f"{evidence.question} {said}"), followers)
+                                   group_words(f"{evidence.question} {said}"), [*more, *after])
     pairs, caution, keep = place_caution(caution, pairs, keep, top, emergency)
     pairs = pairs[:max(MAX_QUOTES, keep)]
     while not whole and len(pairs) > keep and sum(quote_words(u) for u, _ in pairs) > BODY_WORDS:
@@ -417,8 +418,8 @@ _REASSURES = re.compile(r"\b(?:generally (?:considered )?safe|well[- ]tolerated|
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],
                       caution: Unit | None, top: float, question: str, keep: int,
-                      vocabulary: Vocabulary, lex: LexicalIndex, said: str = "",
-                      skip: Callable[[str], bool] = lambda quote: False,
+                      vocabulary: Vocabulary, lex: LexicalIndex, after: Sequence[Unit],
+                      said: str = "", skip: Callable[[str], bool] = lambda quote: False,
                       ) -> tuple[list[tuple[Unit, float]], int]:
     """The answer for a reader in a restrictive group: the topic's statements first
     (strongest first; the caution already shows a blood thinner's strongest), then the ranked
@@ -429,7 +430,8 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     statements of a seek-advice group the reader told of earlier (``said``); the ranked quotes
     fill the answer up to MAX_QUOTES, the caution counted. Any other question keeps its ranked
     quotes (the caution or the group's lead is already in front of them) without those
-    stating an amount."""
+    stating an amount. ``after``: the topic's statements the file has follow its lead for the
+    reader's words (``SafetyTopics.followers``)."""
     amount = vocabulary.amount
     dosing = bool(vocabulary.asks_amount.search(question) or amount.search(question)
                   or ASKS_LEAVE.search(question.lower()) or PLANS.search(question.lower()))
@@ -438,10 +440,9 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
     # lines before the chronic-condition one, blind round 67)
     told = f"{question} {said}".strip()
     lines = topics.statements(topic, told)
-    # a statement the file has follow the lead for the reader's words comes second, in both
-    # answers below ("stage 3 ckd": the severe-disease line, then "a chronic health condition
-    # affecting the kidneys"; blind rounds 48-53 got the severe-disease line alone)
-    after = topics.followers(topic, f"{question} {said}")
+    # a statement the file has follow the lead for the reader's words (``after``) comes second,
+    # in both answers below ("stage 3 ckd": the severe-disease line, then "a chronic health
+    # condition affecting the kidneys"; blind rounds 48-53 got the severe-disease line alone)
     kept = [(u, p) for u, p in pairs if not amount.search(u.quote)
             and not (_REASSURES.search(u.quote) and not any(overlaps(u, s) for s in lines))]
     shown = [caution] if caution is not None else []
@@ -485,7 +486,7 @@ def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit
         statements = sorted(statements, key=lambda u: (
             not any(overlaps(u, m) for m in marked_here), not set(tokenize(u.quote)) & own))
     if after and statements:
-        statements = statements[:1] + after + [u for u in statements[1:] if u not in after]
+        statements = statements[:1] + list(after) + [u for u in statements[1:] if u not in after]
     touched = [t for t, _ in topics.touched(question, lex)]
     for unit in statements:
         if fresh(unit) and not repeats(unit, before(), wanted):

@@ -65,14 +65,20 @@ def repeats(unit: Unit, shown: list[Unit], wanted: frozenset[str] = frozenset())
     # known clotting disorders or a history of thrombosis" under "consult ... before starting"
     # tells a reader who asked whether to ask first what "Individuals with a history of blood
     # clotting disorders" under "avoid" does not.
-    opening = tokenize(unit.sentence)[:TWIN_OPENING]
-    item = set(tokenize(unit.sentence)) if QUOTE_JOIN in unit.quote else set()
+    if QUOTE_JOIN not in unit.quote:
+        return False
+    tokens = tokenize(unit.sentence)
+    opening, item = tokens[:TWIN_OPENING], set(tokens)
+    if len(opening) < TWIN_OPENING:
+        return False
     figures = numbers_in(unit.sentence)
-    return bool(item) and len(opening) == TWIN_OPENING and any(
-        len(new) / len(item) < REPEAT_SHARE and not new & wanted
-        and figures <= numbers_in(sentence) and tokenize(sentence)[:TWIN_OPENING] == opening
-        for u in shown for sentence in u.sentences
-        if (new := item - set(tokenize(sentence))) is not None)
+    for sentence in (s for u in shown for s in u.sentences):
+        theirs = tokenize(sentence)
+        new = item - set(theirs)
+        if (theirs[:TWIN_OPENING] == opening and len(new) / len(item) < REPEAT_SHARE
+                and not new & wanted and figures <= numbers_in(sentence)):
+            return True
+    return False
 
 
 def quote_words(unit: Unit) -> int:
