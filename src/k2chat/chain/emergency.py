@@ -132,6 +132,18 @@ def _figurative_overdose(sentence: str, m: re.Match[str]) -> bool:
     return bool(_READ.search(thing)) or not (_TAKEN.search(thing) or generic_names(thing))
 
 
+def _figurative(sentence: str) -> bool:
+    """An overdose of no medicine, pill or supplement, told with nothing acute besides it ("i
+    overdosed on coffee this morning and feel jittery haha": the emergency reply, blind round
+    89); the certain rules hand it to the model, which reads "overdosed" as one."""
+    s = _plain(sentence)
+    on = _OVERDOSED_ON.search(s)
+    if on is None or not _figurative_overdose(s, on):
+        return False
+    rest = s[:on.start()] + " " + s[on.end():]
+    return not (_ACUTE.search(rest) or _HARM_WORDS.search(rest))
+
+
 # what one overdoses on by reading or watching ("i overdosed on k2 content today lol read like
 # five articles": the emergency redirect, blind round 63)
 _READ = re.compile(r"\b(content|articles?|info|information|research|reading|videos?|news|"
@@ -211,7 +223,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
             or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
             or _supplement_plan(p) or _medicines_asked(p) or _bone_state(p)
-            for p in flagged)):
+            or _figurative(p) for p in flagged)):
         return None  # over, never happened, only asked about, mild, a medicine swapped or told
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -255,6 +267,8 @@ _STOPPED_BLEEDING = re.compile(r"\b(stopped bleeding|bleeding (has |had )?(stopp
                                r"bleeding (from|in|at|of) (my|his|her|the|a) [\w ]{1,30}? "
                                r"(has |had )?(?<!nt )(?<!not )(stopped|settled)|"
                                r"put a (band-?aid|plaster) on it)\b")
+_PET = re.compile(r"\b(?:my|our|the|his|her|their) (?:\w+ )?(?:dog|dogs|puppy|pup|cat|cats|"
+                  r"kitten|pet|hamster|rabbit|bunny|parrot|ferret|guinea pig)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
 # (not "all good": "cut my finger chopping veggies, put a plaster on it, all good" got the
@@ -302,6 +316,10 @@ def _over_or_never(sentence: str) -> bool:
     if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(_WELL_SO_NOW.sub(" ", s)):
         return False
     if _STOPPED_BLEEDING.search(s):  # a small cut that has stopped, nothing said of now
+        return True
+    if _PET.search(s) and _RECOVERED.search(s) and not _NOT_WELL.search(s):
+        # a pet that got into the supplement and is well ("my dog ate one k2 capsule an hour
+        # ago, hes totally fine and playing": the emergency reply, blind round 88)
         return True
     return bool(_HISTORY.search(s) or (_PAST_DAY.search(s) and _RECOVERED.search(s)
                                        and not _NOT_WELL.search(s)))
@@ -588,8 +606,14 @@ _WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good
 # blind round 61's false alarm): "if ... ever", "what if", "in case", with nothing happening
 # now (the certain rules and _PRESENT_ALARM's words keep a real one)
 _HYPOTHETICAL = re.compile(r"^\W*(?:(?:and|but|so|ok|okay|also)\W+)*(?:what\s+if|if|in case|"
-                           r"suppose|supposing|imagine)\b[^.?!]*\bever\b|\bwhat (?:should|would|"
-                           r"do|does|can) (?:i|we|one|you) do if\b[^.?!]*\bever\b")
+                           r"suppose|supposing|imagine)\b[^.?!]*\b(?:ever|one day|someday|some "
+                           r"day)\b|\bwhat (?:should|would|do|does|can) (?:i|we|one|you) do if\b"
+                           r"[^.?!]*\b(?:ever|one day|someday|some day)\b|"
+                           # ... or of anyone at all ("if someone on warfarin started bleeding a
+                           # lot what should they do": the emergency reply, blind round 88)
+                           r"^\W*(?:(?:and|but|so|ok|okay|also)\W+)*(?:what\s+if|if|in case|"
+                           r"suppose|supposing|imagine)\s+(?:someone|somebody|anyone|anybody|a "
+                           r"person|people|one|a patient)\b")
 # words of an emergency going on now: a sentence with one is never "over"
 _PRESENT_ALARM = re.compile(r"\b(now|right now|currently|still|can'?t (breathe|stop)|won'?t "
                             r"stop|unconscious|not breathing|help)\b")
