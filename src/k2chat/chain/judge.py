@@ -102,6 +102,9 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
 
 
 
+# the thing a clause likens what it points back at to ("the same as this k2 stuff")
+_LIKENED = re.compile(r"\b(?:the )?(?:same|similar|identical|different|like)\b(?: thing)?"
+                      r"(?: (?:as|to|from))?(?: (?:this|the|that|my|your|a|an))?(?: [\w-]+)")
 # a question part whose subject is a pronoun ("is that ok with warfarin")
 _POINTS_BACK = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)*(?:is|are|would|will|does|do|can|"
                           r"could)\s+(?:that|it|this|they|those|these)\b|"
@@ -329,10 +332,12 @@ def judge(
     asking = asking_clauses(part)
     asked = missing_attribute(asking, lex)
     if (asked is None and _POINTS_BACK.search(asking)
-            and not vocabulary.names_substance.search(asking)):
+            and not vocabulary.names_substance.search(_LIKENED.sub(" ", asking))):
         # what the asking clause points back at, named before it ("the hospital wants to give
         # my newborn a vitamin k shot, is that the same thing and is it safe": answered with
-        # the children's line, blind round 80); not a price or a brand told of in passing
+        # the children's line, blind round 80; "... is that the same as this k2 stuff": the
+        # substance it is likened to is not what is asked about, round 89, 1/8); not a price
+        # or a brand told of in passing
         story = missing_attribute(evidence.question, lex)
         asked = story if story not in COMMERCIAL else None
     if asked in COMMERCIAL and topics is not None and topics.restrictive(evidence.question, lex):
