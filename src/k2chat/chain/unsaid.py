@@ -119,15 +119,28 @@ def _continuing_before_operation(question: str, vocabulary: Vocabulary,
     """"whether or when to stop" for a reader already taking the substance who tells of an
     operation ahead and asks what to do, when the articles never say "stop"."""
     text = normalize(question)
-    taking = TAKES_ALREADY.search(text)
-    if (taking is None or set(tokenize("stop")) & known
-            or not _OPERATION.search(text) or not ASKS_WHAT_TO_DO.search(question_part(text))):
+    if (set(tokenize("stop")) & known or not _OPERATION.search(text)
+            or not ASKS_WHAT_TO_DO.search(question_part(text))):
         return None
-    after = text[taking.end():taking.end() + 40]
-    if not (vocabulary.names_substance.search(after) or _PRONOUN.match(after.strip())
-            or re.match(r"\s*\d", after)):  # "I take 200mcg MK-7", "been on it"
+    taking = TAKES_ALREADY.search(text)
+    after = text[taking.end():taking.end() + 40] if taking is not None else ""
+    if not (taking is not None and (
+            vocabulary.names_substance.search(after) or _PRONOUN.match(after.strip())
+            or re.match(r"\s*\d", after))  # "I take 200mcg MK-7", "been on it"
+            or any(_TOOK_BEFORE.search(text[max(0, m.start() - 30):m.start()])
+                   or _TAKEN_AFTER.match(text[m.end():m.end() + 30])
+                   for m in vocabulary.names_substance.finditer(text))):
         return None
     return "whether or when to stop"
+
+
+# the substance named as the reader's own before or after its name ("the k2 im taking", "my
+# mk7", "i started k2 a few weeks ago": blind rounds 86-88 got the "before starting" surgery
+# lines alone, three rounds running)
+_TOOK_BEFORE = re.compile(r"\b(?:my|started|start(?:ed)? taking|began|begun|been on|been "
+                          r"taking)\s+(?:\w+\s+)?$")
+_TAKEN_AFTER = re.compile(r"\s+(?:that\s+)?(?:i'?m|i am|i'?ve been|ive been|i)\s+(?:taking|on|"
+                          r"using|take)\b")
 
 
 def _asked_change(question: str, lex: LexicalIndex, vocabulary: Vocabulary,
