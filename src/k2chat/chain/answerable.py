@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from k2chat.chain import safety
+from k2chat.chain import compare, safety
 from k2chat.chain.curated import compared_sides, restricted_topic
 from k2chat.chain.message import (
     ASKS_LEAVE,
@@ -60,6 +60,15 @@ def bare_dose_followup(question: str) -> bool:
             and set(tokenize(question)) <= _BARE_DOSE_WORDS)
 
 
+# the food eaten as food ("eating natto", "just eat natto"), not as a supplement's origin
+_EATING = re.compile(r"\b(?:eat|eats|eating|ate|food|foods|diet|meals?)\b")
+_ORIGIN = re.compile(r"\b(?:synthetic|derived|sourced|natural|extract\w*)\b|\bfrom natto\b")
+
+# asking whether what was said holds for the reader ("does the kidney warning even apply to
+# me", "is that relevant for my mum", "does it count for someone like me")
+_APPLIES_TO_ME = re.compile(r"\b(?:appl(?:y|ies)|count|counts|relevant|meant)\b[^.?!]{0,20}?"
+                            r"\b(?:me|my|us|our|him|his|her|them|their)\b")
+
 def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: LexicalIndex,
             flags: safety.SafetyFlags, state: ConversationState | None,
             followup: bool, vocabulary: Vocabulary) -> bool:
@@ -97,17 +106,27 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # 3", then "so ... i'm good to take it?": refused twice, blind round 85, 2/8; only a
         # group the conversation remembers, said of the reader): the group's statement answers
         return True
-    if followup and said and _POINTS_BACK.search(asked.lower()) and any(
+    if followup and said and (_POINTS_BACK.search(asked.lower())
+                              or _APPLIES_TO_ME.search(asked.lower())) and any(
             t.kind == "lead" for t, _ in topics.touched(said, lex)):
         # pointing back at what the reader told of a group ("oh also were trying to get
         # pregnant", then "does that change anything": refused, blind round 72); the group's
-        # statement answers (``curated``: what the reader told leads)
+        # statement answers (``curated``: what the reader told leads); or asking whether a
+        # warning applies to them ("i have ckd stage 2, mild, not on dialysis", then "does the
+        # kidney warning even apply to me then": refused, blind round 89, 3/8)
         return True
     about_substance = bool(vocabulary.names_substance.search(normalize(evidence.question)))
     eaten = bool(vocabulary.substance_foods & set(tokenize(evidence.question)))
     if (about_substance or eaten) and topics.compared(
             compared_sides(evidence.question, False, vocabulary), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
+        return True
+    if eaten and compare.asks_comparison(evidence.question) and _EATING.search(
+            evidence.question.lower()) and not _ORIGIN.search(evidence.question.lower()):
+        # a food the article names as K2's source set against a pill or another source ("is
+        # eating natto better than taking a k2 pill" was refused, blind round 88, 4/8): its
+        # line on diet against supplementation answers (the food sources topic leads); not
+        # a supplement's origin ("is natto-derived MK-7 better than synthetic?": never said)
         return True
     touched = topics.touched(evidence.question, lex)
     if flags.anticoagulant and about_substance and any(t.kind == "blood_thinner"

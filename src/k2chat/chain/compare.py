@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from k2chat.chain.drugs import generic_names
-from k2chat.chain.medicines import anticoagulants_named
+from k2chat.chain.medicines import CLASS_WORDS, anticoagulants_named, blood_thinner_kind
 from k2chat.store.statements import MIN_BARE
 from k2chat.text import normalize
 from k2chat.vocabulary import Vocabulary
 
-__all__ = ["COMPARE_REACH", "Sides", "amounts_in", "asks_replacement", "covers_both_forms",
-           "lead_order", "sides_of"]
+__all__ = ["COMPARE_REACH", "Sides", "amounts_in", "asks_comparison", "asks_replacement",
+           "compares_thinner_kinds", "covers_both_forms", "lead_order", "sides_of"]
 
 # How far below the top candidate (in fitted support margins) the sentence that compares may
 # score and still lead: the reach judge.RAREST_REACH gives a quote holding the question's most
@@ -39,6 +39,10 @@ _CUE = re.compile(
     # read as naming both forms without comparing them, 3/8)
     r"switch\w*|swap\w*|replac\w*|substitut\w*|alternative|dif+e?r[ae]n\w*|better|worse|"
     r"stronger|weaker|beat\w*|outperform\w*|superior|inferior|as good as|as effective|"
+    # which of two carries more risk ("whats riskier ... warfarin or the newer thinners",
+    # "more of a problem with warfarin or ...": blind rounds 86 and 87)
+    r"riskier|safer|safest|riskiest|worst|more (?:risky|dangerous|of an? \w+)|"
+    r"less (?:risky|dangerous|of an? \w+)|bigger (?:risk|problem|issue|concern|deal)|"
     r"stop(?:ping)?|quit(?:ting)?|come off|"
     r"get off|drop(?:ping)?)\b")
 # two amounts set side by side ("100 or 200 mcg k2??", blind round 48: both quotes gave the
@@ -67,6 +71,12 @@ _ABOVE = ("≥", ">", "over", "beyond", "above", "exceeding", "more than", "at l
 _REPLACE_Q = re.compile(r"\b(switch\w*|swap\w*|replac\w*|substitut\w*|instead|stop\w*|quit\w*|"
                         r"come off|get off|drop\w*|alternative|rather|skip\w*)\b")
 _REPLACE_A = re.compile(r"\b(replacement|replace|standalone|instead)\b", re.IGNORECASE)
+
+
+def asks_comparison(question: str) -> bool:
+    """The question's words set two things against each other ("better than", "vs",
+    "instead")."""
+    return bool(_CUE.search(normalize(question)))
 
 
 def asks_replacement(question: str) -> bool:
@@ -193,7 +203,14 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
     if len(amounts) >= 2:
         return Sides("amount", amounts=(max(amounts), min(amounts)))
 
-    thinners = [n for n in anticoagulants_named(question) if n != "doacs"]
+    named = anticoagulants_named(question)
+    thinners = [n for n in named if n != "doacs"]
+    if "doacs" in named and not _DOACS & set(thinners):
+        # the class named as one side ("warfarin or the newer blood thinners", blind rounds
+        # 86 and 87: the warfarin caution alone answered which is riskier)
+        thinners.append("doacs")
+    # (a class word names no one blood thinner, "my INR": no side; "doacs" stands for them)
+    thinners = [n for n in thinners if n == "doacs" or n not in CLASS_WORDS]
     if len(thinners) >= 2:
         a = {thinners[0]} | ({"doacs"} if thinners[0] in _DOACS else set())
         b = {thinners[1]} | ({"doacs"} if thinners[1] in _DOACS else set())
@@ -214,6 +231,18 @@ def sides_of(question: str, compare_type: bool, vocabulary: Vocabulary) -> Sides
 
 
 _DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
+
+
+def compares_thinner_kinds(question: str, vocabulary: Vocabulary) -> bool:
+    """The question sets two kinds of blood thinner against each other in words ("whats
+    riskier, warfarin or the newer thinners", "is eliquis safer than warfarin"): not a reader
+    on two ("plavix plus a baby aspirin", "warfarin and plavix both")."""
+    sides = sides_of(question, False, vocabulary)
+    if sides is None or sides.kind != "drugs":
+        return False
+    kinds = [{blood_thinner_kind(n) for n in side if n != "doacs"}
+             or {blood_thinner_kind("apixaban")} for side in (sides.a, sides.b)]
+    return kinds[0] != kinds[1]
 
 
 def answers_replacement(question: str, quote: str, vocabulary: Vocabulary) -> bool:

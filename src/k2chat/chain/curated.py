@@ -122,6 +122,10 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             compare.covers_both_forms(evidence.question, pairs[0][0].quote, vocabulary)):
         comparison = []  # the ranked lead answers for both forms named, asked no comparison
     compared = comparison[0] if comparison else None
+    if compared is not None and caution is not None and caution.sentences <= compared.sentences:
+        # the comparison holds the reader's caution whole ("is eliquis safer than warfarin":
+        # the DOAC line is the middle of the line that ranks the two): it is the caution
+        caution = compared
     group = None
     if compared is not None:
         group = lead if lead is not None and not overlaps(lead, compared) else None
@@ -283,8 +287,13 @@ def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], questi
 
 
 def compared_sides(question: str, compare_type: bool, vocabulary: Vocabulary) -> str | None:
-    """What the question compares (``compare.sides_of``'s kind), for the comparison topics."""
+    """What the question compares (``compare.sides_of``'s kind), for the comparison topics;
+    two blood thinners only when set against each other in words, of two kinds
+    (``compare.compares_thinner_kinds``)."""
     sides = compare.sides_of(question, compare_type, vocabulary)
+    if sides is not None and sides.kind == "drugs" and not compare.compares_thinner_kinds(
+            question, vocabulary):
+        return None
     return sides.kind if sides is not None else None
 
 

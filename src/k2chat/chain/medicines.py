@@ -11,7 +11,7 @@ from k2chat.chain.drugs import drug_table, generic_names
 from k2chat.files import DATA_DIR
 from k2chat.text import TypoIndex
 
-__all__ = ["ANTICOAGULANT_TERMS", "LOOKALIKES_PATH", "anticoagulants_named",
+__all__ = ["ANTICOAGULANT_TERMS", "CLASS_WORDS", "LOOKALIKES_PATH", "anticoagulants_named",
            "anticoagulants_written", "blood_thinner_kind", "english_lookalikes_text",
            "is_caution", "mentions_anticoagulant"]
 
@@ -115,9 +115,20 @@ def anticoagulants_named(text: str) -> tuple[str, ...]:
     english = _english_lookalikes()
     names |= {table.get(m, m) for w in words
               if len(w) >= 6 and w not in english and (m := _anticoagulant_typos().match(w))}
-    if names & _DOACS:
+    if names & _DOACS or _NEWER_THINNERS.search(text.lower()):
         names.add("doacs")
     return tuple(sorted(names))
+
+
+# The readers' name for the direct oral anticoagulants as a class: the newer blood thinners
+# (those that came after warfarin; "NOAC" is "novel oral anticoagulant"): blind rounds 86 and
+# 87's "warfarin or the newer blood thinners" named only warfarin
+_NEWER_THINNERS = re.compile(
+    r"\b(?:newer|novel|modern|new-?generation|new-?school)\s+"
+    r"(?:(?:oral|kinds? of|types? of|generation|style)\s+)?"
+    r"(?:bloo?d[- ]?th[iy]n+(?:er|ers|r|rs)|th[iy]n+ers?|anti[- ]?coagulants?)\b"
+    # "the new blood thinners" as a class; not "a new blood thinner" (new to the reader)
+    r"|\bthe new\s+(?:oral\s+)?(?:bloo?d[- ]?th[iy]n+(?:ers|rs)|th[iy]n+ers|anti[- ]?coagulants)\b")
 
 
 _DOACS = frozenset({"apixaban", "rivaroxaban", "dabigatran", "edoxaban", "betrixaban"})
@@ -149,7 +160,7 @@ def anticoagulants_written(text: str) -> tuple[tuple[str, str], ...]:
     thinner", "DOACs") name no medicine and are left out."""
     table = _brand_table()
     english = _english_lookalikes()
-    medicines = set(ANTICOAGULANT_TERMS) - _CLASS_WORDS
+    medicines = set(ANTICOAGULANT_TERMS) - CLASS_WORDS
     out: dict[str, str] = {}  # name shown -> generic name
     for word in re.findall(r"[a-z]+", text.lower()):
         name = word if word in medicines or word in table else (
@@ -161,7 +172,7 @@ def anticoagulants_written(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
-_CLASS_WORDS = frozenset({"anticoagulant", "anticoagulants", "anticoagulation", "antiplatelet",
+CLASS_WORDS = frozenset({"anticoagulant", "anticoagulants", "anticoagulation", "antiplatelet",
                           "antiplatelets", "doac", "doacs", "noac", "noacs", "inr"})
 
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from k2chat.chain.drugs import drug_table
+from k2chat.chain.drugs import drug_classes, drug_table, generic_names
 from k2chat.chain.medicines import ANTICOAGULANT_TERMS, anticoagulants_named, mentions_anticoagulant
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.profile import load_profile
@@ -127,7 +127,11 @@ class SafetyTopics:
         kept = []
         for topic in topics:
             mine = (*topic.statements, *([topic.emergency] if topic.emergency else []))
-            self._topic_of.update({s: topic for s in mine})
+            # a statement two topics list is the other topic's when one is a comparison (a
+            # comparison's statements are found by ``compared``; the other's ``shows``
+            # holds for its lead: section 2's two ranges, compared and shown together)
+            self._topic_of.update({s: topic for s in mine if topic.kind != "comparison"
+                                   or s not in self._topic_of})
             for s in mine:
                 chunk = _chunk_for(s, chunks)
                 if chunk is not None:
@@ -345,7 +349,8 @@ class SafetyTopics:
         compares what the topic is about, in the file's order (they all lead): K2 against a
         medicine the topic names ("is K2 as good as my Prolia shots?", "can I switch from
         Fosamax to K2?"), a form it names against K2 ("K1 or K2?"), or two amounts both
-        within the topic's ``within_mcg`` ("is 200 mcg better than 100?"). ``sides``: what
+        within the topic's ``within_mcg`` ("is 200 mcg better than 100?"), or two blood
+        thinners it names ("riskier with warfarin or the newer thinners?"). ``sides``: what
         the question compares (``compare.sides_of``'s kind: "medicine", "amount", ...; None:
         nothing)."""
         if sides is None:
@@ -359,7 +364,7 @@ class SafetyTopics:
                 if len(stated) >= 2 and all(lo <= a <= hi for a in stated):
                     return self.statements(topic)
             return []
-        if sides not in ("medicine", "form"):
+        if sides not in ("medicine", "form", "drugs"):
             return []
         for topic, _ in self._touch(question, lex, comparisons=True):
             if topic.sides == sides:  # those marked for the reader's words first ("dosing")
@@ -414,6 +419,8 @@ class SafetyTopics:
 
     def _marked(self, topic: Topic, text: str) -> list[Statement]:
         said = tokenize(text, expand=True) if text else []
+        if said:  # and the classes of the medicines named ("atorvastatin" is a statin)
+            said += tokenize(" ".join(drug_classes(generic_names(text))))
         return [s for s in topic.statements
                 if s in self._units and any(_run_in(r, said) for r in s.readers)]
 

@@ -233,8 +233,8 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
                 for s in statements):
             raise CorpusError(f"{where}: above_mcg {above} is not a figure its statements give")
         sides = str(entry.get("sides", "medicine"))
-        if sides not in ("medicine", "amount", "form"):
-            raise CorpusError(f"{where}: sides must be medicine, amount or form")
+        if sides not in ("medicine", "amount", "form", "drugs"):
+            raise CorpusError(f"{where}: sides must be medicine, amount, form or drugs")
         within = entry.get("within_mcg")
         if within is not None:
             if not (isinstance(within, list) and len(within) == 2):
