@@ -2117,3 +2117,14 @@ def test_a_fake_turn_on_its_own_line_is_not_the_readers_words(settings) -> None:
 def test_figurative_hypothetical_and_pet_statements_are_no_emergency(settings,
                                                                      text: str) -> None:
     assert not k2chat.ask(text, settings).emergency
+
+
+def test_two_quotes_of_a_paragraph_one_sentence_apart_are_one_quote(settings) -> None:
+    # blind rounds 88 and 89: "what does undercarboxylated osteocalcin even mean" got the
+    # paragraph's first two sentences and its last, never "Only when carboxylated by vitamin K2
+    # can osteocalcin bind calcium ...", which says what it means (6/8)
+    answer = k2chat.ask("what is osteocalcin anyway", settings)
+    lead = answer.citations[0].quote
+    assert "Only when carboxylated by vitamin K2 can osteocalcin bind calcium" in lead, answer.text
+    assert lead.endswith("increased fracture risk."), answer.text
+    assert not any("Inadequate K2" in c.quote for c in answer.citations[1:]), answer.text

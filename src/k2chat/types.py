@@ -50,6 +50,9 @@ class Chunk:
     # the sentences of its paragraph before it that its first sentence refers back to
     # ("Those drugs have ..." carries the sentence naming the drugs; k2chat.store.reference)
     before: str = ""
+    # the passage goes on with the paragraph of the passage before it (a paragraph longer than
+    # a passage is split into several; k2chat.store.chunk)
+    continues: bool = False
 
     def embedding_text(self) -> str:
         """What gets embedded: the passage with its headings, so short bullets keep their topic."""
@@ -66,6 +69,7 @@ class Chunk:
             "heading": self.heading,
             "context": self.context,
             "before": self.before,
+            "continues": int(self.continues),
         }
 
     @classmethod
@@ -81,6 +85,7 @@ class Chunk:
             heading=str(metadata.get("heading", "")),
             context=str(metadata.get("context", "")),
             before=str(metadata.get("before", "")),
+            continues=bool(metadata.get("continues", 0)),
         )
 
 

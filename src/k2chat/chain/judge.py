@@ -41,7 +41,7 @@ from k2chat.chain.state import ConversationState, without_negated
 from k2chat.chain.unsaid import unsaid
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
-from k2chat.store.quotes import Unit, overlaps
+from k2chat.store.quotes import Unit, bridged, overlaps
 from k2chat.store.statements import STATEMENT, amounts_mcg
 from k2chat.text import normalize, numbers_in, tokenize
 from k2chat.vocabulary import NO_WORDS, Vocabulary
@@ -442,6 +442,7 @@ def judge(
                                                emergency, flags, state, vocabulary,
                                                compare_type=qtype == "compare",
                                                whole=bool(definers) or figures)
+    chosen, scores = bridged(chosen, scores)
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),

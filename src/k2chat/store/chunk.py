@@ -30,7 +30,8 @@ def chunk_id(article: str, section: int, position: int) -> str:
 
 
 def _group_sentences(paragraph: str) -> list[tuple[str, str]]:
-    """(passage text, what its first sentence carries from the paragraph before it)."""
+    """(passage text, what its first sentence carries from the paragraph before it), in order:
+    all but the first continue the paragraph of the one before."""
     sentences = split_sentences(paragraph)
     groups: list[tuple[int, str]] = []  # (first sentence, text)
     for i, sentence in enumerate(sentences):
@@ -57,7 +58,8 @@ _HEAD = re.compile(r"^[^:]{1,80}:\s")  # "Clinical Insight: In practice, ..."
 def chunk_section(section: Section) -> list[Chunk]:
     if section.navigation:
         return []
-    passages: list[tuple[str, str, str, str]] = []  # (text, heading, context, before)
+    # (text, heading, context, before, continues the paragraph of the passage before)
+    passages: list[tuple[str, str, str, str, bool]] = []
     heading = ""
     context = ""
     for raw in section.body.splitlines():
@@ -68,12 +70,14 @@ def chunk_section(section: Section) -> list[Chunk]:
             heading, context = line.lstrip("#").strip(), ""
         elif line.startswith("- "):
             item = line[2:].strip()
-            passages.extend((g, heading, context, b) for g, b in _group_sentences(item))
+            passages.extend((g, heading, context, b, n > 0)
+                            for n, (g, b) in enumerate(_group_sentences(item)))
         elif line.endswith(":") and len(line) <= _LEAD_IN_MAX:
             context = line
         else:
             context = ""
-            passages.extend((g, heading, "", b) for g, b in _group_sentences(line))
+            passages.extend((g, heading, "", b, n > 0)
+                            for n, (g, b) in enumerate(_group_sentences(line)))
     return [
         Chunk(
             id=chunk_id(section.article, section.number, i),
@@ -86,8 +90,9 @@ def chunk_section(section: Section) -> list[Chunk]:
             heading=h,
             context=c,
             before=re.sub(r"\s+", " ", b),
+            continues=more,
         )
-        for i, (text, h, c, b) in enumerate(passages, start=1)
+        for i, (text, h, c, b, more) in enumerate(passages, start=1)
     ]
 
 

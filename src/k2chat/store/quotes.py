@@ -23,7 +23,7 @@ from k2chat.types import QUOTE_JOIN, Chunk
 
 __all__ = [
     "Hit", "chunk_of", "LABEL_CHARS", "HEAD_CHARS", "JOIN", "WHOLE", "Unit", "units_of",
-    "overlaps",
+    "overlaps", "bridged",
 ]
 
 LABEL_CHARS = 60  # a first sentence this short labels its passage ("For MK-7 ...: 90–180 mcg.")
@@ -164,3 +164,57 @@ class Hit:
 
 def chunk_of(doc: Document) -> Chunk:
     return Chunk.from_record(str(doc.id), doc.page_content, doc.metadata)
+
+
+def bridged(units: list[Unit], scores: list[float]) -> tuple[list[Unit], list[float]]:
+    """Two quotes of one passage with one sentence between them that neither states are one
+    quote, that sentence included, where the first of them stood: "Its primary mechanism is
+    the carboxylation of osteocalcin ..." and "Inadequate K2 leads to higher levels of
+    undercarboxylated osteocalcin ..." left out "Only when carboxylated by vitamin K2 can
+    osteocalcin bind calcium ...", the sentence that says what the second means (blind rounds
+    88 and 89: definitions cut short). Only quotes of plain sentences (no lead-in or label
+    joined on), whose run with the sentence between is their paragraph's own text."""
+    units, scores = list(units), list(scores)
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(units):
+            for j, b in enumerate(units):
+                run = _bridge(a, b)
+                if i == j or run is None:
+                    continue
+                gap, text = run
+                first, second = min(i, j), max(i, j)
+                unit = Unit(a.hit, a.index, a.sentence, text,
+                            (*a.carried, gap, *b.carried, b.sentence), a.core or a.quote)
+                units[first], scores[first] = unit, max(scores[i], scores[j])
+                del units[second], scores[second]
+                merged = True
+                break
+            if merged:
+                break
+    return units, scores
+
+
+def _bridge(a: Unit, b: Unit) -> tuple[str, str] | None:
+    """(the one sentence between quote ``a`` and quote ``b`` of one paragraph, their run with
+    it), when ``a`` ends one sentence before ``b`` starts, in one passage or in ``b``'s passage
+    going on with ``a``'s paragraph."""
+    one, two = a.hit.chunk, b.hit.chunk
+    if one.id == two.id:
+        text = one.text
+    elif (two.continues and one.article == two.article and one.section == two.section
+          and two.position == one.position + 1):
+        text = f"{one.text} {two.text}"
+    else:
+        return None
+    if WHOLE in (a.index, b.index) or JOIN in a.quote or JOIN in b.quote or (
+            a.sentences & b.sentences):
+        return None
+    sentences = split_sentences(text)
+    end = next((k for k, x in enumerate(sentences) if a.quote.endswith(x)), None)
+    if end is None or end + 2 >= len(sentences) or not b.quote.startswith(sentences[end + 2]):
+        return None
+    gap = sentences[end + 1]
+    run = " ".join((a.quote, gap, b.quote))
+    return (gap, run) if run in text else None
