@@ -74,13 +74,28 @@ _KILL_IDIOM = re.compile(
     r"\bkill(ing)? (off )?(this|the|that|my|these|those) (\w+ ){0,2}?(osteo\w*|diagnos\w*|bone "
     r"loss|condition|disease|infection|cold|flu|bug|cough|habit|cravings?|workout)\b|"
     r"\b(gonna|going to|i'?ll|will|could|want to|wanna) kill (him|her|them|it|the \w+|my "
-    r"(cat|dog|kid|kids|son|daughter|husband|wife|partner|brother|sister))\b[^.!?]{0,20}?"
-    r"\b(haha\w*|hah|lol|lmao|jk|just kidding)\b")
+    r"(cat|dog|kid|kids|son|daughter|husband|wife|partner|brother|sister|mum|mom|dad|roommate|"
+    r"flatmate|housemate|boyfriend|girlfriend))\b[^.!?]{0,20}?"
+    r"(\b(haha\w*|hah|lol|lmao|jk|just kidding)\b|"
+    # ... or for a household wrong ("i'm going to kill my sister, she threw out my natto
+    # again": the crisis line, blind round 90)
+    r"\b(she|he|they|it)(?: \w+)? (threw|tossed|binned|chucked|ate|finished|drank|used|hid|"
+    r"lost|broke|knocked|spilled|moved|forgot)\b|\bfor (throwing|eating|finishing|drinking|"
+    r"using|hiding|losing|breaking|knocking|spilling|moving|forgetting)\b)")
 
 
 def _plain(text: str) -> str:
-    """The text as every rule here reads it: lower case, a curly apostrophe straight."""
-    return text.lower().replace("\u2019", "'")
+    """The text as every rule here reads it: lower case, a curly apostrophe straight, and a
+    medicine named for a condition a medicine ("anti seizure meds", "heart pills": the
+    condition's name is no sign of it)."""
+    return _NAMED_FOR.sub("meds", text.lower().replace("\u2019", "'"))
+
+
+# ("my son is 19 and has epilepsy, he takes anti seizure meds. ... wants to add k2": the
+# emergency reply, blind round 90, 2/8; "seizure" and "heart" are acute words)
+_NAMED_FOR = re.compile(r"\b(?:anti[- ]?seizure|seizure|epilepsy|anti[- ]?epileptic|heart|"
+                        r"blood[- ]pressure)\s+(?:meds|medications?|medicines?|drugs|pills|"
+                        r"tablets)\b")
 
 
 def _without_idioms(text: str) -> str:
@@ -132,6 +147,14 @@ def _figurative_overdose(sentence: str, m: re.Match[str]) -> bool:
     return bool(_READ.search(thing)) or not (_TAKEN.search(thing) or generic_names(thing))
 
 
+def _jest(sentence: str) -> bool:
+    """A sentence whose killing was read as a figure of speech ("beat", ``_without_idioms``)
+    with no acute or harm word left: the model still reads "im going to beat my sister, she
+    threw out my natto again" as a threat (P(self_harm) 0.94, blind round 90)."""
+    s = _plain(sentence)
+    return "beat" in s and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
+
+
 def _figurative(sentence: str) -> bool:
     """An overdose of no medicine, pill or supplement, told with nothing acute besides it ("i
     overdosed on coffee this morning and feel jittery haha": the emergency reply, blind round
@@ -179,6 +202,7 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     only by their sum. On every emergency set (src/k2chat/data and blind rounds 1-10) this
     changed no statement; it cleared 6 false alarms among the evaluation questions."""
     certain = [certain_emergency(text) for text in texts]
+    jest = [_idiom_in(t) for t in texts]
     if "self_harm" in certain:
         return "self_harm"
     if embed is not None and any(_idiom_in(t) for t in texts):
@@ -222,8 +246,8 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
     if flagged and (_dose_plan(texts[row]) or all(
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
             or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
-            or _supplement_plan(p) or _medicines_asked(p) or _bone_state(p)
-            or _figurative(p) for p in flagged)):
+            or _supplement_plan(p) or _medicines_asked(p, texts[row]) or _bone_state(p)
+            or _figurative(p) or (jest[row] and _jest(p)) for p in flagged)):
         return None  # over, never happened, only asked about, mild, a medicine swapped or told
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -511,11 +535,26 @@ _ASKS_K2 = re.compile(r"\b(?:k2|mk-?[47]|vitamin k2?|menaquinone)\b[^.!]*(?:\?|\
                       r"safe|fine|alright|allowed)\W*$)")
 
 
-def _medicines_asked(sentence: str) -> bool:
-    s = _plain(sentence)
-    return bool(_TAKES_NOW.search(s) and _ASKS_K2.search(s)
+def _medicines_asked(sentence: str, message: str = "") -> bool:
+    """``sentence`` names a medicine taken now and asks after the supplement, or ``message``
+    (the whole of it, no acute, harm or large-amount word anywhere) does ("my son ... takes
+    anti seizure meds. he lifts weights and wants to add k2, anything to watch": blind round
+    90)."""
+    s = _AGE.sub(" ", _plain(sentence))
+    whole = _AGE.sub(" ", _plain(message))
+    asked = bool(_ASKS_K2.search(s)) or bool(whole and (_ASKS_K2.search(whole)
+                                                        or _ADDS_K2.search(whole)) and not (
+        _ACUTE.search(whole) or _HARM_WORDS.search(whole) or _LARGE_AMOUNT.search(whole)))
+    return bool(_TAKES_NOW.search(s) and asked
                 and (generic_names(s) or _MEDICINE_WORDS.search(s))) and not (
         _ACUTE.search(s) or _HARM_WORDS.search(s) or _LARGE_AMOUNT.search(s))
+
+
+# an age told ("my son is 19"): no large amount
+_AGE = re.compile(r"\b(?:is|aged|age|turned|turning|he'?s|she'?s|i'?m|im)\s+\d{1,3}\b"
+                  r"(?!\s*(?:mcg|mg|pills?|tablets?|capsules?))|\b\d{1,3}\s*(?:yo|y/o|years?|yrs?)\b")
+_ADDS_K2 = re.compile(r"\b(?:add|take|start|try|use)\w* (?:some |a little |a )?(?:k2|mk-?[47]|"
+                      r"vitamin k2?|menaquinone)\b")
 
 
 # The state of the reader's bones, the article's subject, told with no acute or harm word: "im
@@ -535,7 +574,21 @@ def _mild_or_slow(sentence: str) -> bool:
     s = _plain(sentence)
     return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s) or _EASING.search(s)
                  or _AGAIN_ASKED.search(s))
-            and not _ACUTE.search(s))
+            and (not _ACUTE.search(s) or _mild_not_now(s)))
+
+
+def _mild_not_now(s: str) -> bool:
+    """A mild dizziness said not to be happening now, and nothing else acute."""
+    rest = _NOT_NOW.sub(" ", s)
+    return bool(_MILD.search(s) and _NOT_NOW.search(s)) and not (
+        _PRESENT_ALARM.search(rest) or _ACUTE.search(_LIGHT_SIGNS.sub(" ", rest)))
+
+
+# a mild sign said not to be happening now ("slightly lightheaded when i stand up too fast,
+# happens sometimes, not now": the emergency reply, blind round 90)
+_LIGHT_SIGNS = re.compile(r"\b(?:dizz\w*|light-?headed|woozy)\b")
+_NOT_NOW = re.compile(r"\bnot (?:right )?now\b|\bnot at the moment\b|\bnot currently\b|"
+                      r"\bnot happening now\b")
 
 
 # a sign told as easing ("killer headache after staring at screens all day, took a tylenol and
