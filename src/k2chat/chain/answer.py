@@ -205,11 +205,14 @@ def compose(prepared: Prepared, verdict: Judgement | None, profile: CorpusProfil
     parts: list[str] = []
     if verdict.emergency:
         parts.append(safety.EMERGENCY_MESSAGE)
-    if flags.contradicted:  # what the claim reports, no passage says
-        parts.append(f"{safety.NOT_SAID_NOTE} {safety.CLAIM_NOTE}")
-    elif flags.claimed:  # a pasted turn, a "SYSTEM" notice, "the article says ..."
-        parts.append(safety.CLAIM_NOTE)
-    if flags.instructions:  # a pasted turn is one too: "The dose is safe for you"
+    # a pasted turn, a "SYSTEM" notice, "the article says ..." (and what the claim reports, no
+    # passage says); an instruction ("drop the disclaimer"); both in one note
+    claim = (safety.CLAIM_AND_INSTRUCTION_NOTE if flags.instructions else safety.CLAIM_NOTE)
+    if flags.contradicted:
+        parts.append(f"{safety.NOT_SAID_NOTE} {claim}")
+    elif flags.claimed:
+        parts.append(claim)
+    elif flags.instructions:
         parts.append(safety.INSTRUCTION_NOTE)
     # Every quote in the order it is shown; its marker is its place in this list, so moving a
     # block below moves its marker with it (the caution is the first block, hence [1]).
@@ -295,7 +298,8 @@ def _medicines_named(prepared: Prepared, verdict: Judgement
 # (The refusal's message and example questions come from the articles' profiles and never
 # share an answer with a quote: an answer without citations states no article figures.)
 _FIXED_TEXTS = (
-    safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.CLAIM_NOTE, safety.NOT_SAID_NOTE,
+    safety.EMERGENCY_MESSAGE, safety.INSTRUCTION_NOTE, safety.CLAIM_NOTE,
+    safety.CLAIM_AND_INSTRUCTION_NOTE, safety.NOT_SAID_NOTE,
     safety.ANTICOAGULANT_NOTE,
     safety.PERSONAL_ADVICE_NOTE, safety.ENGLISH_ONLY_MESSAGE,
     safety.SELF_HARM_MESSAGE, safety.DIFFERING_FIGURES,
