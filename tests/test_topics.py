@@ -66,7 +66,7 @@ def test_the_file_covers_each_safety_topic_of_the_article_strongest_first() -> N
      '"Individuals with known clotting disorders', "is not an item of the list"),
     ("kind: lead", "kind: headline", "kind must be one of"),
     ("within_mcg: [45, 200]", "within_mcg: [45, 250]", "within_mcg 250 is not a figure"),
-    ("sides: amount", "sides: forms", "sides must be medicine, amount or form"),
+    ("sides: amount", "sides: forms", "sides must be medicine, amount, form or drugs"),
 ])
 def test_a_statement_that_is_not_the_articles_text_is_a_clear_error(
         tmp_path: Path, old: str, new: str, message: str) -> None:

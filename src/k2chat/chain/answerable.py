@@ -60,8 +60,13 @@ def bare_dose_followup(question: str) -> bool:
             and set(tokenize(question)) <= _BARE_DOSE_WORDS)
 
 
+# a question about the reader themselves ("someone like me", "for me", "should i")
+_ABOUT_ME = re.compile(r"\b(?:me|my|i|i'?m|im|myself)\b")
+# ... in words that name nothing but the dose and its fit ("what dose would fit me")
+_FOR_ME_WORDS = frozenset(tokenize("fit fits suit suits best much many would should could"))
+_LIKE_ME = re.compile(r"\b(?:someone|somebody|a person|people|anyone|one) like (?:me|myself)\b")
 # the food eaten as food ("eating natto", "just eat natto"), not as a supplement's origin
-_EATING = re.compile(r"\b(?:eat|eats|eating|ate|food|foods|diet|meals?)\b")
+_AS_FOOD = re.compile(r"\b(?:eat|eats|eating|ate|food|foods|diet|meals?)\b")
 _ORIGIN = re.compile(r"\b(?:synthetic|derived|sourced|natural|extract\w*)\b|\bfrom natto\b")
 
 # asking whether what was said holds for the reader ("does the kidney warning even apply to
@@ -96,6 +101,17 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         return True
     if _asks_dose_of_substance(asked, vocabulary, lex):
         return True
+    mine = _LIKE_ME.sub(" me ", asked.lower())
+    if (state is not None and state.told and _DOSE_ASK.search(normalize(asked))
+            and _ABOUT_ME.search(mine)
+            and set(tokenize(mine)) <= _BARE_DOSE_WORDS | _FOR_ME_WORDS
+            # (nothing the article never names, anywhere in it: "what about magnesium, how
+            # much should I take with it?")
+            and known_share(_LIKE_ME.sub(" me ", evidence.question.lower()), lex) >= 1.0):
+        # the dose for the reader, asked after they told of their own health, naming nothing
+        # else ("im 62, postmenopausal, my dexa came back as osteopenia", then "so what dose
+        # would fit someone like me": refused, blind round 91, 4/8): in this chat, K2's
+        return True
     if topics is None:
         return False
     said = state.said() if state is not None else ""
@@ -121,7 +137,7 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             compared_sides(evidence.question, False, vocabulary), evidence.question, lex):
         # "is MK-7 as effective as Actonel?": the article compares K2 with that medicine
         return True
-    if eaten and compare.asks_comparison(evidence.question) and _EATING.search(
+    if eaten and compare.asks_comparison(evidence.question) and _AS_FOOD.search(
             evidence.question.lower()) and not _ORIGIN.search(evidence.question.lower()):
         # a food the article names as K2's source set against a pill or another source ("is
         # eating natto better than taking a k2 pill" was refused, blind round 88, 4/8): its
@@ -254,7 +270,10 @@ _LEADING_SUBJECT = re.compile(
 # ("how much better is MK-7?", "how much longer does it last?", "how many times a day?").
 _NOT_TAKEN = frozenset(tokenize(
     "more less better worse longer shorter higher lower bigger smaller greater sooner later "
-    "time times often difference risk"))
+    "time times often difference risk "
+    # ... nor a person ("how much should someone like me take": "the article never mentions
+    # should someone", found with blind round 91's "what dose would fit someone like me")
+    "someone somebody anyone anybody everyone everybody person people"))
 
 
 def asked_amount_of(question: str, vocabulary: Vocabulary) -> str | None:

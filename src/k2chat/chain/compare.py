@@ -47,7 +47,11 @@ _CUE = re.compile(
     r"get off|drop(?:ping)?)\b")
 # two amounts set side by side ("100 or 200 mcg k2??", blind round 48: both quotes gave the
 # 100-200 mcg range, neither set one amount against the other)
-_AMOUNT_OR = re.compile(r"\d\s*(?:mcg|µg|ug|micrograms?|mg)?\s+or\s+\d")
+_AMOUNT_OR = re.compile(r"\d\s*(?:mcg|µg|ug|micrograms?|mg)?\s+or\s+\d|"
+                        # (or further apart: "is 100 mcg enough or should i be doing 200",
+                        # blind round 91 got the maintenance range alone, 7/8)
+                        r"\d\s*(?:mcg|µg|ug|micrograms?|mg)\b[^.?!\d]{0,40}\bor\b[^.?!\d]{0,30}"
+                        r"\d")
 _MORE_LESS = re.compile(
     r"\b(more|higher|bigger|larger|double|triple|extra|less|lower|smaller|megadose|"
     r"mega[- ]?dose)\b")

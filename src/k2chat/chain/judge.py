@@ -135,6 +135,25 @@ _IN_MCG = re.compile(r"\d\s*(?:mcg|micrograms?|µg|ug)\b")
 _WRITTEN = re.compile(r"(\d[\d,.]*)\s*(?:mg|milligrams?|mcg|micrograms?|µg|ug)\b")
 
 
+_FORM = re.compile(r"\bmk[47]\b")
+
+
+def _form_beside(text: str, amount: float) -> str | None:
+    """The K2 form named beside an amount of ``text`` (within a few words after it, "180
+    micrograms of MK-4", else before it, "For MK-7 (...): 90–180 micrograms"), or None."""
+    t = normalize(text)
+    for m in re.finditer(r"\d[\d,]*(?:\.\d+)?(?:\s*-\s*\d[\d,]*(?:\.\d+)?)?\s*(?:mcg|micrograms?|"
+                         r"mg|milligrams?|µg|ug)\b", t):
+        if amount not in amounts_mcg(m.group(0), carry=True):
+            continue
+        after = _FORM.search(t[m.end():m.end() + 20])
+        if after is not None:
+            return after.group(0)
+        before = list(_FORM.finditer(t[max(0, m.start() - 30):m.start()]))
+        return before[-1].group(0) if before else None
+    return None
+
+
 def _each_figure_named(question: str, units: list[Unit], order: list[int], lead_p: Any,
                        chosen: list[Unit], scores: list[float],
                        ) -> tuple[list[Unit], list[float], bool]:
@@ -151,14 +170,18 @@ def _each_figure_named(question: str, units: list[Unit], order: list[int], lead_
         # (figures in one unit are compared as doses are; one number in both units asks
         # which unit: "wait is that 45 mcg or 45 mg??" is the unit line's question)
         return chosen, scores, False
-    def states(unit: Unit) -> set[float]:  # ("100–200 mcg/day" states 100 and 200)
-        return set(amounts_mcg(unit.quote, carry=True)) & set(named)
+    def states(unit: Unit, amount: float) -> bool:  # ("100–200 mcg/day" states 100 and 200)
+        # ... for the form the question names it with ("180 micrograms mk4": not MK-7's
+        # "90–180 micrograms", blind round 90, 4/8)
+        form = _form_beside(question, amount)
+        return amount in amounts_mcg(unit.quote, carry=True) and (
+            form is None or _form_beside(unit.quote, amount) in (form, None))
 
     before = list(chosen)
     for amount in named:
-        if any(amount in states(u) for u in chosen):
+        if any(states(u, amount) for u in chosen):
             continue
-        i = next((i for i in order if amount in states(units[i])
+        i = next((i for i in order if states(units[i], amount)
                   and not any(overlaps(units[i], c) for c in chosen)), None)
         if i is None or len(chosen) == MAX_QUOTES:  # (while there is room: none gives way)
             continue

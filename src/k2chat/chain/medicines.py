@@ -13,7 +13,7 @@ from k2chat.text import TypoIndex
 
 __all__ = ["ANTICOAGULANT_TERMS", "CLASS_WORDS", "LOOKALIKES_PATH", "anticoagulants_named",
            "anticoagulants_written", "blood_thinner_kind", "english_lookalikes_text",
-           "is_caution", "mentions_anticoagulant"]
+           "is_caution", "mentions_anticoagulant", "without_drug_doses"]
 
 
 # Generic names (brand names resolve to these through ``k2chat.chain.drugs``) and class words.
@@ -151,6 +151,29 @@ def blood_thinner_kind(generic: str, many: bool = False) -> str:
     -> "an anticoagulant"."""
     return next((plural if many else one for names, one, plural in _KINDS if generic in names),
                 "anticoagulants" if many else "an anticoagulant")
+
+
+_DOSE = r"\d[\d,]*(?:\.\d+)?\s*(?:mg|mcg|µg|ug|milligrams?|micrograms?)\b"
+_DOSE_OF = re.compile(rf"{_DOSE}\s+(?:of\s+)?((?:my\s+|the\s+)?)([a-z][a-z-]{{3,}})\b",
+                      re.IGNORECASE)  # "5 mg of eliquis"
+_NAME_DOSE = re.compile(rf"\b([a-z][a-z-]{{3,}})\s+(?:at\s+|is\s+)?{_DOSE}",
+                        re.IGNORECASE)  # "eliquis 5mg"
+
+
+def without_drug_doses(text: str, not_medicines: frozenset[str] = frozenset()) -> str:
+    """The text without the amounts it gives for a medicine ("on xeralto 20mg, wanting mk7",
+    "5 mg of eliquis twice a day"): those are no amounts of the supplement. Names in
+    ``not_medicines`` (the articles' own substance, "menaquinone") keep theirs."""
+    table = drug_table()
+
+    def medicine(name: str) -> bool:
+        name = name.lower()
+        generic = table.get(name) or next(iter(anticoagulants_named(name)), None)
+        return generic is not None and not {name, generic} & not_medicines
+
+    text = _DOSE_OF.sub(lambda m: m.group(1) + m.group(2) if medicine(m.group(2))
+                        else m.group(0), text)
+    return _NAME_DOSE.sub(lambda m: m.group(1) if medicine(m.group(1)) else m.group(0), text)
 
 
 def anticoagulants_written(text: str) -> tuple[tuple[str, str], ...]:

@@ -28,7 +28,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from k2chat.chain.drugs import drug_classes, drug_table, generic_names
-from k2chat.chain.medicines import ANTICOAGULANT_TERMS, anticoagulants_named, mentions_anticoagulant
+from k2chat.chain.medicines import (
+    ANTICOAGULANT_TERMS,
+    anticoagulants_named,
+    mentions_anticoagulant,
+    without_drug_doses,
+)
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.profile import load_profile
 from k2chat.store.quotes import Hit, Unit
@@ -257,7 +262,10 @@ class SafetyTopics:
             if topic.other_drugs:
                 hits |= unknown
             if topic.by_amount and not elsewhere:
-                hits |= {f"{a:g} mcg" for a in amounts_mcg(text, mg=in_mcg, carry=True)
+                # (not a medicine's own amount: "on xeralto 20mg, wanting mk7" named no
+                # 20 mg of K2, and got the line on amounts above the range, blind round 71)
+                dosed = without_drug_doses(text, self._vocabulary.not_medicines)
+                hits |= {f"{a:g} mcg" for a in amounts_mcg(dosed, mg=in_mcg, carry=True)
                          if topic.above_mcg is not None and a > topic.above_mcg}
             if hits:
                 out.append((topic, frozenset(hits)))
