@@ -12,7 +12,7 @@ import pytest
 import k2chat
 from k2chat import Chat
 from k2chat.chain.emergency import certain_emergency
-from k2chat.chain.medicines import anticoagulants_named
+from k2chat.chain.medicines import anticoagulants_named, without_drug_doses
 from k2chat.chain.state import facts_in
 from k2chat.store.statements import with_unit
 from k2chat.types import Answer
@@ -2128,3 +2128,84 @@ def test_two_quotes_of_a_paragraph_one_sentence_apart_are_one_quote(settings) ->
     assert "Only when carboxylated by vitamin K2 can osteocalcin bind calcium" in lead, answer.text
     assert lead.endswith("increased fracture risk."), answer.text
     assert not any("Inadequate K2" in c.quote for c in answer.citations[1:]), answer.text
+
+
+def test_a_medicines_own_amount_is_no_amount_of_k2(settings) -> None:
+    # blind round 71: "on xeralto 20mg, wanting mk7 for osteopenia ..." got the line on
+    # amounts above the range, the blood thinner's 20 mg read as 20,000 mcg of K2
+    answer = k2chat.ask("eliquis 5mg twice daily here, thinking of adding mk7, ok?", settings)
+    assert "Higher Doses" not in answer.text, answer.text
+    assert without_drug_doses("taking 10 mg of xarelto and 360 mcg mk7") == (
+        "taking xarelto and 360 mcg mk7")
+
+
+def test_an_amount_named_with_a_form_is_matched_to_that_forms_figure(settings) -> None:
+    # blind round 90: "45mg mk4 in one place and like 180 micrograms mk4 somewhere else" got
+    # MK-7's "90–180 micrograms" as the 180 (4/8)
+    answer = k2chat.ask("why does one bit say 45 mg of mk-4 and another 180 mcg of mk-4??",
+                        settings)
+    assert "180 micrograms of MK-4" in answer.text, answer.text
+
+
+def test_whether_k2_is_just_a_vitamin_gets_the_biologically_active_line(pipeline) -> None:
+    # blind round 90: "does k2 count as a supplement? its just a vitamin" after a surgeon's
+    # "no supplements before my op" got the Japanese studies' line (2/8)
+    answer = _last_answer(pipeline, ["my dentist said to stop all supplements before my "
+                                     "implant surgery"],
+                          "is k2 even a supplement though, its only a vitamin right")
+    assert "biologically active nutrient" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize(("history", "question"), [
+    # blind round 90's own conversation: the bisphosphonate comparison (4/8); the new wording
+    # held before (a guard)
+    (["how long does k2 take to work", "ive been taking it 3 months and my scan didnt change"],
+     "so if i quit after 3 months did i basically waste my money"),
+    (["been on mk7 for two months now"],
+     "nothing changed on my scan, is it pointless after 2 months"),
+])
+def test_months_of_k2_with_no_change_get_the_onset_line(
+        pipeline, history: list[str], question: str) -> None:
+    answer = _last_answer(pipeline, history, question)
+    assert _lead(answer).startswith("Onset of Effect"), answer.text
+
+
+@pytest.mark.parametrize("text", [
+    # blind round 90's false alarms, their own wordings, then new ones (the daughter on
+    # epilepsy medication held before: a guard)
+    "my son is 19 and has epilepsy, he takes anti seizure meds. he lifts weights and wants to "
+    "add k2, anything to watch",
+    "i'm going to kill my sister, she threw out my natto again",
+    "slightly lightheaded when i stand up too fast, happens sometimes, not now",
+    "my daughter is 23 and on epilepsy medication. she wants to start mk7, any problem",
+    "gonna kill my husband, he ate all my natto",
+])
+def test_a_medicine_named_for_a_condition_a_household_jest_and_a_past_mild_sign_are_calm(
+        settings, text: str) -> None:
+    assert not k2chat.ask(text, settings).emergency
+
+
+@pytest.mark.parametrize("text", [
+    # (guards: the rules above never clear these)
+    "she takes seizure meds and is having a seizure right now",
+    "slightly dizzy and my chest hurts right now",
+])
+def test_a_sign_happening_now_stays_an_emergency(settings, text: str) -> None:
+    assert k2chat.ask(text, settings).emergency
+
+
+def test_a_dose_for_the_reader_after_telling_their_health_is_covered(pipeline) -> None:
+    # blind round 91: "im 62, postmenopausal, my dexa came back as osteopenia", then "so what
+    # dose would fit someone like me" was refused (4/8)
+    answer = _last_answer(pipeline, ["58 and just diagnosed with osteopenia"],
+                          "ok so how much should someone like me take")
+    assert answer.grounded and "mcg" in answer.text, answer.text
+
+
+def test_two_amounts_apart_in_one_question_are_compared(settings) -> None:
+    # blind round 91: "is 100 mcg enough or should i be doing 200" got the maintenance range
+    # alone (7/8)
+    answer = k2chat.ask("would 90 mcg do or do i need to go up to 180", settings)
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "Maintenance & General Support" in quotes and "Therapeutic Range" in quotes, (
+        answer.text)
