@@ -2209,3 +2209,19 @@ def test_two_amounts_apart_in_one_question_are_compared(settings) -> None:
     quotes = " ".join(c.quote for c in answer.citations)
     assert "Maintenance & General Support" in quotes and "Therapeutic Range" in quotes, (
         answer.text)
+
+
+def test_a_blood_thinner_given_up_by_pronoun_hears_the_article_never_says_to(settings) -> None:
+    # blind round 90: "honestly the warfarin is such a pain ... could i just come off it for a
+    # month or so while i do a course of k2" never heard it (5/8)
+    answer = k2chat.ask("the eliquis makes me bruise so easily. can i stop it for a few weeks "
+                        "and try k2 instead", settings)
+    assert "The article does not say to stop a blood thinner." in answer.text, answer.text
+
+
+def test_a_pregnant_or_nursing_reader_asking_about_a_low_dose_hears_no_high_dose_line_first(
+        settings) -> None:
+    # blind round 90: "breastfeding my 4 month old, is a small dose of mk-7 ok for me" got
+    # the "high-dose supplementation" line, read as leave for a low dose (6/8)
+    low = k2chat.ask("nursing my baby, would a tiny amount of k2 be alright", settings)
+    assert "limited high-quality safety data" in _lead(low), low.text

@@ -189,8 +189,30 @@ THINNER_UNSAID = "to stop a blood thinner"
 
 def _thinner_given_up(question: str) -> str | None:
     part = normalize(question_part(question))
-    return THINNER_UNSAID if any(mentions_anticoagulant(m.group("what"))
-                                 for m in _GIVE_UP.finditer(part)) else None
+    whole = normalize(question)
+
+    def thinner(m: re.Match[str]) -> bool:
+        what = m.group("what")
+        if mentions_anticoagulant(what):
+            return True
+        # "it" for the blood thinner named before, K2 not named since ("honestly the warfarin
+        # is such a pain ... could i just come off it for a month ... while i do a course of
+        # k2": never heard the article does not say to stop it, blind round 90, 5/8)
+        before = whole[:whole.find(part)] + part[:m.start()] if part in whole else ""
+        return bool(_PRONOUN.match(what)) and mentions_anticoagulant(before) and not (
+            _SUBSTANCE_AFTER.search(before[_last_thinner(before):]))
+
+    return THINNER_UNSAID if any(thinner(m) for m in _GIVE_UP.finditer(part)) else None
+
+
+_SUBSTANCE_AFTER = re.compile(r"\b(?:k2|mk[47]|vitamin k2?|menaquinone)\b")
+
+
+def _last_thinner(text: str) -> int:
+    """Where the last blood-thinner word of ``text`` starts (0: none found)."""
+    starts = [m.start() for m in re.finditer(r"[a-z]+", text) if mentions_anticoagulant(
+        m.group())]
+    return starts[-1] if starts else 0
 
 
 # An official figure asked for ("whats the official upper limit for k2, like the government
