@@ -290,9 +290,14 @@ _STOPPED_BLEEDING = re.compile(r"\b(stopped bleeding|bleeding (has |had )?(stopp
                                # blind round 77)
                                r"bleeding (from|in|at|of) (my|his|her|the|a) [\w ]{1,30}? "
                                r"(has |had )?(?<!nt )(?<!not )(stopped|settled)|"
-                               r"put a (band-?aid|plaster) on it)\b")
+                               # ("... put a bandaid on and its fine": the emergency reply,
+                               # blind round 93)
+                               r"put (a |an |some )?(band-?aids?|plasters?) on( it)?)\b")
 _PET = re.compile(r"\b(?:my|our|the|his|her|their) (?:\w+ )?(?:dog|dogs|puppy|pup|cat|cats|"
                   r"kitten|pet|hamster|rabbit|bunny|parrot|ferret|guinea pig)\b")
+# bleeding going on after all ("put a bandaid on but it keeps bleeding through")
+_STILL_BLEEDING = re.compile(r"\b(keeps?|kept|still|won'?t stop|not stopping|through|soak\w*|"
+                             r"gush\w*|pour\w*|again)\b")
 _NEVER_TAKEN = re.compile(r"\b(nobody|no one|none of (us|them)) (swallowed|took|ate|had)\b|"
                           r"\b(didn'?t|did not|never) (swallow|take|eat|ingest)\w*\b")
 # (not "all good": "cut my finger chopping veggies, put a plaster on it, all good" got the
@@ -339,7 +344,8 @@ def _over_or_never(sentence: str) -> bool:
     # rounds 60 and 61)
     if _LARGE_AMOUNT.search(s) or _PRESENT_ALARM.search(_WELL_SO_NOW.sub(" ", s)):
         return False
-    if _STOPPED_BLEEDING.search(s):  # a small cut that has stopped, nothing said of now
+    if _STOPPED_BLEEDING.search(s) and not _STILL_BLEEDING.search(s):
+        # a small cut that has stopped, nothing said of now
         return True
     if _PET.search(s) and _RECOVERED.search(s) and not _NOT_WELL.search(s):
         # a pet that got into the supplement and is well ("my dog ate one k2 capsule an hour
