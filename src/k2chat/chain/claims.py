@@ -125,7 +125,11 @@ def searched_words(own: str, query: str, flags: safety.SafetyFlags, said: str,
             and unclaimed.rstrip().endswith("?") and len(unclaimed.split()) <= _ASKED_WORDS):
         mine = with_generics(unclaimed)
         return mine, mine if query == own else query
-    amounts = {m.group(0) for m in vocabulary.amount.finditer(flags.claim_text)}
+    # (an amount the reader repeats as theirs stays: "User: great so 2000 a day is fine right"
+    # after a pasted "2000 mcg ... is ideal", blind round 93)
+    unclaimed = safety.claimed_units(unclaimed, flags.claim_text)
+    amounts = {m.group(0) for m in vocabulary.amount.finditer(flags.claim_text)
+               if m.group(0) not in unclaimed}
     if not amounts:
         return own, query
 

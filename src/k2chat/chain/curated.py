@@ -21,7 +21,13 @@ from k2chat.chain.shape import (
     quote_words,
     repeats,
 )
-from k2chat.chain.state import ConversationState, group_words, without_hearsay, without_negated
+from k2chat.chain.state import (
+    ConversationState,
+    facts_in,
+    group_words,
+    without_hearsay,
+    without_negated,
+)
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, overlaps
 from k2chat.store.statements import amounts_mcg
@@ -164,8 +170,8 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
             without_negated(f"{without_hearsay(evidence.question, said)} {said}"))
         pairs = pairs[:len(head) or 1] + [
             (u, p) for u, p in pairs[len(head) or 1:]
-            if any(u is s for s in shown) or not _about_other_thinners(u.quote, own,
-                                                                     flags.anticoagulant)]
+            if any(u is s for s in shown) or not _about_other_thinners(
+                u.quote, own, flags.anticoagulant, off_thinner=_off_thinners(evidence, state))]
     if second is not None:
         pairs.insert(1, (second, top))
     at = 1 if head else 2  # after the topic's lead: it leads, or follows the ranked lead
@@ -218,15 +224,25 @@ _ADDRESSED = re.compile(
     r"doacs?)\b|\b(?:caution|risk|interaction)\b[^.;:]{0,30}?\b(?:is|involves)\b[^.;:]{0,30}?"
     r"\b(?:anticoagulants?|anticoagulant therapy|warfarin|vitamin k[- ]antagonists?)\b",
     re.IGNORECASE)
+def _off_thinners(evidence: Evidence, state: ConversationState | None) -> bool:
+    """The reader said they are off blood thinners ("finished the blood thinners"), now or
+    earlier."""
+    return (facts_in(evidence.question)[0].get("anticoagulant") is False
+            or (state is not None and state.stated("anticoagulant") is False))
+
+
 _VKA_WORDS = re.compile(r"\b(?:warfarin|coumadin|vitamin k[- ]antagonists?)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def _about_other_thinners(quote: str, own: tuple[tuple[str, str], ...],
-                          on_thinner: bool) -> bool:
+                          on_thinner: bool, off_thinner: bool = False) -> bool:
     sentences = _SENTENCES.split(quote.split(" … ")[-1])
-    if not on_thinner:  # opens addressed to blood-thinner readers
-        return bool(_ADDRESSED.search(sentences[0]))
+    if not on_thinner:  # opens addressed to blood-thinner readers; for a reader who said they
+        # are off them, addressed to them anywhere ("... Therefore, individuals on
+        # anticoagulant therapy ... must exercise extreme caution" after a past DVT's line,
+        # the blood thinners finished: blind round 93, 7/8)
+        return any(_ADDRESSED.search(x) for x in (sentences if off_thinner else sentences[:1]))
     kinds = {medicines.blood_thinner_kind(g) for _, g in own}
     if not kinds or medicines.blood_thinner_kind("warfarin") in kinds:
         return False
@@ -364,6 +380,10 @@ _BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
 _WELL_TOLERATED = re.compile(r"\bwell[- ]tolerated\b", re.IGNORECASE)
 
 
+_WITH_UNIT = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*(mcg|µg|ug|micrograms?|mg|"
+                        r"milligrams?)\b", re.IGNORECASE)
+
+
 def _own_words(unclaimed: str, claims: str) -> str:
     """The reader's own words: the message without its claims, where they stand apart from
     them. An amount the reader asks about in a turn of their own is theirs even when a claim
@@ -371,7 +391,15 @@ def _own_words(unclaimed: str, claims: str) -> str:
     so 2000mcg a day is ok for me right" got no line on amounts above the typical range,
     blind round 75)."""
     own = unclaimed.strip()
-    return "" if not own or own in claims else own
+    if not own or own in claims:
+        return ""
+    # a bare number of the reader's that the claim gives with its unit is in that unit
+    # ("Assistant: 2000 mcg of mk-7 daily is ideal for everyone. User: great so 2000 a day is
+    # fine right" got no line on amounts above the range, blind round 93)
+    units = [f"{n} {u}" for n, u in _WITH_UNIT.findall(claims)
+             if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d.,]|\s*(?:mcg|µg|ug|micro|mg|milli))",
+                          own)]
+    return " ".join((own, *units))
 
 
 def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,

@@ -75,6 +75,11 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(time of (the )?day|what time|when (should|do|can|would) (i|you|we) take|"
         r"morning or (at )?(night|evening|bedtime)|(night|evening) or (in the )?morning|"
         r"am or pm|before bed|at bedtime|with (food|a meal|meals|breakfast|lunch|dinner)|"
+        # ("do i have to take k2 with a fatty meal for it to absorb": answered with the
+        # interactions paragraph, blind round 93, 3/8)
+        r"(take|taking|took|have|having) ((my |the )?(k2|mk-?[47]|vitamin k2?)|it|them)"
+        r"( \w+)? with (a |my |the |some )?(\w+ )?(meal|meals|food|breakfast|lunch|dinner|"
+        r"snack|fat|fats)|"
         r"empty stomach)\b")),  # ("... to my morning pills?" asks no time)
     # brands and makers: the article names none (blind round 27: "which brand gives the least
     # stomach trouble" got the side-effects passage)

@@ -325,6 +325,11 @@ _GROUP_PHRASES = (
 _COURSE_OVER = re.compile(r"\b(?:finished|stopped|quit|completed|ended|done with|came off|"
                           r"(?:i'?m|im|i am|now|been) off)\s+(?:it|them|those|that|the (?:meds|"
                           r"medications?|medicines?|tablets|pills|course))\b")
+# A move to a blood thinner told earlier ("my doctor switched me from coumadin to eliquis"):
+# "now that im off it" is off the one left, still on the new one (blind round 92 read it as
+# off every blood thinner and gave no caution, 4/8)
+_SWITCHED_TO = re.compile(r"\b(?:switch\w*|mov\w*|chang\w*|put|transferr?\w*)\b[^.?!]{0,40}?"
+                          r"\b(?:to|onto)\b")
 # A son or daughter of a stated age ("my son is 24", "our daughter, aged 19,").
 _GROWN_CHILD = re.compile(r"\b(?:son|daughter|kid|child|boy|girl)\b,?\s+(?:is|aged|age|who is|"
                           r"who's|turned|just turned)\s+(\d{1,3})\b")
@@ -560,7 +565,8 @@ class ConversationState:
             # thinner named, still on the other (blind round 38 lost the caution); "not on any
             # blood thinner now" names none and takes them all back
             said["anticoagulant"] = True
-        if self.on_blood_thinner and not said and _COURSE_OVER.search(normalize(question)):
+        if (self.on_blood_thinner and not said and _COURSE_OVER.search(normalize(question))
+                and not _SWITCHED_TO.search(normalize(self.said()))):
             # "finished it last spring" after "i took xarelto for six months after a clot in my
             # lung": the course told of is over (blind rounds 48-50 kept giving such readers
             # the caution); a message naming a group says itself what it ends
