@@ -263,8 +263,10 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
 # Not "twice" nor "last week": "passed out twice in the last hour", "surgery last week ...
 # can't catch my breath" are emergencies; both were tried and lowered recall on six sets.)
 _HISTORY = re.compile(
-    r"\b((\d+|a|one|two|three|few|several|couple of) (months?|years?) ago|last (month|year|"
-    r"spring|summer|fall|autumn|winter)|this (past )?year|as a (child|kid|teen)|years back|"
+    # ("... a blood clot in my leg 2 yrs ago": the emergency reply, blind round 94, 4/8)
+    r"\b((\d+|a|one|two|three|few|several|couple of) (months?|mos?|years?|yrs?) ago|last "
+    r"(month|year|spring|summer|fall|autumn|winter)|this (past )?year|as a (child|kid|teen)|"
+    r"years back|"
     r"in the past)\b")
 _RECOVERED = re.compile(
     r"\b(was|is|were|are|seems?|seemed|been|she'?s|he'?s|i'?m|they'?re|we'?re|feels?|felt|"
@@ -311,7 +313,7 @@ _LARGE_AMOUNT = re.compile(r"\b(all(?! (?:good|fine|ok|okay|well|gone|better|sor
 # 27 each had one as a false alarm). Not when anything tells of today or tonight, or of
 # wanting it again ("I used to self harm ... but tonight I want to do it so badly").
 _LONG_PAST = re.compile(
-    r"\b((\d+|a|one|two|three|many|several|few|some) )?(years?|decades?) (ago|back|before)\b|"
+    r"\b((\d+|a|one|two|three|many|several|few|some) )?(years?|yrs?|decades?) (ago|back|before)\b|"
     r"\b(a (long )?while|long( time)?) ago\b|\bin my (teens|twenties|thirties|20s|30s)\b|"
     r"\bas a (teen|teenager|kid|child|student)\b|\bwhen i was (younger|a teen\w*|a kid|\d+)\b|"
     r"\bback in (19|20)\d\d\b|"
