@@ -88,7 +88,9 @@ def forced_in_scope(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     K2?"; not "can taking K2 give you kidney stones?").
     ``vocabulary``: the names of the articles' substance and its forms (what makes a question
     one about K2)."""
-    if followup and bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
+    if bare_dose_followup(evidence.question):  # all of it: "and zinc, how much?"
+        # (a first message too: "how many mcg should i take per day" asks K2's, in this
+        # chat; found beside blind round 95's natto serving question, refused)
         return True
     if flags.borne_out:  # what the article says, in its words and figures, asked about
         return True

@@ -102,6 +102,8 @@ def _adds_something(unit: Unit, chosen: list[Unit], terms: set[str]) -> bool:
 
 
 
+# someone other than the reader, spoken of in the asking clause
+_SOMEONE_ELSE = re.compile(r"\b(?:him|her|them|he|she|they|it)\b")
 # the thing a clause likens what it points back at to ("the same as this k2 stuff")
 _LIKENED = re.compile(r"\b(?:the )?(?:same|similar|identical|different|like)\b(?: thing)?"
                       r"(?: (?:as|to|from))?(?: (?:this|the|that|my|your|a|an))?(?: [\w-]+)")
@@ -363,6 +365,11 @@ def judge(
         # or a brand told of in passing
         story = missing_attribute(evidence.question, lex)
         asked = story if story not in COMMERCIAL else None
+    if asked is None and _SOMEONE_ELSE.search(asking) and missing_attribute(
+            evidence.question, lex) == "animals":
+        # the one the asking clause speaks of is the animal of the story ("my vet says my old
+        # labs bones are weak, can i give him some of my mk7": answered, blind round 95)
+        asked = "animals"
     if asked in COMMERCIAL and topics is not None and topics.restrictive(evidence.question, lex):
         asked = None  # the group's statements answer the rest
     if asked is not None:

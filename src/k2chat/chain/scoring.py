@@ -81,6 +81,14 @@ _ASKED_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"( \w+)? with (a |my |the |some )?(\w+ )?(meal|meals|food|breakfast|lunch|dinner|"
         r"snack|fat|fats)|"
         r"empty stomach)\b")),  # ("... to my morning pills?" asks no time)
+    # how much K2 a food holds ("how many mcg is in one serving of natto though", after "what
+    # foods have k2 in them": the food-sources line again, blind round 95): the article gives
+    # no food's content
+    ("how much K2 a food contains", re.compile(
+        r"\bhow (much|many)\b[^?.!]{0,30}\b(is|are)( \w+)? in\b[^?.!]{0,25}\b(servings?|"
+        r"portions?|grams?|slices?|cups?|tablespoons?|spoons?|bowls?|packs?|packets?|pieces?)\b"
+        r"|\b(k2|mk-?[47]|vitamin k2?) content\b|"
+        r"\bhow much (k2|mk-?[47]|vitamin k2?) (is )?in\b")),
     # brands and makers: the article names none (blind round 27: "which brand gives the least
     # stomach trouble" got the side-effects passage)
     ("brands", re.compile(r"\b(brands?|branded|manufacturers?)\b")),

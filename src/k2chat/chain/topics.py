@@ -257,7 +257,8 @@ class SafetyTopics:
             hits = (drugs & topic.drugs) | (said & topic.words)
             if topic.whole_class:
                 hits |= {_BLOOD_THINNER}
-            hits |= {" ".join(p) for p in topic.phrases if _run_in(p, fixed) or _run_in(p, own)}
+            hits |= {" ".join(p) for p in topic.phrases
+                     if not blocked and (_run_in(p, fixed) or _run_in(p, own))}
             hits |= {p.pattern for p in topic.patterns if not blocked and p.search(lowered)}
             if topic.other_drugs:
                 hits |= unknown
