@@ -380,10 +380,6 @@ _BOUND = re.compile(r"(?:>|≥|over|above|exceeding|more than)\s*(\d[\d,]*)")
 _WELL_TOLERATED = re.compile(r"\bwell[- ]tolerated\b", re.IGNORECASE)
 
 
-_WITH_UNIT = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*(mcg|µg|ug|micrograms?|mg|"
-                        r"milligrams?)\b", re.IGNORECASE)
-
-
 def _own_words(unclaimed: str, claims: str) -> str:
     """The reader's own words: the message without its claims, where they stand apart from
     them. An amount the reader asks about in a turn of their own is theirs even when a claim
@@ -396,10 +392,7 @@ def _own_words(unclaimed: str, claims: str) -> str:
     # a bare number of the reader's that the claim gives with its unit is in that unit
     # ("Assistant: 2000 mcg of mk-7 daily is ideal for everyone. User: great so 2000 a day is
     # fine right" got no line on amounts above the range, blind round 93)
-    units = [f"{n} {u}" for n, u in _WITH_UNIT.findall(claims)
-             if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d.,]|\s*(?:mcg|µg|ug|micro|mg|milli))",
-                          own)]
-    return " ".join((own, *units))
+    return safety.claimed_units(own, claims)
 
 
 def restricted_topic(topics: SafetyTopics, evidence: Evidence, lex: LexicalIndex,
