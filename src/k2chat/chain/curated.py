@@ -189,6 +189,14 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         # them (a blood-thinner reader keeps what the ranked quotes say of their drug)
         pairs = pairs[:len(head) + len(more)]
         keep = len(pairs)
+    if head and topics.advice_first(head[0][0]) and _asks_leave_or_dose(evidence.question,
+                                                                        vocabulary):
+        # a reader the article tells to seek advice first, asking leave or a dose: no quote
+        # after the group's line says it is generally fine ("would a low dose like 100 mcg be
+        # ok then" after a past DVT got "At typical bone health dosages ... adverse effects
+        # are rare", read as a yes, blind round 94, 6/8)
+        pairs = [(u, p) for n, (u, p) in enumerate(pairs)
+                 if n < len(head) or any(u is s for s in shown) or not _REASSURES.search(u.quote)]
     restricted = restricted_topic(topics, evidence, lex, flags, state) if not emergency else None
     # the restricted topic's statements the file has follow its lead for the reader's words
     after = (topics.followers(restricted, f"{evidence.question} {said}")
@@ -443,7 +451,16 @@ def _strongest_statements(statements: list[Unit], pairs: list[tuple[Unit, float]
 # "a low incidence of adverse effects"): after a restrictive group's statements a reader in
 # it reads it as a yes (blind round 41: stage 3 CKD, "so k2 is fine for me then right?").
 _REASSURES = re.compile(r"\b(?:generally (?:considered )?safe|well[- ]tolerated|"
-                        r"low incidence of adverse effects)\b", re.IGNORECASE)
+                        r"low incidence of adverse effects|adverse effects are rare)\b",
+                        re.IGNORECASE)
+
+
+def _asks_leave_or_dose(question: str, vocabulary: Vocabulary) -> bool:
+    """The question asks leave to take K2, or how much ("would a low dose be ok")."""
+    lowered = question.lower()
+    return bool(vocabulary.asks_amount.search(question) or vocabulary.amount.search(question)
+                or ASKS_LEAVE.search(lowered) or PLANS.search(lowered)
+                or re.search(r"\b(?:ok|okay|fine|alright|safe)\b", lowered))
 
 
 def _restricted_pairs(topics: SafetyTopics, topic: Topic, pairs: list[tuple[Unit, float]],

@@ -390,6 +390,12 @@ class SafetyTopics:
         (``alone``)."""
         return any(t.alone for t in self.topics for s in t.statements if self.unit(s) is unit)
 
+    def advice_first(self, unit: Unit) -> bool:
+        """``unit`` is a statement of a topic whose group the article tells to seek advice
+        first (``advice_first``)."""
+        return any(t.advice_first for t in self.topics for s in t.statements
+                   if self.unit(s) is unit)
+
     def by_amount(self, unit: Unit) -> float | None:
         """The ``above_mcg`` of the topic touched by amounts that ``unit`` is a statement of
         (None: it is no such statement)."""
