@@ -172,10 +172,12 @@ def _each_figure_named(question: str, units: list[Unit], order: list[int], lead_
         # (figures in one unit are compared as doses are; one number in both units asks
         # which unit: "wait is that 45 mcg or 45 mg??" is the unit line's question)
         return chosen, scores, False
+    # the form the question names each amount with ("180 micrograms mk4": not MK-7's "90–180
+    # micrograms", blind round 90, 4/8)
+    forms = {amount: _form_beside(question, amount) for amount in named}
+
     def states(unit: Unit, amount: float) -> bool:  # ("100–200 mcg/day" states 100 and 200)
-        # ... for the form the question names it with ("180 micrograms mk4": not MK-7's
-        # "90–180 micrograms", blind round 90, 4/8)
-        form = _form_beside(question, amount)
+        form = forms[amount]
         return amount in amounts_mcg(unit.quote, carry=True) and (
             form is None or _form_beside(unit.quote, amount) in (form, None))
 
