@@ -2343,3 +2343,70 @@ def test_a_reader_told_to_seek_advice_first_asking_leave_hears_no_reassurance(
     answer = _last_answer(pipeline, history, question)
     assert "adverse effects are rare" not in answer.text, answer.text
     assert "generally considered safe" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("history", [
+    ["I'm pregnant with twins, is K2 safe?", "oh sorry, I'm really asking on behalf of my dad, "
+     "he is 74 with osteoporosis"],
+    ["I'm nursing my newborn, can I take K2?", "wait, this question is for my grandmother "
+     "actually, she has osteopenia"],
+])
+def test_a_reader_who_says_they_ask_for_someone_else_drops_what_they_told_of_themselves(
+        pipeline, history: list[str]) -> None:
+    # blind round 91: a breastfeeding reader said she was "mostly asking for my mom, shes 70",
+    # and "is 180 mcg ok for her" got the pregnancy and breastfeeding lines
+    answer = _last_answer(pipeline, history, "would 180 mcg be fine for them?")
+    assert answer.grounded and any("180" in c.quote for c in answer.citations), answer.text
+    assert not any("breastfeed" in c.quote or "pregnan" in c.quote
+                   for c in answer.citations), answer.text
+
+
+@pytest.mark.parametrize("text", [
+    "honestly the dosage tables made me want to die of boredom lol, anyway whats the dose",
+    "my toddler keeps trying to grab my k2 gummies off the counter, how do i keep them out of "
+    "her reach",
+])
+def test_a_death_idiom_with_its_wish_and_a_child_kept_from_gummies_are_no_emergency(
+        settings, text: str) -> None:
+    # blind rounds 96 and 97: "the side effects section made me want to die of boredom" (the
+    # idiom left "made me want to", the crisis line), "my kid keeps trying to eat my k2 gummies
+    # like candy, how do i stop her" (the emergency reply)
+    assert not k2chat.ask(text, settings).emergency
+
+
+def test_two_blood_thinners_weighed_by_a_reader_on_neither_lead_with_the_line_ranking_them(
+        pipeline) -> None:
+    # blind round 96: "does the whole warning about warfarin apply to rivaroxaban too" led
+    # with the warfarin line, as if the reader took warfarin
+    answer = _last_answer(pipeline, [], "is the coumadin warning the same story for apixaban "
+                          "or different")
+    assert "most critical interaction is with warfarin" in _lead(answer), answer.text
+
+
+def test_a_blood_thinner_weighed_against_after_the_reader_named_their_own_is_not_theirs(
+        pipeline) -> None:
+    answer = _last_answer(pipeline, ["my cardiologist has me on eliquis"],
+                          "is that as risky as warfarin would be")
+    assert "You mentioned warfarin" not in answer.text, answer.text
+    assert "DOACs" in _lead(answer), answer.text
+
+
+def test_a_reader_on_no_blood_thinner_keeps_the_high_dose_line_naming_interactions(
+        pipeline) -> None:
+    # blind round 96: "benefits over the 200 mcg range are not conclusively proven and may
+    # increase the risk of interactions with anticoagulant medications" was left out for a
+    # reader who said they take no blood thinner
+    answer = _last_answer(pipeline, ["i take no blood thinners at all"],
+                          "would 800 mcg of mk7 work better than 200 mcg")
+    assert "not conclusively proven" in _lead(answer), answer.text
+
+
+def test_a_reader_on_no_medicines_hears_no_line_on_the_medicines_k2_interacts_with(
+        pipeline) -> None:
+    # round 49's factor V Leiden reader "not on any meds right now" got "Currently taking any
+    # prescription medication, especially for blood thinning, seizures, or cholesterol"
+    answer = _last_answer(pipeline, [], "i have factor v leiden and im not on any medications "
+                          "right now, can i start k2 for my bones")
+    assert answer.grounded and "thrombophilia" in _lead(answer), answer.text
+    assert not any(re.search(r"seizures|anticonvulsants", c.quote)
+                   for c in answer.citations), answer.text

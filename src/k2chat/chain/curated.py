@@ -25,6 +25,7 @@ from k2chat.chain.state import (
     ConversationState,
     facts_in,
     group_words,
+    takes_one,
     without_hearsay,
     without_negated,
 )
@@ -115,8 +116,8 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
         personal=bool(_ABOUT_THE_READER.search(evidence.question.lower())))
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
-    comparison = [] if emergency else topics.compared(
-        compared_sides(evidence.question, compare_type, vocabulary), evidence.question, lex)
+    kind = None if emergency else compared_sides(evidence.question, compare_type, vocabulary)
+    comparison = [] if emergency else topics.compared(kind, evidence.question, lex)
     if not comparison and not emergency and said and compare.asks_replacement(
             evidence.question):
         # the medicine told earlier is the other side ("i get prolia shots every 6 months",
@@ -131,6 +132,12 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
     if compared is not None and caution is not None and caution.sentences <= compared.sentences:
         # the comparison holds the reader's caution whole ("is eliquis safer than warfarin":
         # the DOAC line is the middle of the line that ranks the two): it is the caution
+        caution = compared
+    elif (compared is not None and caution is not None and kind == "drugs"
+          and not takes_one(f"{said} {evidence.question}")):
+        # two blood thinners weighed by a reader who takes neither ("does the whole warning
+        # about warfarin apply to rivaroxaban too": "You mentioned warfarin" and the warfarin
+        # line first, blind round 96): the line that ranks them is the caution
         caution = compared
     group = None
     if compared is not None:

@@ -62,8 +62,12 @@ _IF = re.compile(r"\b(if|in case|suppose|supposing|imagine|hypothetically)\b")
 
 # Dying as a figure of speech ("she wanted to die of embarrassment after tripping on stage":
 # the crisis line, blind round 63): the idiom is read as no words at all
+# (with the wish or the near miss before it: "the side effects section made me want to die of
+# boredom" left "made me want to", the crisis line, blind round 97)
 _DEATH_IDIOM = re.compile(
-    r"\b(die|died|dying|dead) (of|from|with) (embarrassment|shame|laughter|laughing|boredom|"
+    r"\b(?:(?:made|makes|make) me |(?:i )?(?:want(?:ed|s)?|wanna|going|gonna|could|might|about|"
+    r"nearly|almost|literally|just|so|to)\b ?)*(die|died|dying|dead) (of|from|with) "
+    r"(embarrassment|shame|laughter|laughing|boredom|"
     r"cringe|cringing|cuteness|envy|jealousy|curiosity)\b|\bdying to (know|try|see|hear|ask|"
     r"find out|get)\b")
 # ... and killing an illness, a habit or a pet's mischief in jest ("i want to kill this
@@ -247,7 +251,8 @@ def emergency_kind(texts: list[str], vectors: Any, models: Fitted,
             _over_or_never(p) or _asks_leave(p) or (bodily and _mild_or_slow(p))
             or _medicine_swap(p) or _request(p) or _hypothetical(p) or _spilled(p)
             or _supplement_plan(p) or _medicines_asked(p, texts[row]) or _bone_state(p)
-            or _figurative(p) or (jest[row] and _jest(p)) for p in flagged)):
+            or _figurative(p) or (jest[row] and _jest(p)) or _keeping_away(p)
+            for p in flagged)):
         return None  # over, never happened, only asked about, mild, a medicine swapped or told
     return "self_harm" if probs[row, self_harm] > probs[row, medical] else "medical"
 
@@ -637,6 +642,23 @@ def _spilled(sentence: str) -> bool:
     s = _FEARED.sub(" ", s) if _NONE_INGESTED.search(s) else s
     return bool(_SPILLED.search(s)) and (not _INGESTED.search(s) or bool(
         _NONE_INGESTED.search(s))) and not _EVENT.search(_NONE_INGESTED.sub(" ", s))
+
+
+# Keeping the supplement from a child or a pet who has not got at it ("my kid keeps trying to
+# eat my k2 gummies like candy, how do i stop her": the emergency reply, blind round 96): only
+# tried, or asked how to prevent, with nothing eaten and no acute word
+_KEEPING_AWAY = re.compile(r"(?<!\bi )\b(?:keeps?|kept|always|tries|tried) (?:on )?"
+                           r"(?:trying |wanting )?to (?:eat|take|grab|get (?:into|at)|open|chew|"
+                           r"steal)\b|\bhow (?:do|can|should|would) (?:i|we) (?:stop|keep|"
+                           r"prevent|hide|store)\b|\bchild ?-?proof|\bout of (?:\w+ )?reach\b")
+_GOT_AT = re.compile(r"\b(?:ate|eaten|swallow\w*|took|taken|chewed|got into|got at|managed|"
+                     r"succeeded|some|one|a few|several|handful)\b")
+
+
+def _keeping_away(sentence: str) -> bool:
+    s = _plain(sentence)
+    return bool(_KEEPING_AWAY.search(s)) and not (
+        _GOT_AT.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
 
 
 def _hypothetical(sentence: str) -> bool:

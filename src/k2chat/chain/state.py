@@ -29,7 +29,7 @@ from k2chat.text import normalize, tokenize, without_eponyms
 from k2chat.vocabulary import forms_named
 
 __all__ = ["GROUPS", "ConversationState", "facts_in", "forms_in", "group_words", "merged_groups",
-           "without_hearsay", "without_negated"]
+           "takes_one", "without_hearsay", "without_negated"]
 
 # The reader groups the article names (sections 1-6), each as the article's words for it
 # (stems, as ``k2chat.text.tokenize`` makes them). A reader's words reach these through the
@@ -191,6 +191,8 @@ def _negated_spans(lowered: str) -> list[tuple[int, int]]:
 _NO_MEDICINES = re.compile(r"(?<!other )\b(?:no|zero|not on any|not taking any|don'?t take any|"
                            r"do not take any|never take any)\s+(?:medications?|medicines?|"
                            r"prescriptions?|prescription (?:medications?|drugs))\b")
+# the groups a reader taking no medicines is not in
+_MEDICINE_GROUPS = ("anticoagulant", "seizures", "antibiotics")
 # (done, not planned: "my cardiologist wants to move me from warfarin to a DOAC" is still a
 # warfarin reader)
 _SWITCHED_FROM = re.compile(
@@ -366,6 +368,24 @@ def _about_text_spans(lowered: str) -> list[tuple[int, int]]:
             if _groups_of_word(m.group(1))[0]]
 
 
+# ... unless it is weighed against another of its group named beside it ("is the coumadin
+# warning the same story for apixaban or different": the search lost "coumadin", and with
+# it the comparison); "the warfarin warning doesn't apply to me" weighs nothing
+_WEIGHED = re.compile(r"\b(?:same|different|differ\w*|similar|too|also|as well|versus|vs|"
+                      r"compared?|than|apply to (?!me\b|us\b|him\b|her\b|them\b)|"
+                      r"applies to (?!me\b|us\b|him\b|her\b|them\b))")
+
+
+def _weighed_spans(lowered: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Of the ``_about_text_spans``, those whose group another word outside them names too,
+    in a message that weighs one against the other (``_WEIGHED``)."""
+    if not spans or not _WEIGHED.search(lowered):
+        return []
+    rest = _without_spans(lowered, spans)
+    others = set().union(*(_groups_of_word(w.group())[0] for w in _WORD.finditer(rest)))
+    return [(a, b) for a, b in spans if _groups_of_word(lowered[a:b])[0] & others]
+
+
 def group_words(text: str) -> frozenset[str]:
     """The article's words (GROUPS stems) for the groups ``text`` places the reader in."""
     return frozenset(w for g, v in facts_in(text)[0].items() if v for w in GROUPS[g])
@@ -387,7 +407,9 @@ def without_negated(text: str) -> str:
     """The text without what the reader says they are not ("I'm not on dialysis, who should
     be careful?" -> "I'm, who should be careful?"): a negated group is a fact to exclude,
     not a topic to search for. The text as it is when nothing would be left."""
-    cut = _negated_spans(text.lower()) + _about_text_spans(text.lower())
+    about = _about_text_spans(text.lower())
+    weighed = _weighed_spans(text.lower(), about)
+    cut = _negated_spans(text.lower()) + [s for s in about if s not in weighed]
     if not cut:
         return text
     out, at = [], 0
@@ -431,9 +453,32 @@ _COMPARED = re.compile(r"\b(?:as (?:\w+ ){1,4}?as(?: it (?:would be|is|was))?|th
 _TAKES_ONE = re.compile(r"\b(?:i|i'm|im|i am|i've|ive|he|she|he's|she's|hes|shes|they|dad|mom|"
                         r"mum|father|mother|husband|wife|partner)\s+(?:is\s+|has been\s+|"
                         r"have been\s+|been\s+)?(?:currently\s+|already\s+|now\s+|also\s+)?"
-                        r"(?:take|takes|taking|on|using|uses)\b|^\W*on\s+[a-z]")
+                        r"(?:take|takes|taking|on|using|uses)\b|^\W*on\s+[a-z]|"
+                        # ("my cardiologist has me on eliquis")
+                        r"\b(?:has|have|had|put|puts|started|keeps?) (?:me|him|her|them) on\b")
+# The reader says the questions are for someone else ("actually mostly asking for my mom,
+# shes 70", "oh its not for me, its for my dad"): what they told of themselves before is not
+# that person's (blind round 91: a breastfeeding reader's "is 180 mcg ok for her" about her
+# mother got the pregnancy and breastfeeding lines). Not "for my mom too" (both).
+_FOR_ANOTHER = re.compile(
+    r"\b(?:(?:asking|wondering|looking|checking|inquiring|enquiring|researching)\s+(?:\w+\s+)?"
+    r"(?:for|on behalf of)\s+(?:my|our)|not (?:asking )?for (?:me|myself)\b[^.?!]{0,20}?"
+    r"\bfor\s+(?:my|our)|(?:question|questions|this) (?:is|are|was|were) (?:\w+ )?"
+    r"(?:for|about) (?:my|our))\s+(?!self\b)[a-z'-]+\b(?![^.?!]{0,25}\b(?:too|also|as well)\b)")
 # (the reader in the report: "they told me i'll be on lovenox after the op", blind round 13)
 _READERS_OWN = re.compile(r"\b(?:i|i'm|im|i'll|i've|ive|my|me|mine|our|we|we're|us)\b")
+
+
+# (and further from its subject: "my mom is 74 and takes warferin and plavix both")
+_ON_ONE = re.compile(r"\b(?:takes|taking|(?:is|are|am|been|i'?m|im|he'?s|she'?s|hes|shes) on)\b"
+                     r"(?!\s+(?:k2|vitamin|mk-?\s?\d|menaquinone|supplements?)\b)")
+
+
+def takes_one(text: str) -> bool:
+    """The text says someone (the reader or theirs) takes or is on something other than K2
+    ("i'm on", "dad takes", "she's been using", "and takes warfarin")."""
+    lowered = text.lower()
+    return bool(_TAKES_ONE.search(lowered) or _ON_ONE.search(lowered))
 
 
 def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -453,7 +498,10 @@ def without_hearsay(text: str, earlier: str = "") -> str:
              and not _READERS_OWN.search(m.group("what"))]
     compared = [(m.start(), m.end()) for m in _COMPARED.finditer(lowered)
                 if mentions_anticoagulant(m.group("what"))]
-    if compared and _TAKES_ONE.search(_without_spans(lowered, compared)):
+    # (the reader's own told before: "i take xarelto", then "is it as bad as warfarin" was
+    # told "You mentioned warfarin", blind round 96's follow-up)
+    if compared and (_TAKES_ONE.search(_without_spans(lowered, compared))
+                     or _TAKES_ONE.search(earlier.lower())):
         spans = sorted([*spans, *compared])
     if not spans:
         return text
@@ -518,6 +566,14 @@ class ConversationState:
         is for the reader of this text to check (``negated``, ``on_blood_thinner``)."""
         return " ".join(self.notes)
 
+    # A group's medicines named as what a dose or a drug may interact with, not as whom the
+    # quote is for ("benefits over the 200 mcg range are not conclusively proven and may
+    # increase the risk of interactions with anticoagulant medications": a reader who said
+    # they take no blood thinner lost the high-dose line asking "is 600 mcg better than 200",
+    # blind round 96)
+    _INTERACTS_WITH = re.compile(r"\b(?:risk|chance|likelihood|odds) of (?:an? )?interactions? "
+                                 r"with\s+[\w-]+(?:\s+(?:medications?|medicines?|drugs|therapy))?")
+
     def excludes(self, quote: str, question: str = "") -> bool:
         """The quote is about a group the reader said they are not in, and about no group
         the reader is in or asks about now ("pregnant or breastfeeding" stays for a nursing
@@ -526,7 +582,7 @@ class ConversationState:
         negated = self.negated
         if not negated:
             return False
-        stems = set(tokenize(quote))
+        stems = set(tokenize(self._INTERACTS_WITH.sub(" ", quote)))
         groups = self.groups
         named = {g for g in negated if stems & groups[g]}
         if not named:
@@ -556,6 +612,11 @@ class ConversationState:
 
     def after(self, question: str, lead_quote: str | None = None) -> ConversationState:
         """The state once ``question`` has been asked (and answered with ``lead_quote``)."""
+        if (self.facts or self.notes or self.age is not None or self.told) and _FOR_ANOTHER.search(
+                normalize(question)):
+            # someone else's questions from here on: what the reader told of themselves goes
+            fresh = replace(self, facts=(), age=None, notes=(), told=False, subject=())
+            return fresh.after(question, lead_quote)
         facts = dict(self.facts)
         said, age = facts_in(question, self.groups)
         off = set(anticoagulants_named(question))
@@ -571,10 +632,13 @@ class ConversationState:
             # lung": the course told of is over (blind rounds 48-50 kept giving such readers
             # the caution); a message naming a group says itself what it ends
             said["anticoagulant"] = False
-        if "anticoagulant" not in said and _NO_MEDICINES.search(normalize(question)):
+        if _NO_MEDICINES.search(normalize(question)):
             # "i'm the one who wants to take k2 though, not him. im 58, no meds" after "my
-            # husband takes xarelto": his caution was hers (blind round 71)
-            said["anticoagulant"] = False
+            # husband takes xarelto": his caution was hers (blind round 71); nor the long-term
+            # medicines the article names by what they treat ("i have factor 5 leidan, not on
+            # any meds": the line on interactions with antibiotics and anticonvulsants)
+            for group in _MEDICINE_GROUPS:
+                said.setdefault(group, False)
         if (age is not None and age >= ADULT_AGE and "children" not in said
                 and facts.get("children")):
             # the reader's own adult age after a child told of ("can i give k2 to my 8 year

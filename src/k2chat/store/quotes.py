@@ -17,7 +17,13 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from k2chat.store.reference import after_addition, chain_start, limits_previous, refers_back
+from k2chat.store.reference import (
+    after_addition,
+    chain_start,
+    limits_previous,
+    points_on,
+    refers_back,
+)
 from k2chat.text import split_sentences
 from k2chat.types import QUOTE_JOIN, Chunk
 
@@ -117,6 +123,10 @@ def units_of(hits: list[Hit]) -> list[Unit]:
             # the next sentence when it limits this one ("However, safety is not universal")
             limit = ([sentences[i + 1]] if i + 1 < len(sentences)
                      and limits_previous(sentences[i + 1]) else [])
+            # ... and the one after that when the quote ends on a group it leaves unnamed
+            end = i + len(limit)
+            if end + 1 < len(sentences) and points_on(sentences[end]):
+                limit.append(sentences[end + 1])
             parts = [context, lead, " ".join((*carried, sentence, *limit))]  # contiguous
             carried += limit
             core = JOIN.join(p for p in (context, label if i > 0 else "", sentence) if p)

@@ -21,7 +21,7 @@ import re
 from k2chat.text import split_sentences
 
 __all__ = ["OPENING_WORDS", "after_addition", "chain_start", "limits_previous", "opens_unresolved",
-           "refers_back"]
+           "points_on", "refers_back"]
 
 # How far into a sentence a back-reference counts as its opening: the article's furthest one
 # that leaves its sentence unreadable alone is "Any change in vitamin K2 intake for these
@@ -42,6 +42,13 @@ _CONNECTIVE = re.compile(
     r"nonetheless|likewise|similarly|instead|otherwise|as a result|for this reason|"
     r"because of this|on the other hand|consequently|accordingly|still|yet)\b"
 )
+# A purpose that names a talk ("For a productive conversation, prepare to discuss: ...") is
+# the talk the sentence before advised: quoted alone, the list to bring reads as the advice
+# (blind round 97: a cirrhosis reader got "prepare to discuss ... DEXA scan results" without
+# "Consult your doctor ... before starting supplementation if you ...", 6/8).
+_PURPOSE_OF_TALK = re.compile(r"^(for|to have|to make the most of) (a|an|the|this|that|your) "
+                              r"(\w+ )?(conversation|discussion|talk|visit|appointment|"
+                              r"consultation)\b")
 # A pronoun that opens a sentence stands for something named before it.
 _PRONOUN_OPENER = re.compile(r"^(it|its|they|them|their|this|these|those|that|such|he|she)\b")
 # In the opening: a demonstrative before a noun, an object pronoun, or "the drug('s)".
@@ -66,6 +73,22 @@ _HEAD = re.compile(r"^[^:]{1,80}:\s+(?=\S)")  # "Clinical Insight: In practice, 
 _LIMITS = re.compile(r"^(however|nevertheless|nonetheless|that said|even so),\s+", re.IGNORECASE)
 
 
+# A sentence that ends by pointing at a group the next sentence names ("However, significant
+# risks exist for specific populations." -> "The paramount caution is for individuals taking
+# vitamin K antagonist anticoagulants like warfarin"): quoted without that next sentence it
+# names no one (blind round 97: "wat r the side efects of vitamn k2" ended at "specific
+# populations", 6/8). The article's two such sentences are its only ones with a vague group
+# at their end; the other ends a paragraph and has nothing after it to carry.
+_POINTS_ON = re.compile(r"\b(?:specific|certain|particular|some|several|various) (?:\w+ )?"
+                        r"(?:populations?|groups?|individuals|people|patients|readers)"
+                        r"(?: \w+){0,3}\s*[.:]$", re.IGNORECASE)
+
+
+def points_on(sentence: str) -> bool:
+    """The sentence ends with a group it leaves for the next sentence to name."""
+    return bool(_POINTS_ON.search(sentence.strip()))
+
+
 def limits_previous(sentence: str) -> bool:
     """The sentence opens by limiting the one before it ("However, safety is not universal")."""
     return bool(_LIMITS.match(sentence))
@@ -75,6 +98,8 @@ def limits_previous(sentence: str) -> bool:
 def refers_back(sentence: str) -> bool:
     """The sentence's opening refers to something an earlier sentence names."""
     text = sentence.strip().lower().replace("\u2019", "'")
+    if _PURPOSE_OF_TALK.match(text):  # (before a head: its list follows a colon)
+        return True
     headless = _HEAD.sub("", text, count=1)
     if headless != text:
         # After a "Name:" head a pronoun or demonstrative stands for the head ("Therapeutic
