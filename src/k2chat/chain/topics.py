@@ -82,7 +82,8 @@ def _without_runs(tokens: list[str], runs: Sequence[tuple[str, ...]]) -> list[st
 def _chunk_for(statement: Statement, chunks: Sequence[Chunk]) -> Chunk | None:
     """The passage that holds the statement's last (action) sentence."""
     last = split_sentences(statement.body)[-1]
-    lead_in = statement.parts[0] if len(statement.parts) == 2 else None
+    # (a list's lead-in is its passage's context; a paragraph's head is in its text)
+    lead_in = statement.parts[0] if len(statement.parts) == 2 and not statement.added_to else None
     for chunk in chunks:
         if last in chunk.text and (lead_in is None or chunk.context == lead_in):
             return chunk

@@ -33,6 +33,11 @@ class Statement:
     readers: frozenset[tuple[str, ...]] = frozenset()
     # it follows the topic's lead for a reader who uses one of these (``also``)
     followers: frozenset[tuple[str, ...]] = frozenset()
+    # the article's sentence, when the statement is a paragraph's head and the point of a
+    # sentence that opens with an addition ("Clinical Insight:", "while high-dose ..." of
+    # "Furthermore, while high-dose ..."), quoted as ingest quotes it
+    # (``k2chat.store.reference.after_addition``)
+    added_to: str = ""
 
     @property
     def text(self) -> str:
@@ -40,8 +45,9 @@ class Statement:
 
     @property
     def body(self) -> str:
-        """The sentences it states (a list item without its lead-in)."""
-        return self.parts[-1]
+        """The sentences it states (a list item without its lead-in; the whole sentence of an
+        addition's point)."""
+        return self.added_to or self.parts[-1]
 
     @property
     def sentences(self) -> frozenset[str]:
@@ -192,12 +198,30 @@ def _statement(raw: Any, where: str, article: str, lines: list[str]) -> Statemen
         ok = any(f"- {item}" in lines[i + 1:] and all(
             ln.startswith("- ") for ln in lines[i + 1:lines.index(f"- {item}", i + 1)])
             for i in starts)
-        if not ok:
+        added = "" if ok else _added_point(lead_in, item, lines)
+        if not ok and not added:
             raise CorpusError(f"{where}: {item!r} is not an item of the list that "
-                              f"{lead_in!r} introduces")
+                              f"{lead_in!r} introduces, nor the point of an addition in the "
+                              f"paragraph it heads")
+        return Statement(parts, readers, followers, added)
     elif not (part := parts[0]).endswith((".", "!", "?")):
         raise CorpusError(f"{where}: a statement ends with a whole sentence: {part!r}")
     return Statement(parts, readers, followers)
+
+
+def _added_point(head: str, point: str, lines: list[str]) -> str:
+    """The sentence of the paragraph ``head`` opens ("Clinical Insight:") whose point after
+    its additive connective is ``point``; "" when there is none."""
+    from k2chat.store.reference import after_addition
+
+    if not head.endswith(":"):
+        return ""
+    for line in lines:
+        if line.startswith(head):
+            for sentence in split_sentences(line):
+                if after_addition(sentence) == point:
+                    return sentence
+    return ""
 
 
 def _words(raw: Any) -> frozenset[str]:
