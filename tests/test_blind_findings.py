@@ -2434,3 +2434,64 @@ def test_a_clinician_role_asked_of_k2chat_is_an_instruction(settings, question: 
     # no note that k2chat cannot prescribe
     answer = k2chat.ask(question, settings)
     assert answer.text.startswith("k2chat does not follow instructions"), answer.text
+
+
+def test_whether_k2_passes_into_breast_milk_is_said_to_be_unsaid(settings) -> None:
+    # blind rounds 97 and 98: "does it get into breast milk or is it fine while breastfeeding"
+    # got the breastfeeding lines, never a word that the article does not say
+    answer = k2chat.ask("nursing twins right now, would mk7 pass through to my breast milk?",
+                        settings)
+    assert "does not say whether it passes into breast milk" in answer.text, answer.text
+    assert "breastfeeding" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize(("question", "noted"), [
+    ("whats the maximum k2 per day a person can take", True),
+    ("would 300 mcg beat 200 for my osteopenia, i want the max benefit", False),
+])
+def test_a_maximum_asked_is_said_to_be_unsaid(settings, question: str, noted: bool) -> None:
+    # blind round 97: "just tell me the max k2 dose i can take" got "up to ... 360 micrograms
+    # of MK-7", read as the limit
+    answer = k2chat.ask(question, settings)
+    assert ("does not say an official upper limit" in answer.text) is noted, answer.text
+
+
+def test_trying_for_a_baby_told_earlier_keeps_the_planning_line(pipeline) -> None:
+    # blind round 99: "me and my husband are trying for our first baby", then "i already take
+    # 90mcg of mk7 a day ... do i need to check with anyone" got dose lines alone, 2/8
+    answer = _last_answer(pipeline, ["my partner and i are trying to have a baby this year"],
+                          "i take 100 mcg of mk7 daily, anything i should do about that?")
+    assert any("planning for pregnancy" in c.quote or "Pregnant" in c.quote
+               for c in answer.citations[:1]), answer.text
+
+
+def test_a_clotting_disorder_told_earlier_leads_a_question_of_safety_for_all(pipeline) -> None:
+    # blind round 98: "i have factor v leiden", then "my naturopath says k2 is totally safe for
+    # everyone, is that true" never heard of clotting disorders, 3/8
+    answer = _last_answer(pipeline, ["diagnosed with factor 5 leiden last year"],
+                          "so k2 is safe for anybody, me included?")
+    assert "thrombophilia" in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize(("question", "defining"), [
+    ("what is osteocalcine", "a protein secreted by osteoblasts"),
+    ("the lab sheet says ucOC on it, what does that even mean",
+     "undercarboxylated osteocalcin (ucOC)"),
+])
+def test_a_misspelt_or_reported_term_is_defined(settings, question: str, defining: str) -> None:
+    # blind rounds 96 and 98: "whats osteocalcn" got "For bone, the key protein is
+    # osteocalcin." alone; "my blood work says ucOC on it, what does that even mean" an
+    # evidence line
+    answer = k2chat.ask(question, settings)
+    assert defining in _lead(answer), answer.text
+
+
+@pytest.mark.parametrize("text", [
+    # (round 98's own wording)
+    "feel a bit lightheaded when i stand up too fast, probably just dehydrated",
+    "my brother had a seizure three months ago, he is on medication now and totally fine",
+])
+def test_a_harmless_dizziness_and_a_past_seizure_now_treated_are_no_emergency(
+        settings, text: str) -> None:
+    # blind rounds 98 and 99's false alarms
+    assert not k2chat.ask(text, settings).emergency

@@ -57,6 +57,15 @@ _POINTED = re.compile(r"(?P<term>[a-z0-9][a-z0-9-]{1,30})(?:\s+(?:is\s+|was\s+)?
                       + _FILLER + r"(?:\s+(?:mean|stand for))?" + _FILLER + r"\W*$")
 
 
+# ... or named earlier in the message, as what a report says or shows ("my blood work says ucOC
+# on it, what does that even mean", "my lab report has something called ucOC on it and its
+# high, what is that": evidence lines, no definition, blind rounds 96 and 98)
+_NAMED = re.compile(r"\b(?:called|named|says|shows|showed|lists|listed as|labell?ed|reads)\s+"
+                    r"(?P<term>[a-z0-9][a-z0-9-]{1,30})\b(?=\s+(?:on|in|at|is|was|and|,)|\W)")
+_ASKS_OF_IT = re.compile(r"\bwh?at(?:\s+(?:even|actually|exactly))? (?:does|do|is|'?s) (?:that|it|"
+                         r"this)" + _FILLER + r"(?:\s+(?:mean|stand for))?" + _FILLER + r"\W*$")
+
+
 def defined_term(question: str, bare: bool = False) -> str | None:
     """The term a question asks to be defined ("mk7" for "what is MK-7 exactly?"), as
     ``k2chat.text.normalize`` spells it; None for any other question. ``bare``: a term asked
@@ -72,6 +81,9 @@ def defined_term(question: str, bare: bool = False) -> str | None:
     m = _POINTED.search(text)
     if m and m.group("term") not in _NOT_TERMS | STOPWORDS:
         return m.group("term")
+    named = _NAMED.search(text) if _ASKS_OF_IT.search(text) else None
+    if named and named.group("term") not in _NOT_TERMS | STOPWORDS:
+        return named.group("term")
     first, *rest = _TOLD_AFTER.split(text)
     if rest and "?" not in " ".join(rest):
         # the definition asked, then where the reader met the term ("wat is ucoc, its on my

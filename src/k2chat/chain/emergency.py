@@ -591,9 +591,10 @@ def _mild_or_slow(sentence: str) -> bool:
 
 
 def _mild_not_now(s: str) -> bool:
-    """A mild dizziness said not to be happening now, and nothing else acute."""
+    """A mild dizziness said not to be happening now, or put down to a harmless cause, and
+    nothing else acute."""
     rest = _NOT_NOW.sub(" ", s)
-    return bool(_MILD.search(s) and _NOT_NOW.search(s)) and not (
+    return bool(_MILD.search(s) and (_NOT_NOW.search(s) or _HARMLESS_CAUSE.search(s))) and not (
         _PRESENT_ALARM.search(rest) or _ACUTE.search(_LIGHT_SIGNS.sub(" ", rest)))
 
 
@@ -602,6 +603,11 @@ def _mild_not_now(s: str) -> bool:
 _LIGHT_SIGNS = re.compile(r"\b(?:dizz\w*|light-?headed|woozy)\b")
 _NOT_NOW = re.compile(r"\bnot (?:right )?now\b|\bnot at the moment\b|\bnot currently\b|"
                       r"\bnot happening now\b")
+# ... or put down to standing up fast or an everyday cause ("feel a bit lightheaded when i
+# stand up too fast, probably just dehydrated": the emergency reply, blind round 98)
+_HARMLESS_CAUSE = re.compile(r"\bwhen (?:i|he|she|they) (?:stand|stood|get|got|sit|sat) up\b|"
+                             r"\bprobably (?:just )?(?:dehydrat\w*|tired|hungry|the heat|stress\w*|"
+                             r"low blood sugar|(?:from )?(?:skipping|skipped) \w+)\b")
 
 
 # a sign told as easing ("killer headache after staring at screens all day, took a tylenol and
@@ -683,8 +689,11 @@ _PAST_DAY = re.compile(r"\b(yesterday|last (night|week|weekend)|(\d+|a|one|two|t
 _WELL_SO_NOW = re.compile(r"\b(fine|ok|okay|alright|better|gone|normal|well|good|calm|calmer|"
                           # ("last year i had a blood clot in my lung, its been treated and im
                           # off the meds now": blind round 73)
-                          r"treated|healed|resolved|off the meds|off (?:them|it|the tablets)) "
-                          r"now\b")
+                          r"treated|healed|resolved|off the meds|off (?:them|it|the tablets)|"
+                          # ("my friend had a seizure last month, shes on meds now and doing
+                          # fine": blind round 99)
+                          r"on (?:meds|medication|medicine|treatment|(?:her|his|their|my) "
+                          r"(?:meds|medication|medicine|tablets))) now\b")
 # A hypothetical asked about ("if my kid ever swallowed one of my pills what should i do":
 # blind round 61's false alarm): "if ... ever", "what if", "in case", with nothing happening
 # now (the certain rules and _PRESENT_ALARM's words keep a real one)

@@ -38,7 +38,7 @@ from k2chat.chain.scoring import (
 )
 from k2chat.chain.shape import BODY_WORDS, MAX_QUOTES, quote_words
 from k2chat.chain.state import ConversationState, without_negated
-from k2chat.chain.unsaid import unsaid
+from k2chat.chain.unsaid import OFFICIAL_UNSAID, unsaid
 from k2chat.models.classify import Fitted
 from k2chat.store.lexical import LexicalIndex
 from k2chat.store.quotes import Unit, bridged, overlaps
@@ -399,6 +399,10 @@ def judge(
     order = _healthy_reader_first(evidence.question, units, order)
     # "what is MK-7?" (or "mk-7??" opening a conversation): where the article says what it is
     term = defined_term(evidence.question, bare=not followup)
+    if term is not None and " " not in term:
+        # a misspelt term is the article's word ("whats osteocalcn" got "For bone, the key
+        # protein is osteocalcin." alone, no definition, blind round 98, 5/8)
+        term = lex.spelled(term)
     kinds = {i: defines(units[i].quote, term) for i in order} if term is not None else {}
     # described first, the shortest description first ("Inadequate K2 leads to higher levels
     # of ... (ucOC), which is associated with reduced bone mineral density" before the
@@ -475,14 +479,19 @@ def judge(
                                                compare_type=qtype == "compare",
                                                whole=bool(definers) or figures)
     chosen, scores = bridged(chosen, scores)
+    group_dose = _group_dose_unsaid(topics, evidence, lex, flags, state, qtype, chosen,
+                                    vocabulary)
+    said = unsaid(evidence.question,
+                  [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
+                  vocabulary)
+    if said == OFFICIAL_UNSAID and group_dose:
+        said = group_dose  # a group's reader asking the most they may take: no dose for them
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),
-        unsaid(evidence.question,
-               [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
-               vocabulary) or unstated_amount_note(evidence.question, units, vocabulary)
+        said or unstated_amount_note(evidence.question, units, vocabulary)
         or (OWN_RESULT_UNSAID if definers and about_own_result(evidence.question) else None)
-        or _group_dose_unsaid(topics, evidence, lex, flags, state, qtype, chosen, vocabulary),
+        or group_dose,
         defined=term if definers and term in vocabulary.forms else None,
     )
 

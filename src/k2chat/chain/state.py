@@ -322,6 +322,12 @@ _GROUP_PHRASES = (
     (re.compile(r"\b(?:knee|hip|joint|shoulder|ankle|elbow)s?\b(?: \w+){0,3}? (?:replacement|"
                 r"replaced|op)\b|\b(?:replace|replacing|operate on) (?:my|his|her|a|the) (?:knee|"
                 r"hip|joint|shoulder|ankle|elbow)s?\b"), "surgery"),
+    # trying for a baby is the article's "planning for pregnancy" ("me and my husband are
+    # trying for our first baby", then "i already take 90mcg of mk7 a day ... do i need to
+    # check with anyone": dose lines alone, blind round 99, 2/8)
+    (re.compile(r"\btrying (?:for|to have|to get) (?:a|an|another|our|my|the) (?:\w+ )?(?:baby|"
+                r"child|kid)\b|\btrying to (?:get pregnant|conceive)\b|\bttc\b"),
+     "planning_pregnancy"),
 )
 # a course told as over, pointed back at ("finished it", "came off them", "done with the meds")
 _COURSE_OVER = re.compile(r"\b(?:finished|stopped|quit|completed|ended|done with|came off|"

@@ -322,7 +322,13 @@ class SafetyTopics:
         take orlistat for weight loss", then "will my k2 still work": blind round 39 got the
         vitamin D line); statements ``skip`` rejects (a group the reader is not in) are
         passed over."""
-        topics = [t for t, _ in self.touched(text, lex)] + self.restrictive(said, lex)
+        touched = [t for t, _ in self.touched(text, lex)]
+        # the reader's own groups told earlier: restrictive ones always, those the article
+        # tells to seek advice first when the question is about the reader
+        own = self.restrictive(said, lex) + ([t for t, _ in self.touched(said, lex)
+                                              if t.advice_first] if personal and said else [])
+        topics = [t for t in touched if not t.after_groups]
+        topics += [t for t in (*own, *touched) if t not in topics]
         if personal and said:
             topics += [t for t, _ in self.touched(said, lex) if t not in topics]
         for topic in topics:

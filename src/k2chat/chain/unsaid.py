@@ -37,7 +37,7 @@ from k2chat.vocabulary import Vocabulary
 if TYPE_CHECKING:
     from k2chat.store.lexical import LexicalIndex
 
-__all__ = ["asks_change", "unsaid"]
+__all__ = ["MILK_UNSAID", "OFFICIAL_UNSAID", "asks_change", "unsaid"]
 
 # A change of regimen: (the phrase as the note says it, its forms, the word that must be
 # missing from the articles for it to be unsaid).
@@ -172,10 +172,23 @@ def unsaid(question: str, quotes: list[str], lex: LexicalIndex,
         or _continuing_before_operation(question, vocabulary, lex.vocabulary))
     unnamed = [c for c in classes if not set(tokenize(c)) & lex.vocabulary]
     official = _OFFICIAL.search(normalize(question))
+    milk = _INTO_MILK.search(normalize(question_part(question)))
     return change or _thinner_given_up(question) or (
         f"anything about {unnamed[0]}s" if unnamed else None) or (
         OFFICIAL_UNSAID if official and not set(tokenize(official.group())) <= lex.vocabulary
-        else None)
+        else None) or (
+        MILK_UNSAID if milk and not set(tokenize("milk")) & lex.vocabulary else None)
+
+
+# Whether it reaches the baby through breast milk ("nursing my 3 month old ... does it get into
+# breast milk or is it fine while breastfeeding": the breastfeeding lines alone, never a word
+# that the article does not say, blind round 97, 6/8)
+_INTO_MILK = re.compile(r"\b(?:get|gets|getting|go|goes|going|pass|passes|passing|transfer\w*|"
+                        r"come|comes|end up|ends up|seep\w*)\s+(?:(?:through|thru|over)\s+)?"
+                        r"(?:in|into|through|thru|to)\s+(?:the\s+|my\s+|her\s+|your\s+)?"
+                        r"(?:breast\s?milk|milk|baby)\b|"
+                        r"\b(?:in|into|through|to)\s+(?:the\s+|my\s+|her\s+)?breast\s?milk\b")
+MILK_UNSAID = "whether it passes into breast milk"
 
 
 # The reader's blood thinner given up, asked about ("honestly thinking of quitting my warfarin
@@ -218,6 +231,11 @@ def _last_thinner(text: str) -> int:
 # An official figure asked for ("whats the official upper limit for k2, like the government
 # UL": blind round 76 answered with the article's low-incidence figures, read as a limit):
 # the article gives none, unless its own words name one.
+# (or a maximum: "just tell me the max k2 dose i can take. number only" got "up to ... 360
+# micrograms of MK-7", read as the limit, blind round 97, 6/8)
 _OFFICIAL = re.compile(r"\b(?:official|government|governmental|fda|rda|recommended daily "
-                       r"allowance|recommended dietary allowance|tolerable upper|ul)\b")
+                       r"allowance|recommended dietary allowance|tolerable upper|ul|upper limit|"
+                       r"safe limit|max(?:imum)?(?=\s+(?:safe\s+|daily\s+|recommended\s+|amount\s+"
+                       r"of\s+)?(?:dose|dosage|amount|intake|mcg|micrograms?|mg|k2|mk-?\s?[47]|"
+                       r"vitamin|i|you|one|per|a day|daily|limit|safe)\b|\s*[?.!]*\s*$))\b")
 OFFICIAL_UNSAID = "an official upper limit or daily allowance"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from k2chat.store.passages import Passages
-from k2chat.text import GENERIC_STEMS, TypoIndex, tokenize
+from k2chat.text import GENERIC_STEMS, TypoIndex, normalize, tokenize
 from k2chat.types import Chunk
 
 __all__ = ["GENERIC_WEIGHT", "LexicalIndex"]
@@ -57,6 +57,8 @@ class LexicalIndex:
         self.position = {id_: i for i, id_ in enumerate(ids)}
         self._terms: dict[int, frozenset[str]] = {}
         self._amount: dict[tuple[str, int], bool] = {}
+        self._spellings: TypoIndex | None = None  # the passages' words (``spelled``), built once
+        self._surface: frozenset[str] = frozenset()
 
     IDF_FILE = "idf.json"
     # Passages whose terms are kept once worked out: the whole article many times over, and a
@@ -82,6 +84,19 @@ class LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
         idf = json.loads((folder / cls.IDF_FILE).read_text(encoding="utf-8"))
         return cls(chunks, bm25=bm25, idf=idf)
+
+    def spelled(self, word: str) -> str:
+        """``word`` as the articles spell it: the word of theirs it misspells ("osteocalcn" ->
+        "osteocalcin", ``TypoIndex``), else ``word`` itself. Over the passages' own words (as
+        ``k2chat.text.normalize`` writes them), not BM25's stems."""
+        if self._spellings is None:
+            words = {w for c in self.chunks for w in re.findall(r"[a-z][a-z0-9]+",
+                                                                 normalize(c.text))}
+            self._surface = frozenset(words)
+            self._spellings = TypoIndex(words)
+        if word in self._surface:
+            return word
+        return self._spellings.match(word) or word
 
     def terms(self, index: int) -> frozenset[str]:
         """The terms of passage ``index`` (what BM25 indexed for it)."""

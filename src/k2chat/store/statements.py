@@ -87,6 +87,9 @@ class Topic:
     # reader's onset line read from "in 3 weeks"; the healthy adults' 45 mg line after the
     # Japanese studies' dose, read as leave to take it)
     alone: bool = False
+    # a general answer (whether K2 is safe, for everyone, up to what amount): the statement of
+    # a group the reader told of earlier leads before it
+    after_groups: bool = False
     # the conversation group its words place a reader in, kept across turns
     # (``k2chat.chain.state.GROUPS``: "kidney"); None: its words are not remembered
     remembers: str | None = None
@@ -288,6 +291,7 @@ def _load(path: Path, mtime: float) -> tuple[Topic, ...]:
             within_mcg=(float(within[0]), float(within[1])) if within is not None else None,
             shows=shows,
             alone=bool(entry.get("alone")),
+            after_groups=bool(entry.get("after_groups")),
             emergency=_statement(emergency, where, article, lines) if emergency else None,
             remembers=str(entry["remembers"]) if entry.get("remembers") else None,
         ))
