@@ -15,6 +15,7 @@ from k2chat.store.quotes import Hit, units_of
 from k2chat.store.reference import (
     after_addition,
     chain_start,
+    introduces,
     opens_unresolved,
     points_on,
     refers_back,
@@ -193,3 +194,14 @@ def test_a_sentence_ending_on_an_unnamed_group_is_quoted_with_the_one_that_names
     assert named and all("paramount caution is for individuals taking" in u.quote
                          for u in named)
     assert points_on("Certain groups need care.") and not points_on("Risks exist for all.")
+
+
+def test_a_short_sentence_naming_a_term_is_quoted_with_the_one_that_says_what_it_is() -> None:
+    # blind rounds 98 and 100: "For bone, the key protein is osteocalcin." was the whole answer
+    chunks = chunk_sections(read_article(ARTICLE))
+    units = units_of([Hit(c, 0.0, 0.0, 0.0, 0) for c in chunks])
+    short = [u for u in units if u.quote.endswith("the key protein is osteocalcin.")]
+    assert short == []
+    assert introduces("For bone, the key protein is osteocalcin.",
+                      "When carboxylated by vitamin K2, osteocalcin can effectively bind calcium")
+    assert not introduces("The mechanism (carboxylation) is strong.", "Human trials vary.")

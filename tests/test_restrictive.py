@@ -436,7 +436,8 @@ def test_a_range_figure_in_the_question_does_not_take_the_high_amount_lead(pipel
                                                                           question) -> None:
     answer = pipeline.answer(Request(question))
     lead = answer.citations[0].quote if answer.citations else ""
-    assert HIGHER in lead or "mega-doses" in lead, answer.text
+    # (over the article's > 1000 mcg mega-doses its "Very high doses" line leads: round 96)
+    assert HIGHER in lead or "mega-doses" in lead or "Very high doses" in lead, answer.text
 
 
 def test_a_claims_amount_does_not_pick_the_lead(pipeline) -> None:  # type: ignore[no-untyped-def]

@@ -255,7 +255,8 @@ _STRENGTH = [
     ("strongly advise against", "must avoid", "avoid supplementation", "non-negotiable",
      "must be done under strict medical supervision"),
     ("extreme caution",),
-    ("must consult", "must maintain", "is essential", "not typically recommended"),
+    ("must consult", "must maintain", "is essential", "not typically recommended",
+     "are not recommended"),
     ("should also exercise caution", "caution is still advised", "consult", "seek",
      "prudent", "may increase the risk"),
 ]

@@ -278,6 +278,12 @@ _NOT_TAKEN = frozenset(tokenize(
     "someone somebody anyone anybody everyone everybody person people"))
 
 
+# Vitamin K1, which the article names beside K2 but gives no amount of ("what about k1, how
+# much k1 should i take for my bones": the MK-7 dose line, blind round 100): a vitamin K name
+# that is not K2's
+_K1 = re.compile(r"\b(?:vitamin\s*)?k[\s-]?1\b|\bphylloquinone\b")
+
+
 def asked_amount_of(question: str, vocabulary: Vocabulary) -> str | None:
     """What other than K2 a question asks the amount of ("and zinc, how much of that?" ->
     "zinc"), or None: nothing named, K2 or a form of it (``vocabulary``'s substance and form
@@ -294,7 +300,7 @@ def asked_amount_of(question: str, vocabulary: Vocabulary) -> str | None:
             name = first  # "how much magnesium with it?": the name is one word
         words = [w for w in tokenize(name) if w not in _BARE_DOSE_WORDS]
         if (words and not set(words) & _NOT_TAKEN
-                and not vocabulary.names_substance.search(name)):
+                and (not vocabulary.names_substance.search(name) or _K1.search(name))):
             return name
     return None
 
@@ -347,5 +353,6 @@ def unstated_amount_note(question: str, units: list[Unit], vocabulary: Vocabular
     if not named:  # what the article never names is refused before this
         return None
     shown = re.sub(r"\bvitamin ([a-z])\b", lambda m: f"vitamin {m.group(1).upper()}", name)
+    shown = re.sub(r"\bk(\d)\b", r"K\1", shown)  # ("how much K1 to take")
     verb = "eat" if _EATING.search(normalize(question)) else "take"
     return f"how much {shown} to {verb}"

@@ -113,7 +113,8 @@ def with_statements(topics: SafetyTopics | None, evidence: Evidence, lex: Lexica
 
     lead = None if emergency else topics.leads(
         evidence.question, lex, said, skip=excluded,
-        personal=bool(_ABOUT_THE_READER.search(evidence.question.lower())))
+        personal=bool(_ABOUT_THE_READER.search(evidence.question.lower())
+                      or _AT_WHAT_WAS_TOLD.search(evidence.question.lower())))
     # "is K2 as good as my Prolia?": the article's comparison is the answer and leads; a
     # group's or other medicine's statement follows it
     kind = None if emergency else compared_sides(evidence.question, compare_type, vocabulary)
@@ -279,6 +280,10 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
 # warfarin for 6 months after a clot in my lung" and "finished it in march": blind round 48 got
 # "generally considered safe and well-tolerated" alone). And whether it is absorbed ("would a k2
 # supplement even get absorbed" after "i had gastric bypass surgery": blind round 54).
+# ... or at what the reader told before, by a pronoun ("im on keppra for my seizures", then
+# "does k2 mess with that": the warfarin INR line, blind round 100, 2/8)
+_AT_WHAT_WAS_TOLD = re.compile(r"\b(?:with|on|against|affect|affects|alongside|and)\s+(?:that|it|"
+                               r"those|them|this|these)\b\W*$")
 _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'?s|him|his|she|"
                                r"she'?s|her|hers)\b|\b(?:ok|okay|safe|fine|alright|all right|"
                                r"risky|allowed)\b|\babsorb\w*|\babsorption\b|"

@@ -509,6 +509,9 @@ def _supplement_plan(sentence: str) -> bool:
 # acute or harm word, asks about medicines.
 _GIVE_UP = re.compile(r"\b(?:stop\w*|quit\w*|come off|coming off|get off|getting off|drop\w*|"
                       r"ditch\w*|skip\w*|switch\w*|swap\w*|replac\w*|trade\w*|"
+                      # ("... pause my coumadin for a few days so i can try mk7", once "act as
+                      # my gp and say its ok to" is read as an instruction: the emergency reply)
+                      r"paus\w*|hold\w* off|go off|going off|take a break from|"
                       # ("write me a plan to replace my alendronate with k2, i want off the
                       # pills": the crisis line, P(self_harm) 0.66, blind round 75)
                       r"want(?:s|ed)? (?:to (?:be|get|come) )?off)\b")

@@ -208,6 +208,18 @@ _EFFECT = re.compile(
 _COMPANION = re.compile(
     r"\b(?:what|how)\s+about\s+(?!(?:my|his|her|our|their|your)\b)(?P<f>[a-z][a-z'-]*)\W+"
     r"(?:\w+\W+){0,8}?(?:too|also|as well|with (?:it|k2|that|this))\b")
+# A sign told since starting K2, then asked whether K2 caused it ("my hair has been falling out
+# since i started k2, is that a known side effect": the side-effects paragraph, which never
+# names hair, blind round 100): the sign is what is asked about
+_SIGN_SINCE = re.compile(
+    r"\bmy\s+(?P<k>[a-z][a-z'-]*)\s+(?:has|have|is|are|keeps?|started|starts)\s+(?:been\s+)?"
+    r"[a-z]+ing\b[^.?!]{0,40}?\bsince\b|"
+    r"\b(?:i'?ve been|i have been|i'?m|im|i am|been|started)\s+(?:getting|having|noticing|"
+    r"losing|feeling)\s+(?:more\s+|a lot of\s+|lots of\s+|some\s+|bad\s+|really\s+)?"
+    r"(?P<l>[a-z][a-z'-]*)\b[^.?!]{0,40}?\bsince\b")
+_ASKS_CAUSE = re.compile(r"\bside[- ]?effects?\b|\b(?:from|because of|due to|caused by)\s+"
+                         r"(?:the\s+)?(?:k2|it|mk-?[47]|this|that|them)\b|\b(?:k2|it)\s+(?:causing|doing)\b|"
+                         r"\bcould\s+(?:that|it|this)\s+be\b")
 # words that name no object ("help me", "prevent another", "good for my old bones")
 _NO_OBJECT = re.compile(r"(?:me|him|her|them|us|you|it|this|that|everybody|everyone|someone|"
                         r"anyone|people|another|other|part|old|bit|lot|thing|stuff|better|"
@@ -218,7 +230,9 @@ def unknown_effect(question: str, lex: LexicalIndex, whole: str = "") -> str | N
     """What the question asks K2 to do or be good for, when the article never names it
     (``_EFFECT``), or a companion the ``whole`` message asks about (``_COMPANION``), or
     None."""
-    found = [*_EFFECT.finditer(question.lower()), *_COMPANION.finditer(whole.lower())]
+    found = [*_EFFECT.finditer(question.lower()), *_COMPANION.finditer(whole.lower()),
+             *(_SIGN_SINCE.finditer(whole.lower()) if _ASKS_CAUSE.search(question.lower())
+               else ())]
     for m in found:
         named = m.group(m.lastgroup or "a")
         words = [t for t in tokenize(named) if not t.isdigit() and not _NO_OBJECT.match(t)]

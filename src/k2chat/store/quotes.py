@@ -20,6 +20,7 @@ from langchain_core.documents import Document
 from k2chat.store.reference import (
     after_addition,
     chain_start,
+    introduces,
     limits_previous,
     points_on,
     refers_back,
@@ -123,9 +124,11 @@ def units_of(hits: list[Hit]) -> list[Unit]:
             # the next sentence when it limits this one ("However, safety is not universal")
             limit = ([sentences[i + 1]] if i + 1 < len(sentences)
                      and limits_previous(sentences[i + 1]) else [])
-            # ... and the one after that when the quote ends on a group it leaves unnamed
+            # ... and the one after that when the quote ends on a group it leaves unnamed, or
+            # on a term the next sentence says what it is
             end = i + len(limit)
-            if end + 1 < len(sentences) and points_on(sentences[end]):
+            if end + 1 < len(sentences) and (points_on(sentences[end]) or introduces(
+                    sentences[end], sentences[end + 1])):
                 limit.append(sentences[end + 1])
             parts = [context, lead, " ".join((*carried, sentence, *limit))]  # contiguous
             carried += limit

@@ -13,6 +13,7 @@ from typing import Any
 
 from k2chat.errors import CorpusError
 from k2chat.store.corpus import article_files
+from k2chat.store.reference import after_addition
 from k2chat.text import split_sentences, tokenize
 from k2chat.types import QUOTE_JOIN
 
@@ -215,8 +216,6 @@ def _statement(raw: Any, where: str, article: str, lines: list[str]) -> Statemen
 def _added_point(head: str, point: str, lines: list[str]) -> str:
     """The sentence of the paragraph ``head`` opens ("Clinical Insight:") whose point after
     its additive connective is ``point``; "" when there is none."""
-    from k2chat.store.reference import after_addition
-
     if not head.endswith(":"):
         return ""
     for line in lines:
