@@ -496,10 +496,16 @@ _SUPPLEMENT_PLAN = re.compile(
     r"menaquinone(?:-?[47])?|k2 supplements?|supplements? of k2)\b")
 
 
-def _supplement_plan(sentence: str) -> bool:
+def _told_calmly(pattern: re.Pattern[str], sentence: str, *also_not: re.Pattern[str]) -> bool:
+    """``pattern`` is in the sentence (read plain) and no acute or harm word (nor any of
+    ``also_not``) is."""
     s = _plain(sentence)
-    return bool(_SUPPLEMENT_PLAN.search(s)) and not (
-        _ACUTE.search(s) or _HARM_WORDS.search(s) or _LARGE_AMOUNT.search(s))
+    return bool(pattern.search(s)) and not any(
+        p.search(s) for p in (_ACUTE, _HARM_WORDS, *also_not))
+
+
+def _supplement_plan(sentence: str) -> bool:
+    return _told_calmly(_SUPPLEMENT_PLAN, sentence, _LARGE_AMOUNT)
 
 
 # A medicine the reader would give up for another ("honestly i want to stop my alendronate
@@ -582,8 +588,7 @@ _BONES = re.compile(r"\b(?:bones?|bone (?:density|mass|scan|loss)|dexa|t-?scores
 
 
 def _bone_state(sentence: str) -> bool:
-    s = _plain(sentence)
-    return bool(_BONES.search(s)) and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
+    return _told_calmly(_BONES, sentence)
 
 
 def _mild_or_slow(sentence: str) -> bool:
@@ -665,9 +670,7 @@ _GOT_AT = re.compile(r"\b(?:ate|eaten|swallow\w*|took|taken|chewed|got into|got 
 
 
 def _keeping_away(sentence: str) -> bool:
-    s = _plain(sentence)
-    return bool(_KEEPING_AWAY.search(s)) and not (
-        _GOT_AT.search(s) or _ACUTE.search(s) or _HARM_WORDS.search(s))
+    return _told_calmly(_KEEPING_AWAY, sentence, _GOT_AT)
 
 
 def _hypothetical(sentence: str) -> bool:
@@ -676,8 +679,7 @@ def _hypothetical(sentence: str) -> bool:
 
 
 def _request(sentence: str) -> bool:
-    s = _plain(sentence)
-    return bool(_REQUEST.search(s)) and not (_ACUTE.search(s) or _HARM_WORDS.search(s))
+    return _told_calmly(_REQUEST, sentence)
 
 
 def _asks_leave(sentence: str) -> bool:

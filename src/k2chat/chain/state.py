@@ -466,7 +466,7 @@ _TAKES_ONE = re.compile(r"\b(?:i|i'm|im|i am|i've|ive|he|she|he's|she's|hes|shes
 # shes 70", "oh its not for me, its for my dad"): what they told of themselves before is not
 # that person's (blind round 91: a breastfeeding reader's "is 180 mcg ok for her" about her
 # mother got the pregnancy and breastfeeding lines). Not "for my mom too" (both).
-_FOR_ANOTHER = re.compile(
+_ASKS_FOR_ANOTHER = re.compile(
     r"\b(?:(?:asking|wondering|looking|checking|inquiring|enquiring|researching)\s+(?:\w+\s+)?"
     r"(?:for|on behalf of)\s+(?:my|our)|not (?:asking )?for (?:me|myself)\b[^.?!]{0,20}?"
     r"\bfor\s+(?:my|our)|(?:question|questions|this) (?:is|are|was|were) (?:\w+ )?"
@@ -514,6 +514,15 @@ def without_hearsay(text: str, earlier: str = "") -> str:
     kept = _without_spans(text, spans)
     return kept if mentions_anticoagulant(kept) or mentions_anticoagulant(
         without_negated(earlier)) else text
+
+
+# A group's medicines named as what a dose or a drug may interact with, not as whom the
+# quote is for ("benefits over the 200 mcg range are not conclusively proven and may
+# increase the risk of interactions with anticoagulant medications": a reader who said
+# they take no blood thinner lost the high-dose line asking "is 600 mcg better than 200",
+# blind round 96)
+_INTERACTS_WITH = re.compile(r"\b(?:risk|chance|likelihood|odds) of (?:an? )?interactions? "
+                             r"with\s+[\w-]+(?:\s+(?:medications?|medicines?|drugs|therapy))?")
 
 
 @dataclass(frozen=True)
@@ -572,14 +581,6 @@ class ConversationState:
         is for the reader of this text to check (``negated``, ``on_blood_thinner``)."""
         return " ".join(self.notes)
 
-    # A group's medicines named as what a dose or a drug may interact with, not as whom the
-    # quote is for ("benefits over the 200 mcg range are not conclusively proven and may
-    # increase the risk of interactions with anticoagulant medications": a reader who said
-    # they take no blood thinner lost the high-dose line asking "is 600 mcg better than 200",
-    # blind round 96)
-    _INTERACTS_WITH = re.compile(r"\b(?:risk|chance|likelihood|odds) of (?:an? )?interactions? "
-                                 r"with\s+[\w-]+(?:\s+(?:medications?|medicines?|drugs|therapy))?")
-
     def excludes(self, quote: str, question: str = "") -> bool:
         """The quote is about a group the reader said they are not in, and about no group
         the reader is in or asks about now ("pregnant or breastfeeding" stays for a nursing
@@ -588,7 +589,7 @@ class ConversationState:
         negated = self.negated
         if not negated:
             return False
-        stems = set(tokenize(self._INTERACTS_WITH.sub(" ", quote)))
+        stems = set(tokenize(_INTERACTS_WITH.sub(" ", quote)))
         groups = self.groups
         named = {g for g in negated if stems & groups[g]}
         if not named:
@@ -618,8 +619,8 @@ class ConversationState:
 
     def after(self, question: str, lead_quote: str | None = None) -> ConversationState:
         """The state once ``question`` has been asked (and answered with ``lead_quote``)."""
-        if (self.facts or self.notes or self.age is not None or self.told) and _FOR_ANOTHER.search(
-                normalize(question)):
+        if (self.facts or self.notes or self.age is not None or self.told) and (
+                _ASKS_FOR_ANOTHER.search(normalize(question))):
             # someone else's questions from here on: what the reader told of themselves goes
             fresh = replace(self, facts=(), age=None, notes=(), told=False, subject=())
             return fresh.after(question, lead_quote)
