@@ -2525,3 +2525,11 @@ def test_a_pronoun_at_the_medicine_told_before_gets_that_medicines_line(pipeline
     answer = _last_answer(pipeline, ["i take lamotrigine for my epilepsy"],
                           "would k2 interfere with that")
     assert "anticonvulsants" in _lead(answer), answer.text
+
+
+def test_menaquinone_misspelt_with_its_number_is_the_form(settings) -> None:
+    # blind round 103: "wat is menaquinon 7" was refused
+    answer = k2chat.ask("wat is menaquinon 7", settings)  # (the round's own wording)
+    assert answer.grounded and "MK-7" in answer.text, answer.text
+    again = k2chat.ask("what is menaquinon 4 exactly", settings)
+    assert again.grounded and "MK-4" in again.text, again.text

@@ -175,7 +175,8 @@ _DET = r"(?:(?:my|your|the|his|her|our|their|a|an|any|some)\s+)?"
 _OBJECT = r"[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*)?"
 _EFFECT = re.compile(
     r"\bhelps?\s+(?:with|for|against)\s+" + _DET + rf"(?P<a>{_OBJECT})|"
-    r"\b(?:lowers?|raises?|reduces?|improves?|cures?|treats?|boosts?|prevents?|reverses?)\s+"
+    # ("can k2 lowr my blood presure": answered, blind round 102)
+    r"\b(?:lowe?rs?|raises?|reduces?|improves?|cures?|treats?|boosts?|prevents?|reverses?)\s+"
     + _DET + rf"(?P<b>{_OBJECT})|"
     r"\b(?:good|bad)\s+for\s+" + _DET + rf"(?P<c>{_OBJECT})|"
     # a side effect asked of it ("does k2 cause hair loss?": the unusual-symptoms line, blind
