@@ -2533,3 +2533,13 @@ def test_menaquinone_misspelt_with_its_number_is_the_form(settings) -> None:
     assert answer.grounded and "MK-7" in answer.text, answer.text
     again = k2chat.ask("what is menaquinon 4 exactly", settings)
     assert again.grounded and "MK-4" in again.text, again.text
+
+
+def test_a_companion_the_article_never_names_needed_with_k2_is_not_covered(settings) -> None:
+    # blind round 103: "do i need magnesium with k2 too, someone on youtube said its a must"
+    # got the consult paragraph, 2/8
+    answer = k2chat.ask("should i add boron with my k2 as well? my friend swears by it",
+                        settings)
+    assert not answer.grounded, answer.text
+    vitamin_d = k2chat.ask("do i need vitamin d with my k2", settings)
+    assert vitamin_d.grounded and "vitamin D" in vitamin_d.text, vitamin_d.text

@@ -195,8 +195,10 @@ _EFFECT = re.compile(
     # ... or needed for K2 to work ("do i need magnesium for k2 to work", blind round 58)
     r"\bneed\s+" + _DET + r"(?P<g>[a-z][a-z'-]*)\s+(?:for|so)\s+(?:my\s+|the\s+)?(?:k2|it|"
     r"vitamin k2|mk-?[47]|this|that)\s+(?:to\s+)?(?:work|works|be absorbed|absorb)\b|"
-    r"\btak(?:e|ing)\s+(?P<e>[a-z][a-z'-]*)\s+(?:with|alongside)\s+(?:my\s+|the\s+)?"
-    r"(?:k2|it|vitamin k2|mk-?[47])\b|"
+    # ("do i need magnesium with k2 too, someone on youtube said its a must": the consult
+    # paragraph, blind round 103, 2/8)
+    r"\b(?:tak(?:e|ing)|need|needs|add|adding)\s+(?P<e>[a-z][a-z'-]*)\s+(?:with|alongside)\s+"
+    r"(?:my\s+|the\s+)?(?:k2|it|vitamin k2|mk-?[47])\b|"
     # ... or taken beside it ("can i take k2 and magnesium at the same time or should i space
     # them out": the vitamin D and calcium line cut to "all three nutrients", blind round 75)
     r"\btak(?:e|ing)\s+(?:my\s+|the\s+)?(?:k2|vitamin k2|mk-?[47])\s+(?:and|with|alongside)\s+"
