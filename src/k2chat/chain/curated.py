@@ -240,15 +240,16 @@ _ADDRESSED = re.compile(
     r"doacs?)\b|\b(?:caution|risk|interaction)\b[^.;:]{0,30}?\b(?:is|involves)\b[^.;:]{0,30}?"
     r"\b(?:anticoagulants?|anticoagulant therapy|warfarin|vitamin k[- ]antagonists?)\b",
     re.IGNORECASE)
-def _off_thinners(evidence: Evidence, state: ConversationState | None) -> bool:
-    """The reader said they are off blood thinners ("finished the blood thinners"), now or
-    earlier."""
-    return (facts_in(evidence.question)[0].get("anticoagulant") is False
-            or (state is not None and state.stated("anticoagulant") is False))
-
-
 _VKA_WORDS = re.compile(r"\b(?:warfarin|coumadin|vitamin k[- ]antagonists?)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def _off_thinners(evidence: Evidence, state: ConversationState | None) -> bool:
+    """The reader said they are off blood thinners ("finished the blood thinners"), now or
+    earlier (the state holds this question's facts too)."""
+    if state is None:
+        return facts_in(evidence.question)[0].get("anticoagulant") is False
+    return state.stated("anticoagulant") is False
 
 
 def _about_other_thinners(quote: str, own: tuple[tuple[str, str], ...],
@@ -280,10 +281,6 @@ _ASKS_HIGH = re.compile(r"\b(max|maximum|upper|limit|limits|ceiling|too much|hig
 # warfarin for 6 months after a clot in my lung" and "finished it in march": blind round 48 got
 # "generally considered safe and well-tolerated" alone). And whether it is absorbed ("would a k2
 # supplement even get absorbed" after "i had gastric bypass surgery": blind round 54).
-# ... or at what the reader told before, by a pronoun ("im on keppra for my seizures", then
-# "does k2 mess with that": the warfarin INR line, blind round 100, 2/8)
-_AT_WHAT_WAS_TOLD = re.compile(r"\b(?:with|on|against|affect|affects|alongside|and)\s+(?:that|it|"
-                               r"those|them|this|these)\b\W*$")
 _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'?s|him|his|she|"
                                r"she'?s|her|hers)\b|\b(?:ok|okay|safe|fine|alright|all right|"
                                r"risky|allowed)\b|\babsorb\w*|\babsorption\b|"
@@ -296,6 +293,10 @@ _ABOUT_THE_READER = re.compile(r"\b(?:i|i'?m|i'?d|i'?ve|me|my|mine|myself|he|he'
                                # that change anything": a kidney line, blind round 67)
                                r"\b(?:that|this|it) (?:change|changes|matter|matters|affect|"
                                r"affects|make a difference|makes a difference)\b")
+# ... or at what the reader told before, by a pronoun ("im on keppra for my seizures", then
+# "does k2 mess with that": the warfarin INR line, blind round 100, 2/8)
+_AT_WHAT_WAS_TOLD = re.compile(r"\b(?:with|on|against|affect|affects|alongside|and)\s+(?:that|it|"
+                               r"those|them|this|these)\b\W*$")
 
 
 def _typical_first(topics: SafetyTopics, pairs: list[tuple[Unit, float]], question: str,

@@ -595,10 +595,10 @@ def _mild_or_slow(sentence: str) -> bool:
     s = _plain(sentence)
     return (bool(_MILD.search(s) or _SLOW.search(s) or _COUNTED.search(s) or _EASING.search(s)
                  or _AGAIN_ASKED.search(s))
-            and (not _ACUTE.search(s) or _mild_not_now(s)))
+            and (not _ACUTE.search(s) or _mild_and_passing(s)))
 
 
-def _mild_not_now(s: str) -> bool:
+def _mild_and_passing(s: str) -> bool:
     """A mild dizziness said not to be happening now, or put down to a harmless cause, and
     nothing else acute."""
     rest = _NOT_NOW.sub(" ", s)

@@ -479,19 +479,21 @@ def judge(
                                                compare_type=qtype == "compare",
                                                whole=bool(definers) or figures)
     chosen, scores = bridged(chosen, scores)
-    group_dose = _group_dose_unsaid(topics, evidence, lex, flags, state, qtype, chosen,
-                                    vocabulary)
+    def group_dose() -> str | None:
+        return _group_dose_unsaid(topics, evidence, lex, flags, state, qtype, chosen, vocabulary)
+
     said = unsaid(evidence.question,
                   [u.quote for u in (*chosen[:1], *([caution] if caution else []))], lex,
                   vocabulary)
-    if said == OFFICIAL_UNSAID and group_dose:
-        said = group_dose  # a group's reader asking the most they may take: no dose for them
+    if said == OFFICIAL_UNSAID:
+        # a group's reader asking the most they may take: no dose for them
+        said = group_dose() or said
     return Judgement(
         emergency, qtype, True, "covered", tuple(chosen), caution,
         _differing_figures(chosen, qtype == "dose", vocabulary), tuple(scores),
         said or unstated_amount_note(evidence.question, units, vocabulary)
         or (OWN_RESULT_UNSAID if definers and about_own_result(evidence.question) else None)
-        or group_dose,
+        or group_dose(),
         defined=term if definers and term in vocabulary.forms else None,
     )
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from k2chat.chain.drugs import drug_classes, drug_table, generic_names
@@ -323,14 +323,13 @@ class SafetyTopics:
         vitamin D line); statements ``skip`` rejects (a group the reader is not in) are
         passed over."""
         touched = [t for t, _ in self.touched(text, lex)]
+        told = [t for t, _ in self.touched(said, lex)] if personal and said else []
         # the reader's own groups told earlier: restrictive ones always, those the article
-        # tells to seek advice first when the question is about the reader
-        own = self.restrictive(said, lex) + ([t for t, _ in self.touched(said, lex)
-                                              if t.advice_first] if personal and said else [])
+        # tells to seek advice first when the question is about the reader; then the general
+        # answers the question touched (``after_groups``), then anything else told of
+        own = self.restrictive(said, lex) + [t for t in told if t.advice_first]
         topics = [t for t in touched if not t.after_groups]
-        topics += [t for t in (*own, *touched) if t not in topics]
-        if personal and said:
-            topics += [t for t, _ in self.touched(said, lex) if t not in topics]
+        topics += [t for t in (*own, *touched, *told) if t not in topics]
         for topic in topics:
             if topic.kind == "lead":
                 # (marked for the reader's words, earlier ones too: "on warfarin for a clot")
@@ -392,22 +391,24 @@ class SafetyTopics:
         text touches, blood thinners first."""
         return [t for t, _ in self.touched(text, lex) if t.restrictive] if text.strip() else []
 
+    def _stating(self, unit: Unit) -> Iterator[Topic]:
+        """The topics ``unit`` is a statement of, in file order."""
+        return (t for t in self.topics if any(self.unit(s) is unit for s in t.statements))
+
     def alone(self, unit: Unit) -> bool:
         """``unit`` is a statement of a topic whose statements are the whole answer
         (``alone``)."""
-        return any(t.alone for t in self.topics for s in t.statements if self.unit(s) is unit)
+        return any(t.alone for t in self._stating(unit))
 
     def advice_first(self, unit: Unit) -> bool:
         """``unit`` is a statement of a topic whose group the article tells to seek advice
         first (``advice_first``)."""
-        return any(t.advice_first for t in self.topics for s in t.statements
-                   if self.unit(s) is unit)
+        return any(t.advice_first for t in self._stating(unit))
 
     def by_amount(self, unit: Unit) -> float | None:
         """The ``above_mcg`` of the topic touched by amounts that ``unit`` is a statement of
         (None: it is no such statement)."""
-        return next((t.above_mcg for t in self.topics if t.above_mcg is not None
-                     for s in t.statements if self.unit(s) is unit), None)
+        return next((t.above_mcg for t in self._stating(unit) if t.above_mcg is not None), None)
 
     def amount_ceiling(self) -> float | None:
         """The lowest ``above_mcg`` of the topics touched by amounts: the top of the article's
